@@ -1,0 +1,194 @@
+package order
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Status is where an order is in its lifecycle.
+type Status string
+
+// The lifecycle: pending → paid → shipped → delivered; cancelled from
+// pending or paid. StatusReserving is internal: the order document exists
+// while its stock is being reserved and is never shown to clients.
+const (
+	StatusReserving Status = "reserving"
+	StatusPending   Status = "pending"
+	StatusPaid      Status = "paid"
+	StatusShipped   Status = "shipped"
+	StatusDelivered Status = "delivered"
+	StatusCancelled Status = "cancelled"
+)
+
+// PublicStatuses are the statuses clients see, in lifecycle order.
+var PublicStatuses = []Status{StatusPending, StatusPaid, StatusShipped, StatusDelivered, StatusCancelled}
+
+var transitions = map[Status][]Status{
+	StatusPending: {StatusPaid, StatusCancelled},
+	StatusPaid:    {StatusShipped, StatusCancelled},
+	StatusShipped: {StatusDelivered},
+}
+
+// ParseStatus returns the public status named s.
+func ParseStatus(s string) (Status, bool) {
+	for _, st := range PublicStatuses {
+		if string(st) == s {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+// CanTransition reports whether an order may go from one status to another.
+func CanTransition(from, to Status) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Customer is who placed the order.
+type Customer struct {
+	Name  string
+	Email string
+}
+
+// LineItem is one product in an order, priced when the order was placed.
+type LineItem struct {
+	ProductID      string
+	SKU            string
+	Name           string
+	Quantity       int64
+	UnitPriceCents int64
+	LineTotalCents int64
+}
+
+// Order is a customer's order.
+type Order struct {
+	ID         string
+	Customer   Customer
+	Items      []LineItem
+	TotalCents int64
+	Currency   string
+	Status     Status
+	// StockReleased is true once a cancelled order has put its stock back.
+	StockReleased bool
+	// IdempotencyKey and RequestHash identify the request that created the
+	// order, so a retry returns it instead of placing another.
+	IdempotencyKey string
+	RequestHash    string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Limits on orders.
+const (
+	MaxLines          = 50
+	MaxQuantity       = 10_000
+	MaxEmailLen       = 254
+	MaxIdempotencyLen = 128
+)
+
+// PlaceOrder is a request to place an order.
+type PlaceOrder struct {
+	Customer Customer
+	Lines    []OrderLine
+	// IdempotencyKey is optional.
+	IdempotencyKey string
+}
+
+// OrderLine asks for Quantity units of a product.
+type OrderLine struct {
+	ProductID string
+	Quantity  int64
+}
+
+// Validate checks the request. It returns a *ValidationError or nil.
+func (p PlaceOrder) Validate() error {
+	f := map[string]string{}
+	validateName(f, "customer.name", p.Customer.Name)
+	if msg := validateEmail(p.Customer.Email); msg != "" {
+		f["customer.email"] = msg
+	}
+	if p.IdempotencyKey != "" {
+		if msg := ValidateIdempotencyKey(p.IdempotencyKey); msg != "" {
+			f["Idempotency-Key"] = msg
+		}
+	}
+	switch {
+	case len(p.Lines) == 0:
+		f["items"] = "must contain at least one item"
+	case len(p.Lines) > MaxLines:
+		f["items"] = "must contain at most 50 items"
+	}
+	seen := map[string]bool{}
+	for i, l := range p.Lines {
+		prefix := "items[" + strconv.Itoa(i) + "]."
+		switch {
+		case !ValidID(l.ProductID):
+			f[prefix+"productId"] = "must be a 24-character hex id"
+		case seen[l.ProductID]:
+			f[prefix+"productId"] = "appears more than once; combine the quantities"
+		}
+		seen[l.ProductID] = true
+		if l.Quantity < 1 || l.Quantity > MaxQuantity {
+			f[prefix+"quantity"] = "must be between 1 and 10000"
+		}
+	}
+	return NewValidationError(f)
+}
+
+// ValidateIdempotencyKey returns why key is not a usable idempotency key,
+// or "" if it is.
+func ValidateIdempotencyKey(key string) string {
+	if key == "" || len(key) > MaxIdempotencyLen {
+		return "must be 1 to 128 characters"
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x21 || c > 0x7e {
+			return "must contain only visible ASCII characters"
+		}
+	}
+	return ""
+}
+
+func validateEmail(s string) string {
+	if s == "" {
+		return "is required"
+	}
+	if len(s) > MaxEmailLen || !utf8.ValidString(s) {
+		return "must be a valid email address"
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "must be a valid email address like name@example.com"
+	}
+	return ""
+}
+
+// Hash identifies the content of the request (not its key), so that a
+// retry can be told from a different request that reuses the key.
+func (p PlaceOrder) Hash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q\x00%q\x00", p.Customer.Name, p.Customer.Email)
+	for _, l := range p.Lines {
+		fmt.Fprintf(h, "%s:%d\x00", l.ProductID, l.Quantity)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ReservationMarker is the marker a product carries while stock reserved for
+// orderID is not yet recorded on the order.
+func ReservationMarker(orderID string) string { return "r:" + orderID }
+
+// ReleaseMarker is the marker a product carries while stock released by the
+// cancellation of orderID is not yet recorded on the order.
+func ReleaseMarker(orderID string) string { return "c:" + orderID }

@@ -1,0 +1,68 @@
+package order
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps products and orders. Every method is a single-document
+// operation, atomic on its own; none needs a transaction. Implementations
+// return the errors of this package (wrapped is fine): ErrNotFound,
+// ErrConflict, ErrInsufficientStock, ErrUnavailable.
+type Store interface {
+	// Ping checks the store is reachable.
+	Ping(ctx context.Context) error
+
+	// CreateProduct inserts p as given (ID and timestamps set by the caller).
+	// A taken SKU is ErrConflict.
+	CreateProduct(ctx context.Context, p Product) error
+	GetProduct(ctx context.Context, id string) (Product, error)
+	// ListProducts returns up to limit products with ID > after, by ID.
+	ListProducts(ctx context.Context, after string, limit int) ([]Product, error)
+	// UpdateProduct applies patch and sets UpdatedAt to now; it returns the
+	// updated product.
+	UpdateProduct(ctx context.Context, id string, patch ProductPatch, now time.Time) (Product, error)
+	DeleteProduct(ctx context.Context, id string) error
+
+	// ApplyStock adds delta (negative to reserve) to the product's stock and
+	// adds marker to it, in one atomic update, unless the product already
+	// carries marker (then it does nothing and returns nil: the change was
+	// made before). A reservation that would take stock below zero changes
+	// nothing and returns a *StockError.
+	ApplyStock(ctx context.Context, productID, marker string, delta int64) error
+	// RevertStock undoes ApplyStock: if the product carries marker, it
+	// subtracts delta and removes marker atomically; otherwise it does
+	// nothing and returns nil.
+	RevertStock(ctx context.Context, productID, marker string, delta int64) error
+	// ClearMarker removes marker from the product, keeping the stock change.
+	// A missing product or marker is not an error.
+	ClearMarker(ctx context.Context, productID, marker string) error
+
+	// CreateOrder inserts o as given. A taken idempotency key is ErrConflict.
+	CreateOrder(ctx context.Context, o Order) error
+	GetOrder(ctx context.Context, id string) (Order, error)
+	GetOrderByIdempotencyKey(ctx context.Context, key string) (Order, error)
+	// ListOrders returns up to f.Limit public orders (never StatusReserving)
+	// matching f with ID > f.After, by ID.
+	ListOrders(ctx context.Context, f OrderFilter) ([]Order, error)
+	// ListStaleOrders returns orders that a crash may have left half done:
+	// StatusReserving, or StatusCancelled without StockReleased, last
+	// updated before cutoff.
+	ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]Order, error)
+	// SetOrderStatus changes the status from `from` to `to` if the order's
+	// status is still `from`, and sets UpdatedAt to now. If the order exists
+	// with another status it returns ErrConflict.
+	SetOrderStatus(ctx context.Context, id string, from, to Status, now time.Time) (Order, error)
+	// MarkStockReleased sets StockReleased on a cancelled order.
+	MarkStockReleased(ctx context.Context, id string, now time.Time) error
+	// DeleteOrder removes an order (only used to roll back a reservation).
+	DeleteOrder(ctx context.Context, id string) error
+}
+
+// OrderFilter selects orders for ListOrders. Empty fields match all.
+type OrderFilter struct {
+	Status Status
+	Email  string
+	After  string
+	Limit  int
+}
