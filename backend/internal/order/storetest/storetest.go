@@ -1,0 +1,569 @@
+// Package storetest is the contract every order.Store must meet. A store's
+// tests call Run with a constructor that returns an empty store; each case
+// gets its own.
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) order.Store { return memstore.New() })
+//	}
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// Run runs the contract suite. newStore must return an empty store, valid
+// until the test ends (clean up with t.Cleanup).
+func Run(t *testing.T, newStore func(t *testing.T) order.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s order.Store)
+	}{
+		{"Ping", testPing},
+		{"ProductCreateGet", testProductCreateGet},
+		{"ProductUniqueSKU", testProductUniqueSKU},
+		{"ProductUpdate", testProductUpdate},
+		{"ProductDelete", testProductDelete},
+		{"ProductList", testProductList},
+		{"ApplyStock", testApplyStock},
+		{"ApplyStockRelease", testApplyStockRelease},
+		{"RevertStock", testRevertStock},
+		{"ClearMarker", testClearMarker},
+		{"ApplyStockConcurrent", testApplyStockConcurrent},
+		{"OrderCreateGet", testOrderCreateGet},
+		{"OrderIdempotencyKey", testOrderIdempotencyKey},
+		{"OrderSetStatus", testOrderSetStatus},
+		{"OrderMarkStockReleasedDelete", testOrderMarkReleasedDelete},
+		{"OrderList", testOrderList},
+		{"OrderListStale", testOrderListStale},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, newStore(t))
+		})
+	}
+}
+
+// base is a fixed instant; cases derive distinct, increasing times from it
+// so that ids made from them sort in creation order.
+var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func at(sec int) time.Time { return base.Add(time.Duration(sec) * time.Second) }
+
+func newProduct(sku string, stock int64, sec int) order.Product {
+	now := at(sec)
+	return order.Product{
+		ID: order.NewID(now), SKU: sku, Name: "Product " + sku, Description: "A thing",
+		PriceCents: 1250, Currency: "EUR", Stock: stock, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+func newOrder(email string, status order.Status, sec int) order.Order {
+	now := at(sec)
+	id := order.NewID(now)
+	return order.Order{
+		ID:       id,
+		Customer: order.Customer{Name: "Ada", Email: email},
+		Items: []order.LineItem{
+			{ProductID: order.NewID(now), SKU: "A-1", Name: "Apple", Quantity: 2, UnitPriceCents: 150, LineTotalCents: 300},
+			{ProductID: order.NewID(now), SKU: "B-2", Name: "Banana", Quantity: 1, UnitPriceCents: 99, LineTotalCents: 99},
+		},
+		TotalCents: 399, Currency: "EUR", Status: status,
+		RequestHash: "hash-" + id, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+func mustCreateProduct(t testing.TB, s order.Store, p order.Product) order.Product {
+	t.Helper()
+	if err := s.CreateProduct(t.Context(), p); err != nil {
+		t.Fatalf("CreateProduct(%s) = %v, want nil", p.SKU, err)
+	}
+	return p
+}
+
+func mustCreateOrder(t testing.TB, s order.Store, o order.Order) order.Order {
+	t.Helper()
+	if err := s.CreateOrder(t.Context(), o); err != nil {
+		t.Fatalf("CreateOrder(%s) = %v, want nil", o.ID, err)
+	}
+	return o
+}
+
+func stockOf(t testing.TB, s order.Store, id string) int64 {
+	t.Helper()
+	p, err := s.GetProduct(t.Context(), id)
+	if err != nil {
+		t.Fatalf("GetProduct(%s) = %v", id, err)
+	}
+	return p.Stock
+}
+
+func wantStock(t testing.TB, s order.Store, id string, want int64) {
+	t.Helper()
+	if got := stockOf(t, s, id); got != want {
+		t.Errorf("stock of %s = %d, want %d", id, got, want)
+	}
+}
+
+func wantErrIs(t testing.TB, call string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s = %v, want %v", call, err, want)
+	}
+}
+
+func wantNil(t testing.TB, call string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s = %v, want nil", call, err)
+	}
+}
+
+func ids[T any](items []T, id func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = id(it)
+	}
+	return out
+}
+
+func productID(p order.Product) string { return p.ID }
+func orderID(o order.Order) string     { return o.ID }
+
+func testPing(t *testing.T, s order.Store) {
+	wantNil(t, "Ping", s.Ping(t.Context()))
+}
+
+func testProductCreateGet(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("SKU-1", 5, 0))
+	got, err := s.GetProduct(ctx, p.ID)
+	wantNil(t, "GetProduct", err)
+	if d := cmp.Diff(p, got); d != "" {
+		t.Errorf("GetProduct mismatch (-want +got):\n%s", d)
+	}
+	_, err = s.GetProduct(ctx, order.NewID(at(1)))
+	wantErrIs(t, "GetProduct(missing)", err, order.ErrNotFound)
+}
+
+func testProductUniqueSKU(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	mustCreateProduct(t, s, newProduct("DUP", 1, 0))
+	dup := newProduct("DUP", 2, 1)
+	wantErrIs(t, "CreateProduct(same SKU)", s.CreateProduct(ctx, dup), order.ErrConflict)
+	_, err := s.GetProduct(ctx, dup.ID)
+	wantErrIs(t, "GetProduct(rejected duplicate)", err, order.ErrNotFound)
+	mustCreateProduct(t, s, newProduct("OTHER", 1, 2))
+}
+
+func testProductUpdate(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("UPD", 5, 0))
+	name, price := "Renamed", int64(999)
+	now := at(60)
+	got, err := s.UpdateProduct(ctx, p.ID, order.ProductPatch{Name: &name, PriceCents: &price}, now)
+	wantNil(t, "UpdateProduct", err)
+	want := p
+	want.Name, want.PriceCents, want.UpdatedAt = name, price, now
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("UpdateProduct result mismatch (-want +got):\n%s", d)
+	}
+	stored, err := s.GetProduct(ctx, p.ID)
+	wantNil(t, "GetProduct", err)
+	if d := cmp.Diff(want, stored); d != "" {
+		t.Errorf("stored product mismatch (-want +got):\n%s", d)
+	}
+
+	desc, stock := "", int64(0)
+	got, err = s.UpdateProduct(ctx, p.ID, order.ProductPatch{Description: &desc, Stock: &stock}, at(61))
+	wantNil(t, "UpdateProduct(description, stock)", err)
+	if got.Description != "" || got.Stock != 0 || got.Name != name {
+		t.Errorf("UpdateProduct = %+v, want empty description, stock 0, name kept", got)
+	}
+
+	_, err = s.UpdateProduct(ctx, order.NewID(at(2)), order.ProductPatch{Name: &name}, now)
+	wantErrIs(t, "UpdateProduct(missing)", err, order.ErrNotFound)
+}
+
+func testProductDelete(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("DEL", 5, 0))
+	wantNil(t, "DeleteProduct", s.DeleteProduct(ctx, p.ID))
+	_, err := s.GetProduct(ctx, p.ID)
+	wantErrIs(t, "GetProduct(deleted)", err, order.ErrNotFound)
+	wantErrIs(t, "DeleteProduct(again)", s.DeleteProduct(ctx, p.ID), order.ErrNotFound)
+	// The SKU is free again.
+	mustCreateProduct(t, s, newProduct("DEL", 1, 1))
+}
+
+func testProductList(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	var all []order.Product
+	// Created out of id order: the list must sort by id, not insertion.
+	for _, sec := range []int{3, 0, 4, 1, 2} {
+		all = append(all, mustCreateProduct(t, s, newProduct(fmt.Sprintf("L-%d", sec), 1, sec)))
+	}
+	want := ids([]order.Product{all[1], all[3], all[4], all[0], all[2]}, productID)
+
+	var got []string
+	after := ""
+	for page := 0; page < 10; page++ {
+		items, err := s.ListProducts(ctx, after, 2)
+		wantNil(t, "ListProducts", err)
+		if len(items) > 2 {
+			t.Fatalf("ListProducts(limit 2) returned %d items", len(items))
+		}
+		if len(items) == 0 {
+			break
+		}
+		got = append(got, ids(items, productID)...)
+		after = items[len(items)-1].ID
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("paged ListProducts ids mismatch (-want +got):\n%s", d)
+	}
+
+	items, err := s.ListProducts(ctx, "", 100)
+	wantNil(t, "ListProducts(limit 100)", err)
+	if d := cmp.Diff(want, ids(items, productID)); d != "" {
+		t.Errorf("ListProducts(limit 100) ids mismatch (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(all[1], items[0]); d != "" {
+		t.Errorf("listed product mismatch (-want +got):\n%s", d)
+	}
+}
+
+func testApplyStock(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("STOCK", 10, 0))
+	m1, m2 := order.ReservationMarker(order.NewID(at(1))), order.ReservationMarker(order.NewID(at(2)))
+
+	wantNil(t, "ApplyStock(m1, -3)", s.ApplyStock(ctx, p.ID, m1, -3))
+	wantStock(t, s, p.ID, 7)
+	// Same marker again: already applied, nothing changes.
+	wantNil(t, "ApplyStock(m1, -3) again", s.ApplyStock(ctx, p.ID, m1, -3))
+	wantStock(t, s, p.ID, 7)
+
+	err := s.ApplyStock(ctx, p.ID, m2, -8)
+	var se *order.StockError
+	if !errors.As(err, &se) {
+		t.Fatalf("ApplyStock(m2, -8) on 7 = %v, want *order.StockError", err)
+	}
+	if d := cmp.Diff(order.StockError{ProductID: p.ID, Requested: 8, Available: 7}, *se); d != "" {
+		t.Errorf("StockError mismatch (-want +got):\n%s", d)
+	}
+	wantErrIs(t, "ApplyStock(m2, -8)", err, order.ErrInsufficientStock)
+	wantStock(t, s, p.ID, 7)
+
+	// The refused marker was not recorded: the same marker can reserve
+	// what is available.
+	wantNil(t, "ApplyStock(m2, -7)", s.ApplyStock(ctx, p.ID, m2, -7))
+	wantStock(t, s, p.ID, 0)
+
+	err = s.ApplyStock(ctx, order.NewID(at(3)), m1, -1)
+	wantErrIs(t, "ApplyStock(missing product)", err, order.ErrNotFound)
+}
+
+func testApplyStockRelease(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("REL", 0, 0))
+	m := order.ReleaseMarker(order.NewID(at(1)))
+	wantNil(t, "ApplyStock(+4)", s.ApplyStock(ctx, p.ID, m, 4))
+	wantStock(t, s, p.ID, 4)
+	wantNil(t, "ApplyStock(+4) again", s.ApplyStock(ctx, p.ID, m, 4))
+	wantStock(t, s, p.ID, 4)
+	err := s.ApplyStock(ctx, order.NewID(at(2)), m, 4)
+	wantErrIs(t, "ApplyStock(+4, missing product)", err, order.ErrNotFound)
+}
+
+func testRevertStock(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("REV", 10, 0))
+	m := order.ReservationMarker(order.NewID(at(1)))
+
+	// No marker: nothing to undo.
+	wantNil(t, "RevertStock(no marker)", s.RevertStock(ctx, p.ID, m, -3))
+	wantStock(t, s, p.ID, 10)
+
+	wantNil(t, "ApplyStock(-3)", s.ApplyStock(ctx, p.ID, m, -3))
+	wantNil(t, "RevertStock(-3)", s.RevertStock(ctx, p.ID, m, -3))
+	wantStock(t, s, p.ID, 10)
+	wantNil(t, "RevertStock(-3) again", s.RevertStock(ctx, p.ID, m, -3))
+	wantStock(t, s, p.ID, 10)
+
+	// The marker is gone, so the same marker applies again.
+	wantNil(t, "ApplyStock(-3) after revert", s.ApplyStock(ctx, p.ID, m, -3))
+	wantStock(t, s, p.ID, 7)
+
+	wantNil(t, "RevertStock(missing product)", s.RevertStock(ctx, order.NewID(at(2)), m, -3))
+}
+
+func testClearMarker(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	p := mustCreateProduct(t, s, newProduct("CLR", 10, 0))
+	m := order.ReservationMarker(order.NewID(at(1)))
+
+	wantNil(t, "ApplyStock(-2)", s.ApplyStock(ctx, p.ID, m, -2))
+	wantNil(t, "ClearMarker", s.ClearMarker(ctx, p.ID, m))
+	wantStock(t, s, p.ID, 8)
+	// Cleared: RevertStock has nothing to undo, ApplyStock applies anew.
+	wantNil(t, "RevertStock(after clear)", s.RevertStock(ctx, p.ID, m, -2))
+	wantStock(t, s, p.ID, 8)
+	wantNil(t, "ApplyStock(-2) after clear", s.ApplyStock(ctx, p.ID, m, -2))
+	wantStock(t, s, p.ID, 6)
+
+	wantNil(t, "ClearMarker(unknown marker)", s.ClearMarker(ctx, p.ID, "r:nothing"))
+	wantNil(t, "ClearMarker(missing product)", s.ClearMarker(ctx, order.NewID(at(2)), m))
+	wantStock(t, s, p.ID, 6)
+}
+
+// testApplyStockConcurrent: 100 buyers race for 10 units, one each.
+// Exactly 10 must win and the stock must end at 0, never below.
+func testApplyStockConcurrent(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	const buyers, units = 100, 10
+	p := mustCreateProduct(t, s, newProduct("RACE", units, 0))
+
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		won     int
+		refused int
+		other   []error
+	)
+	start := make(chan struct{})
+	for i := range buyers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(fmt.Sprintf("buyer-%03d", i)), -1)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, order.ErrInsufficientStock):
+				refused++
+			default:
+				other = append(other, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if len(other) > 0 {
+		t.Fatalf("ApplyStock: %d unexpected errors, first: %v", len(other), other[0])
+	}
+	if won != units || refused != buyers-units {
+		t.Errorf("ApplyStock by %d buyers on %d units: %d succeeded, %d refused; want %d, %d",
+			buyers, units, won, refused, units, buyers-units)
+	}
+	wantStock(t, s, p.ID, 0)
+}
+
+func testOrderCreateGet(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	o := newOrder("ada@example.com", order.StatusReserving, 0)
+	o.IdempotencyKey = "key-1"
+	mustCreateOrder(t, s, o)
+	got, err := s.GetOrder(ctx, o.ID)
+	wantNil(t, "GetOrder", err)
+	if d := cmp.Diff(o, got); d != "" {
+		t.Errorf("GetOrder mismatch (-want +got):\n%s", d)
+	}
+	_, err = s.GetOrder(ctx, order.NewID(at(1)))
+	wantErrIs(t, "GetOrder(missing)", err, order.ErrNotFound)
+	wantErrIs(t, "CreateOrder(same id)", s.CreateOrder(ctx, o), order.ErrConflict)
+}
+
+func testOrderIdempotencyKey(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	a := newOrder("ada@example.com", order.StatusPending, 0)
+	a.IdempotencyKey = "retry-me"
+	mustCreateOrder(t, s, a)
+
+	got, err := s.GetOrderByIdempotencyKey(ctx, "retry-me")
+	wantNil(t, "GetOrderByIdempotencyKey", err)
+	if got.ID != a.ID || got.RequestHash != a.RequestHash {
+		t.Errorf("GetOrderByIdempotencyKey = order %s hash %s, want %s %s", got.ID, got.RequestHash, a.ID, a.RequestHash)
+	}
+	_, err = s.GetOrderByIdempotencyKey(ctx, "never-used")
+	wantErrIs(t, "GetOrderByIdempotencyKey(unknown)", err, order.ErrNotFound)
+
+	b := newOrder("bob@example.com", order.StatusReserving, 1)
+	b.IdempotencyKey = "retry-me"
+	wantErrIs(t, "CreateOrder(taken key)", s.CreateOrder(ctx, b), order.ErrConflict)
+	_, err = s.GetOrder(ctx, b.ID)
+	wantErrIs(t, "GetOrder(rejected order)", err, order.ErrNotFound)
+
+	// Orders without a key never collide with each other.
+	for i := range 3 {
+		mustCreateOrder(t, s, newOrder("nokey@example.com", order.StatusPending, 2+i))
+	}
+	_, err = s.GetOrderByIdempotencyKey(ctx, "")
+	wantErrIs(t, "GetOrderByIdempotencyKey(\"\")", err, order.ErrNotFound)
+}
+
+func testOrderSetStatus(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	o := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusReserving, 0))
+	now := at(30)
+	got, err := s.SetOrderStatus(ctx, o.ID, order.StatusReserving, order.StatusPending, now)
+	wantNil(t, "SetOrderStatus(reserving→pending)", err)
+	want := o
+	want.Status, want.UpdatedAt = order.StatusPending, now
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("SetOrderStatus result mismatch (-want +got):\n%s", d)
+	}
+	stored, err := s.GetOrder(ctx, o.ID)
+	wantNil(t, "GetOrder", err)
+	if d := cmp.Diff(want, stored); d != "" {
+		t.Errorf("stored order mismatch (-want +got):\n%s", d)
+	}
+
+	// The status is no longer `reserving`: the conditional update refuses.
+	_, err = s.SetOrderStatus(ctx, o.ID, order.StatusReserving, order.StatusPending, at(31))
+	wantErrIs(t, "SetOrderStatus(stale from)", err, order.ErrConflict)
+	stored, _ = s.GetOrder(ctx, o.ID)
+	if stored.UpdatedAt != now {
+		t.Errorf("UpdatedAt after refused change = %v, want %v", stored.UpdatedAt, now)
+	}
+
+	_, err = s.SetOrderStatus(ctx, order.NewID(at(1)), order.StatusPending, order.StatusPaid, now)
+	wantErrIs(t, "SetOrderStatus(missing)", err, order.ErrNotFound)
+}
+
+func testOrderMarkReleasedDelete(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	o := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusCancelled, 0))
+	wantNil(t, "MarkStockReleased", s.MarkStockReleased(ctx, o.ID, at(40)))
+	got, err := s.GetOrder(ctx, o.ID)
+	wantNil(t, "GetOrder", err)
+	if !got.StockReleased || !got.UpdatedAt.Equal(at(40)) {
+		t.Errorf("after MarkStockReleased: StockReleased %v UpdatedAt %v, want true %v", got.StockReleased, got.UpdatedAt, at(40))
+	}
+	wantErrIs(t, "MarkStockReleased(missing)", s.MarkStockReleased(ctx, order.NewID(at(1)), at(40)), order.ErrNotFound)
+
+	wantNil(t, "DeleteOrder", s.DeleteOrder(ctx, o.ID))
+	_, err = s.GetOrder(ctx, o.ID)
+	wantErrIs(t, "GetOrder(deleted)", err, order.ErrNotFound)
+	wantErrIs(t, "DeleteOrder(again)", s.DeleteOrder(ctx, o.ID), order.ErrNotFound)
+}
+
+func testOrderList(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	var (
+		ada = "ada@example.com"
+		bob = "bob@example.com"
+	)
+	// In id order: sec 0..6.
+	orders := []order.Order{
+		newOrder(ada, order.StatusPending, 0),
+		newOrder(bob, order.StatusReserving, 1),
+		newOrder(ada, order.StatusPaid, 2),
+		newOrder(bob, order.StatusPending, 3),
+		newOrder(ada, order.StatusReserving, 4),
+		newOrder(ada, order.StatusPending, 5),
+		newOrder(bob, order.StatusCancelled, 6),
+	}
+	for _, i := range []int{6, 2, 0, 4, 1, 5, 3} { // insert out of order
+		mustCreateOrder(t, s, orders[i])
+	}
+	idsOf := func(idx ...int) []string {
+		out := []string{}
+		for _, i := range idx {
+			out = append(out, orders[i].ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		f    order.OrderFilter
+		want []string
+	}{
+		{"all public", order.OrderFilter{Limit: 100}, idsOf(0, 2, 3, 5, 6)},
+		{"limit", order.OrderFilter{Limit: 2}, idsOf(0, 2)},
+		{"after", order.OrderFilter{After: orders[2].ID, Limit: 2}, idsOf(3, 5)},
+		{"after a hidden one", order.OrderFilter{After: orders[4].ID, Limit: 100}, idsOf(5, 6)},
+		{"status", order.OrderFilter{Status: order.StatusPending, Limit: 100}, idsOf(0, 3, 5)},
+		{"email", order.OrderFilter{Email: ada, Limit: 100}, idsOf(0, 2, 5)},
+		{"status and email", order.OrderFilter{Status: order.StatusPending, Email: bob, Limit: 100}, idsOf(3)},
+		{"reserving is never listed", order.OrderFilter{Status: order.StatusReserving, Limit: 100}, idsOf()},
+		{"unknown email", order.OrderFilter{Email: "nobody@example.com", Limit: 100}, idsOf()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.ListOrders(ctx, tt.f)
+			wantNil(t, "ListOrders", err)
+			if d := cmp.Diff(tt.want, ids(got, orderID)); d != "" {
+				t.Errorf("ListOrders(%+v) ids mismatch (-want +got):\n%s", tt.f, d)
+			}
+		})
+	}
+	got, err := s.ListOrders(ctx, order.OrderFilter{Limit: 1})
+	wantNil(t, "ListOrders", err)
+	if len(got) != 1 || cmp.Diff(orders[0], got[0]) != "" {
+		t.Errorf("ListOrders(limit 1) = %+v, want [%+v]", got, orders[0])
+	}
+}
+
+func testOrderListStale(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	cutoff := at(100)
+	released := newOrder("a@example.com", order.StatusCancelled, 3)
+	released.StockReleased = true
+	orders := []order.Order{
+		newOrder("a@example.com", order.StatusReserving, 0), // stale
+		newOrder("a@example.com", order.StatusCancelled, 1), // stale: not released
+		newOrder("a@example.com", order.StatusPending, 2),   // placed
+		released,
+		newOrder("a@example.com", order.StatusReserving, 150), // recent
+		newOrder("a@example.com", order.StatusCancelled, 160), // recent
+		newOrder("a@example.com", order.StatusReserving, 4),   // stale
+	}
+	for _, o := range orders {
+		mustCreateOrder(t, s, o)
+	}
+	got, err := s.ListStaleOrders(ctx, cutoff, 100)
+	wantNil(t, "ListStaleOrders", err)
+	want := []string{orders[0].ID, orders[1].ID, orders[6].ID}
+	if d := cmp.Diff(want, ids(got, orderID), sortStrings); d != "" {
+		t.Errorf("ListStaleOrders ids mismatch (-want +got):\n%s", d)
+	}
+	for _, o := range got {
+		if o.ID == orders[0].ID {
+			if d := cmp.Diff(orders[0], o); d != "" {
+				t.Errorf("stale order mismatch (-want +got):\n%s", d)
+			}
+		}
+	}
+
+	got, err = s.ListStaleOrders(ctx, cutoff, 2)
+	wantNil(t, "ListStaleOrders(limit 2)", err)
+	if len(got) != 2 {
+		t.Errorf("ListStaleOrders(limit 2) returned %d orders, want 2", len(got))
+	}
+
+	// Once handled (moved on, or released) an order is no longer stale.
+	_, err = s.SetOrderStatus(ctx, orders[0].ID, order.StatusReserving, order.StatusPending, at(200))
+	wantNil(t, "SetOrderStatus", err)
+	wantNil(t, "MarkStockReleased", s.MarkStockReleased(ctx, orders[1].ID, at(200)))
+	got, err = s.ListStaleOrders(ctx, cutoff, 100)
+	wantNil(t, "ListStaleOrders", err)
+	if d := cmp.Diff([]string{orders[6].ID}, ids(got, orderID)); d != "" {
+		t.Errorf("ListStaleOrders after handling ids mismatch (-want +got):\n%s", d)
+	}
+}
+
+// sortStrings compares string slices as sets: ListStaleOrders promises no
+// order.
+var sortStrings = cmpopts.SortSlices(func(a, b string) bool { return a < b })
