@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// apiError is an error the transport itself decides on (bad JSON, auth,
+// unknown route): it carries its status and code.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	fields  map[string]string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+var errNotFound = &apiError{status: http.StatusNotFound, code: "not_found", message: "no such resource"}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// writeError is the one place errors become HTTP responses. Client errors
+// carry their message; 5xx are logged with the request id and the client
+// gets a generic message.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	status, d := classify(err)
+	if status >= 500 {
+		level := slog.LevelError
+		if status == http.StatusServiceUnavailable {
+			level = slog.LevelWarn
+			w.Header().Set("Retry-After", "1")
+		}
+		logger.LogAttrs(r.Context(), level, "request failed",
+			slog.String("request_id", requestID(r.Context())),
+			slog.String("method", r.Method),
+			slog.Int("status", status),
+			slog.String("error", err.Error()))
+	}
+	_ = encode(w, status, errorBody{Error: d})
+}
+
+// classify maps an error to its status and body.
+func classify(err error) (int, errorDetail) {
+	var (
+		ae    *apiError
+		ve    *order.ValidationError
+		stock *order.StockError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, errorDetail{Code: ae.code, Message: ae.message, Fields: ae.fields}
+	case errors.As(err, &ve):
+		return http.StatusBadRequest, errorDetail{Code: "validation_failed", Message: "the request has invalid fields", Fields: ve.Fields}
+	case errors.As(err, &stock):
+		return http.StatusConflict, errorDetail{Code: "insufficient_stock", Message: stock.Error()}
+	case errors.Is(err, order.ErrInsufficientStock):
+		return http.StatusConflict, errorDetail{Code: "insufficient_stock", Message: "not enough units in stock"}
+	case errors.Is(err, order.ErrNotFound):
+		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such resource"}
+	case errors.Is(err, order.ErrInvalidTransition):
+		return http.StatusConflict, errorDetail{Code: "invalid_transition", Message: err.Error()}
+	case errors.Is(err, order.ErrIdempotencyMismatch):
+		return http.StatusUnprocessableEntity, errorDetail{Code: "idempotency_mismatch",
+			Message: "this Idempotency-Key was used with a different request"}
+	case errors.Is(err, order.ErrConflict):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: conflictMessage(err)}
+	case errors.Is(err, order.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return http.StatusServiceUnavailable, errorDetail{Code: "unavailable", Message: "the service is temporarily unavailable; retry later"}
+	default:
+		return http.StatusInternalServerError, errorDetail{Code: "internal", Message: "internal error"}
+	}
+}
+
+// conflictMessage keeps store details (index names, ids of others) out of
+// the response.
+func conflictMessage(err error) string {
+	return "the request conflicts with the current state (a unique value is taken, or a concurrent change)"
+}

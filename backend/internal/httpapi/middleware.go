@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+type ctxKey int
+
+const infoKey ctxKey = 0
+
+// requestInfo travels in the request context so the outer middleware can
+// see what the inner layers learnt (the matched route pattern).
+type requestInfo struct {
+	id    string
+	route string
+}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(infoKey).(*requestInfo)
+	return info
+}
+
+func requestID(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
+}
+
+// statusWriter records the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// recoverMiddleware turns a panic into a logged 500. http.ErrAbortHandler
+// is re-panicked: it is how a handler asks net/http to drop the connection.
+func recoverMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
+					slog.String("request_id", w.Header().Get("X-Request-ID")),
+					slog.String("method", r.Method),
+					slog.String("panic", fmt.Sprint(v)))
+				writeError(w, r, slog.New(slog.DiscardHandler), fmt.Errorf("panic: %v", v))
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+const maxRequestIDLen = 128
+
+// validRequestID accepts 1-128 characters of letters, digits, '-', '_', '.'
+// and ':', so a client-sent id can go into logs and headers unchanged.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.:", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// requestIDMiddleware honours a valid X-Request-ID from the client, makes
+// one up otherwise, and returns it in the response header.
+func requestIDMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-ID", id)
+		info := &requestInfo{id: id, route: "unmatched"}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
+	})
+}
+
+// logMiddleware writes one access line per request. Probes log at debug.
+func logMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := &statusWriter{ResponseWriter: w}
+			status := http.StatusInternalServerError // if next panics
+			defer func() {
+				info := infoFrom(r.Context())
+				level := slog.LevelInfo
+				if info.route == "GET /healthz" || info.route == "GET /readyz" {
+					level = slog.LevelDebug
+				}
+				logger.LogAttrs(r.Context(), level, "request",
+					slog.String("method", r.Method),
+					slog.String("route", info.route),
+					slog.Int("status", status),
+					slog.Duration("duration", time.Since(start)),
+					slog.String("request_id", info.id))
+			}()
+			next.ServeHTTP(sw, r)
+			status = sw.code()
+		})
+	}
+}
+
+// metricsMiddleware counts and times requests by route pattern.
+func metricsMiddleware(m *Metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			m.inFlight.Inc()
+			sw := &statusWriter{ResponseWriter: w}
+			status := http.StatusInternalServerError // if next panics
+			defer func() {
+				m.inFlight.Dec()
+				m.observeRequest(r.Method, infoFrom(r.Context()).route, status, time.Since(start))
+			}()
+			next.ServeHTTP(sw, r)
+			status = sw.code()
+		})
+	}
+}
+
+// withTimeout bounds the request's context: a store call past it fails
+// and the client gets 503.
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// adminOnly requires "Authorization: Bearer <token>": missing → 401, wrong
+// → 403. An empty token disables admin endpoints: always 401. The compare
+// is constant-time over SHA-256 digests, so neither content nor length
+// leaks through timing.
+func adminOnly(logger *slog.Logger, token string) func(http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if token == "" {
+				writeError(w, r, logger, &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+					message: "admin endpoints are disabled on this server (no ADMIN_TOKEN set)"})
+				return
+			}
+			auth := r.Header.Get("Authorization")
+			scheme, got, ok := strings.Cut(auth, " ")
+			if auth == "" || !ok || !strings.EqualFold(scheme, "Bearer") || got == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
+				writeError(w, r, logger, &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+					message: "this endpoint needs an Authorization: Bearer <admin token> header"})
+				return
+			}
+			gotSum := sha256.Sum256([]byte(got))
+			if subtle.ConstantTimeCompare(gotSum[:], want[:]) != 1 {
+				writeError(w, r, logger, &apiError{status: http.StatusForbidden, code: "forbidden",
+					message: "the admin token is wrong"})
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

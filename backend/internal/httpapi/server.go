@@ -1,0 +1,128 @@
+// Package httpapi is the HTTP transport of the order service: routes,
+// handlers, JSON encoding, the mapping of domain errors to status codes,
+// middleware and the OpenAPI document (openapi.yaml, the reference).
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// Config holds what the handlers need from the service settings.
+type Config struct {
+	// AdminToken is the bearer token of admin endpoints; empty disables
+	// them (401).
+	AdminToken string
+	// MaxBodyBytes caps request bodies (413 above it). Default 1 MiB.
+	MaxBodyBytes int64
+	// ReadyTimeout bounds the database ping of /readyz. Default 1s.
+	ReadyTimeout time.Duration
+	// RequestTimeout bounds the work of one API request. Default 10s.
+	RequestTimeout time.Duration
+	// Draining reports whether the server is shutting down; /readyz is 503
+	// while it returns true. nil means never.
+	Draining func() bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = time.Second
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 10 * time.Second
+	}
+	if c.Draining == nil {
+		c.Draining = func() bool { return false }
+	}
+	return c
+}
+
+// server is the routed handler with the list of its patterns, which the
+// OpenAPI test compares with the document.
+type server struct {
+	mux      *http.ServeMux
+	patterns map[string]bool
+	logger   *slog.Logger
+	handler  http.Handler
+}
+
+// NewServer returns the service's HTTP handler: the API under /api/v1,
+// /healthz and /readyz, wrapped in recover → request id → access log →
+// metrics. metrics comes from NewMetrics.
+func NewServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Config) http.Handler {
+	return newServer(logger, svc, metrics, cfg).handler
+}
+
+func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Config) *server {
+	cfg = cfg.withDefaults()
+	s := &server{mux: http.NewServeMux(), patterns: map[string]bool{}, logger: logger}
+	addRoutes(s.handle, logger, svc, metrics, cfg)
+	var h http.Handler = http.HandlerFunc(s.route)
+	h = metricsMiddleware(metrics)(h)
+	h = logMiddleware(logger)(h)
+	h = requestIDMiddleware(h)
+	h = recoverMiddleware(logger)(h)
+	s.handler = h
+	return s
+}
+
+func (s *server) handle(pattern string, h http.Handler) {
+	s.patterns[pattern] = true
+	s.mux.Handle(pattern, h)
+}
+
+// route dispatches to the mux, records the matched pattern for the log and
+// metrics, and answers unknown paths and methods with JSON errors.
+func (s *server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" || !s.patterns[pattern] {
+		// Not found, method not allowed, or a path-cleaning redirect: run
+		// the mux's own answer into a recorder and translate the error ones.
+		rec := &discardRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		switch rec.code {
+		case http.StatusNotFound:
+			writeError(w, r, s.logger, errNotFound)
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			writeError(w, r, s.logger, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+				message: "method " + r.Method + " is not allowed here; allowed: " + rec.header.Get("Allow")})
+		default:
+			for k, v := range rec.header {
+				if k != "Content-Type" && k != "X-Content-Type-Options" {
+					w.Header()[k] = v
+				}
+			}
+			w.WriteHeader(rec.code)
+		}
+		return
+	}
+	if info := infoFrom(r.Context()); info != nil {
+		info.route = pattern
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+type discardRecorder struct {
+	header http.Header
+	code   int
+}
+
+func (d *discardRecorder) Header() http.Header { return d.header }
+func (d *discardRecorder) Write(b []byte) (int, error) {
+	if d.code == 0 {
+		d.code = http.StatusOK
+	}
+	return len(b), nil
+}
+func (d *discardRecorder) WriteHeader(code int) {
+	if d.code == 0 {
+		d.code = code
+	}
+}
