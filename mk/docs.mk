@@ -1,0 +1,18 @@
+# Documentation: the generated parts of docs/ (see docs/README.md).
+# d2render is built from tools/d2 (pinned D2, pure Go, no browser) with
+# GOWORK=off, once per change of its sources, into the git-ignored .cache/bin.
+
+D2RENDER := $(ROOT)/.cache/bin/d2render
+
+.PHONY: docs docs-check
+
+docs: $(D2RENDER) ## regenerate docs/resources.md (from infra/ and deploy/) and docs/diagrams/*.svg (from *.d2)
+	cd platform && go run ./cmd/resourcesgen -root .. -out ../docs/resources.md
+	$(D2RENDER) $(ROOT)/docs/diagrams
+
+docs-check: ## only the documentation checks: links, anchors, runbook URLs, make targets, generated files up to date
+	cd platform && go test -count=1 ./docs/...
+
+$(D2RENDER): $(ROOT)/tools/d2/go.mod $(ROOT)/tools/d2/go.sum $(ROOT)/tools/d2/main.go
+	mkdir -p $(dir $@)
+	cd $(ROOT)/tools/d2 && GOWORK=off go build -o $@ .

@@ -1,0 +1,234 @@
+package docs
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// RepoRoot walks up from dir to the folder holding go.work.
+func RepoRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.work above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ruleRe matches a rule line "a b: deps"; assignments (":=", "::=") and
+// recipe lines (tab first) are excluded by the caller.
+var ruleRe = regexp.MustCompile(`^([A-Za-z0-9_.%/$(){}-][A-Za-z0-9_.%/$(){} -]*?)\s*::?(?:[^=]|$)`)
+
+// MakeTargets returns the explicit targets defined in the root Makefile and
+// every mk/*.mk fragment it includes.
+func MakeTargets(root string) (map[string]bool, error) {
+	files := []string{filepath.Join(root, "Makefile")}
+	frags, err := filepath.Glob(filepath.Join(root, "mk", "*.mk"))
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, frags...)
+	targets := map[string]bool{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(bytes.NewReader(src))
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || line[0] == '\t' || line[0] == '#' || line[0] == ' ' {
+				continue
+			}
+			m := ruleRe.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			for _, t := range strings.Fields(m[1]) {
+				if strings.ContainsAny(t, "$%(){}") || strings.HasPrefix(t, ".") {
+					continue // variable, pattern or special target
+				}
+				targets[t] = true
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return targets, nil
+}
+
+// makeCmdRe finds `make` in command position: at the start of a line or a
+// code span (after an optional "$ " prompt), or after a shell separator.
+var makeCmdRe = regexp.MustCompile(`(?m)(?:^\s*(?:\$\s+)?|&&\s*|\|\|\s*|;\s*|\(\s*)make((?:[ \t]+[^\s;&|)#]+)*)`)
+
+var targetRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// MakeCommands returns the targets named by the `make` commands in code:
+// the words after "make" up to the first VAR=value, flag or shell operator.
+func MakeCommands(code string) []string {
+	var out []string
+	for _, m := range makeCmdRe.FindAllStringSubmatch(code, -1) {
+		for _, w := range strings.Fields(m[1]) {
+			if strings.HasPrefix(w, "-") && len(out) == 0 {
+				return out // make -C dir ...: not a target of this repo's Makefile
+			}
+			if !targetRe.MatchString(w) {
+				break
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// runbookRe finds a runbook_url and, in its value, the Markdown file and
+// anchor it points to; the path is relative to the repository root (the
+// value starts with the repository's base URL or a template of it).
+var (
+	runbookRe       = regexp.MustCompile(`runbook_url\s*:\s*(.+)`)
+	runbookTargetRe = regexp.MustCompile(`((?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\.md)#([A-Za-z0-9_-]+)`)
+)
+
+// RunbookURL is one runbook_url found in a deploy file.
+type RunbookURL struct {
+	File   string // slash path relative to the repository root
+	Line   int
+	Value  string
+	Target string // Markdown file, relative to the repository root
+	Anchor string
+}
+
+// RunbookURLs returns every runbook_url in the YAML and template files
+// under root/deploy.
+func RunbookURLs(root string) ([]RunbookURL, error) {
+	var out []RunbookURL
+	dir := filepath.Join(root, "deploy")
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch filepath.Ext(p) {
+		case ".yaml", ".yml", ".tpl":
+		default:
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		for i, line := range strings.Split(string(src), "\n") {
+			m := runbookRe.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			r := RunbookURL{File: filepath.ToSlash(rel), Line: i + 1, Value: strings.TrimSpace(m[1])}
+			if t := runbookTargetRe.FindStringSubmatch(r.Value); t != nil {
+				r.Target, r.Anchor = t[1], t[2]
+				// The base URL may end in a path of the repository's web
+				// address (.../blob/main/docs/operations.md): keep what
+				// starts at a top-level folder that exists.
+				r.Target = trimToRepoPath(root, r.Target)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func trimToRepoPath(root, p string) string {
+	parts := strings.Split(p, "/")
+	for i := range parts {
+		cand := strings.Join(parts[i:], "/")
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(cand))); err == nil {
+			return cand
+		}
+	}
+	return p
+}
+
+// SourceHashPrefix starts the comment that tools/d2 (d2render) writes into
+// every SVG it renders; the SHA-256 of the D2 source follows it.
+const SourceHashPrefix = "<!-- d2-source-sha256: "
+
+var svgHashRe = regexp.MustCompile(regexp.QuoteMeta(SourceHashPrefix) + `([0-9a-f]{64})`)
+
+// CheckDiagrams returns one problem per D2 source under dir without an SVG,
+// SVG without a D2 source, or SVG whose recorded source hash is not the
+// hash of the current source.
+func CheckDiagrams(dir string) ([]string, error) {
+	sources, err := filepath.Glob(filepath.Join(dir, "*.d2"))
+	if err != nil {
+		return nil, err
+	}
+	svgs, err := filepath.Glob(filepath.Join(dir, "*.svg"))
+	if err != nil {
+		return nil, err
+	}
+	var problems []string
+	for _, s := range svgs {
+		if _, err := os.Stat(strings.TrimSuffix(s, ".svg") + ".d2"); err != nil {
+			problems = append(problems, fmt.Sprintf("%s has no D2 source beside it", filepath.Base(s)))
+		}
+	}
+	for _, s := range sources {
+		src, err := os.ReadFile(s)
+		if err != nil {
+			return nil, err
+		}
+		svgPath := strings.TrimSuffix(s, ".d2") + ".svg"
+		svg, err := os.ReadFile(svgPath)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s has no rendered %s", filepath.Base(s), filepath.Base(svgPath)))
+			continue
+		}
+		sum := sha256.Sum256(src)
+		want := hex.EncodeToString(sum[:])
+		head := svg[:min(len(svg), 512)]
+		m := svgHashRe.FindSubmatch(head)
+		switch {
+		case m == nil:
+			problems = append(problems, fmt.Sprintf("%s carries no source hash: not rendered by d2render", filepath.Base(svgPath)))
+		case string(m[1]) != want:
+			problems = append(problems, fmt.Sprintf("%s was rendered from another version of %s", filepath.Base(svgPath), filepath.Base(s)))
+		}
+	}
+	return problems, nil
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,168 @@
+package docs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"OrdersHighErrorRate", "ordershigherrorrate"},
+		{"Loss of an AZ", "loss-of-an-az"},
+		{"MongoDB restore (point in time)", "mongodb-restore-point-in-time"},
+		{"1. Bootstrap: remote state", "1-bootstrap-remote-state"},
+		{"`make deploy` and rollback", "make-deploy-and-rollback"},
+		{"Pods -- then nodes", "pods----then-nodes"},
+		{"DNS + TLS", "dns--tls"},
+		{"snake_case stays", "snake_case-stays"},
+		{"Überblick", "überblick"},
+	}
+	for _, tt := range tests {
+		if got := Slug(tt.in); got != tt.want {
+			t.Errorf("Slug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseMarkdown(t *testing.T) {
+	src := "# Title\n\n## Step `one`\n\n## Step one\n\n## Step one\n\n" +
+		"See [a](other.md#x) and ![img](d.svg) and [ref][r].\n\n" +
+		"<img src=\"x.svg\" alt=\"\">\n\n<a id=\"custom\"></a>\n\n" +
+		"```sh\nmake deploy ENV=dev\n[not](a-link.md)\n```\n\n" +
+		"[r]: ref.md\n"
+	m := ParseMarkdown("docs/p.md", []byte(src))
+	for _, a := range []string{"title", "step-one", "step-one-1", "step-one-2", "custom"} {
+		if !m.Anchors[a] {
+			t.Errorf("anchor %q missing; have %v", a, m.Anchors)
+		}
+	}
+	var dests []string
+	for _, l := range m.Links {
+		dests = append(dests, l.Dest)
+	}
+	if diff := cmp.Diff([]string{"other.md#x", "d.svg", "ref.md", "x.svg"}, dests); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+	if got := strings.Join(m.Code, "|"); !strings.Contains(got, "make deploy ENV=dev") || !strings.Contains(got, "one") {
+		t.Errorf("code = %q, want the code span and the fenced block", got)
+	}
+}
+
+func TestCheckLinks(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "README.md", "# Read me\n[docs](docs/a.md#second-part) [dir](docs) [abs](/docs/a.md) [web](https://example.com/x)\n")
+	write(t, root, "docs/a.md", "# A\n## Second part\n[self](#a) [up](../README.md#read-me)\n"+
+		"[bad file](missing.md) [bad anchor](../README.md#nope) [out](../../x.md) [svg](d.svg#frag)\n")
+	write(t, root, "docs/d.svg", "<svg/>")
+	files, err := MarkdownFiles(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := CheckLinks(root, files)
+	want := []string{
+		`docs/a.md:4: link "missing.md": no such file or folder docs/missing.md`,
+		`docs/a.md:4: link "../README.md#nope": README.md has no heading with anchor #nope`,
+		`docs/a.md:4: link "../../x.md": points outside the repository`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CheckLinks (-want +got):\n%s", diff)
+	}
+}
+
+func TestMakeCommands(t *testing.T) {
+	tests := []struct {
+		code string
+		want []string
+	}{
+		{"make deploy ENV=dev", []string{"deploy"}},
+		{"$ make docs", []string{"docs"}},
+		{"cd x && make smoke BASE_URL=https://a.example", []string{"smoke"}},
+		{"make build test", []string{"build", "test"}},
+		{"make", nil},
+		{"# make sure the cluster is up\nkubectl get nodes", nil},
+		{"make -C elsewhere all", nil},
+		{"remake it", nil},
+		{"make mongodb-secret ENV=prod # creates the Secret", []string{"mongodb-secret"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, MakeCommands(tt.code)); diff != "" {
+			t.Errorf("MakeCommands(%q) (-want +got):\n%s", tt.code, diff)
+		}
+	}
+}
+
+func TestMakeTargets(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "Makefile", "X := 1\n.PHONY: help run\nhelp: ## h\n\t@echo $(X)\nrun test: dep\n-include mk/*.mk\n")
+	write(t, root, "mk/a.mk", "A ?= b\n$(BIN)/tool: go.mod\n\tgo build\ndeploy: ## d\n\techo deploy: no\nfoo::\n%.o: %.c\n")
+	got, err := MakeTargets(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"help": true, "run": true, "test": true, "deploy": true, "foo": true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("MakeTargets (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckDiagrams(t *testing.T) {
+	dir := t.TempDir()
+	src := "a -> b\n"
+	// sha256("a -> b\n")
+	stamped := "<?xml version=\"1.0\"?>\n" + SourceHashPrefix + sha256Hex(src) + " d2 v0.7.2 -->\n<svg/>"
+	write(t, dir, "fresh.d2", src)
+	write(t, dir, "fresh.svg", stamped)
+	write(t, dir, "stale.d2", "a -> c\n")
+	write(t, dir, "stale.svg", stamped)
+	write(t, dir, "unstamped.d2", src)
+	write(t, dir, "unstamped.svg", "<svg/>")
+	write(t, dir, "norender.d2", src)
+	write(t, dir, "orphan.svg", stamped)
+	got, err := CheckDiagrams(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"orphan.svg has no D2 source beside it",
+		"norender.d2 has no rendered norender.svg",
+		"stale.svg was rendered from another version of stale.d2",
+		"unstamped.svg carries no source hash: not rendered by d2render",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CheckDiagrams (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunbookURLs(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "docs/operations.md", "# Ops\n")
+	write(t, root, "deploy/helm/c/templates/rule.yaml",
+		"annotations:\n  runbook_url: {{ .Values.runbookBaseUrl }}/docs/operations.md#ordershigherrorrate\n"+
+			"  runbook_url: https://github.com/o/r/blob/main/docs/operations.md#x\n")
+	got, err := RunbookURLs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RunbookURL{
+		{File: "deploy/helm/c/templates/rule.yaml", Line: 2, Value: "{{ .Values.runbookBaseUrl }}/docs/operations.md#ordershigherrorrate", Target: "docs/operations.md", Anchor: "ordershigherrorrate"},
+		{File: "deploy/helm/c/templates/rule.yaml", Line: 3, Value: "https://github.com/o/r/blob/main/docs/operations.md#x", Target: "docs/operations.md", Anchor: "x"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RunbookURLs (-want +got):\n%s", diff)
+	}
+}
+
+func write(tb testing.TB, root, rel, content string) {
+	tb.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}

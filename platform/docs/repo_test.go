@@ -1,0 +1,106 @@
+package docs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func repoRoot(tb testing.TB) string {
+	tb.Helper()
+	root, err := RepoRoot(".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
+func repoMarkdown(tb testing.TB) (string, map[string]Markdown) {
+	tb.Helper()
+	root := repoRoot(tb)
+	files, err := MarkdownFiles(root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root, files
+}
+
+// TestRepoLinks: every relative link and #anchor in every Markdown file of
+// the repository resolves.
+func TestRepoLinks(t *testing.T) {
+	root, files := repoMarkdown(t)
+	if _, ok := files["docs/development.md"]; !ok {
+		t.Fatalf("docs/development.md not found among %d Markdown files", len(files))
+	}
+	for _, p := range CheckLinks(root, files) {
+		t.Error(p)
+	}
+	t.Logf("checked %d Markdown files", len(files))
+}
+
+// TestRepoRunbookURLs: every runbook_url under deploy/ names a Markdown file
+// and a heading in it that exist.
+func TestRepoRunbookURLs(t *testing.T) {
+	root, files := repoMarkdown(t)
+	urls, err := RunbookURLs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range urls {
+		if u.Target == "" {
+			t.Errorf("%s:%d: runbook_url %q names no Markdown file and #anchor", u.File, u.Line, u.Value)
+			continue
+		}
+		m, ok := files[u.Target]
+		if !ok {
+			t.Errorf("%s:%d: runbook_url %q: no file %s", u.File, u.Line, u.Value, u.Target)
+			continue
+		}
+		if !m.Anchors[u.Anchor] {
+			t.Errorf("%s:%d: runbook_url %q: %s has no heading with anchor #%s", u.File, u.Line, u.Value, u.Target, u.Anchor)
+		}
+	}
+	t.Logf("checked %d runbook_url values", len(urls))
+}
+
+// TestRepoMakeTargets: every `make TARGET` in the code of docs/ and of every
+// README is a target of the Makefile or an mk/*.mk fragment.
+func TestRepoMakeTargets(t *testing.T) {
+	root, files := repoMarkdown(t)
+	targets, err := MakeTargets(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range sortedKeys(files) {
+		if !strings.HasPrefix(f, "docs/") && filepath.Base(f) != "README.md" {
+			continue
+		}
+		for _, code := range files[f].Code {
+			for _, target := range MakeCommands(code) {
+				n++
+				if !targets[target] {
+					t.Errorf("%s: `make %s`: no such target in Makefile or mk/*.mk", f, target)
+				}
+			}
+		}
+	}
+	t.Logf("checked %d make commands against %d targets", n, len(targets))
+}
+
+// TestDiagramsUpToDate: each SVG under docs/diagrams records the SHA-256 of
+// its D2 source as it is now (d2render writes it; `make docs` re-renders).
+func TestDiagramsUpToDate(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "docs", "diagrams")
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("docs/diagrams: %v", err)
+	}
+	problems, err := CheckDiagrams(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: run `make docs`", p)
+	}
+}
