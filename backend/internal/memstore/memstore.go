@@ -210,11 +210,8 @@ func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta
 	}
 	defer s.mu.Unlock()
 	p, ok := s.products[productID]
-	if !ok {
-		return order.ErrNotFound
-	}
-	if !p.markers[marker] {
-		return nil
+	if !ok || !p.markers[marker] {
+		return nil // nothing was applied, so nothing to undo
 	}
 	p.p.Stock -= delta
 	delete(p.markers, marker)
