@@ -8,10 +8,12 @@ e2e_mod_version = $(shell awk '$$1 == "$(2)" && $$2 ~ /^v/ {print $$2; exit}' $(
 K8S_VERSION  := $(call e2e_mod_version,k8s,k8s.io/kubernetes)
 ETCD_VERSION := $(call e2e_mod_version,etcd,go.etcd.io/etcd/server/v3)
 KWOK_VERSION := $(call e2e_mod_version,kwok,sigs.k8s.io/kwok)
+CGEN_VERSION := $(call e2e_mod_version,controller-gen,sigs.k8s.io/controller-tools)
 
 K8S_BIN  := $(E2E_CACHE)/kubernetes-$(K8S_VERSION)
 ETCD_BIN := $(E2E_CACHE)/etcd-$(ETCD_VERSION)
 KWOK_BIN := $(E2E_CACHE)/kwok-$(KWOK_VERSION)
+CGEN_BIN := $(E2E_CACHE)/controller-gen-$(CGEN_VERSION)
 
 # Without these the servers report v0.0.0-master, which fails charts' kubeVersion constraints.
 K8S_MINOR := $(word 2,$(subst ., ,$(K8S_VERSION)))
@@ -22,7 +24,7 @@ E2E_GOBUILD := GOWORK=off CGO_ENABLED=0 go build -trimpath
 
 .PHONY: e2e e2e-tools e2e-clean
 
-e2e-tools: $(K8S_BIN)/.done $(ETCD_BIN)/.done $(KWOK_BIN)/.done ## build (once per version) etcd, kube-apiserver, -controller-manager, -scheduler and kwok into .cache/bin
+e2e-tools: $(K8S_BIN)/.done $(ETCD_BIN)/.done $(KWOK_BIN)/.done $(CGEN_BIN)/.done ## build (once per version) etcd, kube-apiserver, -controller-manager, -scheduler, kwok and controller-gen into .cache/bin
 
 # Each build goes to a temporary directory that is renamed only when complete, so an
 # interrupted build is never mistaken for a cached one.
@@ -43,11 +45,17 @@ $(KWOK_BIN)/.done: $(ROOT)/tools/kwok/go.mod $(ROOT)/tools/kwok/go.sum
 	cd $(ROOT)/tools/kwok && $(E2E_GOBUILD) -ldflags "-s -w" -o $(KWOK_BIN).tmp/kwok sigs.k8s.io/kwok/cmd/kwok
 	touch $(KWOK_BIN).tmp/.done && mv $(KWOK_BIN).tmp $(KWOK_BIN)
 
+$(CGEN_BIN)/.done: $(ROOT)/tools/controller-gen/go.mod $(ROOT)/tools/controller-gen/go.sum
+	rm -rf $(CGEN_BIN) $(CGEN_BIN).tmp && mkdir -p $(CGEN_BIN).tmp
+	cd $(ROOT)/tools/controller-gen && $(E2E_GOBUILD) -ldflags "-s -w" -o $(CGEN_BIN).tmp/controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen
+	touch $(CGEN_BIN).tmp/.done && mv $(CGEN_BIN).tmp $(CGEN_BIN)
+
 e2e: e2e-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
 	cd $(ROOT)/platform && \
 		E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
+		E2E_CONTROLLER_GEN=$(CGEN_BIN)/controller-gen \
 		E2E_WORKDIR=$(ROOT)/.e2e \
 		go test -tags e2e -run TestE2E -v -count=1 -timeout 40m ./e2e/
 
-e2e-clean: ## remove the e2e binaries cache and state (.cache/bin/{kubernetes,etcd,kwok}-*, .e2e)
-	rm -rf $(K8S_BIN) $(ETCD_BIN) $(KWOK_BIN) $(ROOT)/.e2e
+e2e-clean: ## remove the e2e binaries cache and state (.cache/bin/{kubernetes,etcd,kwok,controller-gen}-*, .e2e)
+	rm -rf $(K8S_BIN) $(ETCD_BIN) $(KWOK_BIN) $(CGEN_BIN) $(ROOT)/.e2e
