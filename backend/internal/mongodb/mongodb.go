@@ -1,0 +1,208 @@
+// Package mongodb is the MongoDB adapter: it connects with the official
+// driver (v2), keeps products and orders in two collections and implements
+// order.Store with single-document operations only (no transactions, no
+// aggregation), so it runs on MongoDB and on FerretDB 1.x alike.
+//
+// Driver errors are translated to the domain's: a duplicate key is
+// order.ErrConflict, a missing document order.ErrNotFound, and network
+// errors, server selection timeouts and deadlines order.ErrUnavailable.
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// DefaultTimeout bounds each database operation when Options.Timeout is 0.
+const DefaultTimeout = 10 * time.Second
+
+// Collection names.
+const (
+	productsCollection = "products"
+	ordersCollection   = "orders"
+)
+
+// Options configures Open.
+type Options struct {
+	// Logger receives the adapter's few logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the orders_mongodb_* metrics; nil means none.
+	Registerer prometheus.Registerer
+	// MaxPoolSize caps the connection pool; 0 keeps the driver's default
+	// (or the URI's maxPoolSize).
+	MaxPoolSize uint64
+	// Serialize runs one database operation at a time. FerretDB 1.x loses
+	// concurrent updates, so the embedded local store needs it (together
+	// with MaxPoolSize 1); MongoDB does not.
+	Serialize bool
+	// Timeout bounds each operation, and server selection, once it may
+	// run (time waiting for Serialize's turn counts against the caller's
+	// context only). 0 means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// DB is a connection to one database.
+type DB struct {
+	client  *mongo.Client
+	db      *mongo.Database
+	logger  *slog.Logger
+	timeout time.Duration
+	metrics *metrics // nil without a Registerer
+	// turn holds one token when Serialize is set; nil otherwise.
+	turn chan struct{}
+}
+
+// Open validates uri and sets up a client for the database it names
+// (DatabaseName). It does not wait for the server: the driver connects in
+// the background, so a service can start while the database is down and
+// report it through Ping. Errors never contain the password.
+func Open(ctx context.Context, uri string, o Options) (*DB, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	co := options.Client().ApplyURI(uri)
+	if err := co.Validate(); err != nil {
+		return nil, fmt.Errorf("mongodb: invalid connection string %s: %s", Redact(uri), scrub(err.Error(), uri))
+	}
+	co.SetServerSelectionTimeout(o.Timeout).SetConnectTimeout(o.Timeout)
+	if o.MaxPoolSize > 0 {
+		co.SetMaxPoolSize(o.MaxPoolSize)
+	}
+	var m *metrics
+	if o.Registerer != nil {
+		var err error
+		m, err = newMetrics(o.Registerer)
+		if err != nil {
+			return nil, fmt.Errorf("mongodb: register metrics: %w", err)
+		}
+		co.SetMonitor(m.commandMonitor()).SetPoolMonitor(m.poolMonitor())
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	client, err := mongo.Connect(co)
+	if err != nil {
+		return nil, fmt.Errorf("mongodb: connect to %s: %s", Redact(uri), scrub(err.Error(), uri))
+	}
+	db := &DB{
+		client:  client,
+		db:      client.Database(DatabaseName(uri)),
+		logger:  o.Logger,
+		timeout: o.Timeout,
+		metrics: m,
+	}
+	if o.Serialize {
+		db.turn = make(chan struct{}, 1)
+	}
+	o.Logger.Debug("mongodb client created", "uri", Redact(uri), "database", db.db.Name(), "serialize", o.Serialize)
+	return db, nil
+}
+
+// Name is the database's name.
+func (db *DB) Name() string { return db.db.Name() }
+
+// Ping checks that the server answers.
+func (db *DB) Ping(ctx context.Context) error {
+	err := db.do(ctx, func(ctx context.Context) error {
+		return db.client.Ping(ctx, readpref.Primary())
+	})
+	if err != nil {
+		return fmt.Errorf("ping mongodb: %w", err)
+	}
+	return nil
+}
+
+// Close disconnects, waiting for in-flight operations until ctx ends.
+func (db *DB) Close(ctx context.Context) error {
+	if err := db.client.Disconnect(ctx); err != nil && !errors.Is(err, mongo.ErrClientDisconnected) {
+		return fmt.Errorf("disconnect mongodb: %w", err)
+	}
+	return nil
+}
+
+// Store returns the order.Store on this database.
+func (db *DB) Store() *Store { return &Store{db: db} }
+
+// EnsureIndexes creates the indexes the store relies on. Creating an index
+// that exists with the same options is a no-op, so it is safe on every
+// start.
+func (db *DB) EnsureIndexes(ctx context.Context) error {
+	specs := []struct {
+		coll, name string
+		model      mongo.IndexModel
+	}{
+		{productsCollection, "sku_unique", mongo.IndexModel{
+			Keys:    bson.D{{Key: "sku", Value: 1}},
+			Options: options.Index().SetName("sku_unique").SetUnique(true),
+		}},
+		// Sparse: orders without a key (the field is omitted) never collide.
+		{ordersCollection, "idempotencyKey_unique", mongo.IndexModel{
+			Keys:    bson.D{{Key: "idempotencyKey", Value: 1}},
+			Options: options.Index().SetName("idempotencyKey_unique").SetUnique(true).SetSparse(true),
+		}},
+		{ordersCollection, "status_id", mongo.IndexModel{
+			Keys:    bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("status_id"),
+		}},
+		{ordersCollection, "customerEmail_id", mongo.IndexModel{
+			Keys:    bson.D{{Key: "customer.email", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("customerEmail_id"),
+		}},
+	}
+	for _, s := range specs {
+		err := db.do(ctx, func(ctx context.Context) error {
+			_, err := db.db.Collection(s.coll).Indexes().CreateOne(ctx, s.model)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("create index %s on %s: %w", s.name, s.coll, err)
+		}
+	}
+	return nil
+}
+
+// do runs f with the operation timeout, one at a time if Serialize is
+// set, and translates its error.
+func (db *DB) do(ctx context.Context, f func(ctx context.Context) error) error {
+	if db.turn != nil {
+		select {
+		case db.turn <- struct{}{}:
+			defer func() { <-db.turn }()
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the database: %w", translate(ctx.Err()))
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, db.timeout)
+	defer cancel()
+	return translate(f(ctx))
+}
+
+// translate maps driver errors to the domain's, keeping the original in
+// the chain and the message.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return fmt.Errorf("%w: %w", order.ErrNotFound, err)
+	case mongo.IsDuplicateKeyError(err):
+		return fmt.Errorf("%w: %w", order.ErrConflict, err)
+	case unavailable(err):
+		return fmt.Errorf("%w: %w", order.ErrUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,437 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// Store implements order.Store on a DB.
+type Store struct {
+	db *DB
+}
+
+var _ order.Store = (*Store)(nil)
+
+// defaultLimit applies when a list is asked for a limit below 1.
+const defaultLimit = 100
+
+// applyAttempts bounds ApplyStock's retries when the product changes
+// between its conditional update and the read that explains a miss.
+const applyAttempts = 5
+
+func (s *Store) products() *mongo.Collection { return s.db.db.Collection(productsCollection) }
+func (s *Store) orders() *mongo.Collection   { return s.db.db.Collection(ordersCollection) }
+
+// Ping checks the server answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// CreateProduct inserts p; a taken SKU is order.ErrConflict.
+func (s *Store) CreateProduct(ctx context.Context, p order.Product) error {
+	doc, err := toProductDoc(p)
+	if err != nil {
+		return fmt.Errorf("insert product: %w", err)
+	}
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		_, err := s.products().InsertOne(ctx, doc)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("insert product %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) getProduct(ctx context.Context, id string) (productDoc, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return productDoc{}, err
+	}
+	var doc productDoc
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		return s.products().FindOne(ctx, bson.D{{Key: "_id", Value: oid}}).Decode(&doc)
+	})
+	if err != nil {
+		return productDoc{}, fmt.Errorf("get product %s: %w", id, err)
+	}
+	return doc, nil
+}
+
+// GetProduct returns a product or order.ErrNotFound.
+func (s *Store) GetProduct(ctx context.Context, id string) (order.Product, error) {
+	doc, err := s.getProduct(ctx, id)
+	if err != nil {
+		return order.Product{}, err
+	}
+	return doc.product(), nil
+}
+
+// ListProducts returns up to limit products with id > after, by id.
+func (s *Store) ListProducts(ctx context.Context, after string, limit int) ([]order.Product, error) {
+	filter, err := afterFilter(bson.D{}, after)
+	if err != nil {
+		return nil, err
+	}
+	var docs []productDoc
+	if err := s.find(ctx, s.products(), filter, limit, &docs); err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	out := make([]order.Product, len(docs))
+	for i, d := range docs {
+		out[i] = d.product()
+	}
+	return out, nil
+}
+
+// UpdateProduct applies patch and returns the updated product.
+func (s *Store) UpdateProduct(ctx context.Context, id string, patch order.ProductPatch, now time.Time) (order.Product, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return order.Product{}, err
+	}
+	set := bson.D{{Key: "updatedAt", Value: now.UTC()}}
+	if patch.Name != nil {
+		set = append(set, bson.E{Key: "name", Value: *patch.Name})
+	}
+	if patch.Description != nil {
+		set = append(set, bson.E{Key: "description", Value: *patch.Description})
+	}
+	if patch.PriceCents != nil {
+		set = append(set, bson.E{Key: "priceCents", Value: *patch.PriceCents})
+	}
+	if patch.Stock != nil {
+		set = append(set, bson.E{Key: "stock", Value: *patch.Stock})
+	}
+	var doc productDoc
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		return s.products().FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: oid}},
+			bson.D{{Key: "$set", Value: set}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After),
+		).Decode(&doc)
+	})
+	if err != nil {
+		return order.Product{}, fmt.Errorf("update product %s: %w", id, err)
+	}
+	return doc.product(), nil
+}
+
+// DeleteProduct removes a product; order.ErrNotFound if there is none.
+func (s *Store) DeleteProduct(ctx context.Context, id string) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteOne(ctx, s.products(), oid); err != nil {
+		return fmt.Errorf("delete product %s: %w", id, err)
+	}
+	return nil
+}
+
+// ApplyStock adds delta and records marker in one conditional update:
+// it matches only a product without marker and, to reserve, with enough
+// stock. When nothing matched, a read tells why.
+func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
+	oid, err := objectID(productID)
+	if err != nil {
+		return err
+	}
+	filter := bson.D{
+		{Key: "_id", Value: oid},
+		{Key: "markers", Value: bson.D{{Key: "$ne", Value: marker}}},
+	}
+	if delta < 0 {
+		filter = append(filter, bson.E{Key: "stock", Value: bson.D{{Key: "$gte", Value: -delta}}})
+	}
+	update := bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "stock", Value: delta}}},
+		{Key: "$push", Value: bson.D{{Key: "markers", Value: marker}}},
+	}
+	for range applyAttempts {
+		var matched int64
+		err := s.db.do(ctx, func(ctx context.Context) error {
+			res, err := s.products().UpdateOne(ctx, filter, update)
+			if err == nil {
+				matched = res.MatchedCount
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
+		}
+		if matched == 1 {
+			return nil
+		}
+		doc, err := s.getProduct(ctx, productID)
+		if err != nil {
+			return fmt.Errorf("apply stock: %w", err)
+		}
+		switch {
+		case slices.Contains(doc.Markers, marker):
+			return nil // applied before
+		case delta < 0 && doc.Stock < -delta:
+			return &order.StockError{ProductID: productID, Requested: -delta, Available: doc.Stock}
+		}
+		// The product changed between the update and the read: try again.
+	}
+	return fmt.Errorf("apply stock %+d to product %s: product keeps changing: %w", delta, productID, order.ErrConflict)
+}
+
+// RevertStock subtracts delta and drops marker, only if the product
+// carries marker.
+func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
+	oid, err := objectID(productID)
+	if err != nil {
+		return nil // no such product, so no marker to undo
+	}
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		_, err := s.products().UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: oid}, {Key: "markers", Value: marker}},
+			bson.D{
+				{Key: "$inc", Value: bson.D{{Key: "stock", Value: -delta}}},
+				{Key: "$pull", Value: bson.D{{Key: "markers", Value: marker}}},
+			})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("revert stock %+d of product %s: %w", delta, productID, err)
+	}
+	return nil
+}
+
+// ClearMarker drops marker from the product, keeping the stock.
+func (s *Store) ClearMarker(ctx context.Context, productID, marker string) error {
+	oid, err := objectID(productID)
+	if err != nil {
+		return nil
+	}
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		_, err := s.products().UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: oid}, {Key: "markers", Value: marker}},
+			bson.D{{Key: "$pull", Value: bson.D{{Key: "markers", Value: marker}}}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("clear marker on product %s: %w", productID, err)
+	}
+	return nil
+}
+
+// CreateOrder inserts o; a taken id or idempotency key is
+// order.ErrConflict.
+func (s *Store) CreateOrder(ctx context.Context, o order.Order) error {
+	doc, err := toOrderDoc(o)
+	if err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		_, err := s.orders().InsertOne(ctx, doc)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("insert order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) findOrder(ctx context.Context, filter bson.D) (order.Order, error) {
+	var doc orderDoc
+	err := s.db.do(ctx, func(ctx context.Context) error {
+		return s.orders().FindOne(ctx, filter).Decode(&doc)
+	})
+	if err != nil {
+		return order.Order{}, err
+	}
+	return doc.order(), nil
+}
+
+// GetOrder returns an order (in any status) or order.ErrNotFound.
+func (s *Store) GetOrder(ctx context.Context, id string) (order.Order, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	o, err := s.findOrder(ctx, bson.D{{Key: "_id", Value: oid}})
+	if err != nil {
+		return order.Order{}, fmt.Errorf("get order %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// GetOrderByIdempotencyKey returns the order placed with key.
+func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order.Order, error) {
+	if key == "" {
+		return order.Order{}, fmt.Errorf("get order by empty idempotency key: %w", order.ErrNotFound)
+	}
+	o, err := s.findOrder(ctx, bson.D{{Key: "idempotencyKey", Value: key}})
+	if err != nil {
+		return order.Order{}, fmt.Errorf("get order by idempotency key: %w", err)
+	}
+	return o, nil
+}
+
+// ListOrders returns up to f.Limit public orders matching f after f.After,
+// by id.
+func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
+	filter := bson.D{}
+	switch f.Status {
+	case "":
+		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$ne", Value: string(order.StatusReserving)}}})
+	case order.StatusReserving:
+		return []order.Order{}, nil // never listed
+	default:
+		filter = append(filter, bson.E{Key: "status", Value: string(f.Status)})
+	}
+	if f.Email != "" {
+		filter = append(filter, bson.E{Key: "customer.email", Value: f.Email})
+	}
+	filter, err := afterFilter(filter, f.After)
+	if err != nil {
+		return nil, err
+	}
+	return s.listOrders(ctx, filter, f.Limit)
+}
+
+// ListStaleOrders returns orders left reserving, or cancelled without
+// their stock released, last updated before cutoff.
+func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]order.Order, error) {
+	filter := bson.D{
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "status", Value: string(order.StatusReserving)}},
+			bson.D{{Key: "status", Value: string(order.StatusCancelled)}, {Key: "stockReleased", Value: false}},
+		}},
+		{Key: "updatedAt", Value: bson.D{{Key: "$lt", Value: cutoff.UTC()}}},
+	}
+	return s.listOrders(ctx, filter, limit)
+}
+
+func (s *Store) listOrders(ctx context.Context, filter bson.D, limit int) ([]order.Order, error) {
+	var docs []orderDoc
+	if err := s.find(ctx, s.orders(), filter, limit, &docs); err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	out := make([]order.Order, len(docs))
+	for i, d := range docs {
+		out[i] = d.order()
+	}
+	return out, nil
+}
+
+// SetOrderStatus moves the order from `from` to `to` in one conditional
+// update; ErrConflict if its status is no longer `from`.
+func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	var doc orderDoc
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		return s.orders().FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: oid}, {Key: "status", Value: string(from)}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After),
+		).Decode(&doc)
+	})
+	if errors.Is(err, order.ErrNotFound) {
+		// Missing, or no longer in status `from`?
+		cur, getErr := s.GetOrder(ctx, id)
+		if getErr != nil {
+			return order.Order{}, fmt.Errorf("set order %s status: %w", id, getErr)
+		}
+		return order.Order{}, fmt.Errorf("set order %s status from %s: it is %s: %w", id, from, cur.Status, order.ErrConflict)
+	}
+	if err != nil {
+		return order.Order{}, fmt.Errorf("set order %s status: %w", id, err)
+	}
+	return doc.order(), nil
+}
+
+// MarkStockReleased records that a cancelled order gave its stock back.
+func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	var matched int64
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		res, err := s.orders().UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: oid}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "stockReleased", Value: true}, {Key: "updatedAt", Value: now.UTC()}}}})
+		if err == nil {
+			matched = res.MatchedCount
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark order %s released: %w", id, err)
+	}
+	if matched == 0 {
+		return fmt.Errorf("mark order %s released: %w", id, order.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteOrder removes an order; order.ErrNotFound if there is none.
+func (s *Store) DeleteOrder(ctx context.Context, id string) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteOne(ctx, s.orders(), oid); err != nil {
+		return fmt.Errorf("delete order %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, oid bson.ObjectID) error {
+	var n int64
+	err := s.db.do(ctx, func(ctx context.Context) error {
+		res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: oid}})
+		if err == nil {
+			n = res.DeletedCount
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return order.ErrNotFound
+	}
+	return nil
+}
+
+// find runs a query sorted by _id and decodes every result into out.
+func (s *Store) find(ctx context.Context, c *mongo.Collection, filter bson.D, limit int, out any) error {
+	if limit < 1 {
+		limit = defaultLimit
+	}
+	return s.db.do(ctx, func(ctx context.Context) error {
+		cur, err := c.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+		if err != nil {
+			return err
+		}
+		return cur.All(ctx, out)
+	})
+}
+
+// afterFilter adds `_id > after` to filter for keyset pagination. An
+// after that is not an id is a bad cursor.
+func afterFilter(filter bson.D, after string) (bson.D, error) {
+	if after == "" {
+		return filter, nil
+	}
+	oid, err := bson.ObjectIDFromHex(after)
+	if err != nil || !order.ValidID(after) {
+		return nil, &order.ValidationError{Fields: map[string]string{"cursor": "is not a valid cursor"}}
+	}
+	return append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: oid}}}), nil
+}

@@ -1,0 +1,212 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/orderstack/orderstack/backend/internal/localdb"
+	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/order/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) order.Store {
+		return openTestDB(t, serverURI, Options{}).Store()
+	})
+}
+
+func TestEnsureIndexesIdempotent(t *testing.T) {
+	db := openTestDB(t, serverURI, Options{}) // first run inside
+	for i := range 2 {
+		if err := db.EnsureIndexes(t.Context()); err != nil {
+			t.Fatalf("EnsureIndexes run %d = %v, want nil", i+2, err)
+		}
+	}
+	var names []string
+	err := db.do(t.Context(), func(ctx context.Context) error {
+		cur, err := db.db.Collection(ordersCollection).Indexes().List(ctx)
+		if err != nil {
+			return err
+		}
+		var specs []struct {
+			Name string `bson:"name"`
+		}
+		if err := cur.All(ctx, &specs); err != nil {
+			return err
+		}
+		for _, s := range specs {
+			names = append(names, s.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("list indexes = %v", err)
+	}
+	want := []string{"_id_", "customerEmail_id", "idempotencyKey_unique", "status_id"}
+	if d := cmp.Diff(want, names, cmp.Transformer("sort", sorted)); d != "" {
+		t.Errorf("orders indexes mismatch (-want +got):\n%s", d)
+	}
+}
+
+func sorted(in []string) []string { return slices.Sorted(slices.Values(in)) }
+
+func TestErrorTranslation(t *testing.T) {
+	s := openTestDB(t, serverURI, Options{}).Store()
+	ctx := t.Context()
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p := order.Product{ID: order.NewID(now), SKU: "X", Name: "X", Currency: "EUR", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateProduct(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	p2 := p
+	p2.ID = order.NewID(now.Add(time.Second))
+	err := s.CreateProduct(ctx, p2)
+	if !errors.Is(err, order.ErrConflict) || !strings.Contains(err.Error(), p2.ID) {
+		t.Errorf("CreateProduct(duplicate SKU) = %v, want ErrConflict naming %s", err, p2.ID)
+	}
+	for _, id := range []string{order.NewID(now.Add(2 * time.Second)), "not-an-id", "ZZZZZZZZZZZZZZZZZZZZZZZZ"} {
+		if _, err := s.GetProduct(ctx, id); !errors.Is(err, order.ErrNotFound) {
+			t.Errorf("GetProduct(%q) = %v, want ErrNotFound", id, err)
+		}
+		if _, err := s.GetOrder(ctx, id); !errors.Is(err, order.ErrNotFound) {
+			t.Errorf("GetOrder(%q) = %v, want ErrNotFound", id, err)
+		}
+	}
+	_, err = s.ListProducts(ctx, "bad-cursor", 10)
+	var ve *order.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["cursor"] == "" {
+		t.Errorf("ListProducts(bad cursor) = %v, want *ValidationError on cursor", err)
+	}
+}
+
+// TestUnavailable stops the server under an open DB: operations must fail
+// with ErrUnavailable within the timeout, and work again once the server
+// is back on the same address, without reopening.
+func TestUnavailable(t *testing.T) {
+	if !embedded {
+		t.Skip("needs the embedded server to stop and restart it")
+	}
+	dir := t.TempDir()
+	srv, err := localdb.Start(t.Context(), localdb.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr()
+	t.Cleanup(func() { _ = srv.Close() })
+	const timeout = 1 * time.Second
+	db := openTestDB(t, srv.URI(), Options{Timeout: timeout})
+	s := db.Store()
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p := order.Product{ID: order.NewID(now), SKU: "UP", Name: "Up", Currency: "EUR", Stock: 3, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateProduct(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	for _, call := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"Ping", s.Ping},
+		{"GetProduct", func(ctx context.Context) error { _, err := s.GetProduct(ctx, p.ID); return err }},
+		{"ApplyStock", func(ctx context.Context) error { return s.ApplyStock(ctx, p.ID, "r:x", -1) }},
+	} {
+		start := time.Now()
+		err := call.fn(t.Context())
+		took := time.Since(start)
+		if !errors.Is(err, order.ErrUnavailable) {
+			t.Errorf("%s with the server down = %v, want ErrUnavailable", call.name, err)
+		}
+		// Not a timing assertion on speed: a bound that proves no hang.
+		if took > timeout+2*time.Second {
+			t.Errorf("%s with the server down took %v, want about the %v timeout", call.name, took, timeout)
+		}
+		t.Logf("%s with the server down: %v after %v", call.name, err, took.Round(time.Millisecond))
+	}
+
+	srv, err = localdb.Start(t.Context(), localdb.Config{Dir: dir, Addr: addr})
+	if err != nil {
+		t.Fatalf("restart on %s = %v", addr, err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := s.GetProduct(t.Context(), p.ID)
+		if err == nil {
+			if got.Stock != 3 {
+				t.Errorf("after restart stock = %d, want 3 (data kept)", got.Stock)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GetProduct after restart still failing: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestSerializeWaitHonoursContext(t *testing.T) {
+	db := openTestDB(t, serverURI, Options{Serialize: true})
+	db.turn <- struct{}{} // someone else's turn, forever
+	t.Cleanup(func() { <-db.turn })
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	err := db.Ping(ctx)
+	if !errors.Is(err, order.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Ping while the turn is taken = %v, want ErrUnavailable wrapping DeadlineExceeded", err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	db := openTestDB(t, serverURI, Options{Registerer: reg})
+	s := db.Store()
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetProduct(t.Context(), order.NewID(time.Now())); !errors.Is(err, order.ErrNotFound) {
+		t.Fatalf("GetProduct = %v, want ErrNotFound", err)
+	}
+	// A command the server refuses counts as an error.
+	_ = db.do(t.Context(), func(ctx context.Context) error {
+		return db.db.RunCommand(ctx, bson.D{{Key: "noSuchCommand", Value: 1}}).Err()
+	})
+
+	for _, c := range []struct {
+		command, outcome string
+		min              float64
+	}{
+		{"ping", "ok", 1},
+		{"find", "ok", 1},
+		{"other", "error", 1},
+	} {
+		got := testutil.ToFloat64(db.metrics.commands.WithLabelValues(c.command, c.outcome))
+		if got < c.min {
+			t.Errorf("orders_mongodb_commands_total{command=%q,outcome=%q} = %v, want >= %v", c.command, c.outcome, got, c.min)
+		}
+	}
+	if n := testutil.CollectAndCount(reg, "orders_mongodb_command_duration_seconds"); n < 2 {
+		t.Errorf("orders_mongodb_command_duration_seconds has %d series, want >= 2", n)
+	}
+	if got := testutil.ToFloat64(db.metrics.pool.WithLabelValues("open")); got < 1 {
+		t.Errorf("orders_mongodb_pool_connections{state=open} = %v, want >= 1", got)
+	}
+	if got := testutil.ToFloat64(db.metrics.pool.WithLabelValues("in_use")); got != 0 {
+		t.Errorf("orders_mongodb_pool_connections{state=in_use} at rest = %v, want 0", got)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("metrics lint: %v %+v", err, problems)
+	}
+}
