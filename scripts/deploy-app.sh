@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Deploys the service's chart by image DIGEST, tests the release and runs the
+# smoke test; if the test or the smoke test fails it rolls back to the
+# previous release and exits 1. The one path for both CD (deploy.yml) and the
+# laptop (scripts/deploy.sh):
+#
+#   ENV=dev IMAGE_TAG=<git sha> scripts/deploy-app.sh       # digest looked up in ECR
+#   ENV=dev IMAGE_DIGEST=sha256:... scripts/deploy-app.sh
+#
+# Settings come from the environment (CI passes the GitHub environment
+# variables) or, when unset, from the Terraform outputs of infra/envs/$ENV:
+# AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL.
+# SMOKE_ADMIN_TOKEN defaults to ADMIN_TOKEN of the Secret orders-secrets.
+# HELM_TIMEOUT (10m) bounds the rollout, SMOKE_TIMEOUT (5m) the smoke test.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need_env
+RELEASE=orders
+NAMESPACE=orders
+CHART="$ROOT/deploy/helm/orders"
+HELM_TIMEOUT=${HELM_TIMEOUT:-10m}
+SMOKE_TIMEOUT=${SMOKE_TIMEOUT:-5m}
+
+resolve() {
+	from_tf AWS_REGION region
+	from_tf EKS_CLUSTER_NAME cluster_name
+	from_tf ECR_REPOSITORY_URL ecr_repository_url
+	if [ -z "${IMAGE_DIGEST:-}" ]; then
+		[ -n "${IMAGE_TAG:-}" ] || die "set IMAGE_TAG (the git SHA the image was built from) or IMAGE_DIGEST"
+		local rc=0
+		IMAGE_DIGEST=$(image_digest "$IMAGE_TAG") || rc=$?
+		case $rc in
+		0) ;;
+		2) die "image $ECR_REPOSITORY_URL:$IMAGE_TAG does not exist: build and push it first (image.yml, or make deploy)" ;;
+		*) die "cannot look up the digest of $ECR_REPOSITORY_URL:$IMAGE_TAG" ;;
+		esac
+	fi
+	[[ "$IMAGE_DIGEST" =~ ^sha256:[0-9a-f]{64}$ ]] || die "IMAGE_DIGEST '$IMAGE_DIGEST' is not sha256:<64 hex digits>"
+	say "    image: $ECR_REPOSITORY_URL@$IMAGE_DIGEST${IMAGE_TAG:+ (tag $IMAGE_TAG)}"
+	update_kubeconfig
+}
+
+PREVIOUS_REVISION=""
+upgrade() {
+	if helm status "$RELEASE" --namespace "$NAMESPACE" >/dev/null 2>&1; then
+		PREVIOUS_REVISION=$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 1 --output json |
+			sed -n 's/.*"revision":[[:space:]]*\([0-9][0-9]*\).*/\1/p' | tail -n 1)
+		say "    current revision: ${PREVIOUS_REVISION:-unknown}"
+	else
+		say "    first install of $RELEASE in $NAMESPACE"
+	fi
+	# --atomic: a rollout that does not become ready in time is rolled back
+	# by Helm itself.
+	helm upgrade --install "$RELEASE" "$CHART" \
+		--namespace "$NAMESPACE" \
+		--values "$CHART/values-$ENV.yaml" \
+		--set-string "image.repository=$ECR_REPOSITORY_URL" \
+		--set-string "image.digest=$IMAGE_DIGEST" \
+		--atomic --wait --timeout "$HELM_TIMEOUT" \
+		--history-max 10
+}
+
+# rollback returns the release to the revision that ran before this deploy.
+rollback() {
+	if [ -z "$PREVIOUS_REVISION" ]; then
+		say "==> no previous revision to roll back to (first install): leaving the failed release for inspection"
+		return 0
+	fi
+	say "==> rolling back $RELEASE to revision $PREVIOUS_REVISION"
+	helm rollback "$RELEASE" "$PREVIOUS_REVISION" --namespace "$NAMESPACE" --wait --timeout "$HELM_TIMEOUT"
+}
+
+release_test() {
+	helm test "$RELEASE" --namespace "$NAMESPACE" --timeout 5m --logs
+}
+
+base_url() {
+	if [ -z "${PUBLIC_BASE_URL:-}" ]; then
+		local cmd host
+		cmd=$(tf_output alb_hostname_command) || die "no PUBLIC_BASE_URL and no terraform output alb_hostname_command"
+		host=$(bash -c "$cmd") || die "alb_hostname_command failed: $cmd"
+		[ -n "$host" ] || die "the load balancer has no hostname yet (alb_hostname_command printed nothing)"
+		PUBLIC_BASE_URL="http://$host"
+	fi
+	printf '%s\n' "${PUBLIC_BASE_URL%/}"
+}
+
+# smoke runs the smoke test against URL. Called in an `if`, where set -e
+# does not apply, so every step checks its own status.
+smoke() {
+	local url=$1 token
+	token=${SMOKE_ADMIN_TOKEN:-}
+	if [ -z "$token" ]; then
+		if ! token=$(kubectl --namespace "$NAMESPACE" get secret orders-secrets -o 'jsonpath={.data.ADMIN_TOKEN}' | base64 -d); then
+			say "cannot read ADMIN_TOKEN from Secret $NAMESPACE/orders-secrets (make mongodb-secret ENV=$ENV creates it)"
+			return 1
+		fi
+	fi
+	if [ -n "${GITHUB_ACTIONS:-}" ] && [ -n "$token" ]; then
+		echo "::add-mask::$token"
+	fi
+	# The token goes through the environment, never the command line.
+	SMOKE_ADMIN_TOKEN=$token make -C "$ROOT" --no-print-directory smoke BASE_URL="$url" SMOKE_TIMEOUT="$SMOKE_TIMEOUT"
+}
+
+# verify runs helm test and the smoke test; the first failure rolls back.
+URL=""
+verify() {
+	if ! release_test; then
+		say "==> helm test failed"
+		rollback
+		die "deploy of $IMAGE_DIGEST to $ENV failed helm test: rolled back"
+	fi
+	if ! URL=$(base_url); then
+		rollback
+		die "no public URL for the smoke test: rolled back"
+	fi
+	if ! smoke "$URL"; then
+		say "==> smoke test failed"
+		rollback
+		die "deploy of $IMAGE_DIGEST to $ENV failed the smoke test: rolled back"
+	fi
+}
+
+phase "resolve image and cluster" resolve
+phase "helm upgrade $RELEASE (by digest)" upgrade
+phase "helm test and smoke test" verify
+
+say "deployed $ECR_REPOSITORY_URL@$IMAGE_DIGEST to $ENV: $URL"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+	{
+		echo "### Deployed to $ENV"
+		echo
+		echo "| | |"
+		echo "|---|---|"
+		echo "| image | \`$ECR_REPOSITORY_URL@$IMAGE_DIGEST\` |"
+		echo "| tag | \`${IMAGE_TAG:-}\` |"
+		echo "| URL | $URL |"
+	} >>"$GITHUB_STEP_SUMMARY"
+fi

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Tears an environment down: first what Kubernetes created outside Terraform
+# (load balancers, volumes: infra/scripts/pre-destroy.sh), then the
+# Terraform root. The state bucket (infra/bootstrap) is kept.
+# Usage: ENV=dev|prod scripts/destroy.sh; AUTO_APPROVE=1 skips both questions.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need_env
+TF_DIR="$ROOT/infra/envs/$ENV"
+approve=()
+if [ "${AUTO_APPROVE:-}" = 1 ]; then
+	approve=(-auto-approve)
+else
+	printf 'This destroys the %s environment and its data. Type %s to go on: ' "$ENV" "$ENV"
+	read -r answer
+	[ "$answer" = "$ENV" ] || die "not confirmed: nothing destroyed"
+fi
+
+preflight() { "$ROOT/scripts/preflight.sh"; }
+
+cluster_objects() {
+	terraform -chdir="$TF_DIR" init -input=false
+	if from_tf_quiet; then
+		update_kubeconfig
+		"$ROOT/infra/scripts/pre-destroy.sh" "$ENV"
+	else
+		say "    no cluster in the Terraform state: nothing to clean up in Kubernetes"
+	fi
+}
+
+# from_tf_quiet reads the cluster settings, false when there is no cluster.
+from_tf_quiet() {
+	AWS_REGION=${AWS_REGION:-$(tf_output region 2>/dev/null || true)}
+	EKS_CLUSTER_NAME=$(tf_output cluster_name 2>/dev/null || true)
+	export AWS_REGION EKS_CLUSTER_NAME
+	[ -n "$AWS_REGION" ] && [ -n "$EKS_CLUSTER_NAME" ]
+}
+
+infra() { terraform -chdir="$TF_DIR" destroy -input=false "${approve[@]}"; }
+
+phase "preflight" preflight
+phase "Kubernetes-created resources (infra/scripts/pre-destroy.sh)" cluster_objects
+phase "terraform destroy infra/envs/$ENV" infra
+say "==> $ENV destroyed in $(elapsed_total); the state bucket (infra/bootstrap) is kept"
