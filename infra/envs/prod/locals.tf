@@ -1,0 +1,13 @@
+locals {
+  name = "orderstack-${var.environment}"
+
+  tags = {
+    Project     = "orderstack"
+    Environment = var.environment
+    ManagedBy   = "terraform"
+    Repository  = var.github_repository
+  }
+
+  app_namespace     = "orders"
+  mongodb_namespace = "mongodb"
+}

@@ -1,0 +1,107 @@
+# One environment of orderstack: network, EKS, registry, CI roles, workload identities,
+# cluster add-ons and alarms. envs/dev and envs/prod share this file verbatim (a test checks
+# it); they differ only in terraform.tfvars and the state key in backend.tf.
+
+data "aws_caller_identity" "current" {}
+
+module "network" {
+  source = "../../modules/network"
+
+  name                     = local.name
+  cluster_name             = local.name
+  vpc_cidr                 = var.vpc_cidr
+  availability_zones       = var.availability_zones
+  single_nat_gateway       = var.single_nat_gateway
+  flow_logs_enabled        = var.flow_logs_enabled
+  flow_logs_retention_days = var.log_retention_days
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  repository_name = "${local.name}/orders"
+  force_delete    = var.allow_destroy_with_data
+}
+
+module "iam_github" {
+  source = "../../modules/iam-github"
+
+  name                 = local.name
+  github_repository    = var.github_repository
+  github_environment   = var.environment
+  create_oidc_provider = var.create_github_oidc_provider
+  ecr_repository_arn   = module.ecr.repository_arn
+  cluster_name         = local.name
+}
+
+module "eks" {
+  source = "../../modules/eks"
+
+  cluster_name             = local.name
+  kubernetes_version       = var.kubernetes_version
+  vpc_id                   = module.network.vpc_id
+  private_subnet_ids_by_az = module.network.private_subnet_ids_by_az
+  endpoint_public_access   = var.endpoint_public_access
+  public_access_cidrs      = var.public_access_cidrs
+  log_retention_days       = var.log_retention_days
+  node_instance_types      = var.node_instance_types
+  node_capacity_type       = var.node_capacity_type
+  node_min_size_per_az     = var.node_min_size_per_az
+  node_max_size_per_az     = var.node_max_size_per_az
+  admin_principal_arns     = var.admin_principal_arns
+  terraform_role_arn       = module.iam_github.terraform_role_arn
+  deploy_role_arn          = module.iam_github.deploy_role_arn
+  app_namespace            = local.app_namespace
+  mongodb_namespace        = local.mongodb_namespace
+  developer_trusted_arns   = var.developer_trusted_arns
+  addon_versions           = var.addon_versions
+}
+
+module "backup_bucket" {
+  source = "../../modules/backup-bucket"
+
+  bucket_name   = "${local.name}-mongodb-backups-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.allow_destroy_with_data
+}
+
+module "workload_identities" {
+  source = "../../modules/workload-identities"
+
+  name                      = local.name
+  cluster_name              = module.eks.cluster_name
+  mongodb_namespace         = local.mongodb_namespace
+  backup_writer_policy_json = module.backup_bucket.writer_policy_json
+}
+
+module "addons" {
+  source = "../../modules/addons"
+
+  cluster_name                 = module.eks.cluster_name
+  region                       = var.region
+  vpc_id                       = module.network.vpc_id
+  app_namespace                = local.app_namespace
+  mongodb_namespace            = local.mongodb_namespace
+  deployer_group               = module.eks.deployer_group
+  developer_group              = module.eks.developer_group
+  chart_versions               = var.chart_versions
+  cluster_autoscaler_image_tag = var.cluster_autoscaler_image_tag
+  prometheus_retention         = var.prometheus_retention
+  mongodb_chart_path           = "${path.module}/../../../deploy/mongodb/cluster"
+  mongodb_backup_bucket        = module.backup_bucket.bucket_name
+  mongodb_values               = var.mongodb_values
+
+  # Nodes, core add-ons, access entries and pod identities first.
+  depends_on = [module.eks, module.workload_identities]
+}
+
+module "alarms" {
+  source = "../../modules/alarms"
+
+  name                         = local.name
+  environment                  = var.environment
+  cluster_name                 = module.eks.cluster_name
+  alarm_email                  = var.alarm_email
+  node_group_zones             = var.availability_zones
+  node_autoscaling_group_names = module.eks.node_autoscaling_group_names
+  monthly_budget_usd           = var.monthly_budget_usd
+}

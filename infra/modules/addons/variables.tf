@@ -1,0 +1,111 @@
+variable "cluster_name" {
+  description = "Name of the EKS cluster."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region of the cluster (given to controllers explicitly: IMDS is out of reach of pods with hop limit 1)."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the cluster (given to the load balancer controller explicitly)."
+  type        = string
+}
+
+variable "app_namespace" {
+  description = "Namespace of the order service."
+  type        = string
+  default     = "orders"
+}
+
+variable "mongodb_namespace" {
+  description = "Namespace of the Percona operator and the MongoDB replica set."
+  type        = string
+  default     = "mongodb"
+}
+
+variable "monitoring_namespace" {
+  description = "Namespace of kube-prometheus-stack."
+  type        = string
+  default     = "monitoring"
+}
+
+variable "deployer_group" {
+  description = "Kubernetes group of the CI deploy role (from the eks module)."
+  type        = string
+}
+
+variable "developer_group" {
+  description = "Kubernetes group of the developers role (from the eks module)."
+  type        = string
+}
+
+variable "chart_versions" {
+  description = "Pinned versions of the public Helm charts."
+  type = object({
+    aws_load_balancer_controller = string
+    kube_prometheus_stack        = string
+    cluster_autoscaler           = string
+    psmdb_operator               = string
+  })
+
+  validation {
+    condition     = alltrue([for v in values(var.chart_versions) : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
+    error_message = "Each chart version must be an exact semantic version like 1.13.0."
+  }
+}
+
+variable "cluster_autoscaler_image_tag" {
+  description = "Cluster Autoscaler image tag; its minor version must equal the cluster's Kubernetes minor version."
+  type        = string
+
+  validation {
+    condition     = can(regex("^v1\\.[0-9]+\\.[0-9]+$", var.cluster_autoscaler_image_tag))
+    error_message = "cluster_autoscaler_image_tag must look like v1.33.0."
+  }
+}
+
+variable "prometheus_retention" {
+  description = "How long Prometheus keeps samples (Prometheus duration, e.g. 15d)."
+  type        = string
+  default     = "15d"
+
+  validation {
+    condition     = can(regex("^[0-9]+(h|d|w)$", var.prometheus_retention))
+    error_message = "prometheus_retention must be a duration like 12h, 15d or 2w."
+  }
+}
+
+variable "prometheus_storage_size" {
+  description = "Size of Prometheus' gp3 volume, e.g. 50Gi."
+  type        = string
+  default     = "50Gi"
+
+  validation {
+    condition     = can(regex("^[0-9]+Gi$", var.prometheus_storage_size))
+    error_message = "prometheus_storage_size must be a size in Gi, like 50Gi."
+  }
+}
+
+variable "mongodb_chart_path" {
+  description = "Path of the local orders-mongodb chart (deploy/mongodb/cluster)."
+  type        = string
+}
+
+variable "mongodb_backup_bucket" {
+  description = "S3 bucket of the MongoDB backups."
+  type        = string
+}
+
+variable "mongodb_service_account" {
+  description = "Service account of the MongoDB member pods; the backup pod identity is associated with it."
+  type        = string
+  default     = "orders-mongodb"
+}
+
+variable "mongodb_values" {
+  description = "Extra values of the orders-mongodb chart (e.g. replicas, storageSize, resources), merged over the ones this module sets."
+  type        = any
+  default     = {}
+}

@@ -1,0 +1,20 @@
+locals {
+  control_plane_log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+  # Kubernetes groups bound by RBAC objects that the addons module creates.
+  deployer_group  = "orderstack:deployers"
+  developer_group = "orderstack:mongodb-port-forward"
+
+  admin_arns = toset(concat(var.admin_principal_arns, [var.terraform_role_arn]))
+
+  developer_trust = length(var.developer_trusted_arns) > 0 ? var.developer_trusted_arns : ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+
+  node_policy_arns = {
+    worker   = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonEKSWorkerNodePolicy"
+    cni      = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonEKS_CNI_Policy"
+    ecr_pull = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"
+    ssm      = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+  }
+
+  access_policy_prefix = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy"
+}

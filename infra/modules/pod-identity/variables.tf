@@ -1,0 +1,42 @@
+variable "name" {
+  description = "Name prefix of the IAM role, e.g. orderstack-dev-lb-controller."
+  type        = string
+
+  validation {
+    condition     = length(var.name) <= 38
+    error_message = "name is a role name_prefix and must be at most 38 characters."
+  }
+}
+
+variable "cluster_name" {
+  description = "EKS cluster of the association."
+  type        = string
+}
+
+variable "namespace" {
+  description = "Kubernetes namespace of the service account."
+  type        = string
+}
+
+variable "service_account" {
+  description = "Kubernetes service account whose pods receive the role's credentials."
+  type        = string
+}
+
+variable "policy_json" {
+  description = "Inline IAM policy of the role (JSON); null for none."
+  type        = string
+  default     = null
+}
+
+variable "managed_policy_arns" {
+  description = "Managed policies attached to the role, keyed by a short stable name."
+  type        = map(string)
+  default     = {}
+}
+
+variable "tags" {
+  description = "Tags added to every resource on top of the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,69 @@
+# Roles for in-cluster workloads, each bound to one service account through EKS Pod Identity.
+
+module "lb_controller" {
+  source = "../pod-identity"
+
+  name            = "${var.name}-lbc"
+  cluster_name    = var.cluster_name
+  namespace       = "kube-system"
+  service_account = "aws-load-balancer-controller"
+  policy_json     = data.aws_iam_policy_document.lb_controller.json
+  tags            = var.tags
+}
+
+module "cluster_autoscaler" {
+  source = "../pod-identity"
+
+  name            = "${var.name}-ca"
+  cluster_name    = var.cluster_name
+  namespace       = "kube-system"
+  service_account = "cluster-autoscaler"
+  policy_json     = data.aws_iam_policy_document.cluster_autoscaler.json
+  tags            = var.tags
+}
+
+module "mongodb_backup" {
+  source = "../pod-identity"
+
+  name            = "${var.name}-mongo-bkp"
+  cluster_name    = var.cluster_name
+  namespace       = var.mongodb_namespace
+  service_account = var.mongodb_service_account
+  policy_json     = var.backup_writer_policy_json
+  tags            = var.tags
+}
+
+# Cluster Autoscaler: read everything, but resize and terminate only this cluster's node groups (tagged by EKS).
+data "aws_iam_policy_document" "cluster_autoscaler" {
+  statement {
+    sid = "Discover"
+    actions = [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DescribeLaunchConfigurations",
+      "autoscaling:DescribeScalingActivities",
+      "autoscaling:DescribeTags",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ec2:GetInstanceTypesFromInstanceRequirements",
+      "eks:DescribeNodegroup",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ScaleOwnNodeGroups"
+    actions = [
+      "autoscaling:SetDesiredCapacity",
+      "autoscaling:TerminateInstanceInAutoScalingGroup",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.cluster_name}"
+      values   = ["owned"]
+    }
+  }
+}

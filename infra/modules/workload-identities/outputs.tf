@@ -1,0 +1,23 @@
+output "lb_controller_role_arn" {
+  description = "Role of the AWS Load Balancer Controller."
+  value       = module.lb_controller.role_arn
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "Role of the Cluster Autoscaler."
+  value       = module.cluster_autoscaler.role_arn
+}
+
+output "mongodb_backup_role_arn" {
+  description = "Role of the MongoDB backup agents (this bucket only)."
+  value       = module.mongodb_backup.role_arn
+}
+
+output "association_ids" {
+  description = "Pod identity association IDs; Helm releases of these workloads depend on them."
+  value = [
+    module.lb_controller.association_id,
+    module.cluster_autoscaler.association_id,
+    module.mongodb_backup.association_id,
+  ]
+}
