@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
@@ -49,6 +51,7 @@ type server struct {
 	mux      *http.ServeMux
 	patterns map[string]bool
 	logger   *slog.Logger
+	metrics  *Metrics
 	handler  http.Handler
 }
 
@@ -61,7 +64,7 @@ func NewServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Co
 
 func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Config) *server {
 	cfg = cfg.withDefaults()
-	s := &server{mux: http.NewServeMux(), patterns: map[string]bool{}, logger: logger}
+	s := &server{mux: http.NewServeMux(), patterns: map[string]bool{}, logger: logger, metrics: metrics}
 	addRoutes(s.handle, logger, svc, metrics, cfg)
 	var h http.Handler = http.HandlerFunc(s.route)
 	h = metricsMiddleware(metrics)(h)
@@ -126,3 +129,6 @@ func (d *discardRecorder) WriteHeader(code int) {
 		d.code = code
 	}
 }
+
+// inFlightGauge is for tests.
+func (s *server) inFlightGauge() prometheus.Gauge { return s.metrics.inFlight }
