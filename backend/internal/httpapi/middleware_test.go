@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus/testutil")
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
 
 func TestRequestID(t *testing.T) {
 	e := defaultEnv(t)
