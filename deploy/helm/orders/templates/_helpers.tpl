@@ -112,6 +112,10 @@ Whether the prometheus-operator API is served (ServiceMonitor and PrometheusRule
 Checks that span several values, which values.schema.json cannot express.
 */}}
 {{- define "orders.validate" -}}
+{{- $shutdown := add .Values.config.shutdownDrainDelaySeconds .Values.config.shutdownTimeoutSeconds }}
+{{- if le (int .Values.terminationGracePeriodSeconds) (int $shutdown) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdownDrainDelaySeconds + config.shutdownTimeoutSeconds (%d), or Kubernetes kills in-flight requests" (int .Values.terminationGracePeriodSeconds) (int $shutdown)) }}
+{{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- end }}
