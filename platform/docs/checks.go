@@ -13,6 +13,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
 )
 
 // RepoRoot walks up from dir to the folder holding go.work.
@@ -126,20 +130,53 @@ type RunbookURL struct {
 	Anchor string
 }
 
-// RunbookURLs returns every runbook_url in the YAML and template files
-// under root/deploy.
+// RunbookURLs returns every runbook_url under root/deploy: in the output of
+// each chart whose templates mention runbook_url, rendered with the Helm SDK
+// and the chart's default values (the URL is usually built by a template),
+// and in every plain YAML file outside a chart.
 func RunbookURLs(root string) ([]RunbookURL, error) {
 	var out []RunbookURL
 	dir := filepath.Join(root, "deploy")
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	scan := func(file, text string) {
+		for i, line := range strings.Split(text, "\n") {
+			m := runbookRe.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			r := RunbookURL{File: file, Line: i + 1, Value: strings.Trim(strings.TrimSpace(m[1]), `"'`)}
+			if t := runbookTargetRe.FindStringSubmatch(r.Value); t != nil {
+				// The base URL may end in a path of the repository's web
+				// address (.../blob/main/docs/operations.md): keep what
+				// starts at a top-level folder that exists.
+				r.Target, r.Anchor = trimToRepoPath(root, t[1]), t[2]
+			}
+			out = append(out, r)
+		}
+	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
 		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err != nil {
+				return nil
+			}
+			rendered, err := renderChartIfRunbooks(p)
+			if err != nil {
+				return fmt.Errorf("render chart %s: %w", rel, err)
+			}
+			for _, name := range sortedKeys(rendered) {
+				scan(rel+" (rendered "+name+")", rendered[name])
+			}
+			return filepath.SkipDir
+		}
 		switch filepath.Ext(p) {
-		case ".yaml", ".yml", ".tpl":
+		case ".yaml", ".yml":
 		default:
 			return nil
 		}
@@ -147,33 +184,50 @@ func RunbookURLs(root string) ([]RunbookURL, error) {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		for i, line := range strings.Split(string(src), "\n") {
-			m := runbookRe.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			r := RunbookURL{File: filepath.ToSlash(rel), Line: i + 1, Value: strings.TrimSpace(m[1])}
-			if t := runbookTargetRe.FindStringSubmatch(r.Value); t != nil {
-				r.Target, r.Anchor = t[1], t[2]
-				// The base URL may end in a path of the repository's web
-				// address (.../blob/main/docs/operations.md): keep what
-				// starts at a top-level folder that exists.
-				r.Target = trimToRepoPath(root, r.Target)
-			}
-			out = append(out, r)
-		}
+		scan(rel, string(src))
 		return nil
 	})
 	return out, err
 }
 
+// renderChartIfRunbooks renders the chart at dir with its default values
+// and the monitoring.coreos.com/v1 API available, if any of its templates
+// mentions runbook_url; it returns the manifests by template name.
+func renderChartIfRunbooks(dir string) (map[string]string, error) {
+	ch, err := loader.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	mentions := false
+	for _, t := range ch.Templates {
+		if bytes.Contains(t.Data, []byte("runbook_url")) {
+			mentions = true
+		}
+	}
+	if !mentions {
+		return nil, nil
+	}
+	caps := &chartutil.Capabilities{
+		KubeVersion: chartutil.KubeVersion{Version: "v1.33.0", Major: "1", Minor: "33"},
+		APIVersions: append(chartutil.VersionSet{"monitoring.coreos.com/v1"}, chartutil.DefaultVersionSet...),
+		HelmVersion: chartutil.DefaultCapabilities.HelmVersion,
+	}
+	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{
+		Name: ch.Name(), Namespace: ch.Name(), Revision: 1, IsInstall: true,
+	}, caps)
+	if err != nil {
+		return nil, err
+	}
+	return engine.Render(ch, vals)
+}
+
+// trimToRepoPath drops a leading web address: the repository path starts
+// at the first component that is a top-level folder of the repository.
 func trimToRepoPath(root, p string) string {
 	parts := strings.Split(p, "/")
-	for i := range parts {
-		cand := strings.Join(parts[i:], "/")
-		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(cand))); err == nil {
-			return cand
+	for i := range parts[:len(parts)-1] {
+		if st, err := os.Stat(filepath.Join(root, parts[i])); err == nil && st.IsDir() && parts[i] != "" {
+			return strings.Join(parts[i:], "/")
 		}
 	}
 	return p

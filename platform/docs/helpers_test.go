@@ -140,16 +140,21 @@ func TestCheckDiagrams(t *testing.T) {
 func TestRunbookURLs(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "docs/operations.md", "# Ops\n")
+	write(t, root, "deploy/helm/c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	write(t, root, "deploy/helm/c/values.yaml", "base: https://github.com/o/r/blob/main\n")
 	write(t, root, "deploy/helm/c/templates/rule.yaml",
-		"annotations:\n  runbook_url: {{ .Values.runbookBaseUrl }}/docs/operations.md#ordershigherrorrate\n"+
-			"  runbook_url: https://github.com/o/r/blob/main/docs/operations.md#x\n")
+		"{{- if .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\n"+
+			"{{- $rb := printf \"%s/docs/operations.md\" .Values.base }}\n"+
+			"annotations:\n  runbook_url: {{ $rb }}#ordershigherrorrate\n{{- end }}\n")
+	write(t, root, "deploy/other/rules.yaml", "x:\n  runbook_url: \"docs/operations.md#x\"\n  runbook_url: https://wiki.example/page\n")
 	got, err := RunbookURLs(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []RunbookURL{
-		{File: "deploy/helm/c/templates/rule.yaml", Line: 2, Value: "{{ .Values.runbookBaseUrl }}/docs/operations.md#ordershigherrorrate", Target: "docs/operations.md", Anchor: "ordershigherrorrate"},
-		{File: "deploy/helm/c/templates/rule.yaml", Line: 3, Value: "https://github.com/o/r/blob/main/docs/operations.md#x", Target: "docs/operations.md", Anchor: "x"},
+		{File: "deploy/helm/c (rendered c/templates/rule.yaml)", Line: 3, Value: "https://github.com/o/r/blob/main/docs/operations.md#ordershigherrorrate", Target: "docs/operations.md", Anchor: "ordershigherrorrate"},
+		{File: "deploy/other/rules.yaml", Line: 2, Value: "docs/operations.md#x", Target: "docs/operations.md", Anchor: "x"},
+		{File: "deploy/other/rules.yaml", Line: 3, Value: "https://wiki.example/page"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RunbookURLs (-want +got):\n%s", diff)
