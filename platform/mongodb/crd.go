@@ -1,0 +1,184 @@
+package mongodb
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+// The Percona Operator for MongoDB release deploy/mongodb is written for. OperatorSum is the
+// module's go.sum hash: the download is checked against it, because the checksum database
+// reachable from the build machines does not list this module.
+const (
+	OperatorModule  = "github.com/percona/percona-server-mongodb-operator"
+	OperatorVersion = "v1.21.1"
+	OperatorSum     = "h1:ven97PFWl28Ot0pgFQ82x0nyjuuueFrQRbGI+cFb7E4="
+)
+
+// OperatorCRDPath returns the path of deploy/crd.yaml inside the pinned operator module,
+// running `go mod download` (outside any workspace) when the module cache lacks it.
+func OperatorCRDPath(ctx context.Context) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	tmp, err := os.MkdirTemp("", "psmdb-download")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+
+	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", OperatorModule+"@"+OperatorVersion)
+	cmd.Dir = tmp // no go.mod here: the download never touches platform/go.mod
+	cmd.Env = append(os.Environ(),
+		"GOWORK=off", "GO111MODULE=on", "GOFLAGS=-mod=mod",
+		"GONOSUMDB="+OperatorModule, // verified against OperatorSum below instead
+	)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	var info struct{ Dir, Sum, Error string }
+	if err := json.Unmarshal(out, &info); err != nil {
+		return "", fmt.Errorf("go mod download %s@%s: %v: %s", OperatorModule, OperatorVersion, runErr, stderr.String())
+	}
+	if info.Error != "" {
+		return "", fmt.Errorf("go mod download %s@%s: %s", OperatorModule, OperatorVersion, info.Error)
+	}
+	if info.Sum != OperatorSum {
+		return "", fmt.Errorf("%s@%s has hash %s, want %s", OperatorModule, OperatorVersion, info.Sum, OperatorSum)
+	}
+	return filepath.Join(info.Dir, "deploy", "crd.yaml"), nil
+}
+
+// Validator checks custom resources of one kind the way the API server does on create: the
+// CRD's OpenAPI v3 schema, unknown fields (kubectl's default strict field validation) and the
+// x-kubernetes-validations CEL rules.
+type Validator struct {
+	GVK        schema.GroupVersionKind
+	openapi    validation.SchemaValidator
+	structural *structuralschema.Structural
+	cel        *cel.Validator
+}
+
+// LoadCRDs reads a multi-document CRD file and returns a Validator per kind, for the version
+// that is served and stored.
+func LoadCRDs(path string) (map[string]*Validator, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*Validator{}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := yaml.Unmarshal(doc, &crd); err != nil {
+			return nil, fmt.Errorf("decode CRD in %s: %w", path, err)
+		}
+		if crd.Kind != "CustomResourceDefinition" {
+			continue
+		}
+		for _, version := range crd.Spec.Versions {
+			if !version.Served || !version.Storage {
+				continue
+			}
+			v, err := newValidator(crd.Spec.Group, version, crd.Spec.Names.Kind)
+			if err != nil {
+				return nil, fmt.Errorf("CRD %s: %w", crd.Name, err)
+			}
+			out[crd.Spec.Names.Kind] = v
+		}
+	}
+	return out, nil
+}
+
+func newValidator(group string, version apiextensionsv1.CustomResourceDefinitionVersion, kind string) (*Validator, error) {
+	if version.Schema == nil || version.Schema.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("version %s has no schema", version.Name)
+	}
+	internal := &apiextensions.JSONSchemaProps{}
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(version.Schema.OpenAPIV3Schema, internal, nil); err != nil {
+		return nil, fmt.Errorf("convert schema: %w", err)
+	}
+	structural, err := structuralschema.NewStructural(internal)
+	if err != nil {
+		return nil, fmt.Errorf("structural schema: %w", err)
+	}
+	openapi, _, err := validation.NewSchemaValidator(internal)
+	if err != nil {
+		return nil, fmt.Errorf("schema validator: %w", err)
+	}
+	return &Validator{
+		GVK:        schema.GroupVersionKind{Group: group, Version: version.Name, Kind: kind},
+		openapi:    openapi,
+		structural: structural,
+		cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),
+	}, nil
+}
+
+// Validate returns every reason the API server would refuse obj (an object decoded from
+// JSON or YAML). It does not modify obj.
+func (v *Validator) Validate(ctx context.Context, obj map[string]any) field.ErrorList {
+	var errs field.ErrorList
+	if got := obj["apiVersion"]; got != v.GVK.GroupVersion().String() {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), got, "want "+v.GVK.GroupVersion().String()))
+	}
+	if got := obj["kind"]; got != v.GVK.Kind {
+		errs = append(errs, field.Invalid(field.NewPath("kind"), got, "want "+v.GVK.Kind))
+	}
+	errs = append(errs, validation.ValidateCustomResource(nil, obj, v.openapi)...)
+
+	clone, err := deepCopyJSON(obj)
+	if err != nil {
+		return append(errs, field.InternalError(nil, err))
+	}
+	unknown := pruning.PruneWithOptions(clone, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+	for _, path := range unknown {
+		errs = append(errs, field.NotSupported[string](field.NewPath(path), "unknown field", nil))
+	}
+
+	if v.cel != nil { // nil when the schema has no CEL rules
+		celErrs, _ := v.cel.Validate(ctx, nil, v.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, celErrs...)
+	}
+	return errs
+}
+
+// deepCopyJSON copies a JSON-shaped value through a JSON round trip, keeping integers int64
+// as the API server's decoder does.
+func deepCopyJSON(obj map[string]any) (map[string]any, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeObject(data)
+}

@@ -1,0 +1,50 @@
+package mongodb
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// DecodeObject decodes one YAML or JSON object as the API server does: integers become
+// int64, other numbers float64.
+func DecodeObject(data []byte) (map[string]any, error) {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]any
+	if err := utiljson.Unmarshal(js, &obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// DecodeManifests splits a multi-document YAML stream (such as a rendered chart) into objects,
+// skipping empty documents.
+func DecodeManifests(data []byte) ([]map[string]any, error) {
+	var out []map[string]any
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for i := 0; ; i++ {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
+		}
+		obj, err := DecodeObject(doc)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
+		}
+		if len(obj) > 0 {
+			out = append(out, obj)
+		}
+	}
+}
