@@ -1,0 +1,121 @@
+package localdb
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+func connect(t *testing.T, uri string) *mongo.Client {
+	t.Helper()
+	c, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	return c
+}
+
+// TestRestartKeepsData: data written before Close is there after Start
+// on the same address and directory, and the same client reconnects.
+func TestRestartKeepsData(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := Start(t.Context(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(srv.URI(), "mongodb://127.0.0.1:") {
+		t.Errorf("URI() = %q, want mongodb://127.0.0.1:port/", srv.URI())
+	}
+	c := connect(t, srv.URI())
+	coll := c.Database("keep").Collection("things")
+	if _, err := coll.InsertOne(t.Context(), bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 1}}); err != nil {
+		t.Fatalf("InsertOne = %v", err)
+	}
+
+	addr := srv.Addr()
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Errorf("second Close = %v, want nil", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	err = coll.FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Err()
+	cancel()
+	if err == nil {
+		t.Fatalf("FindOne after Close = nil, want an error")
+	}
+
+	srv, err = Start(t.Context(), Config{Dir: dir, Addr: addr})
+	if err != nil {
+		t.Fatalf("Start again on %s = %v", addr, err)
+	}
+	defer srv.Close()
+	var got struct {
+		N int `bson:"n"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err = coll.FindOne(t.Context(), bson.D{{Key: "_id", Value: "a"}}).Decode(&got)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || got.N != 1 {
+		t.Errorf("FindOne after restart = %+v, %v; want n=1", got, err)
+	}
+}
+
+// TestCloseDropsConnections: Close cuts open connections at once, as a
+// crash would, instead of letting them run on for FerretDB's grace period.
+func TestCloseDropsConnections(t *testing.T) {
+	srv, err := Start(t.Context(), Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	began := time.Now()
+	_, err = conn.Read(make([]byte, 1))
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		t.Errorf("Read on a connection after Close = %v, want it closed (EOF/reset)", err)
+	}
+	t.Logf("connection dropped %v after Close began", time.Since(began).Round(time.Millisecond))
+	if err := <-closed; err != nil {
+		t.Errorf("Close = %v", err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestStartErrors(t *testing.T) {
+	if _, err := Start(t.Context(), Config{}); err == nil {
+		t.Error("Start without Dir = nil error, want one")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if _, err := Start(t.Context(), Config{Dir: t.TempDir(), Addr: ln.Addr().String()}); err == nil || !strings.Contains(err.Error(), ln.Addr().String()) {
+		t.Errorf("Start on a taken address = %v, want an error naming it", err)
+	}
+}
