@@ -49,17 +49,17 @@ type tfDir struct {
 }
 
 // costDrivers says what makes each billable resource type cost money
-// (list prices, us-east-1/eu-west-1, see docs/cost.md). Types not listed
+// (eu-west-1 list prices, the region of infra/envs; see docs/cost.md). Types not listed
 // have no direct charge.
 var costDrivers = map[string]string{
 	"aws_eks_cluster":                   "$0.10/h control plane (~$73/month)",
 	"aws_eks_node_group":                "EC2 instance-hours of its nodes + their EBS root volumes",
 	"aws_launch_template":               "none itself; sizes the nodes (instance type, root volume)",
-	"aws_nat_gateway":                   "$0.045/h each (~$33/month) + $0.045/GB processed",
+	"aws_nat_gateway":                   "$0.048/h each (~$35/month) + $0.048/GB processed",
 	"aws_eip":                           "$0.005/h public IPv4 (~$3.60/month)",
-	"aws_vpc_endpoint":                  "interface: $0.01/h per AZ + $0.01/GB; gateway (S3): free",
-	"aws_lb":                            "$0.0225/h + LCU-hours",
-	"aws_cloudwatch_log_group":          "$0.50/GB ingested + $0.03/GB-month stored",
+	"aws_vpc_endpoint":                  "interface: $0.011/h per AZ (~$8/month) + $0.01/GB; gateway (S3): free",
+	"aws_lb":                            "$0.0252/h + $0.008 per LCU-hour",
+	"aws_cloudwatch_log_group":          "$0.57/GB ingested + $0.03/GB-month stored",
 	"aws_flow_log":                      "log ingestion into its destination (per GB)",
 	"aws_kms_key":                       "$1/month + $0.03 per 10k requests",
 	"aws_s3_bucket":                     "$0.023/GB-month (Standard) + requests",
@@ -71,13 +71,13 @@ var costDrivers = map[string]string{
 	"aws_cloudwatch_metric_alarm":       "$0.10/month per standard alarm",
 	"aws_sns_topic":                     "first million requests free; email free",
 	"aws_secretsmanager_secret":         "$0.40/month per secret",
-	"aws_ebs_volume":                    "$0.08/GB-month (gp3)",
+	"aws_ebs_volume":                    "$0.088/GB-month (gp3)",
 	"aws_eks_addon":                     "none itself; its pods run on the nodes",
 	"aws_budgets_budget":                "first two budgets free",
 	"aws_wafv2_web_acl":                 "$5/month + $1 per rule + $0.60 per million requests",
 	"helm_release":                      "none itself; its pods use node capacity",
 	"kubernetes_storage_class_v1":       "none itself; volumes it provisions are gp3 EBS",
-	"kubernetes_persistent_volume_claim": "gp3 EBS, $0.08/GB-month",
+	"kubernetes_persistent_volume_claim": "gp3 EBS, $0.088/GB-month",
 }
 
 var tfFuncs = map[string]function.Function{
@@ -156,11 +156,13 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 	}
 	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)}, Functions: tfFuncs}
 	locals := map[string]hcl.Expression{}
+	localSrc := map[string]string{}
 	for _, p := range all {
 		for _, b := range p.body.Blocks {
 			if b.Type == "locals" {
 				for name, a := range b.Body.Attributes {
 					locals[name] = a.Expr
+					localSrc[name] = exprSource(a.Expr, p.src)
 				}
 			}
 		}
@@ -194,7 +196,7 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 					Purpose: commentAbove(p.src, b.Range().Start.Line),
 					Attrs:   b.Body.Attributes, Src: p.src,
 				}
-				r.Multiplier = multiplier(b.Body.Attributes, p.src, ctx)
+				r.Multiplier = multiplier(b.Body.Attributes, p.src, ctx, localSrc)
 				d.Resources = append(d.Resources, r)
 			case b.Type == "module" && len(b.Labels) == 1:
 				m := tfModuleCall{Name: b.Labels[0], Args: map[string]string{}, Values: map[string]cty.Value{}}
@@ -244,9 +246,16 @@ var (
 )
 
 // multiplier explains a resource's count or for_each.
-func multiplier(attrs map[string]*hclsyntax.Attribute, src []byte, ctx *hcl.EvalContext) string {
+func multiplier(attrs map[string]*hclsyntax.Attribute, src []byte, ctx *hcl.EvalContext, localSrc map[string]string) string {
 	if a, ok := attrs["count"]; ok {
 		text := exprSource(a.Expr, src)
+		if l, ok := strings.CutPrefix(text, "local."); ok && localSrc[l] != "" {
+			def := localSrc[l]
+			if perAZRe.MatchString(def) {
+				return fmt.Sprintf("per AZ: `count = %s` = `%s`", text, def)
+			}
+			return fmt.Sprintf("`count = %s` = `%s`", text, def)
+		}
 		if m := boolRe.FindStringSubmatch(text); m != nil && (m[2] == "0" || m[3] == "0") {
 			if m[2] == "0" {
 				return fmt.Sprintf("only if not `%s`", m[1])
@@ -311,7 +320,8 @@ func GenerateResources(root string) ([]byte, error) {
 	w("# Resources\n\n")
 	w("Everything the deployment creates, generated from the Terraform under `infra/` and the charts under\n")
 	w("`deploy/`. The purpose column is the one-line comment above each `resource` block; the cost\n")
-	w("column names what the resource is billed on (prices and totals: [cost.md](cost.md)).\n\n")
+	w("column names what the resource is billed on, at eu-west-1 list prices (totals and assumptions:\n")
+	w("[cost.md](cost.md)).\n\n")
 
 	modules, roots, err := tfDirs(root)
 	if err != nil {

@@ -46,6 +46,11 @@ resource "aws_flow_log" "this" {
   count = var.flow_logs ? 1 : 0
 }
 
+# Elastic IPs of the NAT gateways.
+resource "aws_eip" "nat" {
+  count = local.nat_count
+}
+
 resource "aws_route" "undocumented" {
   for_each = local.routes
 }
@@ -55,6 +60,7 @@ resource "aws_vpc_endpoint" "iface" {
   for_each = toset(["ecr.api", "sts"])
 }
 `)
+	write(t, root, "infra/modules/net/locals.tf", "locals {\n  nat_count = var.single_nat ? 1 : length(var.azs)\n}\n")
 	write(t, root, "infra/modules/net/variables.tf", `
 variable "single_nat" {
   type    = bool
@@ -95,10 +101,11 @@ module "net" {
 	}
 	got := string(md)
 	for _, want := range []string{
-		"6 `resource` blocks in 2 modules and 2 roots.",
+		"7 `resource` blocks in 2 modules and 2 roots.",
+		"| `aws_eip.nat` | Elastic IPs of the NAT gateways. | per AZ: `count = local.nat_count` = `var.single_nat ? 1 : length(var.azs)` | $0.005/h",
 		"used by `infra/envs/dev` (module `net`), `infra/envs/prod` (module `net`).",
 		"| `aws_vpc.this` | The VPC. | one | no direct charge | main.tf |",
-		"| `aws_nat_gateway.this` | NAT gateways: one per AZ, or a single one. | one per AZ (`count = var.single_nat ? 1 : length(var.azs)`) | $0.045/h each",
+		"| `aws_nat_gateway.this` | NAT gateways: one per AZ, or a single one. | one per AZ (`count = var.single_nat ? 1 : length(var.azs)`) | $0.048/h each",
 		"| `aws_flow_log.this` | Flow logs, when enabled. | only if `var.flow_logs` |",
 		"| `aws_route.undocumented` | **undocumented** | one per element of `local.routes` |",
 		"| `aws_vpc_endpoint.iface` | Interface endpoints. | one per element of `toset([\"ecr.api\", \"sts\"])`: ecr.api, sts |",
