@@ -19,11 +19,11 @@ deploy-app: ## deploy the chart by image digest + helm test + smoke, rollback on
 destroy: ## delete k8s-made load balancers/volumes, then terraform destroy (ENV=dev|prod)
 	ENV=$(ENV) $(ROOT)/scripts/destroy.sh
 
-smoke: ## smoke-test a deployment through its public API (BASE_URL=..., admin token from $$SMOKE_ADMIN_TOKEN)
+smoke: ## smoke-test a deployment through its public API (BASE_URL=..., admin token from env SMOKE_ADMIN_TOKEN)
 	@test -n "$(BASE_URL)" || { echo "make smoke: set BASE_URL, e.g. make smoke BASE_URL=http://localhost:3000" >&2; exit 2; }
 	cd $(ROOT)/backend && go run ./cmd/smoke -base-url "$(BASE_URL)" -timeout $(SMOKE_TIMEOUT)
 
-lint: ## go vet + staticcheck $(STATICCHECK_VERSION) on both modules; shellcheck on scripts/ when installed
+lint: ## go vet + staticcheck (pinned) on both modules; shellcheck on scripts/ when installed
 	cd $(ROOT)/backend && go vet ./... && go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	cd $(ROOT)/platform && go vet ./... && go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	@if command -v shellcheck >/dev/null 2>&1; then \
@@ -32,6 +32,6 @@ lint: ## go vet + staticcheck $(STATICCHECK_VERSION) on both modules; shellcheck
 		echo "lint: shellcheck not installed, scripts/ skipped (CI runs it)"; \
 	fi
 
-vulncheck: ## govulncheck $(GOVULNCHECK_VERSION) on both modules (needs vuln.go.dev)
+vulncheck: ## govulncheck (pinned) on both modules (needs vuln.go.dev)
 	cd $(ROOT)/backend && go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
 	cd $(ROOT)/platform && go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
