@@ -182,8 +182,8 @@ func TestReplicaSetDisruptionBudgetAndResources(t *testing.T) {
 func TestReplicaSetVolumesOnGP3(t *testing.T) {
 	c, objs := renderCluster(t, nil)
 	pvc := c.Spec.Replsets[0].VolumeSpec.PersistentVolumeClaim
-	if pvc.StorageClassName == nil || *pvc.StorageClassName != "gp3" {
-		t.Errorf("storageClassName = %v, want gp3", pvc.StorageClassName)
+	if pvc.StorageClassName == nil || *pvc.StorageClassName != "gp3-retain" {
+		t.Errorf("storageClassName = %v, want gp3-retain (the chart's gp3 class)", pvc.StorageClassName)
 	}
 	if got, want := pvc.Resources.Requests[corev1.ResourceStorage], resource.MustParse("20Gi"); got.Cmp(want) != 0 {
 		t.Errorf("storage request = %s, want %s", got.String(), want.String())
@@ -194,8 +194,11 @@ func TestReplicaSetVolumesOnGP3(t *testing.T) {
 	}
 	var sc storagev1.StorageClass
 	convert(t, scs[0], &sc)
-	if sc.Name != "gp3" || sc.Provisioner != "ebs.csi.aws.com" {
-		t.Errorf("StorageClass = %s (%s), want gp3 (ebs.csi.aws.com)", sc.Name, sc.Provisioner)
+	if sc.Name != *pvc.StorageClassName || sc.Provisioner != "ebs.csi.aws.com" {
+		t.Errorf("StorageClass = %s (%s), want %s (ebs.csi.aws.com)", sc.Name, sc.Provisioner, *pvc.StorageClassName)
+	}
+	if sc.ReclaimPolicy == nil || *sc.ReclaimPolicy != corev1.PersistentVolumeReclaimRetain {
+		t.Errorf("reclaimPolicy = %v, want Retain (database volumes outlive their PVC)", sc.ReclaimPolicy)
 	}
 	if diff := cmp.Diff(map[string]string{"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "xfs"}, sc.Parameters); diff != "" {
 		t.Errorf("StorageClass parameters (-want +got):\n%s", diff)
@@ -207,13 +210,13 @@ func TestReplicaSetVolumesOnGP3(t *testing.T) {
 		t.Error("allowVolumeExpansion is not true")
 	}
 
-	// An existing StorageClass of another name: none rendered, the PVCs use that one.
-	c, objs = renderCluster(t, map[string]any{"createStorageClass": false, "storageClassName": "ebs-gp3"})
+	// The cluster's existing gp3 class: none rendered, the PVCs use that one.
+	c, objs = renderCluster(t, map[string]any{"createStorageClass": false, "storageClassName": "gp3"})
 	if n := len(objectsOfKind(objs, "StorageClass")); n != 0 {
 		t.Errorf("createStorageClass=false rendered %d StorageClasses, want 0", n)
 	}
-	if got := c.Spec.Replsets[0].VolumeSpec.PersistentVolumeClaim.StorageClassName; got == nil || *got != "ebs-gp3" {
-		t.Errorf("storageClassName = %v, want ebs-gp3", got)
+	if got := c.Spec.Replsets[0].VolumeSpec.PersistentVolumeClaim.StorageClassName; got == nil || *got != "gp3" {
+		t.Errorf("storageClassName = %v, want gp3", got)
 	}
 }
 
