@@ -13,7 +13,8 @@ if [ "${AUTO_APPROVE:-}" = 1 ]; then
 	approve=(-auto-approve)
 else
 	printf 'This destroys the %s environment and its data. Type %s to go on: ' "$ENV" "$ENV"
-	read -r answer
+	answer=""
+	read -r answer || true # end of input: not confirmed
 	[ "$answer" = "$ENV" ] || die "not confirmed: nothing destroyed"
 fi
 
