@@ -191,6 +191,11 @@ func TestDeploymentPolicy(t *testing.T) {
 					if tsc.MaxSkew < 1 {
 						t.Errorf("%s maxSkew = %d", tsc.TopologyKey, tsc.MaxSkew)
 					}
+					// Without Honor, a lost zone's tainted nodes still count as a
+					// domain with zero pods, and DoNotSchedule leaves new pods Pending.
+					if tsc.NodeTaintsPolicy == nil || *tsc.NodeTaintsPolicy != corev1.NodeInclusionPolicyHonor {
+						t.Errorf("%s nodeTaintsPolicy = %v, want Honor", tsc.TopologyKey, tsc.NodeTaintsPolicy)
+					}
 					sel := labels.SelectorFromSet(tsc.LabelSelector.MatchLabels)
 					if tsc.LabelSelector == nil || sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
 						t.Errorf("%s labelSelector %v does not select the pods", tsc.TopologyKey, tsc.LabelSelector)
@@ -202,6 +207,16 @@ func TestDeploymentPolicy(t *testing.T) {
 					}
 				}
 			})
+
+			if env.name == "prod" {
+				t.Run("prod refuses to stack a zone", func(t *testing.T) {
+					for _, tsc := range pod.TopologySpreadConstraints {
+						if tsc.TopologyKey == "topology.kubernetes.io/zone" && tsc.WhenUnsatisfiable != corev1.DoNotSchedule {
+							t.Errorf("prod zone spread whenUnsatisfiable = %s, want DoNotSchedule", tsc.WhenUnsatisfiable)
+						}
+					}
+				})
+			}
 
 			t.Run("grace period exceeds drain plus shutdown", func(t *testing.T) {
 				drain, err := time.ParseDuration(envVar(t, c, "SHUTDOWN_DRAIN_DELAY").Value)
