@@ -156,14 +156,21 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	if failed != nil {
 		errs = append(errs, failed)
 	}
-	if err := api.Shutdown(shutCtx); err != nil {
-		errs = append(errs, fmt.Errorf("shut down api server: %w", err))
-		api.Close()
+	// Both at once: their listeners close together, and /metrics keeps
+	// being scraped until then.
+	var mu sync.Mutex
+	var sd sync.WaitGroup
+	for name, srv := range map[string]*http.Server{"api": api, "metrics": metricsSrv} {
+		sd.Go(func() {
+			if err := srv.Shutdown(shutCtx); err != nil {
+				srv.Close()
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("shut down %s server: %w", name, err))
+				mu.Unlock()
+			}
+		})
 	}
-	if err := metricsSrv.Shutdown(shutCtx); err != nil {
-		errs = append(errs, fmt.Errorf("shut down metrics server: %w", err))
-		metricsSrv.Close()
-	}
+	sd.Wait()
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
