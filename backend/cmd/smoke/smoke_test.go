@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/orderstack/orderstack/backend/internal/app"
 	"github.com/orderstack/orderstack/backend/internal/httpapi"
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/order"
@@ -103,6 +104,48 @@ func TestSmokeWithAdminTokenPassesAndCleansUp(t *testing.T) {
 	}
 	if len(orders) != 1 || orders[0].Status != order.StatusCancelled {
 		t.Errorf("orders after the smoke test = %+v, want exactly one, cancelled", orders)
+	}
+}
+
+// TestSmokeAgainstRunningService runs the whole service as
+// `orders-local -store=memory` does (app.Run: listeners, timeouts,
+// middleware, recovery loop, graceful shutdown) on a loopback port and
+// smoke-tests it, then shuts it down cleanly.
+func TestSmokeAgainstRunningService(t *testing.T) {
+	cfg := app.DefaultConfig()
+	cfg.Host, cfg.Port, cfg.MetricsPort = "127.0.0.1", 0, 0
+	cfg.AdminToken = testAdminToken
+	cfg.ShutdownDrainDelay = 10 * time.Millisecond
+	cfg.ShutdownTimeout = 2 * time.Second
+	ctx, stop := context.WithCancel(context.Background())
+	ready := make(chan app.Addrs, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, cfg, app.Deps{Store: memstore.New(), Version: "smoke-test", Ready: ready})
+	}()
+	var addrs app.Addrs
+	select {
+	case addrs = <-ready:
+	case err := <-done:
+		t.Fatalf("app.Run() = %v before it was ready", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("app.Run() not ready after 30s")
+	}
+
+	out, err := runSmoke(t, env(map[string]string{"SMOKE_ADMIN_TOKEN": testAdminToken}), "-base-url", "http://"+addrs.API, "-timeout", "1m")
+	if err != nil {
+		t.Errorf("run() = %v, want nil", err)
+	}
+	wantLines(t, out, "ok   place order", "ok   stock restored", "ok   delete product", "PASSED in ")
+
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("app.Run() after shutdown = %v, want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("app.Run() did not shut down within 30s")
 	}
 }
 
