@@ -147,23 +147,25 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 	}{
 		{productsCollection, "sku_unique", mongo.IndexModel{
 			Keys:    bson.D{{Key: "sku", Value: 1}},
-			Options: options.Index().SetName("sku_unique").SetUnique(true),
+			Options: options.Index().SetUnique(true),
 		}},
 		// Sparse: orders without a key (the field is omitted) never collide.
 		{ordersCollection, "idempotencyKey_unique", mongo.IndexModel{
 			Keys:    bson.D{{Key: "idempotencyKey", Value: 1}},
-			Options: options.Index().SetName("idempotencyKey_unique").SetUnique(true).SetSparse(true),
+			Options: options.Index().SetUnique(true).SetSparse(true),
 		}},
 		{ordersCollection, "status_id", mongo.IndexModel{
-			Keys:    bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("status_id"),
+			Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}},
 		}},
 		{ordersCollection, "customerEmail_id", mongo.IndexModel{
-			Keys:    bson.D{{Key: "customer.email", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("customerEmail_id"),
+			Keys: bson.D{{Key: "customer.email", Value: 1}, {Key: "_id", Value: 1}},
 		}},
 	}
 	for _, s := range specs {
+		if s.model.Options == nil {
+			s.model.Options = options.Index()
+		}
+		s.model.Options.SetName(s.name)
 		err := db.do(ctx, func(ctx context.Context) error {
 			_, err := db.db.Collection(s.coll).Indexes().CreateOne(ctx, s.model)
 			return err
