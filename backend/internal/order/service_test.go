@@ -1,0 +1,361 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orderstack/orderstack/backend/internal/memstore"
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// fixture is a Service on a memstore with two EUR products and one USD.
+type fixture struct {
+	svc           *order.Service
+	store         *memstore.Store
+	tea, cup, usd order.Product
+	ctx           context.Context
+}
+
+func newFixture(tb testing.TB, opts ...order.Option) *fixture {
+	tb.Helper()
+	f := &fixture{store: memstore.New(), ctx: context.Background()}
+	f.svc = order.NewService(f.store, opts...)
+	mk := func(sku, cur string, price, stock int64) order.Product {
+		p, err := f.svc.CreateProduct(f.ctx, order.Product{SKU: sku, Name: sku, PriceCents: price, Currency: cur, Stock: stock})
+		if err != nil {
+			tb.Fatalf("CreateProduct(%s) = %v", sku, err)
+		}
+		return p
+	}
+	f.tea, f.cup, f.usd = mk("TEA", "EUR", 450, 10), mk("CUP", "EUR", 1200, 2), mk("USD", "USD", 100, 5)
+	return f
+}
+
+func (f *fixture) stock(tb testing.TB, id string) int64 {
+	tb.Helper()
+	p, err := f.store.GetProduct(f.ctx, id)
+	if err != nil {
+		tb.Fatalf("GetProduct(%s) = %v", id, err)
+	}
+	return p.Stock
+}
+
+func (f *fixture) place(lines ...order.OrderLine) order.PlaceOrder {
+	return order.PlaceOrder{Customer: order.Customer{Name: "Ada", Email: "ada@example.com"}, Lines: lines}
+}
+
+func line(p order.Product, q int64) order.OrderLine {
+	return order.OrderLine{ProductID: p.ID, Quantity: q}
+}
+
+func TestPlaceOrder(t *testing.T) {
+	f := newFixture(t)
+	o, created, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 3), line(f.cup, 2)))
+	if err != nil || !created {
+		t.Fatalf("PlaceOrder = %v, created %v", err, created)
+	}
+	want := []order.LineItem{
+		{ProductID: f.tea.ID, SKU: "TEA", Name: "TEA", Quantity: 3, UnitPriceCents: 450, LineTotalCents: 1350},
+		{ProductID: f.cup.ID, SKU: "CUP", Name: "CUP", Quantity: 2, UnitPriceCents: 1200, LineTotalCents: 2400},
+	}
+	if diff := cmp.Diff(want, o.Items); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+	if o.TotalCents != 3750 || o.Currency != "EUR" || o.Status != order.StatusPending {
+		t.Errorf("order = total %d %s %s, want 3750 EUR pending", o.TotalCents, o.Currency, o.Status)
+	}
+	if got := f.stock(t, f.tea.ID); got != 7 {
+		t.Errorf("tea stock = %d, want 7", got)
+	}
+	if m := f.store.Markers(f.tea.ID); len(m) != 0 {
+		t.Errorf("tea markers after placing = %v, want none", m)
+	}
+}
+
+// TestPlaceOrderRollsBackOnLaterLine: when line 2 lacks stock, line 1's
+// reservation is undone and the order document removed.
+func TestPlaceOrderRollsBackOnLaterLine(t *testing.T) {
+	f := newFixture(t)
+	req := f.place(line(f.tea, 4), line(f.cup, 3)) // only 2 cups
+	req.IdempotencyKey = "k-1"
+	_, _, err := f.svc.PlaceOrder(f.ctx, req)
+	var se *order.StockError
+	if !errors.As(err, &se) || se.ProductID != f.cup.ID || se.Requested != 3 || se.Available != 2 {
+		t.Fatalf("PlaceOrder = %v, want a StockError for the cup (3 asked, 2 left)", err)
+	}
+	if got := f.stock(t, f.tea.ID); got != 10 {
+		t.Errorf("tea stock after rollback = %d, want 10", got)
+	}
+	if m := f.store.Markers(f.tea.ID); len(m) != 0 {
+		t.Errorf("tea markers after rollback = %v, want none", m)
+	}
+	if _, err := f.store.GetOrderByIdempotencyKey(f.ctx, "k-1"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order document after rollback: %v, want it deleted", err)
+	}
+	// The key is free again: after a restock the same request succeeds.
+	st := int64(5)
+	if _, err := f.svc.UpdateProduct(f.ctx, f.cup.ID, order.ProductPatch{Stock: &st}); err != nil {
+		t.Fatal(err)
+	}
+	if _, created, err := f.svc.PlaceOrder(f.ctx, req); err != nil || !created {
+		t.Errorf("retry after restock = %v, created %v; want a new order", err, created)
+	}
+}
+
+// TestPlaceOrderRollsBackOnStoreFailure: the second reservation fails with
+// the store unavailable; the first is undone.
+func TestPlaceOrderRollsBackOnStoreFailure(t *testing.T) {
+	f := newFixture(t)
+	var applies atomic.Int32
+	f.store.SetFault(func(op string) error {
+		if op == "ApplyStock" && applies.Add(1) == 2 {
+			return order.ErrUnavailable
+		}
+		return nil
+	})
+	_, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 4), line(f.cup, 1)))
+	if !errors.Is(err, order.ErrUnavailable) {
+		t.Fatalf("PlaceOrder = %v, want ErrUnavailable", err)
+	}
+	if got := f.stock(t, f.tea.ID); got != 10 {
+		t.Errorf("tea stock = %d, want 10", got)
+	}
+}
+
+// TestRecoverAfterFailedRollback: the store goes down mid-order, so even the
+// rollback fails; Recover later puts everything back, exactly once.
+func TestRecoverAfterFailedRollback(t *testing.T) {
+	f := newFixture(t)
+	var applies atomic.Int32
+	f.store.SetFault(func(op string) error {
+		if op == "ApplyStock" && applies.Add(1) >= 2 || op == "RevertStock" || op == "DeleteOrder" {
+			return order.ErrUnavailable
+		}
+		return nil
+	})
+	_, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 4), line(f.cup, 1)))
+	if !errors.Is(err, order.ErrUnavailable) {
+		t.Fatalf("PlaceOrder = %v, want ErrUnavailable", err)
+	}
+	if got := f.stock(t, f.tea.ID); got != 6 {
+		t.Fatalf("tea stock with the rollback failed = %d, want 6 (still reserved)", got)
+	}
+	f.store.SetFault(nil)
+
+	// Too recent for the cutoff: untouched.
+	rep, err := f.svc.Recover(f.ctx, time.Now().Add(-time.Hour))
+	if err != nil || rep != (order.RecoverReport{}) {
+		t.Fatalf("Recover(old cutoff) = %+v, %v; want nothing done", rep, err)
+	}
+	for i, want := range []order.RecoverReport{{RolledBack: 1}, {}} {
+		rep, err := f.svc.Recover(f.ctx, time.Now().Add(time.Hour))
+		if err != nil || rep != want {
+			t.Errorf("Recover #%d = %+v, %v; want %+v", i+1, rep, err, want)
+		}
+	}
+	if got := f.stock(t, f.tea.ID); got != 10 {
+		t.Errorf("tea stock after Recover = %d, want 10", got)
+	}
+	orders, _ := f.store.ListStaleOrders(f.ctx, time.Now().Add(time.Hour), 10)
+	if len(orders) != 0 {
+		t.Errorf("stale orders after Recover = %d, want 0", len(orders))
+	}
+}
+
+// TestRecoverHalfReserved: a crash left an order reserving with only its
+// first line applied. Recover releases that line and deletes the order.
+func TestRecoverHalfReserved(t *testing.T) {
+	f := newFixture(t)
+	old := time.Now().Add(-time.Hour).UTC()
+	o := order.Order{
+		ID: order.NewID(old), Customer: order.Customer{Name: "A", Email: "a@example.com"}, Status: order.StatusReserving,
+		Items: []order.LineItem{
+			{ProductID: f.tea.ID, Quantity: 3, UnitPriceCents: 450, LineTotalCents: 1350},
+			{ProductID: f.cup.ID, Quantity: 1, UnitPriceCents: 1200, LineTotalCents: 1200},
+		},
+		TotalCents: 2550, Currency: "EUR", CreatedAt: old, UpdatedAt: old,
+	}
+	if err := f.store.CreateOrder(f.ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.ApplyStock(f.ctx, f.tea.ID, order.ReservationMarker(o.ID), -3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GetOrder(f.ctx, o.ID); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("GetOrder(reserving) = %v, want ErrNotFound (never shown)", err)
+	}
+	rep, err := f.svc.Recover(f.ctx, time.Now().Add(-time.Minute))
+	if err != nil || rep.RolledBack != 1 {
+		t.Fatalf("Recover = %+v, %v; want 1 rolled back", rep, err)
+	}
+	if tea, cup := f.stock(t, f.tea.ID), f.stock(t, f.cup.ID); tea != 10 || cup != 2 {
+		t.Errorf("stock after Recover: tea %d cup %d, want 10 and 2", tea, cup)
+	}
+	if _, err := f.store.GetOrder(f.ctx, o.ID); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order after Recover: %v, want deleted", err)
+	}
+}
+
+// TestCancelReleaseFinishedByRecover: the cancel stands though the stock
+// release fails half-way; Recover finishes it without releasing twice.
+func TestCancelReleaseFinishedByRecover(t *testing.T) {
+	f := newFixture(t)
+	o, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 3), line(f.cup, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applies atomic.Int32
+	f.store.SetFault(func(op string) error {
+		if op == "ApplyStock" && applies.Add(1) == 2 { // the cup's release
+			return order.ErrUnavailable
+		}
+		return nil
+	})
+	got, err := f.svc.CancelOrder(f.ctx, o.ID)
+	if err != nil || got.Status != order.StatusCancelled || got.StockReleased {
+		t.Fatalf("CancelOrder = %s released=%v, %v; want cancelled, not yet released, nil", got.Status, got.StockReleased, err)
+	}
+	if tea, cup := f.stock(t, f.tea.ID), f.stock(t, f.cup.ID); tea != 10 || cup != 0 {
+		t.Fatalf("stock after half release: tea %d cup %d, want 10 and 0", tea, cup)
+	}
+	f.store.SetFault(nil)
+	for i, want := range []order.RecoverReport{{Released: 1}, {}} {
+		rep, err := f.svc.Recover(f.ctx, time.Now().Add(time.Hour))
+		if err != nil || rep != want {
+			t.Errorf("Recover #%d = %+v, %v; want %+v", i+1, rep, err, want)
+		}
+	}
+	if tea, cup := f.stock(t, f.tea.ID), f.stock(t, f.cup.ID); tea != 10 || cup != 2 {
+		t.Errorf("stock after Recover: tea %d cup %d, want 10 and 2 (each released once)", tea, cup)
+	}
+	stored, _ := f.store.GetOrder(f.ctx, o.ID)
+	if !stored.StockReleased {
+		t.Error("order not marked released after Recover")
+	}
+}
+
+func TestPlaceOrderInputErrors(t *testing.T) {
+	f := newFixture(t)
+	missing := order.NewID(time.Now())
+	tests := []struct {
+		name  string
+		req   order.PlaceOrder
+		field string
+	}{
+		{"unknown product", f.place(line(f.tea, 1), order.OrderLine{ProductID: missing, Quantity: 1}), "items[1].productId"},
+		{"mixed currencies", f.place(line(f.tea, 1), line(f.usd, 1)), "items"},
+		{"invalid", f.place(line(f.tea, 0)), "items[0].quantity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := f.svc.PlaceOrder(f.ctx, tt.req)
+			var ve *order.ValidationError
+			if !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
+				t.Errorf("PlaceOrder = %v, want a ValidationError on %s", err, tt.field)
+			}
+			if got := f.stock(t, f.tea.ID); got != 10 {
+				t.Errorf("tea stock = %d, want 10", got)
+			}
+		})
+	}
+	// Validation comes before the store: a down store is not even asked.
+	f.store.SetDown(true)
+	if _, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 0))); !errors.As(err, new(*order.ValidationError)) {
+		t.Errorf("PlaceOrder(invalid, store down) = %v, want a ValidationError", err)
+	}
+}
+
+func TestIdempotency(t *testing.T) {
+	f := newFixture(t, order.WithIdempotencyWait(100*time.Millisecond))
+	req := f.place(line(f.tea, 1))
+	req.IdempotencyKey = "key-1"
+	first, created, err := f.svc.PlaceOrder(f.ctx, req)
+	if err != nil || !created {
+		t.Fatalf("first = %v, created %v", err, created)
+	}
+	again, created, err := f.svc.PlaceOrder(f.ctx, req)
+	if err != nil || created || again.ID != first.ID {
+		t.Errorf("retry = %s created %v %v; want %s, not created", again.ID, created, err, first.ID)
+	}
+	if got := f.stock(t, f.tea.ID); got != 9 {
+		t.Errorf("stock = %d, want 9 (one reservation)", got)
+	}
+	other := f.place(line(f.tea, 2))
+	other.IdempotencyKey = "key-1"
+	if _, _, err := f.svc.PlaceOrder(f.ctx, other); !errors.Is(err, order.ErrIdempotencyMismatch) {
+		t.Errorf("same key, other request = %v, want ErrIdempotencyMismatch", err)
+	}
+
+	// A request with the key still reserving elsewhere: wait, then conflict.
+	stuck := f.place(line(f.cup, 1))
+	stuck.IdempotencyKey = "key-2"
+	now := time.Now().UTC()
+	if err := f.store.CreateOrder(f.ctx, order.Order{ID: order.NewID(now), Status: order.StatusReserving,
+		IdempotencyKey: "key-2", RequestHash: stuck.Hash(), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.PlaceOrder(f.ctx, stuck); !errors.Is(err, order.ErrConflict) {
+		t.Errorf("key still reserving = %v, want ErrConflict after the wait", err)
+	}
+}
+
+func TestSetStatus(t *testing.T) {
+	f := newFixture(t)
+	o, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		to      order.Status
+		wantErr error
+	}{
+		{order.StatusShipped, order.ErrInvalidTransition},
+		{order.StatusPaid, nil},
+		{order.StatusPaid, order.ErrInvalidTransition},
+		{order.StatusShipped, nil},
+		{order.StatusCancelled, order.ErrInvalidTransition},
+		{order.StatusDelivered, nil},
+		{order.StatusPending, order.ErrInvalidTransition},
+	}
+	for _, s := range steps {
+		got, err := f.svc.SetStatus(f.ctx, o.ID, s.to)
+		if !errors.Is(err, s.wantErr) || (err == nil && got.Status != s.to) {
+			t.Errorf("SetStatus(%s) = %s, %v; want err %v", s.to, got.Status, err, s.wantErr)
+		}
+	}
+	if _, err := f.svc.SetStatus(f.ctx, o.ID, "reserving"); !errors.As(err, new(*order.ValidationError)) {
+		t.Errorf("SetStatus(reserving) = %v, want a ValidationError", err)
+	}
+	if _, err := f.svc.SetStatus(f.ctx, "nope", order.StatusPaid); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("SetStatus(bad id) = %v, want ErrNotFound", err)
+	}
+	if got := f.stock(t, f.tea.ID); got != 9 {
+		t.Errorf("stock of a delivered order = %d, want 9", got)
+	}
+}
+
+func TestProductCRUD(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.CreateProduct(f.ctx, order.Product{SKU: "TEA", Name: "x", Currency: "EUR"}); !errors.Is(err, order.ErrConflict) {
+		t.Errorf("CreateProduct(taken SKU) = %v, want ErrConflict", err)
+	}
+	name := "Black tea"
+	p, err := f.svc.UpdateProduct(f.ctx, f.tea.ID, order.ProductPatch{Name: &name})
+	if err != nil || p.Name != name || p.Stock != 10 || !p.UpdatedAt.After(f.tea.UpdatedAt.Add(-time.Millisecond)) {
+		t.Errorf("UpdateProduct = %+v, %v", p, err)
+	}
+	if err := f.svc.DeleteProduct(f.ctx, f.tea.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GetProduct(f.ctx, f.tea.ID); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("GetProduct(deleted) = %v, want ErrNotFound", err)
+	}
+	if err := f.svc.DeleteProduct(f.ctx, "bad"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("DeleteProduct(bad id) = %v, want ErrNotFound", err)
+	}
+}
