@@ -93,7 +93,10 @@ func MakeTargets(root string) (map[string]bool, error) {
 // code span (after an optional "$ " prompt), or after a shell separator.
 var makeCmdRe = regexp.MustCompile(`(?m)(?:^\s*(?:\$\s+)?|&&\s*|\|\|\s*|;\s*|\(\s*)make((?:[ \t]+[^\s;&|)#]+)*)`)
 
-var targetRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+var (
+	targetRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	placeholderRe = regexp.MustCompile(`^[A-Z]+$`)
+)
 
 // MakeCommands returns the targets named by the `make` commands in code:
 // the words after "make" up to the first VAR=value, flag or shell operator.
@@ -104,8 +107,8 @@ func MakeCommands(code string) []string {
 			if strings.HasPrefix(w, "-") && len(out) == 0 {
 				return out // make -C dir ...: not a target of this repo's Makefile
 			}
-			if !targetRe.MatchString(w) {
-				break
+			if !targetRe.MatchString(w) || placeholderRe.MatchString(w) {
+				break // not a target, or a placeholder like `make X` / `make TARGET`
 			}
 			out = append(out, w)
 		}

@@ -86,6 +86,7 @@ func TestMakeCommands(t *testing.T) {
 		{"# make sure the cluster is up\nkubectl get nodes", nil},
 		{"make -C elsewhere all", nil},
 		{"remake it", nil},
+		{"make X runs target X", nil},
 		{"make mongodb-secret ENV=prod # creates the Secret", []string{"mongodb-secret"}},
 	}
 	for _, tt := range tests {
