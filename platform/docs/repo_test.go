@@ -104,3 +104,33 @@ func TestDiagramsUpToDate(t *testing.T) {
 		t.Errorf("%s: run `make docs`", p)
 	}
 }
+
+// TestDocsIndexed: docs/README.md links every document in docs/, and the
+// repository's README.md links docs/README.md.
+func TestDocsIndexed(t *testing.T) {
+	_, files := repoMarkdown(t)
+	index, ok := files["docs/README.md"]
+	if !ok {
+		t.Fatal("docs/README.md is missing")
+	}
+	linked := map[string]bool{}
+	for _, l := range index.Links {
+		target, _, _ := strings.Cut(l.Dest, "#")
+		linked[filepath.ToSlash(filepath.Join("docs", target))] = true
+	}
+	for _, f := range sortedKeys(files) {
+		if strings.HasPrefix(f, "docs/") && strings.Count(f, "/") == 1 && f != "docs/README.md" && !linked[f] {
+			t.Errorf("docs/README.md does not link %s", f)
+		}
+	}
+	readme, ok := files["README.md"]
+	if !ok {
+		t.Fatal("README.md (the repository's front page) is missing")
+	}
+	for _, l := range readme.Links {
+		if d, _, _ := strings.Cut(l.Dest, "#"); d == "docs/README.md" || d == "docs/" || d == "docs" {
+			return
+		}
+	}
+	t.Error("README.md does not link docs/README.md")
+}
