@@ -1,0 +1,10 @@
+# The service's HTTP layer, lifecycle and production binary
+# (backend/internal/{httpapi,app,memstore,order}, backend/cmd/orders).
+
+.PHONY: test-api bench-api
+
+test-api: ## service tests only: domain, HTTP handlers, lifecycle, cmd/orders (race detector on)
+	cd backend && go test -race -count=1 ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./internal/app/ ./cmd/orders/
+
+bench-api: ## benchmark the HTTP hot paths on the in-memory store (decode+validate, order create, product get, writeError)
+	cd backend && go test -run '^$$' -bench . -benchmem ./internal/httpapi/
