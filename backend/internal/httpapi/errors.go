@@ -76,16 +76,11 @@ func classify(err error) (int, errorDetail) {
 		return http.StatusUnprocessableEntity, errorDetail{Code: "idempotency_mismatch",
 			Message: "this Idempotency-Key was used with a different request"}
 	case errors.Is(err, order.ErrConflict):
-		return http.StatusConflict, errorDetail{Code: "conflict", Message: conflictMessage(err)}
+		// Store details (index names, other ids) stay out of the response.
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "the request conflicts with the current state (a unique value is taken, or a concurrent change)"}
 	case errors.Is(err, order.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable, errorDetail{Code: "unavailable", Message: "the service is temporarily unavailable; retry later"}
 	default:
 		return http.StatusInternalServerError, errorDetail{Code: "internal", Message: "internal error"}
 	}
-}
-
-// conflictMessage keeps store details (index names, ids of others) out of
-// the response.
-func conflictMessage(err error) string {
-	return "the request conflicts with the current state (a unique value is taken, or a concurrent change)"
 }

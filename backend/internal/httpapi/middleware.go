@@ -144,7 +144,7 @@ func logMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("method", r.Method),
 					slog.String("route", info.route),
 					slog.Int("status", status),
-					slog.Duration("duration", time.Since(start)),
+					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 					slog.String("request_id", info.id))
 			}()
 			next.ServeHTTP(sw, r)

@@ -2,13 +2,22 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/orderstack/orderstack/backend/internal/memstore"
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 func TestRequestID(t *testing.T) {
@@ -74,8 +83,8 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("access line %s = %v, want %v (line %v)", k, get[k], want, get)
 		}
 	}
-	if _, ok := get["duration"]; !ok {
-		t.Errorf("access line has no duration: %v", get)
+	if d, ok := get["duration_ms"].(float64); !ok || d < 0 {
+		t.Errorf("access line has no duration_ms: %v", get)
 	}
 	if got := lines[2]["route"]; got != "unmatched" {
 		t.Errorf("route of an unknown path = %v, want unmatched", got)
@@ -208,3 +217,35 @@ func TestInternalErrorIsGeneric(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// hangingStore never answers until the caller's context ends, like a
+// database behind a dropped network.
+type hangingStore struct{ order.Store }
+
+func (hangingStore) Ping(ctx context.Context) error {
+	<-ctx.Done()
+	return fmt.Errorf("ping: %w", ctx.Err())
+}
+
+func (hangingStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
+	<-ctx.Done()
+	return order.Product{}, fmt.Errorf("get product: %w", ctx.Err())
+}
+
+// TestHangingStoreIs503: a store that hangs makes /readyz and the API
+// answer 503 when READY_TIMEOUT and REQUEST_TIMEOUT run out, not hang.
+func TestHangingStoreIs503(t *testing.T) {
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewServer(slog.New(slog.DiscardHandler), order.NewService(hangingStore{memstore.New()}), m,
+		Config{ReadyTimeout: 50 * time.Millisecond, RequestTimeout: 50 * time.Millisecond})
+	for _, path := range []string{"/readyz", "/api/v1/products/0123456789abcdef01234567"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Errorf("GET %s on a hanging store = %d %s, want 503 with Retry-After", path, w.Code, w.Body)
+		}
+	}
+}
