@@ -1,8 +1,6 @@
 # Terraform state bucket of every environment. Locking is S3 native (use_lockfile, Terraform >= 1.10):
 # a conditional write of <key>.tflock next to the state, so there is no DynamoDB lock table.
 
-data "aws_caller_identity" "current" {}
-
 data "aws_iam_policy_document" "state" {
   statement {
     sid       = "DenyInsecureTransport"
@@ -25,7 +23,7 @@ data "aws_iam_policy_document" "state" {
 
 # The state bucket; never destroyed by Terraform.
 resource "aws_s3_bucket" "this" {
-  bucket = local.bucket_name
+  bucket = var.state_bucket_name
 
   lifecycle {
     prevent_destroy = true

@@ -7,8 +7,3 @@ output "region" {
   description = "Region of the state bucket."
   value       = var.region
 }
-
-output "backend_init_command" {
-  description = "How to initialise an environment root against this bucket (run in infra/envs/<env>)."
-  value       = "terraform init -backend-config=\"bucket=${aws_s3_bucket.this.id}\" -backend-config=\"region=${var.region}\""
-}

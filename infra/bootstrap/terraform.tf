@@ -1,5 +1,6 @@
 terraform {
-  required_version = "~> 1.11.0"
+  # 1.10+ for S3 native state locking (use_lockfile); CI installs 1.10.5, 1.11 is tested too.
+  required_version = ">= 1.10.5, < 1.12.0"
 
   required_providers {
     aws = {

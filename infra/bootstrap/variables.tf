@@ -8,14 +8,13 @@ variable "region" {
   }
 }
 
-variable "project" {
-  description = "Project name; the bucket is <project>-tfstate-<account id>-<region>."
+variable "state_bucket_name" {
+  description = "Globally unique name of the state bucket; infra/envs/*/backend.tf name the same bucket."
   type        = string
-  default     = "orderstack"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
-    error_message = "project must be 2-21 lowercase letters, digits or hyphens."
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)."
   }
 }
 

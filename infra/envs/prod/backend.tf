@@ -1,9 +1,12 @@
-# State in the bucket made by infra/bootstrap; bucket and region are given at init:
-#   terraform init -backend-config="bucket=<state_bucket>" -backend-config="region=<region>"
-# use_lockfile = S3 native locking (Terraform >= 1.10): a .tflock object next to the state, no DynamoDB table.
+# State in the bucket made by infra/bootstrap (its state_bucket_name and region must match these).
+# use_lockfile = S3 native locking (Terraform >= 1.10): a .tflock object next to the state, so no
+# DynamoDB table. Bucket names are global: if this one is taken, change it here, in the other
+# environment and in infra/bootstrap/terraform.tfvars.
 terraform {
   backend "s3" {
+    bucket       = "orderstack-tfstate-eu-west-1"
     key          = "orderstack/prod/terraform.tfstate"
+    region       = "eu-west-1"
     encrypt      = true
     use_lockfile = true
   }

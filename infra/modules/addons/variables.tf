@@ -6,6 +6,11 @@ variable "cluster_name" {
 variable "region" {
   description = "AWS region of the cluster (given to controllers explicitly: IMDS is out of reach of pods with hop limit 1)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name like eu-west-1."
+  }
 }
 
 variable "vpc_id" {

@@ -1,0 +1,325 @@
+package terraform
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+const infraDir = "../../infra"
+
+var (
+	envRoots = []string{"envs/dev", "envs/prod"}
+	roots    = []string{"bootstrap", "envs/dev", "envs/prod"}
+)
+
+func loadInfra(tb testing.TB) []File {
+	tb.Helper()
+	files, err := Load(infraDir)
+	if err != nil {
+		tb.Fatalf("Load(%s): %v", infraDir, err)
+	}
+	if len(files) < 40 {
+		tb.Fatalf("Load(%s) found %d .tf files, want the whole tree (>= 40)", infraDir, len(files))
+	}
+	return files
+}
+
+func noProblems(t *testing.T, problems []string) {
+	t.Helper()
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+func TestInfraPolicies(t *testing.T) {
+	files := loadInfra(t)
+	for _, tc := range []struct {
+		name  string
+		check func() []string
+	}{
+		{"formatted", func() []string { return CheckFormatted(files) }},
+		{"resource comments", func() []string { return CheckResourceComments(files) }},
+		{"variables", func() []string { return CheckVariables(files) }},
+		{"outputs", func() []string { return CheckOutputs(files) }},
+		{"versions", func() []string { return CheckVersions(files, roots) }},
+		{"module sources", func() []string { return CheckModuleSources(files) }},
+		{"helm releases", func() []string { return CheckHelmReleases(files) }},
+		{"backends", func() []string { return CheckBackends(files, envRoots) }},
+		{"default tags", func() []string { return CheckDefaultTags(files, roots) }},
+		{"ecr", func() []string { return CheckECR(files) }},
+		{"eks", func() []string { return CheckEKS(files) }},
+		{"nodes", func() []string { return CheckNodes(files, envRoots) }},
+		{"open ingress", func() []string { return CheckOpenIngress(files) }},
+		{"buckets", func() []string { return CheckBuckets(files) }},
+		{"github trust", func() []string { return CheckGitHubTrust(files) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { noProblems(t, tc.check()) })
+	}
+}
+
+// TestInfraHasTheResources asserts the stack is complete: each resource the design names exists.
+func TestInfraHasTheResources(t *testing.T) {
+	files := loadInfra(t)
+	have := map[string]bool{}
+	for _, b := range Blocks(files, "resource", "") {
+		have[b.Labels[0]] = true
+	}
+	for _, want := range []string{
+		"aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_vpc_endpoint", "aws_flow_log",
+		"aws_eks_cluster", "aws_eks_node_group", "aws_launch_template", "aws_eks_addon",
+		"aws_eks_access_entry", "aws_eks_access_policy_association", "aws_eks_pod_identity_association", "aws_kms_key",
+		"aws_ecr_repository", "aws_ecr_lifecycle_policy", "aws_iam_openid_connect_provider",
+		"aws_s3_bucket", "aws_sns_topic", "aws_cloudwatch_metric_alarm", "aws_budgets_budget",
+		"helm_release", "kubernetes_storage_class_v1", "kubernetes_role_v1", "kubernetes_role_binding_v1",
+		"random_password", "kubernetes_secret_v1",
+	} {
+		if !have[want] {
+			t.Errorf("no %s resource in infra/", want)
+		}
+	}
+	addons := map[string]bool{}
+	for _, a := range Blocks(files, "resource", "aws_eks_addon") {
+		n, _ := LiteralString(a.Body, "addon_name")
+		addons[n] = true
+	}
+	for _, want := range []string{"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent", "metrics-server"} {
+		if !addons[want] {
+			t.Errorf("no aws_eks_addon %q", want)
+		}
+	}
+	charts := map[string]bool{}
+	for _, h := range Blocks(files, "resource", "helm_release") {
+		n, _ := LiteralString(h.Body, "name")
+		charts[n] = true
+	}
+	for _, want := range []string{"aws-load-balancer-controller", "kube-prometheus-stack", "cluster-autoscaler", "psmdb-operator", "orders-mongodb"} {
+		if !charts[want] {
+			t.Errorf("no helm_release named %q", want)
+		}
+	}
+}
+
+// TestEnvOutputsContract: the outputs CI/CD reads (docs/development.md) exist in both environments.
+func TestEnvOutputsContract(t *testing.T) {
+	files := loadInfra(t)
+	want := []string{
+		"alb_hostname_command", "app_namespace", "cluster_name", "ecr_repository_url", "github_deploy_role_arn",
+		"github_push_role_arn", "github_terraform_role_arn", "grafana_password_command", "kubeconfig_command",
+		"mongodb_backup_bucket", "region",
+	}
+	for _, env := range envRoots {
+		have := map[string]bool{}
+		for _, o := range Blocks(InDir(files, env), "output", "") {
+			have[o.Labels[0]] = true
+		}
+		for _, w := range want {
+			if !have[w] {
+				t.Errorf("%s: no output %q", env, w)
+			}
+		}
+	}
+}
+
+// TestEnvParity: dev and prod share every file but backend.tf (state key) and terraform.tfvars.
+func TestEnvParity(t *testing.T) {
+	for _, name := range []string{"terraform.tf", "providers.tf", "locals.tf", "variables.tf", "main.tf", "outputs.tf"} {
+		dev := readFile(t, filepath.Join(infraDir, "envs/dev", name))
+		prod := readFile(t, filepath.Join(infraDir, "envs/prod", name))
+		if diff := cmp.Diff(dev, prod); diff != "" {
+			t.Errorf("envs/dev/%s and envs/prod/%s differ (-dev +prod):\n%s", name, name, diff)
+		}
+	}
+	boot := tfvars(t, "bootstrap")
+	for _, env := range envRoots {
+		be := backendBody(t, env)
+		for attr, want := range map[string]string{"bucket": boot["state_bucket_name"].AsString(), "region": boot["region"].AsString()} {
+			if got, _ := LiteralString(be, attr); got != want {
+				t.Errorf("%s backend %s = %q, want %q (infra/bootstrap/terraform.tfvars; scripts/deploy.sh reads it from backend.tf)", env, attr, got, want)
+			}
+		}
+		key, _ := LiteralString(be, "key")
+		if want := "orderstack/" + filepath.Base(env) + "/terraform.tfstate"; key != want {
+			t.Errorf("%s backend key = %q, want %q", env, key, want)
+		}
+	}
+}
+
+func backendBody(t *testing.T, env string) *hclsyntax.Body {
+	t.Helper()
+	f, err := Parse("backend.tf", []byte(readFile(t, filepath.Join(infraDir, env, "backend.tf"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range f.Body.Blocks {
+		for _, be := range Child(b, "backend") {
+			return be.Body
+		}
+	}
+	t.Fatalf("%s/backend.tf: no backend block", env)
+	return nil
+}
+
+func readFile(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// tfvars parses an environment's terraform.tfvars into constant values.
+func tfvars(t *testing.T, env string) map[string]cty.Value {
+	t.Helper()
+	path := filepath.Join(infraDir, env, "terraform.tfvars")
+	f, err := Parse(path, []byte(readFile(t, path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]cty.Value{}
+	for name, a := range f.Body.Attributes {
+		v, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s is not a constant: %s", path, name, diags.Error())
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// TestEnvTfvars: every tfvars key is a declared variable, every variable without default is set,
+// and the environment-specific choices hold (one NAT in dev, one per AZ and flow logs in prod,
+// prod data survives destroy).
+func TestEnvTfvars(t *testing.T) {
+	files := loadInfra(t)
+	for _, env := range envRoots {
+		vals := tfvars(t, env)
+		declared := map[string]bool{}
+		for _, v := range Blocks(InDir(files, env), "variable", "") {
+			declared[v.Labels[0]] = true
+			if _, hasDefault := v.Body.Attributes["default"]; !hasDefault {
+				if _, set := vals[v.Labels[0]]; !set {
+					t.Errorf("%s: required variable %q not set in terraform.tfvars", env, v.Labels[0])
+				}
+			}
+		}
+		for name := range vals {
+			if !declared[name] {
+				t.Errorf("%s/terraform.tfvars sets undeclared variable %q", env, name)
+			}
+		}
+		if got := vals["environment"]; got.IsNull() || got.AsString() != filepath.Base(env) {
+			t.Errorf("%s: environment = %#v, want %q", env, got, filepath.Base(env))
+		}
+		for name, v := range vals {
+			if strings.Contains(strings.ToLower(name), "password") || strings.Contains(strings.ToLower(name), "secret") {
+				t.Errorf("%s/terraform.tfvars: %s looks like a secret; secrets never go in git", env, name)
+			}
+			_ = v
+		}
+	}
+	dev, prod := tfvars(t, "envs/dev"), tfvars(t, "envs/prod")
+	for _, c := range []struct {
+		env  map[string]cty.Value
+		name string
+		want bool
+	}{
+		{dev, "single_nat_gateway", true},
+		{prod, "single_nat_gateway", false},
+		{prod, "flow_logs_enabled", true},
+		{prod, "allow_destroy_with_data", false},
+	} {
+		if v, ok := c.env[c.name]; !ok || v.True() != c.want {
+			t.Errorf("%s = %#v, want %v", c.name, v, c.want)
+		}
+	}
+}
+
+// TestPathModuleReferencesExist: every "${path.module}/..." in the tree points at something that exists
+// (e.g. the local MongoDB chart of deploy/mongodb/cluster).
+func TestPathModuleReferencesExist(t *testing.T) {
+	files := loadInfra(t)
+	found := 0
+	for _, f := range files {
+		hclsyntax.VisitAll(f.Body, func(n hclsyntax.Node) hcl.Diagnostics {
+			tmpl, ok := n.(*hclsyntax.TemplateExpr)
+			if !ok || len(tmpl.Parts) < 2 {
+				return nil
+			}
+			first, ok := tmpl.Parts[0].(*hclsyntax.ScopeTraversalExpr)
+			if !ok || first.Traversal.RootName() != "path" {
+				return nil
+			}
+			lit, ok := tmpl.Parts[1].(*hclsyntax.TemplateExpr)
+			_ = lit
+			v, diags := tmpl.Parts[1].Value(nil)
+			if ok || diags.HasErrors() || !v.Type().Equals(cty.String) {
+				return nil
+			}
+			found++
+			p := filepath.Join(infraDir, f.Dir(), v.AsString())
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s:%d: %s does not exist", f.Path, tmpl.SrcRange.Start.Line, p)
+			}
+			if strings.HasSuffix(v.AsString(), "/deploy/mongodb/cluster") {
+				if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err != nil {
+					t.Errorf("%s: the MongoDB chart has no Chart.yaml: %v", p, err)
+				}
+			}
+			return nil
+		})
+	}
+	if found == 0 {
+		t.Error("no ${path.module} paths found; the MongoDB chart path should be one")
+	}
+}
+
+// TestRootsUseHashiCorpFileNames: each root has the conventional files.
+func TestRootsUseHashiCorpFileNames(t *testing.T) {
+	for _, root := range roots {
+		entries, err := os.ReadDir(filepath.Join(infraDir, root))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".tf") {
+				names = append(names, e.Name())
+			}
+		}
+		sort.Strings(names)
+		want := []string{"backend.tf", "locals.tf", "main.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"}
+		if diff := cmp.Diff(want, names); diff != "" {
+			t.Errorf("%s .tf files (-want +got):\n%s", root, diff)
+		}
+	}
+}
+
+// TestModulesDocumented: docs/infra.md names every module.
+func TestModulesDocumented(t *testing.T) {
+	doc := readFile(t, "../../docs/infra.md")
+	entries, err := os.ReadDir(filepath.Join(infraDir, "modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.Contains(doc, "modules/"+e.Name()) {
+			t.Errorf("docs/infra.md does not mention modules/%s", e.Name())
+		}
+	}
+	for _, s := range []string{"use_lockfile", "pre-destroy.sh", "Cluster Autoscaler", "make tf-validate"} {
+		if !strings.Contains(doc, s) {
+			t.Errorf("docs/infra.md does not mention %q", s)
+		}
+	}
+	_ = slices.Contains[[]string]
+}

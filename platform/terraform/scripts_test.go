@@ -1,0 +1,192 @@
+package terraform
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Fakes of kubectl and aws record each call in $FAKE_LOG and answer like a cluster with one
+// Ingress, one LoadBalancer Service, a retained EBS volume and a controller security group; the
+// ALB disappears after $FAKE_LB_POLLS polls.
+const fakeAWS = `#!/usr/bin/env bash
+echo "aws $*" >>"$FAKE_LOG"
+case "$*" in
+"eks describe-cluster"*) echo vpc-123 ;;
+"resourcegroupstaggingapi get-resources"*)
+	n=$(cat "$FAKE_DIR/lb" 2>/dev/null || echo 0)
+	if [ "$n" -lt "$FAKE_LB_POLLS" ]; then echo arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/k8s-orders/abc; fi
+	echo $((n + 1)) >"$FAKE_DIR/lb" ;;
+"ec2 describe-network-interfaces"*) ;;
+"ec2 describe-volumes"*) [ -f "$FAKE_DIR/vol" ] || printf 'vol-1\tavailable\n' ;;
+"ec2 delete-volume"*) touch "$FAKE_DIR/vol" ;;
+"ec2 describe-security-groups"*) [ -f "$FAKE_DIR/sg" ] || echo sg-9 ;;
+"ec2 delete-security-group"*) touch "$FAKE_DIR/sg" ;;
+*) echo "fake aws: unexpected $*" >&2; exit 3 ;;
+esac
+`
+
+const fakeKubectl = `#!/usr/bin/env bash
+echo "kubectl $*" >>"$FAKE_LOG"
+case "$*" in
+"get ingress -A"*) echo "orders orders" ;;
+"get service -A"*) echo "demo public-lb" ;;
+"get crd perconaservermongodbs.psmdb.percona.com"*) exit 0 ;;
+"get crd"*) exit 1 ;;
+"get pvc -A"* | "get pv "*) ;;
+"delete "*) ;;
+*) echo "fake kubectl: unexpected $*" >&2; exit 3 ;;
+esac
+`
+
+func writeExec(tb testing.TB, dir, name, src string) {
+	tb.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// runScript runs a script of infra/scripts with fakes first on PATH; it returns output, the
+// fakes' call log and the exit code.
+func runScript(t *testing.T, script string, args []string, env ...string) (out, calls string, code int) {
+	t.Helper()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeExec(t, bin, "aws", fakeAWS)
+	writeExec(t, bin, "kubectl", fakeKubectl)
+	logPath := filepath.Join(dir, "calls.log")
+	path, err := filepath.Abs(filepath.Join(infraDir, "scripts", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", append([]string{path}, args...)...)
+	cmd.Env = append([]string{
+		"PATH=" + bin + ":" + os.Getenv("PATH"),
+		"HOME=" + dir,
+		"FAKE_LOG=" + logPath,
+		"FAKE_DIR=" + dir,
+		"FAKE_LB_POLLS=2",
+		"PRE_DESTROY_POLL=0",
+	}, env...)
+	b, err := cmd.CombinedOutput()
+	code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := os.ReadFile(logPath)
+	return string(b), string(l), code
+}
+
+// inOrder asserts that each want line occurs in calls, in this order.
+func inOrder(t *testing.T, calls string, want ...string) {
+	t.Helper()
+	rest := calls
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("calls lack %q (in order); calls:\n%s", w, calls)
+		}
+		rest = rest[i+len(w):]
+	}
+}
+
+func TestPreDestroyCleansUpInOrder(t *testing.T) {
+	out, calls, code := runScript(t, "pre-destroy.sh", []string{"dev"}, "AWS_REGION=eu-west-1")
+	if code != 0 {
+		t.Fatalf("pre-destroy.sh dev exited %d:\n%s", code, out)
+	}
+	inOrder(t, calls,
+		"aws eks describe-cluster --name orderstack-dev",
+		"kubectl delete ingress -n orders orders",
+		"kubectl delete service -n demo public-lb",
+		"kubectl delete perconaservermongodbs.psmdb.percona.com --all -A",
+		"kubectl delete statefulset --all -A",
+		"kubectl delete pvc --all -A",
+		"Key=elbv2.k8s.aws/cluster,Values=orderstack-dev",
+		"aws ec2 describe-network-interfaces --filters Name=vpc-id,Values=vpc-123",
+		"kubectl delete pv --all",
+		"aws ec2 delete-volume --volume-id vol-1",
+		"aws ec2 delete-security-group --group-id sg-9",
+	)
+	// The ALB was still there twice: the script polled until it was gone.
+	if got := strings.Count(calls, "resourcegroupstaggingapi get-resources"); got != 3 {
+		t.Errorf("load balancer polls = %d, want 3 (two while present, one empty)", got)
+	}
+	if strings.Contains(calls, "delete prometheuses") {
+		t.Errorf("deleted Prometheus objects although their CRD is absent:\n%s", calls)
+	}
+}
+
+func TestPreDestroyFailsWhenTheLoadBalancerStays(t *testing.T) {
+	out, calls, code := runScript(t, "pre-destroy.sh", nil,
+		"AWS_REGION=eu-west-1", "EKS_CLUSTER_NAME=orderstack-prod", "FAKE_LB_POLLS=1000000", "PRE_DESTROY_TIMEOUT=0")
+	if code == 0 {
+		t.Fatalf("pre-destroy.sh exited 0 with the ALB still there:\n%s", out)
+	}
+	if !strings.Contains(out, "timed out") || !strings.Contains(out, "loadbalancer/app/k8s-orders") {
+		t.Errorf("output does not name the leftover load balancer:\n%s", out)
+	}
+	if strings.Contains(calls, "delete-volume") {
+		t.Errorf("deleted volumes before the load balancers were gone:\n%s", calls)
+	}
+}
+
+func TestPreDestroyNeedsACluster(t *testing.T) {
+	out, _, code := runScript(t, "pre-destroy.sh", nil, "AWS_REGION=eu-west-1")
+	if code != 2 || !strings.Contains(out, "EKS_CLUSTER_NAME") {
+		t.Errorf("pre-destroy.sh without ENV = exit %d, %q; want exit 2 naming EKS_CLUSTER_NAME", code, out)
+	}
+}
+
+// A fake terraform whose behaviour $FAKE_TF selects: offline, ok, invalid or broken.
+const fakeTerraform = `#!/usr/bin/env bash
+echo "terraform $*" >>"$FAKE_LOG"
+case "$FAKE_TF $2" in
+"offline init") echo 'Error: Failed to query available provider packages: could not connect to registry.terraform.io' >&2; exit 1 ;;
+"broken init") echo 'Error: Unsupported Terraform Core version' >&2; exit 1 ;;
+"invalid validate") echo 'Error: Unsupported argument' >&2; exit 1 ;;
+*) exit 0 ;;
+esac
+`
+
+func TestTfValidate(t *testing.T) {
+	for _, tc := range []struct {
+		mode     string
+		wantCode int
+		wantOut  string
+	}{
+		{"offline", 0, "SKIPPED envs/dev, terraform init cannot download the providers"},
+		{"ok", 0, "tf-validate: ok envs/prod"},
+		{"invalid", 1, "FAIL bootstrap: terraform validate"},
+		{"broken", 1, "Unsupported Terraform Core version"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			dir := t.TempDir()
+			writeExec(t, dir, "terraform", fakeTerraform)
+			out, calls, code := runScript(t, "tf-validate.sh", nil, "TERRAFORM="+filepath.Join(dir, "terraform"), "FAKE_TF="+tc.mode)
+			if code != tc.wantCode || !strings.Contains(out, tc.wantOut) {
+				t.Errorf("tf-validate.sh (%s) = exit %d, output:\n%s\nwant exit %d with %q", tc.mode, code, out, tc.wantCode, tc.wantOut)
+			}
+			if n := strings.Count(calls, "init -backend=false"); n != 3 {
+				t.Errorf("terraform init ran %d times, want once per root (3):\n%s", n, calls)
+			}
+		})
+	}
+}
+
+func TestTfValidateWithoutTerraform(t *testing.T) {
+	out, _, code := runScript(t, "tf-validate.sh", nil, "TERRAFORM=/nonexistent/terraform")
+	if code != 0 || !strings.Contains(out, "SKIPPED, no terraform binary") {
+		t.Errorf("tf-validate.sh without terraform = exit %d, %q; want 0 and a SKIPPED line", code, out)
+	}
+}
