@@ -97,9 +97,10 @@ module "addons" {
 module "alarms" {
   source = "../../modules/alarms"
 
-  name                         = local.name
-  environment                  = var.environment
-  cluster_name                 = module.eks.cluster_name
+  name        = local.name
+  environment = var.environment
+  # The name, not module.eks.cluster_name: the ALB lookup must be readable at plan time.
+  cluster_name                 = local.name
   alarm_email                  = var.alarm_email
   node_group_zones             = var.availability_zones
   node_autoscaling_group_names = module.eks.node_autoscaling_group_names

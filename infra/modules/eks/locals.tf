@@ -5,7 +5,9 @@ locals {
   deployer_group  = "orderstack:deployers"
   developer_group = "orderstack:mongodb-port-forward"
 
-  admin_arns = toset(concat(var.admin_principal_arns, [var.terraform_role_arn]))
+  # Static keys (the ARNs from tfvars, "terraform" for the role created in the same apply), so
+  # for_each is known at plan time even while the Terraform role's ARN is not.
+  admin_arns = merge({ for arn in var.admin_principal_arns : arn => arn }, { terraform = var.terraform_role_arn })
 
   developer_trust = length(var.developer_trusted_arns) > 0 ? var.developer_trusted_arns : ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
 

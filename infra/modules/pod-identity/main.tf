@@ -19,8 +19,6 @@ resource "aws_iam_role" "this" {
 
 # The workload's own permissions.
 resource "aws_iam_role_policy" "this" {
-  count = var.policy_json == null ? 0 : 1
-
   name   = "workload"
   role   = aws_iam_role.this.id
   policy = var.policy_json

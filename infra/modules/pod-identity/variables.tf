@@ -24,9 +24,8 @@ variable "service_account" {
 }
 
 variable "policy_json" {
-  description = "Inline IAM policy of the role (JSON); null for none."
+  description = "Inline IAM policy of the role (JSON). Required (not optional) so that no count depends on a policy only known at apply."
   type        = string
-  default     = null
 }
 
 variable "managed_policy_arns" {
