@@ -10,8 +10,9 @@ docs: $(D2RENDER) ## regenerate docs/resources.md (from infra/ and deploy/) and 
 	cd platform && go run ./cmd/resourcesgen -root .. -out ../docs/resources.md
 	$(D2RENDER) $(ROOT)/docs/diagrams
 
-docs-check: ## only the documentation checks: links, anchors, runbook URLs, make targets, generated files up to date
-	cd platform && go test -count=1 ./docs/...
+docs-check: ## documentation checks (links, anchors, runbook URLs, make targets, generated files) + a full re-render of the diagrams
+	cd platform && go test -count=1 ./docs/... ./cmd/resourcesgen/...
+	cd $(ROOT)/tools/d2 && GOWORK=off go test -count=1 ./...
 
 $(D2RENDER): $(ROOT)/tools/d2/go.mod $(ROOT)/tools/d2/go.sum $(ROOT)/tools/d2/main.go
 	mkdir -p $(dir $@)
