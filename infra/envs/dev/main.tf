@@ -87,6 +87,7 @@ module "addons" {
   cluster_autoscaler_image_tag = var.cluster_autoscaler_image_tag
   prometheus_retention         = var.prometheus_retention
   mongodb_chart_path           = "${path.module}/../../../deploy/mongodb/cluster"
+  mongodb_operator_values_path = "${path.module}/../../../deploy/mongodb/operator-values.yaml"
   mongodb_backup_bucket        = module.backup_bucket.bucket_name
   mongodb_values               = var.mongodb_values
 

@@ -251,7 +251,7 @@ resource "helm_release" "cluster_autoscaler" {
   })]
 }
 
-# Percona Operator for MongoDB, watching its own namespace.
+# Percona Operator for MongoDB and its CRDs, watching the mongodb namespace (values from deploy/mongodb).
 resource "helm_release" "psmdb_operator" {
   name       = "psmdb-operator"
   namespace  = kubernetes_namespace_v1.mongodb.metadata[0].name
@@ -260,6 +260,8 @@ resource "helm_release" "psmdb_operator" {
   version    = var.chart_versions.psmdb_operator
   wait       = true
   timeout    = 600
+
+  values = [file(var.mongodb_operator_values_path)]
 }
 
 # The orders replica set (PerconaServerMongoDB rs0, three zones, PITR backups to S3) from this repository's chart.

@@ -98,6 +98,11 @@ variable "mongodb_chart_path" {
   type        = string
 }
 
+variable "mongodb_operator_values_path" {
+  description = "Path of the psmdb-operator chart values (deploy/mongodb/operator-values.yaml)."
+  type        = string
+}
+
 variable "mongodb_backup_bucket" {
   description = "S3 bucket of the MongoDB backups."
   type        = string

@@ -256,7 +256,5 @@ resource "aws_budgets_budget" "monthly" {
     subscriber_email_addresses = var.alarm_email == null ? [] : [var.alarm_email]
   }
 
-  tags = var.tags
-
   depends_on = [aws_sns_topic_policy.alarms]
 }

@@ -100,7 +100,7 @@ resource "aws_s3_bucket_policy" "this" {
 data "aws_iam_policy_document" "writer" {
   statement {
     sid       = "ListThisBucket"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
     resources = [aws_s3_bucket.this.arn]
   }
 
