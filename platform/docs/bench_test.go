@@ -1,0 +1,38 @@
+package docs
+
+import "testing"
+
+// BenchmarkGenerateResources: one generation of docs/resources.md from the
+// repository (HCL parsing of infra/, template scan of deploy/).
+func BenchmarkGenerateResources(b *testing.B) {
+	root := repoRoot(b)
+	for b.Loop() {
+		if _, err := GenerateResources(root); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLinkCheck: parse every Markdown file of the repository and
+// resolve all their links and anchors.
+func BenchmarkLinkCheck(b *testing.B) {
+	root := repoRoot(b)
+	for b.Loop() {
+		files, err := MarkdownFiles(root)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = CheckLinks(root, files)
+	}
+}
+
+// BenchmarkRunbookURLs: render the charts that carry runbook_url with the
+// Helm SDK and extract the URLs.
+func BenchmarkRunbookURLs(b *testing.B) {
+	root := repoRoot(b)
+	for b.Loop() {
+		if _, err := RunbookURLs(root); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
