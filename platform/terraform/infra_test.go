@@ -323,3 +323,29 @@ func TestModulesDocumented(t *testing.T) {
 	}
 	_ = slices.Contains[[]string]
 }
+
+// TestTfvarsPassValidations evaluates each root's variable validations on its terraform.tfvars,
+// as terraform plan would; a mutated value must fail.
+func TestTfvarsPassValidations(t *testing.T) {
+	files := loadInfra(t)
+	for _, root := range roots {
+		noProblems(t, CheckValidations(files, root, tfvars(t, root)))
+	}
+	for _, bad := range []struct {
+		name  string
+		value cty.Value
+		want  string
+	}{
+		{"kubernetes_version", cty.StringVal("1.29"), `"kubernetes_version" = "1.29" fails`},
+		{"public_access_cidrs", cty.TupleVal([]cty.Value{cty.StringVal("10.0.0.0/33")}), `"public_access_cidrs"`},
+		{"github_repository", cty.StringVal("orderstack/*"), `"github_repository" = "orderstack/*" fails`},
+		{"alarm_email", cty.StringVal("not-an-address"), `"alarm_email"`},
+		{"node_max_size_per_az", cty.NumberIntVal(0), `"node_max_size_per_az"`},
+		{"environment", cty.StringVal("staging"), `"environment"`},
+		{"availability_zones", cty.TupleVal([]cty.Value{cty.StringVal("eu-west-1a"), cty.StringVal("eu-west-1a"), cty.StringVal("eu-west-1b")}), `"availability_zones"`},
+	} {
+		vals := tfvars(t, "envs/dev")
+		vals[bad.name] = bad.value
+		wantProblem(t, CheckValidations(files, "envs/dev", vals), bad.want)
+	}
+}
