@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -124,7 +125,7 @@ func TestClusterObjectNamesMatchContract(t *testing.T) {
 	for _, o := range objs {
 		kinds = append(kinds, o["kind"].(string))
 	}
-	if diff := cmp.Diff([]string{"ServiceAccount", "StorageClass", "PerconaServerMongoDB"}, kinds); diff != "" {
+	if diff := cmp.Diff([]string{"NetworkPolicy", "ServiceAccount", "StorageClass", "PerconaServerMongoDB"}, kinds); diff != "" {
 		t.Errorf("rendered kinds (-want +got):\n%s", diff)
 	}
 }
@@ -363,5 +364,46 @@ func TestClusterChartRejectsBadValues(t *testing.T) {
 				t.Errorf("render(%v) = %v, want an error naming %s", tt.values, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestNetworkPolicyAdmitsOnlyClientsAndMembers(t *testing.T) {
+	_, objs := renderCluster(t, map[string]any{"clientNamespaces": []any{"orders", "jobs"}})
+	nps := objectsOfKind(objs, "NetworkPolicy")
+	if len(nps) != 1 {
+		t.Fatalf("rendered %d NetworkPolicies, want 1", len(nps))
+	}
+	var np networkingv1.NetworkPolicy
+	convert(t, nps[0], &np)
+	// The operator labels mongod pods app.kubernetes.io/instance=<cluster>, component=mongod.
+	wantSelector := map[string]string{"app.kubernetes.io/instance": "orders-mongodb", "app.kubernetes.io/component": "mongod"}
+	if diff := cmp.Diff(wantSelector, np.Spec.PodSelector.MatchLabels); diff != "" {
+		t.Errorf("podSelector (-want +got):\n%s", diff)
+	}
+	if len(np.Spec.Ingress) != 1 || len(np.Spec.Ingress[0].Ports) != 1 || np.Spec.Ingress[0].Ports[0].Port.IntValue() != 27017 {
+		t.Fatalf("ingress = %+v, want one rule on port 27017", np.Spec.Ingress)
+	}
+	var sameNamespace bool
+	var namespaces []string
+	for _, peer := range np.Spec.Ingress[0].From {
+		switch {
+		case peer.NamespaceSelector != nil:
+			namespaces = append(namespaces, peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"])
+		case peer.PodSelector != nil && len(peer.PodSelector.MatchLabels) == 0 && len(peer.PodSelector.MatchExpressions) == 0:
+			sameNamespace = true
+		default:
+			t.Errorf("unexpected peer %+v", peer)
+		}
+	}
+	if !sameNamespace {
+		t.Error("members and operator (same namespace) are not admitted")
+	}
+	if diff := cmp.Diff([]string{"orders", "jobs"}, namespaces); diff != "" {
+		t.Errorf("client namespaces (-want +got):\n%s", diff)
+	}
+
+	_, objs = renderCluster(t, map[string]any{"networkPolicy": false})
+	if n := len(objectsOfKind(objs, "NetworkPolicy")); n != 0 {
+		t.Errorf("networkPolicy=false rendered %d NetworkPolicies", n)
 	}
 }

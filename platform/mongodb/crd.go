@@ -38,6 +38,16 @@ const (
 // OperatorCRDPath returns the path of deploy/crd.yaml inside the pinned operator module,
 // running `go mod download` (outside any workspace) when the module cache lacks it.
 func OperatorCRDPath(ctx context.Context) (string, error) {
+	dir, err := downloadModule(ctx, OperatorModule, OperatorVersion, OperatorSum)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "deploy", "crd.yaml"), nil
+}
+
+// downloadModule returns the module cache directory of module@version after checking its
+// hash against sum.
+func downloadModule(ctx context.Context, module, version, sum string) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -48,26 +58,26 @@ func OperatorCRDPath(ctx context.Context) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", OperatorModule+"@"+OperatorVersion)
+	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = tmp // no go.mod here: the download never touches platform/go.mod
 	cmd.Env = append(os.Environ(),
 		"GOWORK=off", "GO111MODULE=on", "GOFLAGS=-mod=mod",
-		"GONOSUMDB="+OperatorModule, // verified against OperatorSum below instead
+		"GONOSUMDB="+module, // verified against sum below instead
 	)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, runErr := cmd.Output()
 	var info struct{ Dir, Sum, Error string }
 	if err := json.Unmarshal(out, &info); err != nil {
-		return "", fmt.Errorf("go mod download %s@%s: %v: %s", OperatorModule, OperatorVersion, runErr, stderr.String())
+		return "", fmt.Errorf("go mod download %s@%s: %v: %s", module, version, runErr, stderr.String())
 	}
 	if info.Error != "" {
-		return "", fmt.Errorf("go mod download %s@%s: %s", OperatorModule, OperatorVersion, info.Error)
+		return "", fmt.Errorf("go mod download %s@%s: %s", module, version, info.Error)
 	}
-	if info.Sum != OperatorSum {
-		return "", fmt.Errorf("%s@%s has hash %s, want %s", OperatorModule, OperatorVersion, info.Sum, OperatorSum)
+	if info.Sum != sum {
+		return "", fmt.Errorf("%s@%s has hash %s, want %s", module, version, info.Sum, sum)
 	}
-	return filepath.Join(info.Dir, "deploy", "crd.yaml"), nil
+	return info.Dir, nil
 }
 
 // Validator checks custom resources of one kind the way the API server does on create: the

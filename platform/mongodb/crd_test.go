@@ -97,3 +97,11 @@ func TestValidatorDoesNotModifyObject(t *testing.T) {
 		t.Error("Validate pruned the caller's object")
 	}
 }
+
+func TestOperatorDownloadIsHashChecked(t *testing.T) {
+	// Same module and version (in the cache after the other tests), wrong expected hash.
+	_, err := downloadModule(context.Background(), OperatorModule, OperatorVersion, "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	if err == nil || !strings.Contains(err.Error(), "has hash "+OperatorSum) {
+		t.Errorf("downloadModule with a wrong hash = %v, want a hash mismatch naming %s", err, OperatorSum)
+	}
+}
