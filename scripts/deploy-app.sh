@@ -13,6 +13,7 @@
 # SMOKE_ADMIN_TOKEN defaults to ADMIN_TOKEN of the Secret orders-secrets.
 # HELM_TIMEOUT (10m) bounds the rollout, SMOKE_TIMEOUT (5m) the smoke test.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_env

@@ -8,6 +8,7 @@
 #   IMAGE_TAG=...    deploy this tag instead of the current commit
 #   PLATFORM=...     buildx platform of the image (linux/amd64)
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_env
@@ -54,6 +55,8 @@ state() {
 infra() {
 	terraform -chdir="$TF_DIR" init -input=false
 	terraform -chdir="$TF_DIR" apply -input=false "${approve[@]}"
+	# The environment's outputs win over whatever the shell had set.
+	unset AWS_REGION EKS_CLUSTER_NAME ECR_REPOSITORY_URL
 	from_tf AWS_REGION region
 	from_tf EKS_CLUSTER_NAME cluster_name
 	from_tf ECR_REPOSITORY_URL ecr_repository_url

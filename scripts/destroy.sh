@@ -4,6 +4,7 @@
 # Terraform root. The state bucket (infra/bootstrap) is kept.
 # Usage: ENV=dev|prod scripts/destroy.sh; AUTO_APPROVE=1 skips both questions.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_env

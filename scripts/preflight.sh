@@ -2,6 +2,7 @@
 # Checks what `make deploy` and `make destroy` need on this machine, printing
 # ONE line per problem, and exits 1 if there is any. Usage: scripts/preflight.sh
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MIN_TERRAFORM=1.10.0

@@ -303,7 +303,8 @@ func TestPreflightVersionsAndAccess(t *testing.T) {
 
 func TestDeployPhasesInOrder(t *testing.T) {
 	s := newSandbox(t)
-	out, code := s.run(t, "deploy.sh", "ENV=dev", "AUTO_APPROVE=1")
+	// The shell's region differs from the environment's: Terraform's wins.
+	out, code := s.run(t, "deploy.sh", "ENV=dev", "AUTO_APPROVE=1", "AWS_REGION=us-east-1")
 	if code != 0 {
 		t.Fatalf("deploy.sh exit = %d, want 0", code)
 	}
