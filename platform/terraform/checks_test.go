@@ -263,6 +263,45 @@ func TestChecksCatchViolations(t *testing.T) {
 			check: CheckGitHubTrust,
 			want:  "cannot match *",
 		},
+		{
+			name:  "undeclared variable",
+			tree:  map[string]string{"m/main.tf": "locals {\n  a = var.nope\n}\n"},
+			check: CheckReferences,
+			want:  "var.nope is not declared",
+		},
+		{
+			name:  "undeclared resource",
+			tree:  map[string]string{"m/main.tf": "locals {\n  a = aws_vpc.other.id\n}\n"},
+			check: CheckReferences,
+			want:  "resource aws_vpc.other is not declared",
+		},
+		{
+			name: "missing module output",
+			tree: map[string]string{
+				"m/outputs.tf": "output \"a\" {\n  value = 1\n}\n",
+				"r/main.tf":    "module \"m\" {\n  source = \"../m\"\n}\nlocals {\n  b = module.m.b\n}\n",
+			},
+			check: CheckReferences,
+			want:  `has no output "b"`,
+		},
+		{
+			name: "unknown module argument",
+			tree: map[string]string{
+				"m/variables.tf": "variable \"a\" {\n  type = string\n}\n",
+				"r/main.tf":      "module \"m\" {\n  source = \"../m\"\n  a = \"x\"\n  typo = 1\n}\n",
+			},
+			check: CheckReferences,
+			want:  `declares no variable "typo"`,
+		},
+		{
+			name: "required module variable not set",
+			tree: map[string]string{
+				"m/variables.tf": "variable \"a\" {\n  type = string\n}\n",
+				"r/main.tf":      "module \"m\" {\n  source = \"../m\"\n}\n",
+			},
+			check: CheckReferences,
+			want:  `required variable "a"`,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantProblem(t, tc.check(parseTree(t, tc.tree)), tc.want)

@@ -61,6 +61,7 @@ func TestInfraPolicies(t *testing.T) {
 		{"open ingress", func() []string { return CheckOpenIngress(files) }},
 		{"buckets", func() []string { return CheckBuckets(files) }},
 		{"github trust", func() []string { return CheckGitHubTrust(files) }},
+		{"references", func() []string { return CheckReferences(files) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) { noProblems(t, tc.check()) })
 	}

@@ -39,6 +39,10 @@ func TestChecksCatchMutationsOfTheRealTree(t *testing.T) {
 			func(f []File) []string { return CheckBackends(f, envRoots) }, "without use_lockfile"},
 		{"open endpoint port", "modules/network/main.tf", "cidr_ipv4         = aws_vpc.this.cidr_block\n  ip_protocol       = \"tcp\"\n  from_port         = 443", "cidr_ipv4         = \"0.0.0.0/0\"\n  ip_protocol       = \"tcp\"\n  from_port         = 22",
 			CheckOpenIngress, "other than 80/443"},
+		{"renamed module output", "envs/dev/providers.tf", "host                   = module.eks.cluster_endpoint", "host                   = module.eks.endpoint",
+			CheckReferences, `has no output "endpoint"`},
+		{"typo in a module argument", "envs/prod/main.tf", "single_nat_gateway       = var.single_nat_gateway", "single_nat_gw            = var.single_nat_gateway",
+			CheckReferences, `declares no variable "single_nat_gw"`},
 		{"unpinned chart", "modules/addons/main.tf", "version    = var.chart_versions.kube_prometheus_stack\n", "",
 			CheckHelmReleases, "without version"},
 	} {
