@@ -91,6 +91,9 @@ func (e *testEnv) do(tb testing.TB, r req) *httptest.ResponseRecorder {
 	}
 	w := httptest.NewRecorder()
 	e.srv.handler.ServeHTTP(w, hr)
+	if _, pattern := e.srv.mux.Handler(hr); pattern != "" {
+		checkResponse(tb, hr, []byte(r.body), w)
+	}
 	return w
 }
 
