@@ -45,9 +45,12 @@ resolve() {
 PREVIOUS_REVISION=""
 upgrade() {
 	if helm status "$RELEASE" --namespace "$NAMESPACE" >/dev/null 2>&1; then
-		PREVIOUS_REVISION=$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 1 --output json |
-			sed -n 's/.*"revision":[[:space:]]*\([0-9][0-9]*\).*/\1/p' | tail -n 1)
-		say "    current revision: ${PREVIOUS_REVISION:-unknown}"
+		# The last revision whose status is "deployed": what runs now (a
+		# failed revision on top of it is not a rollback target).
+		PREVIOUS_REVISION=$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 20 --output json |
+			grep -o '{[^{}]*}' | grep '"status":[[:space:]]*"deployed"' | tail -n 1 |
+			sed -n 's/.*"revision":[[:space:]]*\([0-9][0-9]*\).*/\1/p' || true)
+		say "    running revision: ${PREVIOUS_REVISION:-none deployed}"
 	else
 		say "    first install of $RELEASE in $NAMESPACE"
 	fi

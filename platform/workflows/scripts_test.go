@@ -56,7 +56,8 @@ esac`,
 case "$1" in
   version) echo "${FAKE_HELM_VERSION:-v3.16.2}" ;;
   status) [ -f "$FAKE_STATE/release" ] || { echo "Error: release: not found" >&2; exit 1; } ;;
-  history) echo '[{"revision":6,"status":"superseded"},{"revision":7,"status":"deployed"}]' ;;
+  history) if [ -n "${FAKE_HELM_HISTORY:-}" ]; then echo "$FAKE_HELM_HISTORY"
+    else echo '[{"revision":6,"status":"superseded"},{"revision":7,"status":"deployed"}]'; fi ;;
   upgrade) touch "$FAKE_STATE/release" ;;
   test) exit "${FAKE_HELM_TEST_RC:-0}" ;;
 esac`,
@@ -488,7 +489,7 @@ func TestDeployAppRollsBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSandbox(t)
 			s.touch(t, "image")
-			s.touch(t, "release") // revision 7 is running
+			s.touch(t, "release") // revision 7 is running, 6 before it
 			out, code := deployApp(t, s, tt.env)
 			if code == 0 {
 				t.Fatal("deploy-app.sh exit = 0, want failure")
@@ -499,6 +500,17 @@ func TestDeployAppRollsBack(t *testing.T) {
 			wantInOrder(t, s.calls(t), `^helm upgrade `, `^helm rollback orders 7 --namespace orders --wait`)
 		})
 	}
+	t.Run("a failed revision is not a target", func(t *testing.T) {
+		s := newSandbox(t)
+		s.touch(t, "image")
+		s.touch(t, "release")
+		history := `[{"revision":7,"updated":"2026-11-20T10:00:00Z","status":"deployed","chart":"orders-0.1.0"},` +
+			`{"revision":8,"updated":"2026-11-21T10:00:00Z","status":"failed","chart":"orders-0.1.0"}]`
+		if _, code := deployApp(t, s, "FAKE_SMOKE_RC=1", "FAKE_HELM_HISTORY="+history); code == 0 {
+			t.Fatal("deploy-app.sh exit = 0, want failure")
+		}
+		wantInOrder(t, s.calls(t), `^helm history orders`, `^helm upgrade `, `^helm rollback orders 7 `)
+	})
 	t.Run("first install cannot roll back", func(t *testing.T) {
 		s := newSandbox(t)
 		s.touch(t, "image")
