@@ -173,6 +173,34 @@ func TestSmokeWithoutAdminTokenUsesExistingProduct(t *testing.T) {
 	}
 }
 
+func TestSmokeWithProductID(t *testing.T) {
+	s := startService(t, nil)
+	ctx := context.Background()
+	first, err := s.svc.CreateProduct(ctx, order.Product{SKU: "pen-1", Name: "Pen", PriceCents: 150, Currency: "USD", Stock: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := s.svc.CreateProduct(ctx, order.Product{SKU: "cup-0", Name: "Cup", PriceCents: 700, Currency: "USD", Stock: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runSmoke(t, env(nil), "-base-url", s.url, "-product-id", first.ID, "-timeout", "30s")
+	if err != nil {
+		t.Fatalf("run(-product-id %s) = %v, want nil", first.ID, err)
+	}
+	if !strings.Contains(out, "using existing "+first.ID) {
+		t.Errorf("smoke did not use the product it was given:\n%s", out)
+	}
+	if _, err := runSmoke(t, env(nil), "-base-url", s.url, "-product-id", empty.ID, "-timeout", "30s"); err == nil || !strings.Contains(err.Error(), "has no stock") {
+		t.Errorf("run(-product-id <no stock>) = %v, want a no-stock error", err)
+	}
+	_, err = runSmoke(t, env(nil), "-base-url", s.url, "-product-id", "0123456789abcdef01234567", "-timeout", "30s")
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Status != http.StatusNotFound {
+		t.Errorf("run(-product-id <unknown>) = %v, want a 404 *apiError", err)
+	}
+}
+
 func TestSmokeWithoutAdminTokenNeedsAProduct(t *testing.T) {
 	s := startService(t, nil)
 	out, err := runSmoke(t, env(nil), "-base-url", s.url, "-timeout", "30s")
