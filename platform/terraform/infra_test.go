@@ -91,6 +91,10 @@ func TestInfraHasTheResources(t *testing.T) {
 	for _, a := range Blocks(files, "resource", "aws_eks_addon") {
 		n, _ := LiteralString(a.Body, "addon_name")
 		addons[n] = true
+		// Without the network policy agent, the charts' NetworkPolicies would be silently ignored.
+		if cv, ok := a.Body.Attributes["configuration_values"]; n == "vpc-cni" && (!ok || !strings.Contains(a.File.Text(cv.Expr.Range()), `enableNetworkPolicy = "true"`)) {
+			t.Errorf("%s: vpc-cni without enableNetworkPolicy = \"true\"", a.Where())
+		}
 	}
 	for _, want := range []string{"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "eks-pod-identity-agent", "metrics-server"} {
 		if !addons[want] {

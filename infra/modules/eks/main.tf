@@ -244,13 +244,17 @@ resource "aws_eks_node_group" "this" {
   }
 }
 
-# VPC CNI add-on (pod networking); installed before the nodes join.
+# VPC CNI add-on (pod networking) with its network policy agent, so the charts' NetworkPolicies are enforced; installed before the nodes join.
 resource "aws_eks_addon" "vpc_cni" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "vpc-cni"
   addon_version               = var.addon_versions.vpc_cni
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
+
+  configuration_values = jsonencode({
+    enableNetworkPolicy = "true"
+  })
 
   tags = var.tags
 }
