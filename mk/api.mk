@@ -3,8 +3,9 @@
 
 .PHONY: test-api bench-api
 
-test-api: ## service tests only: domain, HTTP handlers, lifecycle, cmd/orders (race detector on)
-	cd backend && go test -race -count=1 ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./internal/app/ ./cmd/orders/
+test-api: ## service tests only: domain, memstore, HTTP handlers, lifecycle (race detector on), then cmd/orders e2e
+	cd backend && go test -race -count=1 ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./internal/app/
+	cd backend && go test -count=1 ./cmd/orders/
 
 bench-api: ## benchmark the HTTP hot paths on the in-memory store (decode+validate, order create, product get, writeError)
 	cd backend && go test -run '^$$' -bench . -benchmem ./internal/httpapi/

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -216,6 +217,18 @@ func TestRunEndToEnd(t *testing.T) {
 		}
 	}
 	waitReady(t, api+"/readyz")
+	started := false
+	for _, l := range logs.lines() {
+		if l["msg"] == "starting" {
+			started = true
+			if l["database"] != "e2e" || strings.Contains(fmt.Sprint(l["mongodb"]), "@") {
+				t.Errorf("start log = %v, want database e2e (from the URI path) and a redacted URI", l)
+			}
+		}
+	}
+	if !started {
+		t.Errorf("no start log line:\n%s", logs)
+	}
 
 	c := &client{t: t, base: api, token: token}
 	var p struct {

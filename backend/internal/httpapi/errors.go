@@ -20,7 +20,10 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
-var errNotFound = &apiError{status: http.StatusNotFound, code: "not_found", message: "no such resource"}
+var (
+	errNotFound = &apiError{status: http.StatusNotFound, code: "not_found", message: "no such resource"}
+	errDraining = &apiError{status: http.StatusServiceUnavailable, code: "unavailable", message: "the server is shutting down"}
+)
 
 type errorBody struct {
 	Error errorDetail `json:"error"`

@@ -31,8 +31,7 @@ func handleHealthz() http.Handler {
 func handleReadyz(logger *slog.Logger, svc *order.Service, cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if cfg.Draining() {
-			w.Header().Set("Retry-After", "1")
-			_ = encode(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: "unavailable", Message: "shutting down"}})
+			writeError(w, r, logger, errDraining)
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.ReadyTimeout)
