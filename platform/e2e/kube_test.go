@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderstack/orderstack/platform/mongodb"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -40,13 +41,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// The Percona operator release (and its pinned module hash) is the one platform/mongodb checks
+// deploy/mongodb against offline: one pin for both.
 const (
-	// The Percona operator release whose CRDs the MongoDB chart's PerconaServerMongoDB is checked
-	// against. The module proxy serves it but the checksum database does not know it, so its
-	// hash is pinned here instead (`go mod download -json` prints it as "Sum").
-	perconaModule     = "github.com/percona/percona-server-mongodb-operator"
-	perconaVersion    = "v1.21.1"
-	perconaModuleHash = "h1:ven97PFWl28Ot0pgFQ82x0nyjuuueFrQRbGI+cFb7E4="
+	perconaModule  = mongodb.OperatorModule
+	perconaVersion = mongodb.OperatorVersion
 
 	monitoringAPI = "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 )
@@ -201,18 +200,15 @@ func (k *kube) installMonitoringCRDs(ctx context.Context, controllerGen string) 
 	}
 }
 
-// installPerconaCRDs installs deploy/crd.yaml of the Percona operator module, verified against
-// the pinned hash.
+// installPerconaCRDs installs deploy/crd.yaml of the Percona operator module (downloaded and
+// checked against the pinned hash by platform/mongodb).
 func (k *kube) installPerconaCRDs(ctx context.Context) {
 	k.t.Helper()
-	dir, sum, err := goModDownload(ctx, perconaModule+"@"+perconaVersion, "GONOSUMDB="+perconaModule)
+	path, err := mongodb.OperatorCRDPath(ctx)
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	if sum != perconaModuleHash {
-		k.t.Fatalf("%s@%s has hash %s, want the pinned %s", perconaModule, perconaVersion, sum, perconaModuleHash)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "deploy", "crd.yaml"))
+	data, err := os.ReadFile(path)
 	if err != nil {
 		k.t.Fatal(err)
 	}
@@ -298,6 +294,7 @@ func (k *kube) checkBrokenManifestRejected(ctx context.Context) {
 		k.t.Fatal(err)
 	}
 	good := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: "orders-dry-run", Namespace: namespace, Labels: live.Labels},
 		Spec:       *live.Spec.DeepCopy(),
 	}
@@ -358,10 +355,6 @@ func toUnstructured(obj any) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{}
 	if err := u.UnmarshalJSON(data); err != nil {
 		return nil, err
-	}
-	if u.GetKind() == "" {
-		u.SetAPIVersion("apps/v1")
-		u.SetKind("Deployment")
 	}
 	return u, nil
 }
