@@ -1,0 +1,315 @@
+package chart
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+var (
+	builderImage = regexp.MustCompile(`^golang:1\.26(\.[0-9]+)?@sha256:[a-f0-9]{64}$`)
+	runtimeImage = regexp.MustCompile(`^gcr\.io/distroless/static-debian12:nonroot@sha256:[a-f0-9]{64}$`)
+)
+
+// parseDockerfile parses backend/Dockerfile with BuildKit's own parser.
+func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "backend", "Dockerfile"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := parser.Parse(bytes.NewReader(b))
+	if err != nil {
+		tb.Fatalf("parse Dockerfile: %v", err)
+	}
+	if len(res.Warnings) > 0 {
+		for _, w := range res.Warnings {
+			tb.Errorf("Dockerfile parser warning: %s", w.Short)
+		}
+	}
+	stages, _, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		tb.Fatalf("Dockerfile instructions: %v", err)
+	}
+	return stages, res
+}
+
+func commands[T any](s instructions.Stage) []T {
+	var out []T
+	for _, c := range s.Commands {
+		if t, ok := c.(T); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// index of the first command of a stage matching fn, or -1.
+func index(s instructions.Stage, fn func(instructions.Command) bool) int {
+	return slices.IndexFunc(s.Commands, fn)
+}
+
+func TestDockerfile(t *testing.T) {
+	stages, res := parseDockerfile(t)
+	if len(stages) != 2 {
+		t.Fatalf("Dockerfile has %d stages, want 2 (build, runtime)", len(stages))
+	}
+	build, runtime := stages[0], stages[1]
+
+	t.Run("base images pinned by digest with the tag in a comment", func(t *testing.T) {
+		if !builderImage.MatchString(build.BaseName) {
+			t.Errorf("build stage FROM %q, want golang:1.26@sha256:<digest>", build.BaseName)
+		}
+		if !runtimeImage.MatchString(runtime.BaseName) {
+			t.Errorf("runtime stage FROM %q, want gcr.io/distroless/static-debian12:nonroot@sha256:<digest>", runtime.BaseName)
+		}
+		// The comment right above each FROM names the tag the digest was taken from.
+		for _, n := range res.AST.Children {
+			if !strings.EqualFold(n.Value, "from") {
+				continue
+			}
+			image := n.Next.Value
+			tag, _, _ := strings.Cut(image, "@")
+			if len(n.PrevComment) == 0 || !strings.Contains(n.PrevComment[len(n.PrevComment)-1], tag) {
+				t.Errorf("FROM %s: the comment above it (%q) does not name the tag %s", image, n.PrevComment, tag)
+			}
+		}
+	})
+
+	t.Run("modules are downloaded before the sources are copied", func(t *testing.T) {
+		copyMod := index(build, func(c instructions.Command) bool {
+			cp, ok := c.(*instructions.CopyCommand)
+			return ok && slices.Equal(cp.SourcePaths, []string{"go.mod", "go.sum"})
+		})
+		download := index(build, func(c instructions.Command) bool {
+			r, ok := c.(*instructions.RunCommand)
+			return ok && strings.Contains(strings.Join(r.CmdLine, " "), "go mod download")
+		})
+		copyAll := index(build, func(c instructions.Command) bool {
+			cp, ok := c.(*instructions.CopyCommand)
+			return ok && slices.Contains(cp.SourcePaths, ".")
+		})
+		buildRun := index(build, func(c instructions.Command) bool {
+			r, ok := c.(*instructions.RunCommand)
+			return ok && strings.Contains(strings.Join(r.CmdLine, " "), "./scripts/build.sh")
+		})
+		if copyMod < 0 || download < 0 || copyAll < 0 || buildRun < 0 {
+			t.Fatalf("build stage: COPY go.mod go.sum at %d, RUN go mod download at %d, COPY . at %d, RUN ./scripts/build.sh at %d; want all", copyMod, download, copyAll, buildRun)
+		}
+		if !(copyMod < download && download < copyAll && copyAll < buildRun) {
+			t.Errorf("build stage order: COPY go.mod go.sum %d, go mod download %d, COPY . %d, build.sh %d; want increasing", copyMod, download, copyAll, buildRun)
+		}
+	})
+
+	t.Run("runtime stage", func(t *testing.T) {
+		if n := len(commands[*instructions.RunCommand](runtime)); n != 0 {
+			t.Errorf("runtime stage has %d RUN instructions; distroless has no shell", n)
+		}
+
+		labels := map[string]string{}
+		for _, l := range commands[*instructions.LabelCommand](runtime) {
+			for _, kv := range l.Labels {
+				labels[kv.Key] = kv.Value
+			}
+		}
+		for _, k := range []string{"title", "description", "source", "version", "revision"} {
+			if labels["org.opencontainers.image."+k] == "" {
+				t.Errorf("no LABEL org.opencontainers.image.%s", k)
+			}
+		}
+
+		var exposed []string
+		for _, e := range commands[*instructions.ExposeCommand](runtime) {
+			exposed = append(exposed, e.Ports...)
+		}
+		if !slices.Contains(exposed, "3000") {
+			t.Errorf("EXPOSE %v, want 3000", exposed)
+		}
+
+		users := commands[*instructions.UserCommand](runtime)
+		if len(users) == 0 || !slices.Contains([]string{"nonroot:nonroot", "65532:65532"}, users[len(users)-1].User) {
+			t.Errorf("USER %v, want nonroot:nonroot (65532)", users)
+		}
+
+		// The binary copied from the build stage is what ENTRYPOINT and HEALTHCHECK run.
+		var binary string
+		for _, cp := range commands[*instructions.CopyCommand](runtime) {
+			if cp.From == build.Name && slices.Equal(cp.SourcePaths, []string{"/out/orders"}) {
+				binary = cp.DestPath
+			}
+		}
+		if binary == "" {
+			t.Fatal("runtime stage does not COPY --from=build /out/orders")
+		}
+
+		eps := commands[*instructions.EntrypointCommand](runtime)
+		if len(eps) != 1 {
+			t.Fatalf("%d ENTRYPOINTs, want 1", len(eps))
+		}
+		if eps[0].PrependShell {
+			t.Error("ENTRYPOINT is in shell form; want exec form (signals reach the process, no shell needed)")
+		}
+		if diff := slices.Compare(eps[0].CmdLine, []string{binary}); diff != 0 {
+			t.Errorf("ENTRYPOINT %v, want [%s]", eps[0].CmdLine, binary)
+		}
+
+		hcs := commands[*instructions.HealthCheckCommand](runtime)
+		if len(hcs) != 1 || hcs[0].Health == nil {
+			t.Fatalf("HEALTHCHECK %v, want one", hcs)
+		}
+		if test := hcs[0].Health.Test; len(test) < 3 || test[0] != "CMD" || test[1] != binary || test[2] != "healthcheck" {
+			t.Errorf("HEALTHCHECK test %v, want [CMD %s healthcheck ...] (exec form: no shell in the image)", test, binary)
+		}
+	})
+}
+
+func TestBuildScriptIsTheOnlyBuild(t *testing.T) {
+	root := repoRoot(t)
+	script, err := os.ReadFile(filepath.Join(root, "backend", "scripts", "build.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=${version}"`, "./cmd/orders"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("build.sh does not contain %q", want)
+		}
+	}
+	if info, err := os.Stat(filepath.Join(root, "backend", "scripts", "build.sh")); err != nil || info.Mode()&0o111 == 0 {
+		t.Errorf("build.sh is not executable: %v", err)
+	}
+
+	mk, err := os.ReadFile(filepath.Join(root, "mk", "image.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildRecipe := regexp.MustCompile(`(?m)^build:.*\n((?:\t.*\n)+)`).FindSubmatch(mk)
+	if buildRecipe == nil || !strings.Contains(string(buildRecipe[1]), "backend/scripts/build.sh") {
+		t.Errorf("mk/image.mk target build does not call backend/scripts/build.sh")
+	}
+	if !regexp.MustCompile(`(?m)^image:.*## `).Match(mk) || !strings.Contains(string(mk), "docker buildx build") {
+		t.Error("mk/image.mk has no documented image target running docker buildx build")
+	}
+	// Nothing else defines the flags: they live in build.sh only.
+	for _, f := range []string{"backend/Dockerfile", "mk/image.mk"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "-trimpath") || strings.Contains(string(b), "-ldflags") {
+			t.Errorf("%s repeats build flags; only backend/scripts/build.sh may define them", f)
+		}
+	}
+}
+
+// TestBuildScriptBinary runs backend/scripts/build.sh and checks the binary it
+// makes: static (cgo off) and trimpath in its build info, the version stamped,
+// no symbol table or DWARF, no local path in it. It builds from backend/go.mod alone (GOWORK=off), as the
+// image does, so it also fails when backend/go.sum lacks an entry the image
+// build would need.
+func TestBuildScriptBinary(t *testing.T) {
+	root := repoRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "backend", "cmd", "orders")); err != nil {
+		t.Skip("backend/cmd/orders does not exist yet")
+	}
+	out := filepath.Join(t.TempDir(), "orders")
+	cmd := exec.Command(filepath.Join(root, "backend", "scripts", "build.sh"), out)
+	cmd.Env = append(os.Environ(), "VERSION=chart-test-1.2.3")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, b)
+	}
+
+	info, err := buildinfo.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	// -ldflags is not recorded under -trimpath; its effects are checked below.
+	for k, want := range map[string]string{"CGO_ENABLED": "0", "-trimpath": "true"} {
+		if settings[k] != want {
+			t.Errorf("build setting %s = %q, want %q", k, settings[k], want)
+		}
+	}
+	if info.Path != "github.com/orderstack/orderstack/backend/cmd/orders" {
+		t.Errorf("binary main package = %q", info.Path)
+	}
+
+	v, err := exec.Command(out, "-version").Output()
+	if err != nil {
+		t.Fatalf("orders -version: %v", err)
+	}
+	if got := strings.TrimSpace(string(v)); got != "orders chart-test-1.2.3" {
+		t.Errorf("orders -version = %q, want %q", got, "orders chart-test-1.2.3")
+	}
+
+	// -s -w: no symbol table, no DWARF.
+	ef, err := elf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	for _, sec := range ef.Sections {
+		if sec.Name == ".symtab" || strings.HasPrefix(sec.Name, ".debug_") || strings.HasPrefix(sec.Name, ".zdebug_") {
+			t.Errorf("the binary has section %s (-s -w not applied)", sec.Name)
+		}
+	}
+
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(bin, []byte(root)) {
+		t.Errorf("the binary contains the local path %s (trimpath not applied)", root)
+	}
+}
+
+func TestDockerignore(t *testing.T) {
+	f, err := os.Open(filepath.Join(repoRoot(t), "backend", ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, wantExcluded := range map[string]bool{
+		"go.mod":                           false,
+		"go.sum":                           false,
+		"scripts/build.sh":                 false,
+		"cmd/orders/main.go":               false,
+		"internal/httpapi/openapi.yaml":    false,
+		"internal/order/order.go":          false,
+		".git/config":                      true,
+		"bin/orders":                       true,
+		"internal/order/order_test.go":     true,
+		"internal/mongodb/testdata/x.json": true,
+		"README.md":                        true,
+	} {
+		got, err := pm.MatchesOrParentMatches(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != wantExcluded {
+			t.Errorf(".dockerignore excludes %s = %v, want %v", path, got, wantExcluded)
+		}
+	}
+}
