@@ -46,6 +46,10 @@ type tfDir struct {
 	Resources []tfResource
 	Modules   []tfModuleCall
 	Ctx       *hcl.EvalContext
+	// nsNames holds the metadata.name expression of each
+	// kubernetes_namespace_v1 resource, so that references to
+	// kubernetes_namespace_v1.X.metadata[0].name can be resolved.
+	nsNames map[string]hclsyntax.Expression
 }
 
 // costDrivers says what makes each billable resource type cost money
@@ -154,7 +158,13 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 			}
 		}
 	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)}, Functions: tfFuncs}
+	// path.module and path.root as repository-relative paths, so that chart
+	// paths built from them read as files of this repository.
+	here := cty.StringVal(d.Path)
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+		"var":  cty.ObjectVal(vars),
+		"path": cty.ObjectVal(map[string]cty.Value{"module": here, "root": here}),
+	}, Functions: tfFuncs}
 	locals := map[string]hcl.Expression{}
 	localSrc := map[string]string{}
 	for _, p := range all {
@@ -191,6 +201,16 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 		for _, b := range p.body.Blocks {
 			switch {
 			case b.Type == "resource" && len(b.Labels) == 2:
+				if b.Labels[0] == "kubernetes_namespace_v1" {
+					for _, nb := range b.Body.Blocks {
+						if a, ok := nb.Body.Attributes["name"]; ok && nb.Type == "metadata" {
+							if d.nsNames == nil {
+								d.nsNames = map[string]hclsyntax.Expression{}
+							}
+							d.nsNames[b.Labels[1]] = a.Expr
+						}
+					}
+				}
 				r := tfResource{
 					Type: b.Labels[0], Name: b.Labels[1], File: p.rel,
 					Purpose: commentAbove(p.src, b.Range().Start.Line),
@@ -216,7 +236,34 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 			}
 		}
 	}
+	d.Ctx = d.withNamespaces(ctx)
 	return d, nil
+}
+
+// withNamespaces returns ctx plus kubernetes_namespace_v1.X.metadata[0].name
+// for every namespace of d whose name ctx can compute.
+func (d *tfDir) withNamespaces(ctx *hcl.EvalContext) *hcl.EvalContext {
+	if len(d.nsNames) == 0 {
+		return ctx
+	}
+	ns := map[string]cty.Value{}
+	for _, name := range sortedKeys(d.nsNames) {
+		v, diags := d.nsNames[name].Value(ctx)
+		if diags.HasErrors() || !v.IsWhollyKnown() || v.Type() != cty.String {
+			continue
+		}
+		ns[name] = cty.ObjectVal(map[string]cty.Value{
+			"metadata": cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"name": v})}),
+		})
+	}
+	out := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: ctx.Functions}
+	for k, v := range ctx.Variables {
+		out.Variables[k] = v
+	}
+	if len(ns) > 0 {
+		out.Variables["kubernetes_namespace_v1"] = cty.ObjectVal(ns)
+	}
+	return out
 }
 
 // commentAbove returns the # or // comment lines directly above line (1-based).
@@ -307,7 +354,11 @@ func exprValue(e hclsyntax.Expression, src []byte, ctx *hcl.EvalContext) string 
 		return exprSource(e, src)
 	}
 	if v.Type() == cty.String {
-		return v.AsString()
+		str := v.AsString()
+		if strings.Contains(str, "/../") && !strings.Contains(str, "://") {
+			str = filepath.ToSlash(filepath.Clean(str)) // infra/envs/dev/../../x -> x
+		}
+		return str
 	}
 	return spaceRe.ReplaceAllString(string(hclwrite.TokensForValue(v).Bytes()), " ")
 }
@@ -563,7 +614,7 @@ func writeHelmReleases(b *bytes.Buffer, dirs, roots []*tfDir) {
 					return ""
 				}
 				own := exprValue(a.Expr, r.Src, d.Ctx)
-				if len(callers) == 0 || !strings.Contains(own, "var.") {
+				if len(callers) == 0 || !strings.Contains(own, ".") {
 					return own
 				}
 				// Resolve var.* with each calling root's arguments.
@@ -619,8 +670,10 @@ func callerContexts(d *tfDir, roots []*tfDir) []callerCtx {
 			for k, v := range m.Values {
 				vars[k] = v
 			}
-			ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "local": d.Ctx.Variables["local"]}, Functions: tfFuncs}
-			out = append(out, callerCtx{name: filepath.Base(r.Path), ctx: ctx})
+			ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+				"var": cty.ObjectVal(vars), "local": d.Ctx.Variables["local"], "path": d.Ctx.Variables["path"],
+			}, Functions: tfFuncs}
+			out = append(out, callerCtx{name: filepath.Base(r.Path), ctx: d.withNamespaces(ctx)})
 		}
 	}
 	return out

@@ -77,7 +77,23 @@ resource "helm_release" "lbc" {
   namespace  = "kube-system"
 }
 `)
-	write(t, root, "infra/modules/apps/variables.tf", "variable \"lbc_version\" {\n  default = \"1.13.4\"\n}\n")
+	write(t, root, "infra/modules/apps/variables.tf", "variable \"lbc_version\" {\n  default = \"1.13.4\"\n}\nvariable \"mon_ns\" {}\n")
+	write(t, root, "infra/modules/apps/mon.tf", `
+# Monitoring namespace.
+resource "kubernetes_namespace_v1" "mon" {
+  metadata {
+    name = var.mon_ns
+  }
+}
+
+# Prometheus.
+resource "helm_release" "kps" {
+  name      = "kube-prometheus-stack"
+  chart     = "kube-prometheus-stack"
+  version   = "75.15.0"
+  namespace = kubernetes_namespace_v1.mon.metadata[0].name
+}
+`)
 	for env, nat := range map[string]string{"dev": "true", "prod": "false"} {
 		write(t, root, "infra/envs/"+env+"/main.tf", `
 module "net" {
@@ -88,7 +104,7 @@ module "net" {
 `)
 		write(t, root, "infra/envs/"+env+"/variables.tf", "variable \"single_nat\" {\n  default = "+nat+"\n}\n")
 	}
-	write(t, root, "infra/envs/prod/extra.tf", "module \"apps\" {\n  source = \"../../modules/apps\"\n}\n")
+	write(t, root, "infra/envs/prod/extra.tf", "module \"apps\" {\n  source = \"../../modules/apps\"\n  mon_ns = \"monitoring\"\n}\n")
 	write(t, root, "deploy/helm/app/Chart.yaml", "name: app\n")
 	write(t, root, "deploy/helm/app/templates/hpa.yaml", "{{- if .Values.autoscaling.enabled }}\nkind: HorizontalPodAutoscaler\n{{- end }}\n")
 	write(t, root, "deploy/helm/app/templates/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n")
@@ -101,7 +117,8 @@ module "net" {
 	}
 	got := string(md)
 	for _, want := range []string{
-		"7 `resource` blocks in 2 modules and 2 roots.",
+		"9 `resource` blocks in 2 modules and 2 roots.",
+		"| `kube-prometheus-stack` | `kube-prometheus-stack` | `75.15.0` | `monitoring` |",
 		"| `aws_eip.nat` | Elastic IPs of the NAT gateways. | per AZ: `count = local.nat_count` = `var.single_nat ? 1 : length(var.azs)` | $0.005/h",
 		"used by `infra/envs/dev` (module `net`), `infra/envs/prod` (module `net`).",
 		"| `aws_vpc.this` | The VPC. | one | no direct charge | main.tf |",
