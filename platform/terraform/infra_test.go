@@ -3,7 +3,6 @@ package terraform
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -225,11 +224,10 @@ func TestEnvTfvars(t *testing.T) {
 		if got := vals["environment"]; got.IsNull() || got.AsString() != filepath.Base(env) {
 			t.Errorf("%s: environment = %#v, want %q", env, got, filepath.Base(env))
 		}
-		for name, v := range vals {
-			if strings.Contains(strings.ToLower(name), "password") || strings.Contains(strings.ToLower(name), "secret") {
+		for name := range vals {
+			if secretName.MatchString(strings.ToLower(name)) {
 				t.Errorf("%s/terraform.tfvars: %s looks like a secret; secrets never go in git", env, name)
 			}
-			_ = v
 		}
 	}
 	dev, prod := tfvars(t, "envs/dev"), tfvars(t, "envs/prod")
@@ -264,10 +262,8 @@ func TestPathModuleReferencesExist(t *testing.T) {
 			if !ok || first.Traversal.RootName() != "path" {
 				return nil
 			}
-			lit, ok := tmpl.Parts[1].(*hclsyntax.TemplateExpr)
-			_ = lit
 			v, diags := tmpl.Parts[1].Value(nil)
-			if ok || diags.HasErrors() || !v.Type().Equals(cty.String) {
+			if diags.HasErrors() || !v.Type().Equals(cty.String) {
 				return nil
 			}
 			found++
@@ -326,7 +322,6 @@ func TestModulesDocumented(t *testing.T) {
 			t.Errorf("docs/infra.md does not mention %q", s)
 		}
 	}
-	_ = slices.Contains[[]string]
 }
 
 // TestTfvarsPassValidations evaluates each root's variable validations on its terraform.tfvars,

@@ -189,7 +189,7 @@ func CheckHelmReleases(files []File) []string {
 	exact := regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 	for _, h := range Blocks(files, "resource", "helm_release") {
 		_, hasRepo := h.Body.Attributes["repository"]
-		ver, hasVer := h.Body.Attributes["version"]
+		_, hasVer := h.Body.Attributes["version"]
 		switch {
 		case hasRepo && !hasVer:
 			out = append(out, fmt.Sprintf("%s %s: chart from a repository without version", h.Where(), h.Name()))
@@ -197,17 +197,14 @@ func CheckHelmReleases(files []File) []string {
 			if s, ok := LiteralString(h.Body, "version"); ok && !exact.MatchString(s) {
 				out = append(out, fmt.Sprintf("%s %s: version %q is not exact", h.Where(), h.Name(), s))
 			}
-			_ = ver
 		default:
-			chart, ok := h.Body.Attributes["chart"]
-			if !ok {
+			if _, ok := h.Body.Attributes["chart"]; !ok {
 				out = append(out, fmt.Sprintf("%s %s: no chart", h.Where(), h.Name()))
 				continue
 			}
 			if s, ok := LiteralString(h.Body, "chart"); ok && !strings.HasPrefix(s, ".") && !strings.HasPrefix(s, "/") {
 				out = append(out, fmt.Sprintf("%s %s: chart %q without repository is not a local path", h.Where(), h.Name(), s))
 			}
-			_ = chart
 		}
 	}
 	return out

@@ -224,27 +224,27 @@ func tracePrivateSubnets(files []File, roots []string, dir, v string) []string {
 }
 
 func checkPrivateOutput(files []File, root, module, output string) []string {
-	for _, m := range Blocks(InDir(files, root), "module", module) {
-		src, _ := LiteralString(m.Body, "source")
-		dir := cleanJoin(root, src)
-		mod := InDir(files, dir)
-		for _, o := range Blocks(mod, "output", output) {
-			val := o.Body.Attributes["value"]
-			if val == nil || !RefersTo(val.Expr, "aws_subnet.private") {
-				return []string{fmt.Sprintf("%s output %q is not built from aws_subnet.private", o.Where(), output)}
-			}
-			for _, s := range Blocks(mod, "resource", "aws_subnet") {
-				if s.Labels[1] == "private" {
-					if b, ok := LiteralBool(s.Body, "map_public_ip_on_launch"); ok && b {
-						return []string{fmt.Sprintf("%s: private subnets map public IPs", s.Where())}
-					}
-				}
-			}
-			return nil
-		}
+	calls := Blocks(InDir(files, root), "module", module)
+	if len(calls) == 0 {
+		return []string{fmt.Sprintf("%s: no module %q", root, module)}
+	}
+	src, _ := LiteralString(calls[0].Body, "source")
+	dir := cleanJoin(root, src)
+	mod := InDir(files, dir)
+	outs := Blocks(mod, "output", output)
+	if len(outs) == 0 {
 		return []string{fmt.Sprintf("%s: module %s has no output %q", root, dir, output)}
 	}
-	return []string{fmt.Sprintf("%s: no module %q", root, module)}
+	o := outs[0]
+	if val := o.Body.Attributes["value"]; val == nil || !RefersTo(val.Expr, "aws_subnet.private") {
+		return []string{fmt.Sprintf("%s output %q is not built from aws_subnet.private", o.Where(), output)}
+	}
+	for _, s := range Blocks(mod, "resource", "aws_subnet") {
+		if b, ok := LiteralBool(s.Body, "map_public_ip_on_launch"); s.Labels[1] == "private" && ok && b {
+			return []string{fmt.Sprintf("%s: private subnets map public IPs", s.Where())}
+		}
+	}
+	return nil
 }
 
 // cleanJoin joins a module directory and a relative source, both slash paths relative to infra.
