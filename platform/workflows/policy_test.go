@@ -361,3 +361,26 @@ func TestMakeCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckoutDropsToken: no checkout leaves the job's token in .git/config
+// where later steps (and anything they run) could read it.
+func TestCheckoutDropsToken(t *testing.T) {
+	n := 0
+	for _, f := range loadWorkflows(t) {
+		for id, job := range f.Workflow.Jobs {
+			for _, st := range job.Steps {
+				a, ok := st.Exec.(*actionlint.ExecAction)
+				if !ok || !strings.HasPrefix(a.Uses.Value, "actions/checkout@") {
+					continue
+				}
+				n++
+				if in, ok := a.Inputs["persist-credentials"]; !ok || in.Value.Value != "false" {
+					t.Errorf("%s: job %s: actions/checkout without persist-credentials: false", f.Name, id)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no checkout steps found")
+	}
+}
