@@ -384,3 +384,18 @@ func TestCheckoutDropsToken(t *testing.T) {
 		t.Error("no checkout steps found")
 	}
 }
+
+// TestNoExpressionsInRun: run: scripts get workflow values through env:,
+// never ${{ }} pasted into the script, so no value (a branch name, an
+// input) can inject shell.
+func TestNoExpressionsInRun(t *testing.T) {
+	for _, f := range loadWorkflows(t) {
+		for id, job := range f.Workflow.Jobs {
+			for _, st := range job.Steps {
+				if r, ok := st.Exec.(*actionlint.ExecRun); ok && strings.Contains(r.Run.Value, "${{") {
+					t.Errorf("%s: job %s: a run: script contains ${{ }}; pass the value through env:", f.Name, id)
+				}
+			}
+		}
+	}
+}
