@@ -33,6 +33,36 @@ type tfResource struct {
 	Src        []byte
 }
 
+// instances returns how many instances r has when its count or for_each is
+// evaluated in ctx; exact is false when that needs values only Terraform
+// knows (data sources, other modules' outputs): then a per-AZ resource is
+// taken as azs instances and any other as one.
+func (r tfResource) instances(ctx *hcl.EvalContext, azs int) (n int, exact bool) {
+	var e hclsyntax.Expression
+	a, isCount := r.Attrs["count"]
+	if isCount {
+		e = a.Expr
+	} else if a, ok := r.Attrs["for_each"]; ok {
+		e = a.Expr
+	} else {
+		return 1, true
+	}
+	if v, diags := e.Value(ctx); !diags.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
+		if isCount && v.Type() == cty.Number {
+			if i, acc := v.AsBigFloat().Int64(); acc == 0 {
+				return int(i), true
+			}
+		}
+		if !isCount && v.CanIterateElements() {
+			return v.LengthInt(), true
+		}
+	}
+	if perAZRe.MatchString(r.Multiplier) {
+		return azs, false
+	}
+	return 1, false
+}
+
 // tfModuleCall is one `module` block of a root.
 type tfModuleCall struct {
 	Name, Source string
@@ -50,37 +80,61 @@ type tfDir struct {
 	// kubernetes_namespace_v1 resource, so that references to
 	// kubernetes_namespace_v1.X.metadata[0].name can be resolved.
 	nsNames map[string]hclsyntax.Expression
+	locals  map[string]hcl.Expression
+}
+
+// resolveLocals sets ctx's local.* to every local that ctx's var.* (and the
+// other locals) allow to compute.
+func resolveLocals(ctx *hcl.EvalContext, locals map[string]hcl.Expression) {
+	known := map[string]cty.Value{}
+	for range len(locals) + 1 { // each pass resolves at least one more, or stops
+		progress := false
+		ctx.Variables["local"] = cty.ObjectVal(known)
+		for _, name := range sortedKeys(locals) {
+			if _, done := known[name]; done {
+				continue
+			}
+			if v, diags := locals[name].Value(ctx); !diags.HasErrors() && v.IsWhollyKnown() {
+				known[name] = v
+				progress = true
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	ctx.Variables["local"] = cty.ObjectVal(known)
 }
 
 // costDrivers says what makes each billable resource type cost money
 // (eu-west-1 list prices, the region of infra/envs; see docs/cost.md). Types not listed
 // have no direct charge.
 var costDrivers = map[string]string{
-	"aws_eks_cluster":                   "$0.10/h control plane (~$73/month)",
-	"aws_eks_node_group":                "EC2 instance-hours of its nodes + their EBS root volumes",
-	"aws_launch_template":               "none itself; sizes the nodes (instance type, root volume)",
-	"aws_nat_gateway":                   "$0.048/h each (~$35/month) + $0.048/GB processed",
-	"aws_eip":                           "$0.005/h public IPv4 (~$3.60/month)",
-	"aws_vpc_endpoint":                  "interface: $0.011/h per AZ (~$8/month) + $0.01/GB; gateway (S3): free",
-	"aws_lb":                            "$0.0252/h + $0.008 per LCU-hour",
-	"aws_cloudwatch_log_group":          "$0.57/GB ingested + $0.03/GB-month stored",
-	"aws_flow_log":                      "log ingestion into its destination (per GB)",
-	"aws_kms_key":                       "$1/month + $0.03 per 10k requests",
-	"aws_s3_bucket":                     "$0.023/GB-month (Standard) + requests",
-	"aws_ecr_repository":                "$0.10/GB-month of images",
-	"aws_dynamodb_table":                "on-demand: per request (pennies for state locking)",
-	"aws_route53_zone":                  "$0.50/month per hosted zone + queries",
-	"aws_route53_record":                "queries (alias records to an ALB are free)",
-	"aws_acm_certificate":               "free (public certificates)",
-	"aws_cloudwatch_metric_alarm":       "$0.10/month per standard alarm",
-	"aws_sns_topic":                     "first million requests free; email free",
-	"aws_secretsmanager_secret":         "$0.40/month per secret",
-	"aws_ebs_volume":                    "$0.088/GB-month (gp3)",
-	"aws_eks_addon":                     "none itself; its pods run on the nodes",
-	"aws_budgets_budget":                "first two budgets free",
-	"aws_wafv2_web_acl":                 "$5/month + $1 per rule + $0.60 per million requests",
-	"helm_release":                      "none itself; its pods use node capacity",
-	"kubernetes_storage_class_v1":       "none itself; volumes it provisions are gp3 EBS",
+	"aws_eks_cluster":                    "$0.10/h control plane (~$73/month)",
+	"aws_eks_node_group":                 "EC2 instance-hours of its nodes + their EBS root volumes",
+	"aws_launch_template":                "none itself; sizes the nodes (instance type, root volume)",
+	"aws_nat_gateway":                    "$0.048/h each (~$35/month) + $0.048/GB processed",
+	"aws_eip":                            "$0.005/h public IPv4 (~$3.60/month)",
+	"aws_vpc_endpoint":                   "interface: $0.011/h per AZ (~$8/month) + $0.01/GB; gateway (S3): free",
+	"aws_lb":                             "$0.0252/h + $0.008 per LCU-hour",
+	"aws_cloudwatch_log_group":           "$0.57/GB ingested + $0.03/GB-month stored",
+	"aws_flow_log":                       "log ingestion into its destination (per GB)",
+	"aws_kms_key":                        "$1/month + $0.03 per 10k requests",
+	"aws_s3_bucket":                      "$0.023/GB-month (Standard) + requests",
+	"aws_ecr_repository":                 "$0.10/GB-month of images",
+	"aws_dynamodb_table":                 "on-demand: per request (pennies for state locking)",
+	"aws_route53_zone":                   "$0.50/month per hosted zone + queries",
+	"aws_route53_record":                 "queries (alias records to an ALB are free)",
+	"aws_acm_certificate":                "free (public certificates)",
+	"aws_cloudwatch_metric_alarm":        "$0.10/month per standard alarm",
+	"aws_sns_topic":                      "first million requests free; email free",
+	"aws_secretsmanager_secret":          "$0.40/month per secret",
+	"aws_ebs_volume":                     "$0.088/GB-month (gp3)",
+	"aws_eks_addon":                      "none itself; its pods run on the nodes",
+	"aws_budgets_budget":                 "first two budgets free",
+	"aws_wafv2_web_acl":                  "$5/month + $1 per rule + $0.60 per million requests",
+	"helm_release":                       "none itself; its pods use node capacity",
+	"kubernetes_storage_class_v1":        "none itself; volumes it provisions are gp3 EBS",
 	"kubernetes_persistent_volume_claim": "gp3 EBS, $0.088/GB-month",
 }
 
@@ -177,24 +231,8 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 			}
 		}
 	}
-	known := map[string]cty.Value{}
-	for range len(locals) + 1 { // each pass resolves at least one more, or stops
-		progress := false
-		ctx.Variables["local"] = cty.ObjectVal(known)
-		for _, name := range sortedKeys(locals) {
-			if _, done := known[name]; done {
-				continue
-			}
-			if v, diags := locals[name].Value(ctx); !diags.HasErrors() && v.IsWhollyKnown() {
-				known[name] = v
-				progress = true
-			}
-		}
-		if !progress {
-			break
-		}
-	}
-	ctx.Variables["local"] = cty.ObjectVal(known)
+	d.locals = locals
+	resolveLocals(ctx, locals)
 	d.Ctx = ctx
 
 	for _, p := range all {
@@ -379,7 +417,7 @@ func GenerateResources(root string) ([]byte, error) {
 		return nil, err
 	}
 	w("- [Terraform modules](#terraform-modules)\n- [Terraform roots](#terraform-roots)\n")
-	w("- [Environment differences](#environment-differences)\n- [Helm releases installed by Terraform](#helm-releases-installed-by-terraform)\n")
+	w("- [Environment differences](#environment-differences)\n- [Resources per root](#resources-per-root)\n- [Helm releases installed by Terraform](#helm-releases-installed-by-terraform)\n")
 	w("- [In-cluster components from this repository](#in-cluster-components-from-this-repository)\n\n")
 
 	total := 0
@@ -413,6 +451,7 @@ func GenerateResources(root string) ([]byte, error) {
 	}
 
 	writeEnvDiff(&b, roots)
+	writeTotals(&b, modules, roots)
 	writeHelmReleases(&b, append(append([]*tfDir{}, modules...), roots...), roots)
 	if err := writeInCluster(&b, root); err != nil {
 		return nil, err
@@ -649,6 +688,7 @@ func writeHelmReleases(b *bytes.Buffer, dirs, roots []*tfDir) {
 
 type callerCtx struct {
 	name string
+	root *tfDir
 	ctx  *hcl.EvalContext
 }
 
@@ -671,9 +711,10 @@ func callerContexts(d *tfDir, roots []*tfDir) []callerCtx {
 				vars[k] = v
 			}
 			ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
-				"var": cty.ObjectVal(vars), "local": d.Ctx.Variables["local"], "path": d.Ctx.Variables["path"],
+				"var": cty.ObjectVal(vars), "path": d.Ctx.Variables["path"],
 			}, Functions: tfFuncs}
-			out = append(out, callerCtx{name: filepath.Base(r.Path), ctx: d.withNamespaces(ctx)})
+			resolveLocals(ctx, d.locals)
+			out = append(out, callerCtx{name: filepath.Base(r.Path), root: r, ctx: d.withNamespaces(ctx)})
 		}
 	}
 	return out
@@ -780,4 +821,48 @@ func firstLine(src []byte) string {
 		return l
 	}
 	return ""
+}
+
+// writeTotals counts the resource instances each root creates, through its
+// module calls, evaluating count and for_each with the root's arguments.
+func writeTotals(b *bytes.Buffer, modules, roots []*tfDir) {
+	b.WriteString("## Resources per root\n\n")
+	b.WriteString("Resource instances each root creates (data sources not counted), with `count` and `for_each`\n")
+	b.WriteString("evaluated from the root's arguments. Where that needs a value only Terraform knows (a data\n")
+	b.WriteString("source, another module's output) a per-AZ resource is counted once per AZ and any other once,\n")
+	b.WriteString("so the total is approximate (≈).\n\n")
+	b.WriteString("| root | instances | blocks counted approximately |\n|---|---|---|\n")
+	for _, r := range roots {
+		azs := 3
+		if v, ok := r.Ctx.Variables["var"]; ok && v.Type().IsObjectType() && v.Type().HasAttribute("availability_zones") {
+			if z := v.GetAttr("availability_zones"); z.IsWhollyKnown() && z.CanIterateElements() {
+				azs = z.LengthInt()
+			}
+		}
+		total, approx := 0, 0
+		for _, res := range r.Resources {
+			n, exact := res.instances(r.Ctx, azs)
+			total += n
+			if !exact {
+				approx++
+			}
+		}
+		for _, m := range modules {
+			for _, c := range callerContexts(m, []*tfDir{r}) {
+				for _, res := range m.Resources {
+					n, exact := res.instances(c.ctx, azs)
+					total += n
+					if !exact {
+						approx++
+					}
+				}
+			}
+		}
+		sign := ""
+		if approx > 0 {
+			sign = "≈ "
+		}
+		fmt.Fprintf(b, "| `%s` | %s%d | %d |\n", r.Path, sign, total, approx)
+	}
+	b.WriteString("\n")
 }

@@ -133,6 +133,8 @@ module "net" {
 		"| Deployment | `deployment.yaml` | always |",
 		"| Pod | `tests/t.yaml` | `helm test` only |",
 		"| `deploy/db/operator-values.yaml` | Helm values |",
+		"| `infra/envs/dev` | ≈ 7 | 2 |", // single NAT: count known; flow log and routes unknown
+		"| `infra/envs/prod` | ≈ 14 | 4 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("generated resources.md lacks\n%s\n--- got:\n%s", want, got)
