@@ -102,5 +102,9 @@ if [ -z "$url" ]; then
 fi
 say "    API:      $url/api/v1/products"
 say "    Grafana:  kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3001:80, then http://localhost:3001"
-say "              (user admin; password: kubectl -n monitoring get secret kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d)"
-say "    MongoDB:  kubectl -n mongodb port-forward svc/orders-mongodb-rs0 27017, then mongosh with MONGODB_URL from Secret orders/orders-secrets (host localhost)"
+grafana_password=$(tf_output grafana_password_command 2>/dev/null) ||
+	grafana_password="kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d"
+say "              (user admin; password: $grafana_password)"
+say "    MongoDB:  kubectl -n mongodb port-forward pod/orders-mongodb-rs0-0 27017:27017, then"
+say "              mongosh 'mongodb://127.0.0.1:27017/orders?directConnection=true&authSource=admin' -u orders"
+say "              (docs/deployment-plan.md, section 10: developer access)"

@@ -34,6 +34,7 @@ case "$*" in
   *"output -raw cluster_name") echo orders-dev ;;
   *"output -raw ecr_repository_url") echo ` + fakeRepoURL + ` ;;
   *"output -raw alb_hostname_command") echo "echo ` + fakeALB + `" ;;
+  *"output -raw grafana_password_command") echo "kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d" ;;
   *bootstrap*" apply"*) touch "$FAKE_STATE/bucket" ;;
 esac`,
 	"aws": `
@@ -342,7 +343,7 @@ func TestDeployPhasesInOrder(t *testing.T) {
 	if got := len(regexp.MustCompile(`(?m)^    .*: done in \d+s$`).FindAllString(out, -1)); got != len(wantPhases) {
 		t.Errorf("%d phases report their duration, want %d", got, len(wantPhases))
 	}
-	for _, want := range []string{"==> dev is up in ", "API:      http://" + fakeALB + "/api/v1/products", "Grafana:", "MongoDB:"} {
+	for _, want := range []string{"==> dev is up in ", "API:      http://" + fakeALB + "/api/v1/products", "Grafana:", "password: kubectl -n monitoring get secret grafana-admin", "MongoDB:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
