@@ -119,8 +119,8 @@ func TestE2E(t *testing.T) {
 	})
 
 	h := newHelm(t, c, runDir, namespace)
-	chartDir := filepath.Join(env.root, "deploy", "helm", "orders")
-	prodValues := []string{filepath.Join(chartDir, "values-prod.yaml")}
+	chartDir := env.chartDir
+	prodValues := []string{filepath.Join(chartDir, "values-prod.yaml"), kwokTimingValues(t, runDir)}
 
 	var desired int32
 	phases.run("helm install (prod values, --wait) and HPA scale to minReplicas", func() {
@@ -151,12 +151,20 @@ func TestE2E(t *testing.T) {
 	})
 
 	phases.run("helm upgrade to a new image tag, watching ready pods", func() {
+		d, err := c.Client.AppsV1().Deployments(namespace).Get(ctx, fullname, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
+			t.Logf("strategy %s maxUnavailable %v maxSurge %v", d.Spec.Strategy.Type, ru.MaxUnavailable, ru.MaxSurge)
+		}
 		dip := k.watchReady(ctx, desired, func() {
 			rel := h.upgrade(ctx, releaseName, chartDir, prodValues, imageValues(upgradeTag))
 			t.Logf("upgraded to revision %d", rel.Version)
 			k.waitRollout(ctx, fullname, desired, imageRepo+":"+upgradeTag)
 		})
-		t.Logf("upgrade: fewest ready pods %d (desired %d), most pods %d, %d pod events", dip.minReady, desired, dip.maxPods, dip.events)
+		t.Logf("upgrade: fewest ready pods %d (desired %d), most pods %d, %d pod events; ready/total: %s",
+			dip.minReady, desired, dip.maxPods, dip.events, strings.Join(dip.trace, " "))
 		if dip.minReady < int(desired) {
 			t.Errorf("during the upgrade only %d pods were ready, want never below %d", dip.minReady, desired)
 		}
@@ -171,7 +179,7 @@ func TestE2E(t *testing.T) {
 			h.rollback(ctx, releaseName, 1)
 			k.waitRollout(ctx, fullname, desired, imageRepo+":"+installTag)
 		})
-		t.Logf("rollback: fewest ready pods %d (desired %d)", dip.minReady, desired)
+		t.Logf("rollback: fewest ready pods %d (desired %d); ready/total: %s", dip.minReady, desired, strings.Join(dip.trace, " "))
 		if dip.minReady < int(desired) {
 			t.Errorf("during the rollback only %d pods were ready, want never below %d", dip.minReady, desired)
 		}
@@ -193,6 +201,7 @@ type e2eEnv struct {
 	root, workDir              string
 	kubeBin, etcdBin, kwokBin  string
 	kwokVersion, controllerGen string
+	chartDir                   string
 }
 
 func loadEnv(t *testing.T) e2eEnv {
@@ -220,6 +229,11 @@ func loadEnv(t *testing.T) e2eEnv {
 	if env.workDir == "" {
 		env.workDir = filepath.Join(root, ".e2e")
 	}
+	// E2E_CHART_DIR runs the test against another copy of the chart (e.g. to see a check fail).
+	env.chartDir = os.Getenv("E2E_CHART_DIR")
+	if env.chartDir == "" {
+		env.chartDir = filepath.Join(root, "deploy", "helm", "orders")
+	}
 	return env
 }
 
@@ -246,6 +260,25 @@ func newRunDir(t *testing.T, workDir string) string {
 		os.RemoveAll(dir)
 	})
 	return dir
+}
+
+// kwokTimingValues writes the one values overlay the test adds to values-prod.yaml: pod
+// annotations that tell kwok how long a pod takes to start and become Ready (100-500 ms to be
+// created, then 1-2 s to Ready). A pod that is not Ready at once is what makes a rollout
+// strategy that allows unavailability show a dip; the annotations change nothing else.
+func kwokTimingValues(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "e2e-values.yaml")
+	overlay := `podAnnotations:
+  pod-create.stage.kwok.x-k8s.io/delay: 100ms
+  pod-create.stage.kwok.x-k8s.io/jitter-delay: 500ms
+  pod-ready.stage.kwok.x-k8s.io/delay: 1s
+  pod-ready.stage.kwok.x-k8s.io/jitter-delay: 2s
+`
+	if err := os.WriteFile(path, []byte(overlay), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func imageValues(tag string) []string {
@@ -300,7 +333,7 @@ func (p *phaseClock) print() {
 	fmt.Print(b.String())
 }
 
-// readyCount counts the pods that are Ready and not terminating.
+// readyCount counts the pods that are Ready and not terminating, and all pods.
 func readyCount(pods []*corev1.Pod) (ready, total int) {
 	for _, p := range pods {
 		total++
@@ -318,6 +351,8 @@ func readyCount(pods []*corev1.Pod) (ready, total int) {
 
 type dipReport struct {
 	minReady, maxPods, events int
+	// trace is each change of "ready/total" pods, in order.
+	trace []string
 }
 
 // watchReady runs f while an informer watches the release's pods, and reports the fewest Ready
@@ -345,6 +380,10 @@ func (k *kube) watchReady(ctx context.Context, desired int32, f func()) dipRepor
 			report.minReady = ready
 		}
 		report.maxPods = max(report.maxPods, total)
+		step := fmt.Sprintf("%d/%d", ready, total)
+		if n := len(report.trace); n == 0 || report.trace[n-1] != step {
+			report.trace = append(report.trace, step)
+		}
 	}
 	handler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { observe() },
@@ -405,6 +444,7 @@ func (k *kube) waitRollout(ctx context.Context, name string, desired int32, imag
 		pods := k.pods(ctx)
 		ready, total := readyCount(pods)
 		last += fmt.Sprintf(" pods=%d podsReady=%d", total, ready)
+		// Terminating pods count too: the rollout is over when only the new pods are left.
 		if total != int(desired) || ready != int(desired) {
 			return false, nil
 		}

@@ -216,8 +216,10 @@ func (k *kube) installPerconaCRDs(ctx context.Context) {
 	k.t.Logf("installed %v from %s@%s", names, perconaModule, perconaVersion)
 }
 
-// kwokStages returns kwok's own stage files for fast node initialisation, lease heartbeats and
-// the pod lifecycle, from the kwok module at the version the binary was built from.
+// kwokStages returns kwok's own stage files, from the kwok module at the version the binary was
+// built from: fast node initialisation, lease heartbeats, the "general" pod lifecycle (pods take
+// a configurable time to be created and become Ready, like real ones) and immediate deletion of
+// terminating pods.
 func kwokStages(ctx context.Context, version string) ([]string, error) {
 	dir, _, err := goModDownload(ctx, "sigs.k8s.io/kwok@"+version)
 	if err != nil {
@@ -227,8 +229,11 @@ func kwokStages(ctx context.Context, version string) ([]string, error) {
 	files := []string{
 		filepath.Join(stage, "node", "fast", "node-initialize.yaml"),
 		filepath.Join(stage, "node", "heartbeat-with-lease", "node-heartbeat-with-lease.yaml"),
-		filepath.Join(stage, "pod", "fast", "pod-ready.yaml"),
-		filepath.Join(stage, "pod", "fast", "pod-complete.yaml"),
+		filepath.Join(stage, "pod", "general", "pod-create.yaml"),
+		filepath.Join(stage, "pod", "general", "pod-init-container-running.yaml"),
+		filepath.Join(stage, "pod", "general", "pod-init-container-completed.yaml"),
+		filepath.Join(stage, "pod", "general", "pod-ready.yaml"),
+		filepath.Join(stage, "pod", "general", "pod-complete.yaml"),
 		filepath.Join(stage, "pod", "fast", "pod-delete.yaml"),
 	}
 	for _, f := range files {
