@@ -8,7 +8,16 @@ TRIVY_DIR := $(ROOT)/.cache/bin/trivy-$(TRIVY_VERSION)
 TRIVY := $(TRIVY_DIR)/trivy
 FUZZTIME ?= 10s
 
-.PHONY: scan trivy
+.PHONY: bench bench-quick scan trivy
+
+# Rates and lengths of `make bench`; e.g. make bench BENCH_ARGS='-store memory -rates 1000'.
+BENCH_ARGS ?=
+
+bench: ## load the service (memory + embedded FerretDB) at 500 and 1000 req/s with vegeta, the raw driver and the httpapi go benchmarks; writes the tables into docs/benchmarks.md (~7 min)
+	cd $(ROOT)/backend && go run ./cmd/loadtest -gobench -docs $(ROOT)/docs/benchmarks.md $(BENCH_ARGS)
+
+bench-quick: ## a 1-minute smoke run of the load command (short runs, prints only, writes nothing)
+	cd $(ROOT)/backend && go run ./cmd/loadtest -rates 200 -duration 2s -max-duration 2s -driver-duration 1s -products 10
 
 trivy: $(TRIVY) ## build (once per version) the pinned Trivy into .cache/bin (cold: ~15 min, 3.3 GB RAM)
 
