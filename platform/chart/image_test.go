@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -23,7 +24,8 @@ var (
 	runtimeImage = regexp.MustCompile(`^gcr\.io/distroless/static-debian12:nonroot@sha256:[a-f0-9]{64}$`)
 )
 
-// parseDockerfile parses backend/Dockerfile with BuildKit's own parser.
+// parseDockerfile parses backend/Dockerfile with BuildKit's own parser and
+// fails the test on any parser warning or BuildKit lint finding.
 func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "backend", "Dockerfile"))
@@ -39,7 +41,11 @@ func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
 			tb.Errorf("Dockerfile parser warning: %s", w.Short)
 		}
 	}
-	stages, _, err := instructions.Parse(res.AST, nil)
+	// BuildKit's own lint rules (what `docker build --check` reports), minus the experimental ones.
+	lint := linter.New(&linter.Config{Warn: func(rule, desc, url, msg string, loc []parser.Range) {
+		tb.Errorf("Dockerfile lint %s: %s (%s)", rule, msg, url)
+	}})
+	stages, _, err := instructions.Parse(res.AST, lint)
 	if err != nil {
 		tb.Fatalf("Dockerfile instructions: %v", err)
 	}
