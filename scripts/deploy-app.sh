@@ -11,7 +11,8 @@
 # variables) or, when unset, from the Terraform outputs of infra/envs/$ENV:
 # AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL.
 # SMOKE_ADMIN_TOKEN defaults to ADMIN_TOKEN of the Secret orders-secrets.
-# HELM_TIMEOUT (10m) bounds the rollout, SMOKE_TIMEOUT (5m) the smoke test.
+# HELM_TIMEOUT (10m) bounds the rollout, SMOKE_TIMEOUT (5m) the smoke test,
+# ALB_WAIT (300 s) the wait for the load balancer's hostname.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -79,15 +80,25 @@ release_test() {
 	helm test "$RELEASE" --namespace "$NAMESPACE" --timeout 5m --logs
 }
 
+# base_url prints PUBLIC_BASE_URL, or http:// + the load balancer's name
+# from the Terraform output alb_hostname_command. The AWS Load Balancer
+# Controller fills that name in a minute or two after the Ingress first
+# appears, so it polls for up to ALB_WAIT seconds (300).
 base_url() {
-	if [ -z "${PUBLIC_BASE_URL:-}" ]; then
-		local cmd host
-		cmd=$(tf_output alb_hostname_command) || die "no PUBLIC_BASE_URL and no terraform output alb_hostname_command"
-		host=$(bash -c "$cmd") || die "alb_hostname_command failed: $cmd"
-		[ -n "$host" ] || die "the load balancer has no hostname yet (alb_hostname_command printed nothing)"
-		PUBLIC_BASE_URL="http://$host"
+	if [ -n "${PUBLIC_BASE_URL:-}" ]; then
+		printf '%s\n' "${PUBLIC_BASE_URL%/}"
+		return 0
 	fi
-	printf '%s\n' "${PUBLIC_BASE_URL%/}"
+	local cmd host="" deadline=$((SECONDS + ${ALB_WAIT:-300}))
+	cmd=$(tf_output alb_hostname_command) || die "no PUBLIC_BASE_URL and no terraform output alb_hostname_command"
+	while :; do
+		host=$(bash -c "$cmd") || die "alb_hostname_command failed: $cmd"
+		[ -z "$host" ] || break
+		[ "$SECONDS" -lt "$deadline" ] || die "the load balancer has no hostname after ${ALB_WAIT:-300}s ($cmd printed nothing)"
+		say "    waiting for the load balancer's hostname..." >&2
+		sleep "${ALB_POLL:-10}"
+	done
+	printf 'http://%s\n' "$host"
 }
 
 # smoke runs the smoke test against URL. Called in an `if`, where set -e

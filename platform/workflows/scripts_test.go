@@ -33,7 +33,7 @@ case "$*" in
   *"output -raw region") echo eu-west-1 ;;
   *"output -raw cluster_name") echo orders-dev ;;
   *"output -raw ecr_repository_url") echo ` + fakeRepoURL + ` ;;
-  *"output -raw alb_hostname_command") echo "echo ` + fakeALB + `" ;;
+  *"output -raw alb_hostname_command") echo "$FAKE_STATE/alb-hostname" ;;
   *"output -raw grafana_password_command") echo "kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d" ;;
   *bootstrap*" apply"*) touch "$FAKE_STATE/bucket" ;;
 esac`,
@@ -146,6 +146,12 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 			tb.Fatal(err)
 		}
 	}
+	// The load balancer's name appears after FAKE_ALB_DELAY polls (0).
+	writeFile(tb, filepath.Join(s.state, "alb-hostname"), `#!/bin/bash
+n=$(cat "$FAKE_STATE/alb-polls" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$FAKE_STATE/alb-polls"
+if [ "$n" -ge "${FAKE_ALB_DELAY:-0}" ]; then echo `+fakeALB+`; fi
+`, 0o755)
 	s.env = []string{
 		"PATH=" + fakeBin + ":" + basicBin,
 		"HOME=" + dir,
@@ -382,6 +388,34 @@ func TestDeployHelmGetsDigest(t *testing.T) {
 	}
 	if strings.Contains(upgrade, "image.tag") {
 		t.Errorf("helm upgrade sets image.tag:\n%s", upgrade)
+	}
+}
+
+// TestDeployWaitsForLoadBalancer: on a first deploy the Ingress has no
+// hostname for a while; the smoke test starts once it has one, and a
+// hostname that never comes fails (and rolls back) after ALB_WAIT.
+func TestDeployWaitsForLoadBalancer(t *testing.T) {
+	s := newSandbox(t)
+	s.touch(t, "image")
+	out, code := s.run(t, "deploy-app.sh", "ENV=dev", "IMAGE_TAG="+testSHA, "FAKE_ALB_DELAY=2", "ALB_POLL=0")
+	if code != 0 {
+		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
+	}
+	if got := strings.Count(out, "waiting for the load balancer's hostname"); got != 2 {
+		t.Errorf("waited %d times, want 2", got)
+	}
+	wantInOrder(t, s.calls(t), `^helm test`, `^make .*smoke BASE_URL=http://`+regexp.QuoteMeta(fakeALB)+` `)
+
+	s = newSandbox(t)
+	s.touch(t, "image")
+	s.touch(t, "release")
+	out, code = s.run(t, "deploy-app.sh", "ENV=dev", "IMAGE_TAG="+testSHA, "FAKE_ALB_DELAY=1000", "ALB_POLL=0", "ALB_WAIT=1")
+	if code == 0 || !strings.Contains(out, "the load balancer has no hostname after 1s") {
+		t.Errorf("exit %d, want failure naming the missing hostname", code)
+	}
+	wantInOrder(t, s.calls(t), `^helm upgrade`, `^helm rollback orders 7 `)
+	if i := index(s.calls(t), 0, `^make .*smoke`); i >= 0 {
+		t.Errorf("ran the smoke test without a URL: %s", s.calls(t)[i])
 	}
 }
 
