@@ -90,7 +90,9 @@ base_url() {
 		return 0
 	fi
 	local cmd host="" deadline=$((SECONDS + ${ALB_WAIT:-300}))
-	cmd=$(tf_output alb_hostname_command) || die "no PUBLIC_BASE_URL and no terraform output alb_hostname_command"
+	# Without Terraform state at hand (a CI deploy job), the same query.
+	cmd=$(tf_output alb_hostname_command 2>/dev/null) ||
+		cmd="kubectl -n $NAMESPACE get ingress $RELEASE -o jsonpath='{.status.loadBalancer.ingress[0].hostname}'"
 	while :; do
 		host=$(bash -c "$cmd") || die "alb_hostname_command failed: $cmd"
 		[ -z "$host" ] || break

@@ -29,6 +29,7 @@ const (
 var fakes = map[string]string{
 	"terraform": `
 case "$*" in
+  *"output -raw"*) [ -z "${FAKE_TF_NO_STATE:-}" ] || { echo "No outputs found" >&2; exit 1; } ;;&
   version) echo "Terraform v${FAKE_TF_VERSION:-1.10.5}"; echo "on linux_amd64" ;;
   *"output -raw region") echo eu-west-1 ;;
   *"output -raw cluster_name") echo orders-dev ;;
@@ -52,6 +53,7 @@ esac`,
 	"kubectl": `
 case "$*" in
   *"get secret orders-secrets"*) printf '%s' "` + fakeToken + `" | base64 ;;
+  *"get ingress orders"*) echo ` + fakeALB + ` ;;
 esac`,
 	"helm": `
 case "$1" in
@@ -511,6 +513,17 @@ func TestDeployAppLikeCI(t *testing.T) {
 	if err != nil || !strings.Contains(string(summary), fakeRepoURL+"@"+fakeDigest) {
 		t.Errorf("step summary = %q, %v; want the deployed digest", summary, err)
 	}
+}
+
+// TestDeployAppWithoutURLOrTerraform: a CI deploy whose environment has no
+// PUBLIC_BASE_URL yet asks the Ingress itself.
+func TestDeployAppWithoutURLOrTerraform(t *testing.T) {
+	s := newSandbox(t)
+	s.touch(t, "image")
+	if _, code := deployApp(t, s, "PUBLIC_BASE_URL=", "FAKE_TF_NO_STATE=1"); code != 0 {
+		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
+	}
+	wantInOrder(t, s.calls(t), `^kubectl -n orders get ingress orders -o jsonpath=`, `^make .*smoke BASE_URL=http://`+regexp.QuoteMeta(fakeALB)+` `)
 }
 
 func TestDeployAppRollsBack(t *testing.T) {
