@@ -9,3 +9,7 @@ test-api: ## service tests only: domain, memstore, HTTP handlers, lifecycle (rac
 
 bench-api: ## benchmark the HTTP hot paths on the in-memory store (decode+validate, order create, product get, writeError)
 	cd backend && go test -run '^$$' -bench . -benchmem ./internal/httpapi/
+
+.PHONY: fuzz-api
+fuzz-api: ## fuzz POST /api/v1/orders bodies for FUZZTIME (default 60s): never a 5xx, never negative stock
+	cd backend && go test -run '^$$' -fuzz FuzzOrderCreate -fuzztime $(or $(FUZZTIME),60s) ./internal/httpapi/
