@@ -144,3 +144,22 @@ module "net" {
 		t.Errorf("argument cidr is equal in both environments but listed as a difference:\n%s", got)
 	}
 }
+
+// TestEveryResourceHasPurpose: the purpose column of resources.md comes from
+// the comment above each resource block; none may be missing.
+func TestEveryResourceHasPurpose(t *testing.T) {
+	modules, roots, err := tfDirs(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range append(modules, roots...) {
+		for _, r := range d.Resources {
+			n++
+			if r.Purpose == "" {
+				t.Errorf("%s: resource %q %q has no # comment above it stating its purpose", r.File, r.Type, r.Name)
+			}
+		}
+	}
+	t.Logf("%d resource blocks", n)
+}
