@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"debug/buildinfo"
 	"debug/elf"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -17,6 +23,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+	corev1 "k8s.io/api/core/v1"
 )
 
 var (
@@ -280,6 +287,68 @@ func TestBuildScriptBinary(t *testing.T) {
 	}
 	if bytes.Contains(bin, []byte(root)) {
 		t.Errorf("the binary contains the local path %s (trimpath not applied)", root)
+	}
+
+	t.Run("the health checks the image and chart run work with this binary", func(t *testing.T) {
+		checkHealthCommands(t, out)
+	})
+}
+
+// checkHealthCommands runs the real binary with the arguments of the
+// Dockerfile's HEALTHCHECK and of the chart's helm test Pod against a local
+// server: exit 0 while /readyz answers 200, non-zero once it answers 503.
+func checkHealthCommands(t *testing.T, binary string) {
+	var ready atomic.Bool
+	var paths sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths.Store(r.URL.Path, true)
+		if r.URL.Path == "/readyz" && ready.Load() {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	stages, _ := parseDockerfile(t)
+	hcs := commands[*instructions.HealthCheckCommand](stages[len(stages)-1])
+	if len(hcs) != 1 {
+		t.Fatalf("%d HEALTHCHECKs", len(hcs))
+	}
+	dockerArgs := hcs[0].Health.Test[2:] // after CMD and the binary
+
+	r := mustRender(t, renderOptions{})
+	pod := one[corev1.Pod](t, r.hooks)
+	svc := one[corev1.Service](t, r.objects)
+	helmArgs := slices.Clone(pod.Spec.Containers[0].Args)
+	for i, a := range helmArgs {
+		// The Service's address inside the cluster becomes the local server.
+		helmArgs[i] = strings.Replace(a, fmt.Sprintf("http://%s:%d", svc.Name, svc.Spec.Ports[0].Port), srv.URL, 1)
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"Dockerfile HEALTHCHECK", dockerArgs},
+		{"helm test Pod", helmArgs},
+	} {
+		for _, isReady := range []bool{true, false} {
+			ready.Store(isReady)
+			cmd := exec.Command(binary, tc.args...)
+			cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port))
+			outb, err := cmd.CombinedOutput()
+			if isReady && err != nil {
+				t.Errorf("%s %v with /readyz 200: %v\n%s", tc.name, tc.args, err, outb)
+			}
+			if !isReady && err == nil {
+				t.Errorf("%s %v with /readyz 503: exit 0, want failure", tc.name, tc.args)
+			}
+		}
+	}
+	if _, ok := paths.Load("/readyz"); !ok {
+		t.Error("no health check reached /readyz")
 	}
 }
 
