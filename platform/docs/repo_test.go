@@ -121,7 +121,7 @@ func TestDocsIndexed(t *testing.T) {
 	}
 	for _, f := range sortedKeys(files) {
 		if strings.HasPrefix(f, "docs/") && strings.Count(f, "/") == 1 && f != "docs/README.md" && !linked[f] {
-			t.Errorf("docs/README.md does not link %s", f)
+			t.Errorf("docs/README.md does not link %s: add a row for it to the table there", f)
 		}
 	}
 	readme, ok := files["README.md"]
