@@ -243,7 +243,7 @@ func (s *smoke) findInStock(ctx context.Context) (apiProduct, error) {
 		}
 		cursor = page.NextCursor
 	}
-	return apiProduct{}, errors.New("no product in stock; pass -admin-token so the smoke test creates one")
+	return apiProduct{}, errors.New("no product in stock: give an admin token (env SMOKE_ADMIN_TOKEN or -admin-token) so the smoke test creates its own")
 }
 
 func (s *smoke) orderRequest() orderCreate {
