@@ -89,7 +89,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	gate := &gateStore{Store: mem, entered: make(chan struct{}, 1), release: make(chan struct{})}
 	cfg := testConfig()
-	cfg.ShutdownDrainDelay = 500 * time.Millisecond
+	cfg.ShutdownDrainDelay = time.Second
 	addrs, cancel, done := startRun(t, cfg, gate)
 	api := "http://" + addrs.API
 
@@ -111,16 +111,15 @@ func TestGracefulShutdown(t *testing.T) {
 
 	// Draining: readiness fails but the listener still answers.
 	sawDrain := false
-	for range 20 {
+	for stop := time.Now().Add(3 * time.Second); time.Now().Before(stop); time.Sleep(5 * time.Millisecond) {
 		code, _, err := get(api + "/readyz")
 		if err != nil {
-			break
+			break // the listener closed: the drain is over
 		}
 		if code == http.StatusServiceUnavailable {
 			sawDrain = true
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	if !sawDrain {
 		t.Error("GET /readyz during the drain delay never answered 503")
