@@ -8,3 +8,8 @@ mongodb-check: ## offline checks of deploy/mongodb: chart vs the Percona CRDs, e
 mongodb-secret: ## create/update Secret orders-secrets from the operator's credentials: ENV=dev|prod [KUBE_CONTEXT=...]
 	@test -n "$(ENV)" || { echo "usage: make mongodb-secret ENV=dev|prod [KUBE_CONTEXT=...] [MONGODB_TLS=verify|insecure|off]" >&2; exit 2; }
 	ENV='$(ENV)' KUBE_CONTEXT='$(KUBE_CONTEXT)' MONGODB_TLS='$(or $(MONGODB_TLS),verify)' $(ROOT)/scripts/mongodb-secret.sh
+
+.PHONY: mongodb-e2e
+mongodb-e2e: e2e-tools ## scripts/mongodb-secret.sh with a real kubectl against a local control plane holding the Percona CRDs and the chart
+	cd $(ROOT)/platform && E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
+		go test -tags e2e -run '^TestMongoDBE2E$$' -v -count=1 -timeout 20m ./mongodb/

@@ -25,9 +25,11 @@ app_secret=${APP_SECRET:-orders-secrets}
 # insecure: TLS without certificate checks; off: no TLS (the server's preferTLS allows it).
 tls_mode=${MONGODB_TLS:-verify}
 ca_file=${MONGODB_CA_FILE:-/etc/orders/mongodb/ca.crt}
-wait_timeout=${WAIT_TIMEOUT:-15m}
-# Seconds to wait for the operator to create the user's Secret once the cluster is ready.
+# Seconds to wait for the cluster to report ready, and then for the operator to create the
+# user's Secret; seconds between two looks.
+wait_seconds=${WAIT_SECONDS:-900}
 secret_wait=${SECRET_WAIT_SECONDS:-120}
+poll_seconds=${POLL_SECONDS:-10}
 
 die() {
   echo "mongodb-secret: $*" >&2
@@ -72,10 +74,17 @@ trap 'rm -rf "$work"' EXIT
 context_name=${kube_context:-$(k config current-context 2>/dev/null || echo '(none)')}
 echo "mongodb-secret: ENV=${env_name}, kubectl context ${context_name}"
 
-echo "mongodb-secret: waiting up to ${wait_timeout} for PerconaServerMongoDB ${db_namespace}/${cluster} to be ready"
-k -n "$db_namespace" wait "perconaservermongodb/${cluster}" \
-  --for=jsonpath='{.status.state}'=ready --timeout="$wait_timeout" >/dev/null ||
-  die "PerconaServerMongoDB ${db_namespace}/${cluster} is not ready (kubectl -n ${db_namespace} get psmdb ${cluster})"
+# Polled rather than `kubectl wait`, which gives up at once while the operator has not yet
+# written any status.
+echo "mongodb-secret: waiting up to ${wait_seconds}s for PerconaServerMongoDB ${db_namespace}/${cluster} to be ready"
+deadline=$((SECONDS + wait_seconds))
+while :; do
+  state=$(k -n "$db_namespace" get "perconaservermongodb/${cluster}" -o jsonpath='{.status.state}' 2>/dev/null) || state=''
+  [[ $state == ready ]] && break
+  ((SECONDS < deadline)) ||
+    die "PerconaServerMongoDB ${db_namespace}/${cluster} is not ready (state '${state:-none}'; kubectl -n ${db_namespace} describe psmdb ${cluster})"
+  sleep "$poll_seconds"
+done
 
 size=$(k -n "$db_namespace" get "perconaservermongodb/${cluster}" \
   -o jsonpath="{.spec.replsets[?(@.name==\"${replset}\")].size}")
@@ -87,7 +96,7 @@ until k -n "$db_namespace" get secret "$user_secret" \
   -o go-template="{{index .data \"${app_user}\"}}" >"$work/password.b64" 2>/dev/null &&
   [[ -s $work/password.b64 && $(<"$work/password.b64") != '<no value>' ]]; do
   ((SECONDS < deadline)) || die "Secret ${db_namespace}/${user_secret} has no key ${app_user}: is user ${app_user} in the cluster's spec.users?"
-  sleep 5
+  sleep "$poll_seconds"
 done
 password=$(base64 -d <"$work/password.b64") || die "key ${app_user} of Secret ${db_namespace}/${user_secret} is not base64"
 [[ -n $password ]] || die "key ${app_user} of Secret ${db_namespace}/${user_secret} is empty"

@@ -46,7 +46,7 @@ func OperatorCRDPath(ctx context.Context) (string, error) {
 }
 
 // downloadModule returns the module cache directory of module@version after checking its
-// hash against sum.
+// hash against sum; with sum "" the checksum database checks it instead.
 func downloadModule(ctx context.Context, module, version, sum string) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -60,10 +60,10 @@ func downloadModule(ctx context.Context, module, version, sum string) (string, e
 
 	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = tmp // no go.mod here: the download never touches platform/go.mod
-	cmd.Env = append(os.Environ(),
-		"GOWORK=off", "GO111MODULE=on", "GOFLAGS=-mod=mod",
-		"GONOSUMDB="+module, // verified against sum below instead
-	)
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GO111MODULE=on", "GOFLAGS=-mod=mod")
+	if sum != "" {
+		cmd.Env = append(cmd.Env, "GONOSUMDB="+module) // verified against sum below instead
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, runErr := cmd.Output()
@@ -74,7 +74,7 @@ func downloadModule(ctx context.Context, module, version, sum string) (string, e
 	if info.Error != "" {
 		return "", fmt.Errorf("go mod download %s@%s: %s", module, version, info.Error)
 	}
-	if info.Sum != sum {
+	if sum != "" && info.Sum != sum {
 		return "", fmt.Errorf("%s@%s has hash %s, want %s", module, version, info.Sum, sum)
 	}
 	return info.Dir, nil

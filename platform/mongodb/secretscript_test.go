@@ -60,6 +60,7 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + t.TempDir(),
 		"FAKE_KUBE_DIR=" + state,
+		"WAIT_SECONDS=0",
 		"SECRET_WAIT_SECONDS=0",
 	}, env...)
 	var stdout, stderr bytes.Buffer
@@ -238,7 +239,8 @@ func TestSecretScriptFailsClearlyWithoutApplying(t *testing.T) {
 		{"no ENV", operatorSecrets(), nil, "ENV must be dev or prod"},
 		{"bad ENV", operatorSecrets(), []string{"ENV=staging"}, "ENV must be dev or prod"},
 		{"bad TLS mode", operatorSecrets(), []string{"ENV=dev", "MONGODB_TLS=maybe"}, "MONGODB_TLS"},
-		{"cluster not ready", operatorSecrets(), []string{"ENV=dev", "FAKE_WAIT_RC=1"}, "is not ready"},
+		{"cluster not ready", operatorSecrets(), []string{"ENV=dev", "FAKE_STATE=initializing"}, "is not ready (state 'initializing'"},
+		{"no status yet", operatorSecrets(), []string{"ENV=dev", "FAKE_STATE="}, "is not ready (state 'none'"},
 		{"no size", operatorSecrets(), []string{"ENV=dev", "FAKE_SIZE="}, "has no size"},
 		{"no user secret", noUser, []string{"ENV=dev"}, "orders-mongodb-custom-user-secret"},
 		{"no CA", noCA, []string{"ENV=dev"}, "orders-mongodb-ssl"},

@@ -1,0 +1,215 @@
+//go:build e2e
+
+package mongodb
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/orderstack/orderstack/platform/e2e"
+)
+
+// TestMongoDBE2E runs scripts/mongodb-secret.sh with a real kubectl (built from the platform
+// module) against a real API server holding the Percona CRDs and the rendered cluster chart,
+// playing the operator's part: the ready status and the generated Secrets. Run it with
+// `make mongodb-e2e`.
+func TestMongoDBE2E(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	get := func(name string) string {
+		v := os.Getenv(name)
+		if v == "" {
+			t.Fatalf("%s is not set: run this test with `make mongodb-e2e`", name)
+		}
+		return v
+	}
+	kubeBin, etcdBin, kwokBin := get("E2E_KUBE_BIN"), get("E2E_ETCD_BIN"), get("E2E_KWOK_BIN")
+	// kwok refuses to start without stages; its own, from the module it was built from.
+	kwokDir, err := downloadModule(ctx, "sigs.k8s.io/kwok", get("E2E_KWOK_VERSION"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages := filepath.Join(kwokDir, "kustomize", "stage")
+
+	bin := filepath.Join(dir, "bin")
+	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, "kubectl"), "./testdata/kubectlmain")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build kubectl: %v\n%s", err, out)
+	}
+
+	c, err := e2e.Start(ctx, e2e.Config{
+		KubeBinDir: kubeBin,
+		EtcdBin:    filepath.Join(etcdBin, "etcd"),
+		KwokBin:    filepath.Join(kwokBin, "kwok"),
+		KwokConfigs: []string{
+			filepath.Join(stages, "node", "fast", "node-initialize.yaml"),
+			filepath.Join(stages, "pod", "fast", "pod-ready.yaml"),
+		},
+		Dir:  filepath.Join(dir, "cluster"),
+		Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("stop control plane: %v", err)
+		}
+	})
+
+	tryKubectl := func(stdin []byte, args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, "kubectl"), args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
+		cmd.Stdin = bytes.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if len(out) > 2000 {
+			out = append(out[:2000], "..."...)
+		}
+		return string(out), err
+	}
+	kubectl := func(stdin []byte, args ...string) string {
+		t.Helper()
+		out, err := tryKubectl(stdin, args...)
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+
+	// The CRDs, the namespaces and the chart's objects, created for real (strict validation).
+	crdPath, err := OperatorCRDPath(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubectl(nil, "apply", "--server-side", "-f", crdPath)
+	// `kubectl wait` fails at once while a CRD has no status yet: poll the condition instead.
+	for _, crd := range []string{"perconaservermongodbs", "perconaservermongodbbackups", "perconaservermongodbrestores"} {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			out, err := tryKubectl(nil, "get", "crd/"+crd+".psmdb.percona.com", "-o", `jsonpath={.status.conditions[?(@.type=="Established")].status}`)
+			if err == nil && out == "True" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("CRD %s not Established after a minute", crd)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	kubectl(nil, "create", "namespace", "mongodb")
+	kubectl(nil, "create", "namespace", "orders")
+	manifest, err := render(t, requiredValues())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(kubectl([]byte(manifest), "apply", "--server-side", "--field-manager=helm", "--validate=strict", "-f", "-"))
+	for _, example := range []string{"backup-now.yaml", "restore-backup.yaml", "restore-pitr.yaml", "restore-from-bucket.yaml"} {
+		kubectl(nil, "create", "--dry-run=server", "--validate=strict", "-f", filepath.Join(repoRoot(t), "deploy", "mongodb", "examples", example))
+	}
+
+	// What the operator does once the replica set is up.
+	secrets := filepath.Join(dir, "secrets")
+	if err := os.MkdirAll(secrets, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range map[string]string{"orders": fakePassword, "ca.crt": fakeCA} {
+		if err := os.WriteFile(filepath.Join(secrets, name), []byte(value), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kubectl(nil, "-n", "mongodb", "create", "secret", "generic", "orders-mongodb-custom-user-secret", "--from-file=orders="+filepath.Join(secrets, "orders"))
+	kubectl(nil, "-n", "mongodb", "create", "secret", "generic", "orders-mongodb-ssl", "--from-file=ca.crt="+filepath.Join(secrets, "ca.crt"))
+	setState := func(state string) {
+		kubectl(nil, "-n", "mongodb", "patch", "perconaservermongodb/orders-mongodb", "--subresource=status",
+			"--type=merge", "-p", `{"status":{"state":"`+state+`","ready":3,"size":3}}`)
+	}
+
+	script := func(env ...string) (stdout, stderr string, err error) {
+		cmd := exec.CommandContext(ctx, "bash", filepath.Join(repoRoot(t), "scripts", "mongodb-secret.sh"))
+		cmd.Env = append(os.Environ(), append([]string{
+			"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+			"KUBECONFIG=" + c.Kubeconfig,
+			"ENV=dev",
+			"WAIT_SECONDS=30",
+			"SECRET_WAIT_SECONDS=0",
+			"POLL_SECONDS=1",
+		}, env...)...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err = cmd.Run()
+		return out.String(), errOut.String(), err
+	}
+	appSecret := func() (map[string][]byte, string) {
+		s, err := c.Client.CoreV1().Secrets("orders").Get(ctx, "orders-secrets", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Data, s.ResourceVersion
+	}
+
+	// The operator reports ready a few seconds after the script starts waiting (the object has
+	// no status at all before that).
+	patched := make(chan error, 1)
+	go func() {
+		time.Sleep(3 * time.Second)
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, "kubectl"), "-n", "mongodb", "patch", "perconaservermongodb/orders-mongodb",
+			"--subresource=status", "--type=merge", "-p", `{"status":{"state":"ready","ready":3,"size":3}}`)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
+		patched <- cmd.Run()
+	}()
+	stdout, stderr, err := script()
+	if perr := <-patched; perr != nil {
+		t.Fatalf("patch status: %v", perr)
+	}
+	if err != nil {
+		t.Fatalf("script: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	t.Logf("script output:\n%s%s", stdout, stderr)
+	assertNoPasswordLeak(t, scriptRun{stdout: stdout, stderr: stderr})
+	data, _ := appSecret()
+	cs, err := connstring.ParseAndValidate(string(data["MONGODB_URL"]))
+	if err != nil {
+		t.Fatalf("the Go driver refuses MONGODB_URL: %v", err)
+	}
+	if len(cs.Hosts) != 3 || cs.Password != fakePassword || cs.ReplicaSet != "rs0" || cs.AuthSource != "admin" || !cs.SSL {
+		t.Errorf("MONGODB_URL: hosts %v, replicaSet %q, authSource %q, tls %v; password ok %v",
+			cs.Hosts, cs.ReplicaSet, cs.AuthSource, cs.SSL, cs.Password == fakePassword)
+	}
+	if string(data["MONGODB_CA_CRT"]) != fakeCA {
+		t.Errorf("MONGODB_CA_CRT = %q, want the cluster CA", data["MONGODB_CA_CRT"])
+	}
+	token := string(data["ADMIN_TOKEN"])
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(token) {
+		t.Errorf("ADMIN_TOKEN = %q, want 64 hex digits", token)
+	}
+
+	// A second run updates in place and keeps the token.
+	if _, stderr, err := script(); err != nil {
+		t.Fatalf("second run: %v\n%s", err, stderr)
+	}
+	data, version := appSecret()
+	if string(data["ADMIN_TOKEN"]) != token {
+		t.Error("second run replaced ADMIN_TOKEN")
+	}
+
+	// A cluster that isn't ready: the script fails and leaves the Secret alone.
+	setState("initializing")
+	start := time.Now()
+	_, stderr, err = script("WAIT_SECONDS=3")
+	if err == nil || !strings.Contains(stderr, "is not ready") {
+		t.Errorf("script on an initializing cluster = %v, stderr %q; want a not-ready failure", err, stderr)
+	}
+	t.Logf("not-ready run failed after %s", time.Since(start).Round(time.Millisecond))
+	if _, v := appSecret(); v != version {
+		t.Errorf("Secret changed (resourceVersion %s -> %s) although the cluster was not ready", version, v)
+	}
+}
