@@ -103,6 +103,7 @@ type smoke struct {
 
 	product      apiProduct
 	created      bool // the product is ours: delete it at the end
+	cancelled    bool // the order was cancelled (or never placed)
 	stockBefore  int64
 	order        apiOrder
 	idempotency  string
@@ -113,13 +114,8 @@ const orderQuantity = 1
 
 func (s *smoke) run(ctx context.Context) (err error) {
 	defer func() {
-		if err != nil && s.created {
-			// Best effort: do not leave a smoke product behind after a failure.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.requestTimeout)
-			defer cancel()
-			if derr := s.api.do(cctx, http.MethodDelete, "/api/v1/products/"+s.product.ID, true, nil, nil, http.StatusNoContent, nil); derr == nil {
-				fmt.Fprintf(s.out, "     (deleted smoke product %s)\n", s.product.ID)
-			}
+		if err != nil {
+			s.cleanUp(ctx)
 		}
 	}()
 	steps := []struct {
@@ -150,6 +146,28 @@ func (s *smoke) run(ctx context.Context) (err error) {
 		fmt.Fprintf(s.out, "ok   %-16s %9s  %s\n", st.name, d, detail)
 	}
 	return nil
+}
+
+// cleanUp runs after a failure, best effort: it cancels an order still
+// holding stock (on a shared product that stock belongs to real customers)
+// and deletes its own product. It reports what it did, never fails.
+func (s *smoke) cleanUp(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*s.cfg.requestTimeout)
+	defer cancel()
+	if s.order.ID != "" && !s.cancelled {
+		if err := s.api.do(ctx, http.MethodPost, "/api/v1/orders/"+s.order.ID+"/cancel", false, nil, nil, http.StatusOK, nil); err != nil {
+			fmt.Fprintf(s.out, "     clean-up: could not cancel order %s: %v\n", s.order.ID, err)
+		} else {
+			fmt.Fprintf(s.out, "     clean-up: cancelled order %s\n", s.order.ID)
+		}
+	}
+	if s.created {
+		if err := s.api.do(ctx, http.MethodDelete, "/api/v1/products/"+s.product.ID, true, nil, nil, http.StatusNoContent, nil); err != nil {
+			fmt.Fprintf(s.out, "     clean-up: could not delete product %s: %v\n", s.product.ID, err)
+		} else {
+			fmt.Fprintf(s.out, "     clean-up: deleted product %s\n", s.product.ID)
+		}
+	}
 }
 
 // waitReady polls a public endpoint until it answers 200, backing off
@@ -322,6 +340,7 @@ func (s *smoke) cancelOrder(ctx context.Context) (string, error) {
 	if got.Status != "cancelled" {
 		return "", fmt.Errorf("status after cancel = %q, want \"cancelled\"", got.Status)
 	}
+	s.cancelled = true
 	return fmt.Sprintf("order %s is %s", got.ID, got.Status), nil
 }
 

@@ -338,6 +338,45 @@ func TestSmokeFailsWhenCancelFails(t *testing.T) {
 	wantLines(t, out, "ok   stock reserved", "FAIL cancel order")
 }
 
+// TestSmokeCleansUpAfterFailure: when a step after the order fails, the
+// order is cancelled so a shared product gets its stock back.
+func TestSmokeCleansUpAfterFailure(t *testing.T) {
+	var s *service
+	s = startService(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/v1/orders/") {
+				http.Error(w, "broken release", http.StatusInternalServerError)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	ctx := context.Background()
+	p, err := s.svc.CreateProduct(ctx, order.Product{SKU: "lamp-1", Name: "Lamp", PriceCents: 4500, Currency: "EUR", Stock: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runSmoke(t, env(nil), "-base-url", s.url, "-timeout", "30s")
+	if err == nil || !strings.HasPrefix(err.Error(), "read order back: ") {
+		t.Fatalf("run() = %v, want a read order back error", err)
+	}
+	wantLines(t, out, "FAIL read order back", "     clean-up: cancelled order ")
+	got, err := s.svc.GetProduct(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stock != 2 {
+		t.Errorf("stock after the failed smoke test = %d, want 2 (the order cancelled)", got.Stock)
+	}
+	orders, err := s.svc.ListOrders(ctx, order.OrderFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orders) != 1 || orders[0].Status != order.StatusCancelled {
+		t.Errorf("orders = %+v, want one, cancelled", orders)
+	}
+}
+
 func TestSmokeRejectsBadArguments(t *testing.T) {
 	tests := []struct {
 		name string
