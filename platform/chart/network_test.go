@@ -2,10 +2,14 @@ package chart
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -237,7 +241,8 @@ func TestNetworkPolicy(t *testing.T) {
 		wantCIDRIn []string
 	}{
 		{"default", nil, nil, []string{"cidr 10.0.0.0/16 -> 3000/TCP"}},
-		{"prod", []string{"values-prod.yaml"}, nil, []string{"cidr 10.0.0.0/16 -> 3000/TCP"}},
+		{"dev", []string{"values-dev.yaml"}, nil, []string{"cidr 10.10.0.0/16 -> 3000/TCP"}},
+		{"prod", []string{"values-prod.yaml"}, nil, []string{"cidr 10.20.0.0/16 -> 3000/TCP"}},
 		{"two CIDRs", nil, []string{"networkPolicy.albSourceCidrs={10.1.0.0/16,100.64.0.0/16}"}, []string{"cidr 10.1.0.0/16 -> 3000/TCP", "cidr 100.64.0.0/16 -> 3000/TCP"}},
 	}
 	for _, tt := range tests {
@@ -279,6 +284,56 @@ func TestNetworkPolicy(t *testing.T) {
 			}
 			if diff := cmp.Diff(wantOut, flattenEgress(t, c, np.Spec.Egress)); diff != "" {
 				t.Errorf("egress rules (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// tfvarString reads a string attribute of a Terraform .tfvars file.
+func tfvarString(tb testing.TB, path, name string) string {
+	tb.Helper()
+	f, diags := hclparse.NewParser().ParseHCLFile(path)
+	if diags.HasErrors() {
+		tb.Fatalf("%s: %v", path, diags)
+	}
+	attrs, diags := f.Body.JustAttributes()
+	if diags.HasErrors() {
+		tb.Fatalf("%s: %v", path, diags)
+	}
+	attr, ok := attrs[name]
+	if !ok {
+		tb.Fatalf("%s sets no %s", path, name)
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() || v.Type() != cty.String {
+		tb.Fatalf("%s: %s is not a literal string: %v", path, name, diags)
+	}
+	return v.AsString()
+}
+
+// TestNetworkPolicyMatchesVPC: each environment admits the API from exactly
+// its VPC (infra/envs/<env>/terraform.tfvars vpc_cidr), where the ALB's ENIs
+// live; a mismatch would cut the ALB off from every pod.
+func TestNetworkPolicyMatchesVPC(t *testing.T) {
+	for _, env := range []string{"dev", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			tfvars := filepath.Join(repoRoot(t), "infra", "envs", env, "terraform.tfvars")
+			if _, err := os.Stat(tfvars); err != nil {
+				t.Skipf("no %s: %v", tfvars, err)
+			}
+			vpc := tfvarString(t, tfvars, "vpc_cidr")
+			r := mustRender(t, renderOptions{valueFiles: []string{"values-" + env + ".yaml"}})
+			np := one[networkingv1.NetworkPolicy](t, r.objects)
+			var cidrs []string
+			for _, rule := range np.Spec.Ingress {
+				for _, f := range rule.From {
+					if f.IPBlock != nil {
+						cidrs = append(cidrs, f.IPBlock.CIDR)
+					}
+				}
+			}
+			if diff := cmp.Diff([]string{vpc}, cidrs); diff != "" {
+				t.Errorf("values-%s.yaml networkPolicy.albSourceCidrs vs. infra vpc_cidr (-infra +chart):\n%s", env, diff)
 			}
 		})
 	}
