@@ -411,7 +411,7 @@ func TestDeployWaitsForLoadBalancer(t *testing.T) {
 	s = newSandbox(t)
 	s.touch(t, "image")
 	s.touch(t, "release")
-	out, code = s.run(t, "deploy-app.sh", "ENV=dev", "IMAGE_TAG="+testSHA, "FAKE_ALB_DELAY=1000", "ALB_POLL=0", "ALB_WAIT=1")
+	out, code = s.run(t, "deploy-app.sh", "ENV=dev", "IMAGE_TAG="+testSHA, "FAKE_ALB_DELAY=1000", "ALB_POLL=0.2", "ALB_WAIT=1")
 	if code == 0 || !strings.Contains(out, "the load balancer has no hostname after 1s") {
 		t.Errorf("exit %d, want failure naming the missing hostname", code)
 	}
