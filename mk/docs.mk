@@ -7,11 +7,11 @@ D2RENDER := $(ROOT)/.cache/bin/d2render
 .PHONY: docs docs-check
 
 docs: $(D2RENDER) ## regenerate docs/resources.md (from infra/ and deploy/) and docs/diagrams/*.svg (from *.d2)
-	cd platform && go run ./cmd/resourcesgen -root .. -out ../docs/resources.md
+	cd $(ROOT)/platform && go run ./cmd/resourcesgen -root $(ROOT) -out $(ROOT)/docs/resources.md
 	$(D2RENDER) $(ROOT)/docs/diagrams
 
 docs-check: ## documentation checks (links, anchors, runbook URLs, make targets, generated files) + a full re-render of the diagrams
-	cd platform && go test -count=1 ./docs/... ./cmd/resourcesgen/...
+	cd $(ROOT)/platform && go test -count=1 ./docs/... ./cmd/resourcesgen/...
 	cd $(ROOT)/tools/d2 && GOWORK=off go test -count=1 ./...
 
 $(D2RENDER): $(ROOT)/tools/d2/go.mod $(ROOT)/tools/d2/go.sum $(ROOT)/tools/d2/main.go
