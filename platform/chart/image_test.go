@@ -127,6 +127,18 @@ func TestDockerfile(t *testing.T) {
 	})
 
 	t.Run("runtime stage", func(t *testing.T) {
+		// CI passes VERSION and REVISION as build args (.github/workflows/image.yml).
+		declared := map[string]bool{}
+		for _, a := range commands[*instructions.ArgCommand](runtime) {
+			for _, kv := range a.Args {
+				declared[kv.Key] = true
+			}
+		}
+		for _, a := range []string{"VERSION", "REVISION"} {
+			if !declared[a] {
+				t.Errorf("runtime stage does not declare ARG %s", a)
+			}
+		}
 		if n := len(commands[*instructions.RunCommand](runtime)); n != 0 {
 			t.Errorf("runtime stage has %d RUN instructions; distroless has no shell", n)
 		}
