@@ -341,8 +341,7 @@ func TestSmokeFailsWhenCancelFails(t *testing.T) {
 // TestSmokeCleansUpAfterFailure: when a step after the order fails, the
 // order is cancelled so a shared product gets its stock back.
 func TestSmokeCleansUpAfterFailure(t *testing.T) {
-	var s *service
-	s = startService(t, func(next http.Handler) http.Handler {
+	s := startService(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/v1/orders/") {
 				http.Error(w, "broken release", http.StatusInternalServerError)
