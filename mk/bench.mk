@@ -8,7 +8,7 @@ TRIVY_DIR := $(ROOT)/.cache/bin/trivy-$(TRIVY_VERSION)
 TRIVY := $(TRIVY_DIR)/trivy
 FUZZTIME ?= 10s
 
-.PHONY: bench bench-quick scan trivy
+.PHONY: bench bench-quick fuzz scan trivy
 
 # Rates and lengths of `make bench`; e.g. make bench BENCH_ARGS='-store memory -rates 1000'.
 BENCH_ARGS ?=
@@ -28,6 +28,18 @@ $(TRIVY): $(ROOT)/tools/trivy/go.mod $(ROOT)/tools/trivy/go.sum
 	cd $(ROOT)/tools/trivy && GOWORK=off GOEXPERIMENT=jsonv2 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
 		-o $(TRIVY_DIR).tmp/trivy github.com/aquasecurity/trivy/cmd/trivy
 	mv $(TRIVY_DIR).tmp $(TRIVY_DIR)
+
+# Every Fuzz target of these packages (found with go test -list), each for FUZZTIME; new corpus
+# entries go to the Go build cache, a failing input to testdata/fuzz/<Target>/ (commit it, then fix).
+FUZZ_PKGS := ./internal/order/ ./internal/httpapi/
+
+fuzz: ## run every fuzz target (order ids and keys, request bodies, cursors, Idempotency-Key) for FUZZTIME each (default 10s)
+	@cd $(ROOT)/backend && for pkg in $(FUZZ_PKGS); do \
+		for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$t ($(FUZZTIME))"; \
+			go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg || exit 1; \
+		done; \
+	done
 
 # Trivy's misconfiguration checks are embedded in the binary: --skip-check-update keeps it offline,
 # and config scanning needs no vulnerability DB. Each HIGH/CRITICAL finding is either fixed or
