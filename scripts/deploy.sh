@@ -49,12 +49,12 @@ state() {
 	fi
 	say "    state bucket $bucket is missing: applying infra/bootstrap"
 	terraform -chdir="$BOOTSTRAP_DIR" init -input=false
-	terraform -chdir="$BOOTSTRAP_DIR" apply -input=false "${approve[@]}"
+	terraform -chdir="$BOOTSTRAP_DIR" apply -input=false ${approve[@]+"${approve[@]}"}
 }
 
 infra() {
 	terraform -chdir="$TF_DIR" init -input=false
-	terraform -chdir="$TF_DIR" apply -input=false "${approve[@]}"
+	terraform -chdir="$TF_DIR" apply -input=false ${approve[@]+"${approve[@]}"}
 	# The environment's outputs win over whatever the shell had set.
 	unset AWS_REGION EKS_CLUSTER_NAME ECR_REPOSITORY_URL
 	from_tf AWS_REGION region

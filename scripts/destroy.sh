@@ -39,7 +39,7 @@ from_tf_quiet() {
 	[ -n "$AWS_REGION" ] && [ -n "$EKS_CLUSTER_NAME" ]
 }
 
-infra() { terraform -chdir="$TF_DIR" destroy -input=false "${approve[@]}"; }
+infra() { terraform -chdir="$TF_DIR" destroy -input=false ${approve[@]+"${approve[@]}"}; }
 
 phase "preflight" preflight
 phase "Kubernetes-created resources (infra/scripts/pre-destroy.sh)" cluster_objects

@@ -638,3 +638,14 @@ func TestScriptsParse(t *testing.T) {
 		t.Log("shellcheck not installed: bash -n only")
 	}
 }
+
+// TestDeployLetsTerraformAsk: without AUTO_APPROVE, terraform apply gets no
+// -auto-approve, so it shows the plan and asks.
+func TestDeployLetsTerraformAsk(t *testing.T) {
+	s := newSandbox(t)
+	s.touch(t, "bucket")
+	if _, code := s.run(t, "deploy.sh", "ENV=dev", "IMAGE_TAG="+testSHA); code != 0 {
+		t.Fatalf("deploy.sh exit = %d, want 0", code)
+	}
+	wantInOrder(t, s.calls(t), `^terraform -chdir=\S+/infra/envs/dev apply -input=false$`)
+}
