@@ -94,3 +94,15 @@ func TestCommittedDiagrams(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionMatchesGoMod: the version stamped into every SVG is the one
+// go.mod pins.
+func TestVersionMatchesGoMod(t *testing.T) {
+	mod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "oss.terrastruct.com/d2 " + d2Version + "\n"; !strings.Contains(string(mod), want) && !strings.Contains(string(mod), strings.TrimSpace(want)+" //") {
+		t.Errorf("go.mod does not require %q: update d2Version in main.go", strings.TrimSpace(want))
+	}
+}
