@@ -17,6 +17,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -247,5 +251,59 @@ func TestFreePorts(t *testing.T) {
 			t.Errorf("FreePorts(6) = %v, want 6 distinct ports", ports)
 		}
 		seen[p] = true
+	}
+}
+
+func TestExpectedDisruptionsAllowed(t *testing.T) {
+	n := func(v int) *intstr.IntOrString { x := intstr.FromInt32(int32(v)); return &x }
+	pct := func(v string) *intstr.IntOrString { x := intstr.FromString(v); return &x }
+	tests := []struct {
+		name    string
+		spec    policyv1.PodDisruptionBudgetSpec
+		pods    int32
+		want    int32
+		wantErr bool
+	}{
+		{name: "maxUnavailable 1 of 3", spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: n(1)}, pods: 3, want: 1},
+		{name: "maxUnavailable 34% of 3 rounds up", spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: pct("34%")}, pods: 3, want: 2},
+		{name: "maxUnavailable above the pod count", spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: n(5)}, pods: 3, want: 3},
+		{name: "minAvailable 2 of 3", spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: n(2)}, pods: 3, want: 1},
+		{name: "minAvailable 50% of 3 rounds up to 2", spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: pct("50%")}, pods: 3, want: 1},
+		{name: "minAvailable above the pod count", spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: n(4)}, pods: 3, want: 0},
+		{name: "neither", spec: policyv1.PodDisruptionBudgetSpec{}, pods: 3, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ExpectedDisruptionsAllowed(tt.spec, tt.pods)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ExpectedDisruptionsAllowed() error = %v, wantErr %t", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("ExpectedDisruptionsAllowed(%s, %d) = %d, want %d", tt.name, tt.pods, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadyCount(t *testing.T) {
+	pod := func(ready bool, terminating bool) *corev1.Pod {
+		status := corev1.ConditionFalse
+		if ready {
+			status = corev1.ConditionTrue
+		}
+		p := &corev1.Pod{Status: corev1.PodStatus{Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
+			{Type: corev1.PodReady, Status: status},
+		}}}
+		if terminating {
+			now := metav1.Now()
+			p.DeletionTimestamp = &now
+		}
+		return p
+	}
+	pods := []*corev1.Pod{pod(true, false), pod(true, false), pod(false, false), pod(true, true), {}}
+	ready, total := ReadyCount(pods)
+	if ready != 2 || total != 5 {
+		t.Errorf("ReadyCount() = %d ready of %d, want 2 of 5 (a terminating pod is not ready)", ready, total)
 	}
 }

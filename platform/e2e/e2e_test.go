@@ -22,7 +22,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
@@ -333,22 +332,6 @@ func (p *phaseClock) print() {
 	fmt.Print(b.String())
 }
 
-// readyCount counts the pods that are Ready and not terminating, and all pods.
-func readyCount(pods []*corev1.Pod) (ready, total int) {
-	for _, p := range pods {
-		total++
-		if p.DeletionTimestamp != nil {
-			continue
-		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-				ready++
-			}
-		}
-	}
-	return ready, total
-}
-
 type dipReport struct {
 	minReady, maxPods, events int
 	// trace is each change of "ready/total" pods, in order.
@@ -372,7 +355,7 @@ func (k *kube) watchReady(ctx context.Context, desired int32, f func()) dipRepor
 		if err != nil {
 			return
 		}
-		ready, total := readyCount(pods)
+		ready, total := ReadyCount(pods)
 		mu.Lock()
 		defer mu.Unlock()
 		report.events++
@@ -442,7 +425,7 @@ func (k *kube) waitRollout(ctx context.Context, name string, desired int32, imag
 			return false, nil
 		}
 		pods := k.pods(ctx)
-		ready, total := readyCount(pods)
+		ready, total := ReadyCount(pods)
 		last += fmt.Sprintf(" pods=%d podsReady=%d", total, ready)
 		// Terminating pods count too: the rollout is over when only the new pods are left.
 		if total != int(desired) || ready != int(desired) {
@@ -541,7 +524,7 @@ func (k *kube) checkPDB(ctx context.Context, desired int32) {
 		if err != nil {
 			return false, err
 		}
-		want, err = expectedDisruptionsAllowed(pdb.Spec, desired)
+		want, err = ExpectedDisruptionsAllowed(pdb.Spec, desired)
 		if err != nil {
 			return false, err
 		}
@@ -557,26 +540,6 @@ func (k *kube) checkPDB(ctx context.Context, desired int32) {
 	if pdb.Status.DisruptionsAllowed < 1 {
 		k.t.Errorf("PDB allows %d disruptions with all %d pods healthy: node drains would block", pdb.Status.DisruptionsAllowed, desired)
 	}
-}
-
-// expectedDisruptionsAllowed applies the disruption controller's rule (percentages round up) to a
-// budget spec with all pods healthy.
-func expectedDisruptionsAllowed(spec policyv1.PodDisruptionBudgetSpec, pods int32) (int32, error) {
-	switch {
-	case spec.MaxUnavailable != nil:
-		n, err := intstr.GetScaledValueFromIntOrPercent(spec.MaxUnavailable, int(pods), true)
-		if err != nil {
-			return 0, err
-		}
-		return min(int32(n), pods), nil
-	case spec.MinAvailable != nil:
-		n, err := intstr.GetScaledValueFromIntOrPercent(spec.MinAvailable, int(pods), true)
-		if err != nil {
-			return 0, err
-		}
-		return max(pods-int32(n), 0), nil
-	}
-	return 0, fmt.Errorf("PDB sets neither minAvailable nor maxUnavailable")
 }
 
 // checkDrain evicts pods the way `kubectl drain` does, with every node cordoned so replacements
