@@ -183,6 +183,7 @@ func TestE2E(t *testing.T) {
 			t.Errorf("during the rollback only %d pods were ready, want never below %d", dip.minReady, desired)
 		}
 		h.checkHistory(releaseName, []string{"superseded", "superseded", "deployed"})
+		k.checkZoneSpread(ctx, desired)
 	})
 
 	phases.run("server-side dry runs: broken Deployment rejected, hooks accepted", func() {
