@@ -59,6 +59,14 @@ func TestSchemaRejects(t *testing.T) {
 		{name: "runbook base with trailing slash", set: []string{"monitoring.runbookBaseUrl=https://github.com/orderstack/orderstack/blob/main/"}, field: "/monitoring/runbookBaseUrl"},
 		{name: "grace period 0", set: []string{"terminationGracePeriodSeconds=0"}, field: "/terminationGracePeriodSeconds"},
 		{name: "probe period 0", set: []string{"readinessProbe.periodSeconds=0"}, field: "/readinessProbe/periodSeconds"},
+		{name: "relative CA mount path", set: []string{"mongodb.caMountPath=etc/orders/mongodb"}, field: "/mongodb/caMountPath"},
+		{name: "CA mount path with a trailing slash", set: []string{"mongodb.caMountPath=/etc/orders/mongodb/"}, field: "/mongodb/caMountPath"},
+		{name: "CA mount path with ..", set: []string{"mongodb.caMountPath=/etc/../tmp"}, field: "/mongodb/caMountPath"},
+		{name: "CA mount path over the scratch /tmp", set: []string{"mongodb.caMountPath=/tmp"}, field: "/mongodb/caMountPath"},
+		{name: "CA mount path root", set: []string{"mongodb.caMountPath=/"}, field: "/mongodb/caMountPath"},
+		{name: "CA mount path missing", setJSON: []string{"mongodb.caMountPath=null"}, field: "caMountPath"},
+		{name: "CA key not a Secret key", set: []string{"mongodb.caSecretKey=ca/crt"}, field: "/mongodb/caSecretKey"},
+		{name: "typo in mongodb", set: []string{"mongodb.caFile=/x"}, field: "caFile"},
 		{name: "zone spread policy typo", set: []string{"topologySpread.zoneWhenUnsatisfiable=Never"}, field: "/topologySpread/zoneWhenUnsatisfiable"},
 	}
 	for _, tt := range tests {
@@ -93,6 +101,8 @@ func TestSchemaAccepts(t *testing.T) {
 		{name: "IRSA role", set: []string{"serviceAccount.roleArn=arn:aws:iam::123456789012:role/orders"}},
 		{name: "plain extra env", set: []string{"extraEnv.FEATURE_X=on"}},
 		{name: "internal ALB", set: []string{"ingress.scheme=internal"}},
+		{name: "no CA mount", set: []string{"mongodb.caSecretKey="}},
+		{name: "other CA key and path", set: []string{"mongodb.caSecretKey=ca.pem", "mongodb.caMountPath=/var/run/mongo_ca-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
