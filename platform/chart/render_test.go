@@ -251,12 +251,3 @@ func one[T any](tb testing.TB, objs []object) *T {
 	return got[0]
 }
 
-// kinds lists the rendered kinds, sorted, for comparisons.
-func kinds(objs []object) []string {
-	var out []string
-	for _, o := range objs {
-		out = append(out, o.kind)
-	}
-	sort.Strings(out)
-	return out
-}

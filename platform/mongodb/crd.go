@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -50,7 +49,7 @@ func OperatorCRDPath(ctx context.Context) (string, error) {
 func downloadModule(ctx context.Context, module, version, sum string) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("download %s: the go command is not on PATH: %w", module, err)
 	}
 	tmp, err := os.MkdirTemp("", "psmdb-download")
 	if err != nil {
