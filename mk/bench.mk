@@ -8,7 +8,7 @@ TRIVY_DIR := $(ROOT)/.cache/bin/trivy-$(TRIVY_VERSION)
 TRIVY := $(TRIVY_DIR)/trivy
 FUZZTIME ?= 10s
 
-.PHONY: bench bench-quick fuzz scan trivy
+.PHONY: bench bench-quick fuzz test-reliability test-reliability-heavy scan trivy
 
 # Rates and lengths of `make bench`; e.g. make bench BENCH_ARGS='-store memory -rates 1000'.
 BENCH_ARGS ?=
@@ -28,6 +28,12 @@ $(TRIVY): $(ROOT)/tools/trivy/go.mod $(ROOT)/tools/trivy/go.sum
 	cd $(ROOT)/tools/trivy && GOWORK=off GOEXPERIMENT=jsonv2 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
 		-o $(TRIVY_DIR).tmp/trivy github.com/aquasecurity/trivy/cmd/trivy
 	mv $(TRIVY_DIR).tmp $(TRIVY_DIR)
+
+test-reliability: ## crash (kill -9), zero-downtime restart and database-outage tests of the service as processes (~1 min; also in make test)
+	cd $(ROOT)/backend && go test -count=1 -v ./reliability/
+
+test-reliability-heavy: ## the same, harder: 5 kills at random moments with 8 clients, two rolling restarts at 100 req/s, a 6 s outage at 50 req/s (~3 min)
+	cd $(ROOT)/backend && RELIABILITY_HEAVY=1 go test -count=1 -v -timeout 20m ./reliability/
 
 # Every Fuzz target of these packages (found with go test -list), each for FUZZTIME; new corpus
 # entries go to the Go build cache, a failing input to testdata/fuzz/<Target>/ (commit it, then fix).

@@ -284,3 +284,5 @@ type errorBody struct {
 		Message string `json:"message"`
 	} `json:"error"`
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

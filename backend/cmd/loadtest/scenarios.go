@@ -180,4 +180,3 @@ func codesString(codes map[string]int) string {
 	}
 	return b.String()
 }
-

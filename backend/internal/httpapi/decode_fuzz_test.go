@@ -236,4 +236,3 @@ func FuzzIdempotencyKeyHeader(f *testing.F) {
 		}
 	})
 }
-
