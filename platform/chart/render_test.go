@@ -250,4 +250,3 @@ func one[T any](tb testing.TB, objs []object) *T {
 	}
 	return got[0]
 }
-

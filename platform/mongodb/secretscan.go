@@ -33,10 +33,12 @@ var secretRules = []struct {
 	{"credential value", regexp.MustCompile(`(?i)^\s*-?\s*["']?[A-Za-z0-9_.-]*(password|passwd|pwd|token|apikey|api_key|secretkey|secret_key|accesskey|access_key|privatekey|private_key)["']?\s*[:=]\s*(.*?)\s*(#.*)?$`), 2},
 }
 
-var placeholder = regexp.MustCompile(`^(|""|''|\{\}|\[\]|~|null|true|false|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\*+|x+|\.\.\.)$`)
+var placeholder = regexp.MustCompile(`^(|""|''|\{\}|\[\]|\{|\[|~|null|true|false|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\*+|x+|\.\.\.|["']?[A-Z][A-Z0-9]*(_[A-Z0-9]+)+["']?,?)$`)
 
 // isPlaceholder reports whether a matched value is not a literal secret: empty, a
-// placeholder, a boolean, or produced by a template (Helm {{ }}, Terraform ${ }).
+// placeholder, a boolean, the opening of a nested object or list (a JSON schema's
+// "caSecretKey": {), the NAME of a key such as MONGODB_CA_CRT (a reference to where
+// a secret lives, not the secret), or produced by a template (Helm {{ }}, Terraform ${ }).
 func isPlaceholder(v string) bool {
 	v = strings.TrimSpace(v)
 	return placeholder.MatchString(v) || strings.Contains(v, "{{") || strings.Contains(v, "${")

@@ -37,6 +37,9 @@ func TestScanForSecretsRules(t *testing.T) {
 		{"mongodb://orders-mongodb-rs0-0.orders-mongodb-rs0.mongodb.svc.cluster.local:27017/orders", ""},
 		{"https://percona.github.io/percona-helm-charts/", ""},
 		{"              key: ADMIN_TOKEN", ""},
+		{"  caSecretKey: MONGODB_CA_CRT", ""},
+		{`        "caSecretKey": {`, ""},
+		{"    secretKey: HUNTER2", "credential value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
