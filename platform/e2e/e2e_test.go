@@ -186,6 +186,10 @@ func TestE2E(t *testing.T) {
 		k.checkZoneSpread(ctx, desired)
 	})
 
+	phases.run("zone outage: zone-a tainted, its pod deleted, replacement lands in another zone", func() {
+		k.checkZoneOutage(ctx, desired, zones[0])
+	})
+
 	phases.run("server-side dry runs: broken Deployment rejected, hooks accepted", func() {
 		k.checkBrokenManifestRejected(ctx)
 		h.checkHooksAccepted(ctx, k, releaseName)
@@ -425,7 +429,10 @@ func (k *kube) waitRollout(ctx context.Context, name string, desired int32, imag
 			s.Replicas != desired || s.UpdatedReplicas != desired || s.AvailableReplicas != desired {
 			return false, nil
 		}
-		pods := k.pods(ctx)
+		pods, err := k.listPods(ctx)
+		if err != nil {
+			return false, err
+		}
 		ready, total := ReadyCount(pods)
 		last += fmt.Sprintf(" pods=%d podsReady=%d", total, ready)
 		// Terminating pods count too: the rollout is over when only the new pods are left.
@@ -455,15 +462,24 @@ func ptrVal[T any](p *T) T {
 
 func (k *kube) pods(ctx context.Context) []*corev1.Pod {
 	k.t.Helper()
-	list, err := k.c.Client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector().String()})
+	pods, err := k.listPods(ctx)
 	if err != nil {
 		k.t.Fatal(err)
+	}
+	return pods
+}
+
+// listPods lists the release's pods; for poll conditions, which must not call t.Fatal.
+func (k *kube) listPods(ctx context.Context) ([]*corev1.Pod, error) {
+	list, err := k.c.Client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector().String()})
+	if err != nil {
+		return nil, err
 	}
 	pods := make([]*corev1.Pod, 0, len(list.Items))
 	for i := range list.Items {
 		pods = append(pods, &list.Items[i])
 	}
-	return pods
+	return pods, nil
 }
 
 // checkZoneSpread: the ready pods sit on distinct nodes, every zone has one, and no two zones
@@ -511,6 +527,116 @@ func (k *kube) checkZoneSpread(ctx context.Context, desired int32) {
 			k.t.Errorf("node %s has %d pods while other nodes have none", node, n)
 		}
 	}
+}
+
+// checkZoneOutage simulates losing a zone: its nodes get a NoSchedule taint (what an unreachable
+// zone's nodes get) and its pods are deleted (what the NoExecute taint does after its toleration
+// runs out). The replacements must be scheduled in the surviving zones instead of staying Pending:
+// with DoNotSchedule across zones that needs the tainted nodes to not count as a domain
+// (nodeTaintsPolicy: Honor).
+func (k *kube) checkZoneOutage(ctx context.Context, desired int32, lost string) {
+	k.t.Helper()
+	nodes, err := k.c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: ZoneLabel + "=" + lost})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	taint := corev1.Taint{Key: "e2e.orderstack.dev/zone-down", Value: lost, Effect: corev1.TaintEffectNoSchedule}
+	setTaint := func(on bool) {
+		for _, n := range nodes.Items {
+			node, err := k.c.Client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil {
+				k.t.Fatal(err)
+			}
+			node.Spec.Taints = slices.DeleteFunc(node.Spec.Taints, func(t corev1.Taint) bool { return t.Key == taint.Key })
+			if on {
+				node.Spec.Taints = append(node.Spec.Taints, taint)
+			}
+			if _, err := k.c.Client.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{}); err != nil {
+				k.t.Fatalf("taint %s: %v", n.Name, err)
+			}
+		}
+	}
+	setTaint(true)
+	defer setTaint(false)
+
+	inLost := map[string]bool{}
+	for _, n := range nodes.Items {
+		inLost[n.Name] = true
+	}
+	deleted := 0
+	for _, p := range k.pods(ctx) {
+		if inLost[p.Spec.NodeName] {
+			if err := k.c.Client.CoreV1().Pods(namespace).Delete(ctx, p.Name, metav1.DeleteOptions{}); err != nil {
+				k.t.Fatal(err)
+			}
+			deleted++
+		}
+	}
+	if deleted == 0 {
+		k.t.Fatalf("no pod in zone %s to lose", lost)
+	}
+
+	var last string
+	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		pods, err := k.listPods(ctx)
+		if err != nil {
+			return false, err
+		}
+		ready, _ := ReadyCount(pods)
+		var notes []string
+		live := 0
+		for _, p := range pods {
+			if p.DeletionTimestamp != nil {
+				continue
+			}
+			live++
+			if p.Spec.NodeName == "" {
+				for _, c := range p.Status.Conditions {
+					if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+						notes = append(notes, fmt.Sprintf("%s Pending: %s", p.Name, c.Message))
+					}
+				}
+			}
+		}
+		last = fmt.Sprintf("%d of %d live pods ready; %s", ready, live, strings.Join(notes, "; "))
+		return ready == int(desired) && live == int(desired), nil
+	})
+	if err != nil {
+		k.t.Fatalf("after losing zone %s the Deployment did not get back to %d ready pods: %s", lost, desired, last)
+	}
+	perZone := k.podsPerZone(ctx)
+	k.t.Logf("zone %s lost (%d pod deleted): pods per zone %v", lost, deleted, perZone)
+	if perZone[lost] != 0 {
+		k.t.Errorf("%d pods in the lost zone %s, want 0", perZone[lost], lost)
+	}
+	var surviving []int
+	for _, z := range zones {
+		if z != lost {
+			surviving = append(surviving, perZone[z])
+		}
+	}
+	if slices.Max(surviving)-slices.Min(surviving) > 1 {
+		k.t.Errorf("pods per surviving zone %v, want at most one apart", perZone)
+	}
+}
+
+func (k *kube) podsPerZone(ctx context.Context) map[string]int {
+	k.t.Helper()
+	nodes, err := k.c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	zoneOf := map[string]string{}
+	for _, n := range nodes.Items {
+		zoneOf[n.Name] = n.Labels[ZoneLabel]
+	}
+	perZone := map[string]int{}
+	for _, p := range k.pods(ctx) {
+		if p.DeletionTimestamp == nil && p.Spec.NodeName != "" {
+			perZone[zoneOf[p.Spec.NodeName]]++
+		}
+	}
+	return perZone
 }
 
 // checkPDB: the disruption controller has computed the budget, and disruptionsAllowed is what the
