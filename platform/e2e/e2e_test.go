@@ -667,6 +667,9 @@ func (k *kube) checkPDB(ctx context.Context, desired int32) {
 	if pdb.Status.DisruptionsAllowed < 1 {
 		k.t.Errorf("PDB allows %d disruptions with all %d pods healthy: node drains would block", pdb.Status.DisruptionsAllowed, desired)
 	}
+	if pdb.Status.DisruptionsAllowed >= desired {
+		k.t.Errorf("PDB allows %d disruptions of %d pods: it protects nothing", pdb.Status.DisruptionsAllowed, desired)
+	}
 }
 
 // checkDrain evicts pods the way `kubectl drain` does, with every node cordoned so replacements
