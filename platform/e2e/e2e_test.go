@@ -42,8 +42,9 @@ var zones = []string{"zone-a", "zone-b", "zone-c"}
 
 // TestE2E deploys the orders chart with the prod values to a real control plane whose nodes and
 // pods are faked by kwok, and checks what the chart promises: rollout, zone spread, disruption
-// budget, the objects the API server must accept, an upgrade without a dip in ready pods, a
-// rollback, and that the server rejects a broken manifest.
+// budget under a drain, the objects the API server must accept, an upgrade and a rollback without
+// a dip in ready pods, surviving the loss of a zone, and that the server rejects a broken
+// manifest. docs/e2e.md lists every check.
 func TestE2E(t *testing.T) {
 	env := loadEnv(t)
 	phases := newPhaseClock(t)
