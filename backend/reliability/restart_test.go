@@ -48,9 +48,11 @@ func (b *balancer) add(name, rawURL string) {
 	b.mu.Unlock()
 }
 
-// probe runs until ctx ends, checking every backend's /readyz.
+// probe runs until ctx ends, checking every backend's /readyz. A probe
+// may take up to 1 s (Kubernetes' default timeoutSeconds), so a busy
+// machine does not fail a healthy backend.
 func (b *balancer) probe(ctx context.Context) {
-	client := &http.Client{Timeout: pollInterval}
+	client := &http.Client{Timeout: time.Second}
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {

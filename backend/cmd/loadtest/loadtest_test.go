@@ -131,13 +131,14 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(o.stores, ",") != "memory,ferretdb" || len(o.rates) != 2 || o.rates[0] != 500 || o.rates[1] != 1000 || o.duration != 10*time.Second {
+	if strings.Join(o.stores, ",") != "memory,ferretdb" || len(o.rates) != 2 || o.rates[0] != 500 || o.rates[1] != 1000 || len(o.ferretRates) != 2 || o.duration != 10*time.Second {
 		t.Errorf("defaults = %+v, want stores memory,ferretdb, rates 500,1000, 10s", o)
 	}
 	for _, args := range [][]string{
 		{"-store", "postgres"},
 		{"-rates", "0"},
 		{"-rates", "fast"},
+		{"-ferretdb-rates", "0"},
 		{"-duration", "0s"},
 		{"-duration", "1h"},
 		{"-workers", "0"},
@@ -153,7 +154,7 @@ func TestRenderMarkdown(t *testing.T) {
 	o, _ := parseFlags(nil, io.Discard)
 	rep := report{
 		Machine: machine{CPUs: 2, CPUModel: "Test CPU", GoVersion: "go1.x", Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), LoadAvg: "1 / 1 / 1"},
-		Options: o, Ready: map[string]time.Duration{"memory": 12 * time.Millisecond}, IdleRSS: map[string]int64{"memory": 20 << 20},
+		Options: o, Ready: map[string][]time.Duration{"memory": {30 * time.Millisecond, 12 * time.Millisecond, 10 * time.Millisecond}}, IdleRSS: map[string]int64{"memory": 20 << 20},
 		Results: []result{
 			{Store: "memory", Scenario: "product-read", Rate: 1000, Requests: 10000, Achieved: 1000, P50: 300 * time.Microsecond, P99: 2 * time.Millisecond, PeakRSS: 30 << 20},
 			{Store: "ferretdb", Scenario: "product-read", Rate: 0, Requests: 3000, Achieved: 600, Errors: 2, Codes: map[string]int{"200": 2998, "0": 2}},
@@ -164,7 +165,7 @@ func TestRenderMarkdown(t *testing.T) {
 	md := renderMarkdown(rep)
 	for _, want := range []string{
 		"2 CPUs (`nproc`), Test CPU, go1.x",
-		"| memory | 12.00 ms | 20.0 MB |",
+		"| memory | 3 | 12.00 ms | 30.00 ms | 20.0 MB |",
 		"**12.0 MB**",
 		"| memory | product-read | 1000/s | 10000 | 1000 | 0.30 | 0.00 | 2.00 | 0.00 | 0 | 30.0 MB |",
 		"ferretdb product-read max/8c: transport-error:2 200:2998",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,12 +59,13 @@ func renderMarkdown(r report) string {
 	o := r.Options
 	fmt.Fprintf(&b, "Measured %s on %d CPUs (`nproc`), %s, %s; load average at the start %s (other work on the machine counts).\n\n",
 		r.Machine.Date.Format("2006-01-02 15:04 UTC"), r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, r.Machine.LoadAvg)
-	fmt.Fprintf(&b, "Fixed-rate runs last %s each; closed-loop runs (`max`) %s with %d concurrent clients. %d products seeded. Client (vegeta) and server share the machine.\n\n",
-		o.duration, o.maxDuration, o.workers, o.products)
+	fmt.Fprintf(&b, "Each run on a fresh server with %d products seeded. Fixed-rate runs last %s each; closed-loop runs (`max`) %s with %d concurrent clients. Client (vegeta) and server share the machine.\n\n",
+		o.products, o.duration, o.maxDuration, o.workers)
 
-	b.WriteString("| store | start → ready | RSS after seeding |\n|---|---:|---:|\n")
+	b.WriteString("| store | starts | start → ready, median | slowest | RSS after seeding (largest) |\n|---|---:|---:|---:|---:|\n")
 	for _, s := range o.stores {
-		fmt.Fprintf(&b, "| %s | %s ms | %.1f MB |\n", s, ms(r.Ready[s]), mb(r.IdleRSS[s]))
+		med, worst := medianMax(r.Ready[s])
+		fmt.Fprintf(&b, "| %s | %d | %s ms | %s ms | %.1f MB |\n", s, len(r.Ready[s]), ms(med), ms(worst), mb(r.IdleRSS[s]))
 	}
 	if r.BinarySize > 0 {
 		fmt.Fprintf(&b, "\nProduction binary (`make build`: static, `-trimpath -s -w`): **%.1f MB** (%d bytes).\n", mb(r.BinarySize), r.BinarySize)
@@ -103,6 +105,16 @@ func renderMarkdown(r report) string {
 		b.WriteString("\n```\n")
 	}
 	return b.String()
+}
+
+// medianMax returns the median and the largest of ds.
+func medianMax(ds []time.Duration) (time.Duration, time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2], s[len(s)-1]
 }
 
 func findAchieved(rs []result, store, scen string, rate int) float64 {

@@ -18,6 +18,7 @@ type config struct {
 	backendDir     string
 	stores         []string
 	rates          []int
+	ferretRates    []int
 	duration       time.Duration
 	maxDuration    time.Duration
 	workers        int
@@ -32,10 +33,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o config
-	var stores, rates string
+	var stores, rates, ferretRates string
 	fs.StringVar(&o.backendDir, "backend", ".", "the backend module directory (to build cmd/orders-local and cmd/orders)")
 	fs.StringVar(&stores, "store", "memory,ferretdb", "store modes to measure, comma-separated: memory, ferretdb")
-	fs.StringVar(&rates, "rates", "500,1000", "fixed request rates per second, comma-separated")
+	fs.StringVar(&rates, "rates", "500,1000", "fixed request rates per second of -store memory, comma-separated")
+	fs.StringVar(&ferretRates, "ferretdb-rates", "20,100", "fixed request rates per second of -store ferretdb (serialised SQLite: far lower), comma-separated")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each fixed-rate run")
 	fs.DurationVar(&o.maxDuration, "max-duration", 5*time.Second, "length of each closed-loop (full speed) run; 0 skips them")
 	fs.IntVar(&o.workers, "workers", 8, "concurrent clients of the closed-loop runs")
@@ -44,7 +46,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&o.docs, "docs", "", "markdown file whose loadtest markers receive the tables (e.g. ../docs/benchmarks.md); empty: print only")
 	fs.StringVar(&o.bin, "bin", "", "a prebuilt orders-local binary (default: build one)")
 	fs.BoolVar(&o.goBench, "gobench", false, "also run the httpapi go test benchmarks (decode+validate, handlers on the in-memory store, writeError) and include them")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return config{}, err
 	}
 	if fs.NArg() > 0 {
@@ -56,12 +59,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		o.stores = append(o.stores, s)
 	}
-	for r := range strings.SplitSeq(rates, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(r))
-		if err != nil || n < 1 || n > 100_000 {
-			return config{}, fmt.Errorf("-rates: %q is not a rate from 1 to 100000", r)
-		}
-		o.rates = append(o.rates, n)
+	if o.rates, err = parseRates("-rates", rates); err != nil {
+		return config{}, err
+	}
+	if o.ferretRates, err = parseRates("-ferretdb-rates", ferretRates); err != nil {
+		return config{}, err
 	}
 	switch {
 	case o.duration <= 0 || o.duration > 5*time.Minute:
@@ -76,12 +78,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return o, nil
 }
 
+func parseRates(flag, list string) ([]int, error) {
+	var out []int
+	for r := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n < 1 || n > 100_000 {
+			return nil, fmt.Errorf("%s: %q is not a rate from 1 to 100000", flag, r)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // report is everything one run measured.
 type report struct {
 	Machine    machine
 	Options    config
-	Ready      map[string]time.Duration // store → exec to first 200 on /readyz
-	IdleRSS    map[string]int64         // store → VmHWM right after seeding
+	Ready      map[string][]time.Duration // store → exec to first 200 on /readyz, one per start
+	IdleRSS    map[string]int64           // store → largest VmHWM right after seeding
 	Results    []result
 	Driver     []driverResult
 	BinarySize int64  // bytes of the stripped production binary; 0 if not built
@@ -99,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	rep := report{Machine: describeMachine(), Options: o, Ready: map[string]time.Duration{}, IdleRSS: map[string]int64{}}
+	rep := report{Machine: describeMachine(), Options: o, Ready: map[string][]time.Duration{}, IdleRSS: map[string]int64{}}
 	fmt.Fprintf(stdout, "machine: %s\n", rep.Machine)
 
 	bin := o.bin
@@ -150,47 +164,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// measureStore runs every scenario at every rate of the store, each run on
+// a fresh server (new process, new data, seeded anew): a saturated run
+// leaves work behind (on the serialised local store, the rollbacks of
+// orders whose clients gave up), and the in-memory store keeps every
+// order, so sharing one server would charge one run for another.
 func measureStore(ctx context.Context, o config, bin, store, dataDir string, rep *report, stdout io.Writer) error {
-	s, err := startServer(ctx, bin, store, dataDir, 60*time.Second)
-	if err != nil {
-		return err
+	rates := o.rates
+	if store == "ferretdb" {
+		rates = o.ferretRates
 	}
-	defer func() {
-		if err := s.stop(); err != nil {
-			fmt.Fprintf(stdout, "  stopping %s: %v\n%s", store, err, s.out)
-		}
-	}()
-	rep.Ready[store] = s.readyTook
-	fmt.Fprintf(stdout, "[%s] start → ready: %v\n", store, s.readyTook.Round(100*time.Microsecond))
-	ids, err := seedProducts(ctx, s.baseURL, s.token, o.products)
-	if err != nil {
-		return err
-	}
-	pid := s.cmd.Process.Pid
-	if rss, err := peakRSS(pid); err == nil {
-		rep.IdleRSS[store] = rss
-	}
-	runs := make([]int, 0, len(o.rates)+1)
-	runs = append(runs, o.rates...)
+	runs := make([]int, 0, len(rates)+1)
+	runs = append(runs, rates...)
 	if o.maxDuration > 0 {
 		runs = append(runs, 0)
 	}
+	n := 0
 	for _, sc := range scenarios {
 		for _, rate := range runs {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := resetPeakRSS(pid); err != nil {
-				return fmt.Errorf("reset peak RSS: %w", err)
-			}
-			du := o.duration
-			if rate == 0 {
-				du = o.maxDuration
-			}
-			m := attack(sc.targeter(s.baseURL, ids), rate, uint64(o.workers), du)
-			r := toResult(store, sc.name, rate, m)
-			if r.PeakRSS, err = peakRSS(pid); err != nil {
-				return err
+			n++
+			r, err := measureRun(ctx, o, bin, store, filepath.Join(dataDir, strconv.Itoa(n)), sc, rate, rep)
+			if err != nil {
+				return fmt.Errorf("%s at %s: %w", sc.name, rateLabel(rate, o.workers), err)
 			}
 			rep.Results = append(rep.Results, r)
 			fmt.Fprintf(stdout, "[%s] %-12s %-6s %6d req  %7.0f ok/s  p50 %-10v p95 %-10v p99 %-10v errors %d  RSS %.1f MB  %s\n",
@@ -199,6 +197,37 @@ func measureStore(ctx context.Context, o config, bin, store, dataDir string, rep
 		}
 	}
 	return nil
+}
+
+func measureRun(ctx context.Context, o config, bin, store, dataDir string, sc scenario, rate int, rep *report) (result, error) {
+	s, err := startServer(ctx, bin, store, dataDir, 60*time.Second)
+	if err != nil {
+		return result{}, err
+	}
+	defer s.stop()
+	rep.Ready[store] = append(rep.Ready[store], s.readyTook)
+	ids, err := seedProducts(ctx, s.baseURL, s.token, o.products)
+	if err != nil {
+		return result{}, err
+	}
+	pid := s.cmd.Process.Pid
+	rss, err := peakRSS(pid)
+	if err != nil {
+		return result{}, err
+	}
+	rep.IdleRSS[store] = max(rep.IdleRSS[store], rss)
+	if err := resetPeakRSS(pid); err != nil {
+		return result{}, fmt.Errorf("reset peak RSS: %w", err)
+	}
+	du := o.duration
+	if rate == 0 {
+		du = o.maxDuration
+	}
+	r := toResult(store, sc.name, rate, attack(sc.targeter(s.baseURL, ids), rate, uint64(o.workers), du))
+	if r.PeakRSS, err = peakRSS(pid); err != nil {
+		return result{}, err
+	}
+	return r, nil
 }
 
 // productionBinarySize builds cmd/orders exactly as `make build` and the
