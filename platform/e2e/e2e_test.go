@@ -111,6 +111,10 @@ func TestE2E(t *testing.T) {
 				// Nothing listens there: kwok runs no container. A real value never enters git.
 				"MONGODB_URL": "mongodb://mongodb.invalid:27017/orders",
 				"ADMIN_TOKEN": hex.EncodeToString(token),
+				// The chart mounts this key as the CA file MONGODB_URL names
+				// (mongodb.caSecretKey); on a real kubelet a missing key keeps
+				// the pods in ContainerCreating, so the placeholder has it too.
+				"MONGODB_CA_CRT": "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n",
 			},
 		}
 		if _, err := c.Client.CoreV1().Secrets(namespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
