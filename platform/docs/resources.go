@@ -68,6 +68,7 @@ type tfModuleCall struct {
 	Name, Source string
 	Args         map[string]string    // argument -> rendered value
 	Values       map[string]cty.Value // argument -> value, where it could be computed
+	Exprs        map[string]hclsyntax.Expression
 }
 
 // tfDir is one Terraform folder (module or root), parsed.
@@ -257,13 +258,14 @@ func parseTFDir(root, dir string) (*tfDir, error) {
 				r.Multiplier = multiplier(b.Body.Attributes, p.src, ctx, localSrc)
 				d.Resources = append(d.Resources, r)
 			case b.Type == "module" && len(b.Labels) == 1:
-				m := tfModuleCall{Name: b.Labels[0], Args: map[string]string{}, Values: map[string]cty.Value{}}
+				m := tfModuleCall{Name: b.Labels[0], Args: map[string]string{}, Values: map[string]cty.Value{}, Exprs: map[string]hclsyntax.Expression{}}
 				for name, a := range b.Body.Attributes {
 					switch name {
 					case "source":
 						m.Source = exprValue(a.Expr, p.src, nil)
 					case "providers", "depends_on":
 					default:
+						m.Exprs[name] = a.Expr
 						m.Args[name] = exprValue(a.Expr, p.src, ctx)
 						if v, diags := a.Expr.Value(ctx); !diags.HasErrors() && v.IsWhollyKnown() {
 							m.Values[name] = v
@@ -428,7 +430,7 @@ func GenerateResources(root string) ([]byte, error) {
 
 	w("## Terraform modules\n\n")
 	for _, d := range modules {
-		used := usedBy(d, roots)
+		used := usedBy(d, append(append([]*tfDir{}, modules...), roots...))
 		w("### %s\n\n", filepath.Base(d.Path))
 		w("[`%s`](../%s), used by %s.\n\n", d.Path, d.Path, orNone(used))
 		writeResourceTable(&b, d)
@@ -452,7 +454,7 @@ func GenerateResources(root string) ([]byte, error) {
 
 	writeEnvDiff(&b, roots)
 	writeTotals(&b, modules, roots)
-	writeHelmReleases(&b, append(append([]*tfDir{}, modules...), roots...), roots)
+	writeHelmReleases(&b, modules, roots)
 	if err := writeInCluster(&b, root); err != nil {
 		return nil, err
 	}
@@ -506,9 +508,9 @@ func tfDirs(root string) (modules, roots []*tfDir, err error) {
 	return modules, roots, nil
 }
 
-func usedBy(mod *tfDir, roots []*tfDir) []string {
+func usedBy(mod *tfDir, callers []*tfDir) []string {
 	var out []string
-	for _, r := range roots {
+	for _, r := range callers {
 		for _, m := range r.Modules {
 			target := filepath.ToSlash(filepath.Clean(filepath.Join(r.Path, m.Source)))
 			if target == mod.Path {
@@ -600,6 +602,7 @@ func writeEnvDiff(b *bytes.Buffer, roots []*tfDir) {
 			}
 			b.WriteString("\n")
 			rows++
+			continue // its arguments only exist on one side
 		}
 		for _, a := range sortedKeys(args) {
 			vals := make([]string, len(envs))
@@ -636,13 +639,14 @@ func writeEnvDiff(b *bytes.Buffer, roots []*tfDir) {
 	b.WriteString("\n")
 }
 
-func writeHelmReleases(b *bytes.Buffer, dirs, roots []*tfDir) {
+func writeHelmReleases(b *bytes.Buffer, modules, roots []*tfDir) {
+	dirs := append(append([]*tfDir{}, modules...), roots...)
 	b.WriteString("## Helm releases installed by Terraform\n\n")
 	b.WriteString("Values that come from a root's module arguments are shown per root when they differ.\n\n")
 	b.WriteString("| release | chart | version | namespace | repository | defined in |\n|---|---|---|---|---|---|\n")
 	n := 0
 	for _, d := range dirs {
-		callers := callerContexts(d, roots)
+		callers := callerContexts(d, modules, roots)
 		for _, r := range d.Resources {
 			if r.Type != "helm_release" {
 				continue
@@ -692,30 +696,69 @@ type callerCtx struct {
 	ctx  *hcl.EvalContext
 }
 
-// callerContexts returns, for each root that calls module d, an evaluation
-// context whose var.* are the root's arguments over the module's defaults.
-func callerContexts(d *tfDir, roots []*tfDir) []callerCtx {
+// instantiate returns the evaluation context of module d called with vars
+// (over its own defaults): path.*, its locals and namespaces resolved.
+func (d *tfDir) instantiate(vars map[string]cty.Value) *hcl.EvalContext {
+	all := map[string]cty.Value{}
+	if v, ok := d.Ctx.Variables["var"]; ok {
+		for k, e := range v.AsValueMap() {
+			all[k] = e
+		}
+	}
+	for k, v := range vars {
+		all[k] = v
+	}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+		"var": cty.ObjectVal(all), "path": d.Ctx.Variables["path"],
+	}, Functions: tfFuncs}
+	resolveLocals(ctx, d.locals)
+	return d.withNamespaces(ctx)
+}
+
+// walk visits dir in ctx, then every module it calls, recursively, each in
+// the context its caller's arguments give it (as far as they can be
+// computed offline).
+func walk(dirs map[string]*tfDir, dir *tfDir, ctx *hcl.EvalContext, depth int, visit func(*tfDir, *hcl.EvalContext)) {
+	visit(dir, ctx)
+	if depth > 10 {
+		return // a module calling itself; Terraform refuses it too
+	}
+	for _, m := range dir.Modules {
+		child, ok := dirs[filepath.ToSlash(filepath.Clean(filepath.Join(dir.Path, m.Source)))]
+		if !ok {
+			continue
+		}
+		vars := map[string]cty.Value{}
+		for name, e := range m.Exprs {
+			if v, diags := e.Value(ctx); !diags.HasErrors() && v.IsWhollyKnown() {
+				vars[name] = v
+			}
+		}
+		walk(dirs, child, child.instantiate(vars), depth+1, visit)
+	}
+}
+
+func byPath(dirs ...[]*tfDir) map[string]*tfDir {
+	out := map[string]*tfDir{}
+	for _, ds := range dirs {
+		for _, d := range ds {
+			out[d.Path] = d
+		}
+	}
+	return out
+}
+
+// callerContexts returns, for each root whose module tree includes module d,
+// the context of each instance of d.
+func callerContexts(d *tfDir, modules, roots []*tfDir) []callerCtx {
+	dirs := byPath(modules, roots)
 	var out []callerCtx
 	for _, r := range roots {
-		for _, m := range r.Modules {
-			if filepath.ToSlash(filepath.Clean(filepath.Join(r.Path, m.Source))) != d.Path {
-				continue
+		walk(dirs, r, r.Ctx, 0, func(v *tfDir, ctx *hcl.EvalContext) {
+			if v == d && v != r {
+				out = append(out, callerCtx{name: filepath.Base(r.Path), root: r, ctx: ctx})
 			}
-			vars := map[string]cty.Value{}
-			if v, ok := d.Ctx.Variables["var"]; ok {
-				for k, e := range v.AsValueMap() {
-					vars[k] = e
-				}
-			}
-			for k, v := range m.Values {
-				vars[k] = v
-			}
-			ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
-				"var": cty.ObjectVal(vars), "path": d.Ctx.Variables["path"],
-			}, Functions: tfFuncs}
-			resolveLocals(ctx, d.locals)
-			out = append(out, callerCtx{name: filepath.Base(r.Path), root: r, ctx: d.withNamespaces(ctx)})
-		}
+		})
 	}
 	return out
 }
@@ -840,24 +883,15 @@ func writeTotals(b *bytes.Buffer, modules, roots []*tfDir) {
 			}
 		}
 		total, approx := 0, 0
-		for _, res := range r.Resources {
-			n, exact := res.instances(r.Ctx, azs)
-			total += n
-			if !exact {
-				approx++
-			}
-		}
-		for _, m := range modules {
-			for _, c := range callerContexts(m, []*tfDir{r}) {
-				for _, res := range m.Resources {
-					n, exact := res.instances(c.ctx, azs)
-					total += n
-					if !exact {
-						approx++
-					}
+		walk(byPath(modules, roots), r, r.Ctx, 0, func(d *tfDir, ctx *hcl.EvalContext) {
+			for _, res := range d.Resources {
+				n, exact := res.instances(ctx, azs)
+				total += n
+				if !exact {
+					approx++
 				}
 			}
-		}
+		})
 		sign := ""
 		if approx > 0 {
 			sign = "≈ "

@@ -163,3 +163,63 @@ func TestEveryResourceHasPurpose(t *testing.T) {
 	}
 	t.Logf("%d resource blocks", n)
 }
+
+// TestGenerateResourcesNested: a root calling a module that calls modules
+// (infra/modules/stack): arguments flow down both levels.
+func TestGenerateResourcesNested(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "infra/modules/net/main.tf", `
+variable "azs" {}
+# Private subnets.
+resource "aws_subnet" "private" {
+  count = length(var.azs)
+}
+`)
+	write(t, root, "infra/modules/apps/main.tf", `
+variable "chart_version" {}
+# Load balancer controller.
+resource "helm_release" "lbc" {
+  name    = "aws-load-balancer-controller"
+  chart   = "aws-load-balancer-controller"
+  version = var.chart_version
+}
+`)
+	write(t, root, "infra/modules/stack/main.tf", `
+variable "azs" {}
+variable "lbc" {}
+module "net" {
+  source = "../net"
+  azs    = var.azs
+}
+module "apps" {
+  source        = "../apps"
+  chart_version = var.lbc
+}
+`)
+	for env, v := range map[string][2]string{"dev": {`["a", "b"]`, "1.13.0"}, "prod": {`["a", "b", "c"]`, "1.13.4"}} {
+		write(t, root, "infra/envs/"+env+"/main.tf", `
+module "stack" {
+  source = "../../modules/stack"
+  azs    = `+v[0]+`
+  lbc    = "`+v[1]+`"
+}
+`)
+	}
+	md, err := GenerateResources(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(md)
+	for _, want := range []string{
+		"[`infra/modules/net`](../infra/modules/net), used by `infra/modules/stack` (module `net`).",
+		"[`infra/modules/stack`](../infra/modules/stack), used by `infra/envs/dev` (module `stack`), `infra/envs/prod` (module `stack`).",
+		"| `stack` | `azs` | `[\"a\", \"b\"]` | `[\"a\", \"b\", \"c\"]` |",
+		"| `infra/envs/dev` | 3 | 0 |",  // 2 subnets + 1 release
+		"| `infra/envs/prod` | 4 | 0 |", // 3 subnets + 1 release
+		"| `aws-load-balancer-controller` | `aws-load-balancer-controller` | `dev: 1.13.0; prod: 1.13.4` |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("generated resources.md lacks\n%s\n--- got:\n%s", want, got)
+		}
+	}
+}

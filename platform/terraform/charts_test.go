@@ -47,7 +47,7 @@ func objectKeys(t *testing.T, expr hclsyntax.Expression) []string {
 	return keys
 }
 
-// TestMongoDBChartValuesExist: every value Terraform and the tfvars give the orders-mongodb chart is
+// TestMongoDBChartValuesExist: every value Terraform and the environments' main.tf give the orders-mongodb chart is
 // a key of deploy/mongodb/cluster/values.yaml (the chart's schema refuses unknown keys, so a
 // renamed value would fail only at apply).
 func TestMongoDBChartValuesExist(t *testing.T) {
@@ -65,7 +65,7 @@ func TestMongoDBChartValuesExist(t *testing.T) {
 	}
 	set := objectKeys(t, call.Args[0])
 	for _, env := range envRoots {
-		v := tfvars(t, env)["mongodb_values"]
+		v := stackInputs(t, files, env, tfvars(t, env))["mongodb_values"]
 		if v.IsNull() {
 			continue
 		}

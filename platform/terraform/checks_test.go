@@ -68,6 +68,26 @@ func TestChecksCatchViolations(t *testing.T) {
 			want:  "no validation",
 		},
 		{
+			name: "root variable passed to an unvalidated module variable",
+			tree: map[string]string{
+				"r/variables.tf": "variable \"vpc_cidr\" {\n  description = \"x\"\n  type = string\n}\n",
+				"r/main.tf":      "module \"m\" {\n  source = \"../m\"\n  vpc_cidr = var.vpc_cidr\n}\n",
+				"m/variables.tf": "variable \"vpc_cidr\" {\n  description = \"x\"\n  type = string\n}\n",
+			},
+			check: CheckVariables,
+			want:  "r/variables.tf:1 variable \"vpc_cidr\": has a domain but no validation",
+		},
+		{
+			name: "root variable transformed before a validated module variable",
+			tree: map[string]string{
+				"r/variables.tf": "variable \"vpc_cidr\" {\n  description = \"x\"\n  type = string\n}\n",
+				"r/main.tf":      "module \"m\" {\n  source = \"../m\"\n  vpc_cidr = lower(var.vpc_cidr)\n}\n",
+				"m/variables.tf": "variable \"vpc_cidr\" {\n  description = \"x\"\n  type = string\n  validation {\n    condition = can(cidrhost(var.vpc_cidr, 0))\n    error_message = \"x\"\n  }\n}\n",
+			},
+			check: CheckVariables,
+			want:  "r/variables.tf:1 variable \"vpc_cidr\": has a domain but no validation",
+		},
+		{
 			name:  "password output",
 			tree:  map[string]string{"m/outputs.tf": "output \"grafana_password\" {\n  description = \"x\"\n  value = \"a\"\n}\n"},
 			check: CheckOutputs,
@@ -178,7 +198,7 @@ func TestChecksCatchViolations(t *testing.T) {
 			tree: map[string]string{
 				"modules/eks/main.tf": "resource \"aws_eks_node_group\" \"x\" {\n  subnet_ids = var.subnet_ids\n}\n",
 			},
-			check: func(f []File) []string { return CheckNodes(f, nil) },
+			check: CheckNodes,
 			want:  "private-subnet variable",
 		},
 		{
@@ -189,13 +209,13 @@ func TestChecksCatchViolations(t *testing.T) {
 				"modules/net/outputs.tf": "output \"ids\" {\n  value = aws_subnet.public[*].id\n}\n",
 				"envs/x/main.tf":         "module \"net\" {\n  source = \"../../modules/net\"\n}\nmodule \"eks\" {\n  source = \"../../modules/eks\"\n  private_subnet_ids = module.net.ids\n}\n",
 			},
-			check: func(f []File) []string { return CheckNodes(f, []string{"envs/x"}) },
+			check: CheckNodes,
 			want:  "not built from aws_subnet.private",
 		},
 		{
 			name:  "IMDS hop limit 2",
 			tree:  map[string]string{"m/main.tf": "resource \"aws_eks_node_group\" \"x\" {\n  subnet_ids = var.private_subnet_ids\n  launch_template {\n    id = aws_launch_template.n.id\n  }\n}\nresource \"aws_launch_template\" \"n\" {\n  metadata_options {\n    http_tokens = \"optional\"\n    http_put_response_hop_limit = 2\n  }\n}\n"},
-			check: func(f []File) []string { return CheckNodes(f, nil) },
+			check: CheckNodes,
 			want:  "hop_limit must be 1",
 		},
 		{

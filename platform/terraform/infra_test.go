@@ -1,8 +1,11 @@
 package terraform
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +23,9 @@ var (
 	roots    = []string{"bootstrap", "envs/dev", "envs/prod"}
 )
 
+// stackDir is the composition module every environment root calls once.
+const stackDir = "modules/stack"
+
 func loadInfra(tb testing.TB) []File {
 	tb.Helper()
 	files, err := Load(infraDir)
@@ -30,6 +36,17 @@ func loadInfra(tb testing.TB) []File {
 		tb.Fatalf("Load(%s) found %d .tf files, want the whole tree (>= 40)", infraDir, len(files))
 	}
 	return files
+}
+
+// TestPassThroughVariableIsValidatedDownstream: a root variable handed unchanged to a module
+// variable that validates it needs no validation of its own.
+func TestPassThroughVariableIsValidatedDownstream(t *testing.T) {
+	files := parseTree(t, map[string]string{
+		"r/variables.tf": "variable \"vpc_cidr\" {\n  description = \"x\"\n  type = string\n}\n",
+		"r/main.tf":      "module \"m\" {\n  source = \"../m\"\n  vpc_cidr = var.vpc_cidr\n}\n",
+		"m/variables.tf": "variable \"vpc_cidr\" {\n  description = \"x\"\n  type = string\n  validation {\n    condition = can(cidrhost(var.vpc_cidr, 0))\n    error_message = \"x\"\n  }\n}\n",
+	})
+	noProblems(t, CheckVariables(files))
 }
 
 func noProblems(t *testing.T, problems []string) {
@@ -56,11 +73,12 @@ func TestInfraPolicies(t *testing.T) {
 		{"default tags", func() []string { return CheckDefaultTags(files, roots) }},
 		{"ecr", func() []string { return CheckECR(files) }},
 		{"eks", func() []string { return CheckEKS(files) }},
-		{"nodes", func() []string { return CheckNodes(files, envRoots) }},
+		{"nodes", func() []string { return CheckNodes(files) }},
 		{"open ingress", func() []string { return CheckOpenIngress(files) }},
 		{"buckets", func() []string { return CheckBuckets(files) }},
 		{"github trust", func() []string { return CheckGitHubTrust(files) }},
 		{"references", func() []string { return CheckReferences(files) }},
+		{"env roots", func() []string { return CheckEnvRoots(files, envRoots, stackDir) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) { noProblems(t, tc.check()) })
 	}
@@ -112,36 +130,59 @@ func TestInfraHasTheResources(t *testing.T) {
 	}
 }
 
-// TestEnvOutputsContract: the outputs CI/CD reads (docs/development.md) exist in both environments.
+// outputReaders finds the Terraform outputs the repository reads: `terraform output -raw NAME`,
+// the scripts' `tf_output NAME` and `from_tf VAR NAME`.
+var outputReaders = regexp.MustCompile(`(?:output -raw|tf_output|from_tf [A-Z_]+)\s+"?([a-z][a-z0-9_]*)`)
+
+// TestEnvOutputsContract: the outputs CI/CD reads (docs/development.md) and every output that a
+// script, workflow, Make fragment or doc reads exist in both environment roots.
 func TestEnvOutputsContract(t *testing.T) {
 	files := loadInfra(t)
-	want := []string{
-		"alb_hostname_command", "app_namespace", "cluster_name", "ecr_repository_url", "github_deploy_role_arn",
-		"github_push_role_arn", "github_terraform_role_arn", "grafana_password_command", "kubeconfig_command",
-		"mongodb_backup_bucket", "region",
+	want := map[string]string{}
+	for _, o := range []string{
+		"region", "cluster_name", "kubeconfig_command", "ecr_repository_url", "github_push_role_arn",
+		"github_deploy_role_arn", "github_terraform_role_arn", "app_namespace", "alb_hostname_command",
+		"mongodb_backup_bucket",
+	} {
+		want[o] = "docs/development.md"
+	}
+	var readers []string
+	for _, pattern := range []string{"scripts/*.sh", "infra/scripts/*.sh", ".github/workflows/*.yml", "mk/*.mk", "docs/*.md", "deploy/*/README.md", "README.md"} {
+		m, err := filepath.Glob(filepath.Join(infraDir, "..", pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, m...)
+	}
+	for _, path := range readers {
+		if filepath.Base(path) == "resources.md" {
+			continue // generated from infra/ itself
+		}
+		for _, m := range outputReaders.FindAllStringSubmatch(readFile(t, path), -1) {
+			want[m[1]] = filepath.ToSlash(path)
+		}
+	}
+	// The scan must see the scripts' reads, or it checks nothing.
+	for _, o := range []string{"grafana_password_command", "developers_role_arn", "alb_hostname_command"} {
+		if _, ok := want[o]; !ok {
+			t.Errorf("no reader of output %q found; the scan of %d files is broken", o, len(readers))
+		}
 	}
 	for _, env := range envRoots {
 		have := map[string]bool{}
 		for _, o := range Blocks(InDir(files, env), "output", "") {
 			have[o.Labels[0]] = true
 		}
-		for _, w := range want {
-			if !have[w] {
-				t.Errorf("%s: no output %q", env, w)
+		for _, name := range slices.Sorted(maps.Keys(want)) {
+			if !have[name] {
+				t.Errorf("%s: no output %q (read by %s)", env, name, want[name])
 			}
 		}
 	}
 }
 
-// TestEnvParity: dev and prod share every file but backend.tf (state key) and terraform.tfvars.
-func TestEnvParity(t *testing.T) {
-	for _, name := range []string{"terraform.tf", "providers.tf", "locals.tf", "variables.tf", "main.tf", "outputs.tf"} {
-		dev := readFile(t, filepath.Join(infraDir, "envs/dev", name))
-		prod := readFile(t, filepath.Join(infraDir, "envs/prod", name))
-		if diff := cmp.Diff(dev, prod); diff != "" {
-			t.Errorf("envs/dev/%s and envs/prod/%s differ (-dev +prod):\n%s", name, name, diff)
-		}
-	}
+// TestEnvBackends: each environment keeps its state in the bootstrap bucket under its own key.
+func TestEnvBackends(t *testing.T) {
 	boot := tfvars(t, "bootstrap")
 	for _, env := range envRoots {
 		be := backendBody(t, env)
@@ -200,49 +241,76 @@ func tfvars(t *testing.T, env string) map[string]cty.Value {
 	return out
 }
 
-// TestEnvTfvars: every tfvars key is a declared variable, every variable without default is set,
-// and the environment-specific choices hold (one NAT in dev, one per AZ and flow logs in prod,
-// prod data survives destroy).
+// stackInputs evaluates the arguments of an environment root's module "stack" call as terraform
+// plan would: var.* from vals (terraform.tfvars) over the root variables' defaults.
+func stackInputs(t *testing.T, files []File, env string, vals map[string]cty.Value) map[string]cty.Value {
+	t.Helper()
+	vars := map[string]cty.Value{}
+	for _, v := range Blocks(InDir(files, env), "variable", "") {
+		name := v.Labels[0]
+		if x, ok := vals[name]; ok {
+			vars[name] = x
+		} else if d, ok := Literal(v.Body, "default"); ok {
+			vars[name] = d
+		} else {
+			t.Fatalf("%s: required variable %q not set in terraform.tfvars", env, name)
+		}
+	}
+	calls := Blocks(InDir(files, env), "module", "stack")
+	if len(calls) != 1 {
+		t.Fatalf("%s: %d module \"stack\" calls, want 1", env, len(calls))
+	}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)}}
+	out := map[string]cty.Value{}
+	for name, a := range calls[0].Body.Attributes {
+		if moduleMeta[name] {
+			continue
+		}
+		v, diags := a.Expr.Value(ctx)
+		if diags.HasErrors() {
+			t.Fatalf("%s: module \"stack\" argument %s: %s", env, name, diags.Error())
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// TestEnvTfvars: every tfvars key is a declared root variable, nothing in it looks like a secret,
+// and the environment-specific choices reach the stack (one NAT in dev, one per AZ and flow logs
+// in prod, prod data survives destroy).
 func TestEnvTfvars(t *testing.T) {
 	files := loadInfra(t)
+	inputs := map[string]map[string]cty.Value{}
 	for _, env := range envRoots {
 		vals := tfvars(t, env)
 		declared := map[string]bool{}
 		for _, v := range Blocks(InDir(files, env), "variable", "") {
 			declared[v.Labels[0]] = true
-			if _, hasDefault := v.Body.Attributes["default"]; !hasDefault {
-				if _, set := vals[v.Labels[0]]; !set {
-					t.Errorf("%s: required variable %q not set in terraform.tfvars", env, v.Labels[0])
-				}
-			}
 		}
 		for name := range vals {
 			if !declared[name] {
 				t.Errorf("%s/terraform.tfvars sets undeclared variable %q", env, name)
 			}
-		}
-		if got := vals["environment"]; got.IsNull() || got.AsString() != filepath.Base(env) {
-			t.Errorf("%s: environment = %#v, want %q", env, got, filepath.Base(env))
-		}
-		for name := range vals {
 			if secretName.MatchString(strings.ToLower(name)) {
 				t.Errorf("%s/terraform.tfvars: %s looks like a secret; secrets never go in git", env, name)
 			}
 		}
+		inputs[env] = stackInputs(t, files, env, vals)
+		if got := inputs[env]["environment"]; got.IsNull() || got.AsString() != filepath.Base(env) {
+			t.Errorf("%s: environment = %#v, want %q", env, got, filepath.Base(env))
+		}
 	}
-	dev, prod := tfvars(t, "envs/dev"), tfvars(t, "envs/prod")
 	for _, c := range []struct {
-		env  map[string]cty.Value
-		name string
-		want bool
+		env, name string
+		want      bool
 	}{
-		{dev, "single_nat_gateway", true},
-		{prod, "single_nat_gateway", false},
-		{prod, "flow_logs_enabled", true},
-		{prod, "allow_destroy_with_data", false},
+		{"envs/dev", "single_nat_gateway", true},
+		{"envs/prod", "single_nat_gateway", false},
+		{"envs/prod", "flow_logs_enabled", true},
+		{"envs/prod", "allow_destroy_with_data", false},
 	} {
-		if v, ok := c.env[c.name]; !ok || v.True() != c.want {
-			t.Errorf("%s = %#v, want %v", c.name, v, c.want)
+		if v, ok := inputs[c.env][c.name]; !ok || v.IsNull() || !v.Type().Equals(cty.Bool) || v.True() != c.want {
+			t.Errorf("%s: stack %s = %#v, want %v", c.env, c.name, v, c.want)
 		}
 	}
 }
@@ -284,9 +352,16 @@ func TestPathModuleReferencesExist(t *testing.T) {
 	}
 }
 
-// TestRootsUseHashiCorpFileNames: each root has the conventional files.
+// TestRootsUseHashiCorpFileNames: each root has the conventional files; environment roots have no
+// locals (they only call the stack).
 func TestRootsUseHashiCorpFileNames(t *testing.T) {
-	for _, root := range roots {
+	env := []string{"backend.tf", "main.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"}
+	for root, want := range map[string][]string{
+		"bootstrap": {"backend.tf", "locals.tf", "main.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"},
+		"envs/dev":  env,
+		"envs/prod": env,
+		stackDir:    {"locals.tf", "main.tf", "outputs.tf", "terraform.tf", "variables.tf"},
+	} {
 		entries, err := os.ReadDir(filepath.Join(infraDir, root))
 		if err != nil {
 			t.Fatal(err)
@@ -298,7 +373,6 @@ func TestRootsUseHashiCorpFileNames(t *testing.T) {
 			}
 		}
 		sort.Strings(names)
-		want := []string{"backend.tf", "locals.tf", "main.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"}
 		if diff := cmp.Diff(want, names); diff != "" {
 			t.Errorf("%s .tf files (-want +got):\n%s", root, diff)
 		}
@@ -324,12 +398,16 @@ func TestModulesDocumented(t *testing.T) {
 	}
 }
 
-// TestTfvarsPassValidations evaluates each root's variable validations on its terraform.tfvars,
-// as terraform plan would; a mutated value must fail.
+// TestTfvarsPassValidations evaluates the variable validations as terraform plan would: the
+// bootstrap root's on its terraform.tfvars, each environment root's and then the stack's on what
+// the root passes it (tfvars through main.tf). A mutated value must fail.
 func TestTfvarsPassValidations(t *testing.T) {
 	files := loadInfra(t)
-	for _, root := range roots {
-		noProblems(t, CheckValidations(files, root, tfvars(t, root)))
+	noProblems(t, CheckValidations(files, "bootstrap", tfvars(t, "bootstrap")))
+	for _, env := range envRoots {
+		vals := tfvars(t, env)
+		noProblems(t, CheckValidations(files, env, vals))
+		noProblems(t, CheckValidations(files, stackDir, stackInputs(t, files, env, vals)))
 	}
 	for _, bad := range []struct {
 		name  string
@@ -344,8 +422,17 @@ func TestTfvarsPassValidations(t *testing.T) {
 		{"environment", cty.StringVal("staging"), `"environment"`},
 		{"availability_zones", cty.TupleVal([]cty.Value{cty.StringVal("eu-west-1a"), cty.StringVal("eu-west-1a"), cty.StringVal("eu-west-1b")}), `"availability_zones"`},
 	} {
-		vals := tfvars(t, "envs/dev")
-		vals[bad.name] = bad.value
-		wantProblem(t, CheckValidations(files, "envs/dev", vals), bad.want)
+		in := stackInputs(t, files, "envs/dev", tfvars(t, "envs/dev"))
+		in[bad.name] = bad.value
+		wantProblem(t, CheckValidations(files, stackDir, in), bad.want)
+	}
+	// A bad value in terraform.tfvars travels through main.tf into the stack's validation.
+	for name, value := range map[string]cty.Value{
+		"region":   cty.StringVal("Ireland"),
+		"vpc_cidr": cty.StringVal("10.10.0.0/99"),
+	} {
+		vals := tfvars(t, "envs/prod")
+		vals[name] = value
+		wantProblem(t, CheckValidations(files, stackDir, stackInputs(t, files, "envs/prod", vals)), `"`+name+`"`)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
@@ -52,11 +53,46 @@ func CheckVariables(files []File) []string {
 		if d, ok := LiteralString(v.Body, "description"); !ok || strings.TrimSpace(d) == "" {
 			out = append(out, fmt.Sprintf("%s variable %q: no description", v.Where(), name))
 		}
-		if domainVariable.MatchString(name) && len(Child(v.Block, "validation")) == 0 {
+		if domainVariable.MatchString(name) && len(Child(v.Block, "validation")) == 0 && !validatedDownstream(files, v) {
 			out = append(out, fmt.Sprintf("%s variable %q: has a domain but no validation", v.Where(), name))
 		}
 	}
 	return out
+}
+
+// validatedDownstream reports whether variable v is handed unchanged ("name = var.name") to a
+// module whose variable of that name has a validation block: Terraform checks it there, at plan.
+func validatedDownstream(files []File, v Block) bool {
+	for _, tv := range passedTo(files, v) {
+		if len(Child(tv.Block, "validation")) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// passedTo returns the variables of called modules that variable v is handed to unchanged
+// ("name = var.name" in a module call of v's directory).
+func passedTo(files []File, v Block) []Block {
+	var out []Block
+	name, dir := v.Labels[0], v.File.Dir()
+	for _, m := range Blocks(InDir(files, dir), "module", "") {
+		if a, ok := m.Body.Attributes[name]; ok && isVarRef(a.Expr, name) {
+			src, _ := LiteralString(m.Body, "source")
+			out = append(out, Blocks(InDir(files, cleanJoin(dir, src)), "variable", name)...)
+		}
+	}
+	return out
+}
+
+// isVarRef reports whether expr is exactly var.<name>.
+func isVarRef(expr hclsyntax.Expression, name string) bool {
+	st, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(st.Traversal) != 2 || st.Traversal.RootName() != "var" {
+		return false
+	}
+	a, ok := st.Traversal[1].(hcl.TraverseAttr)
+	return ok && a.Name == name
 }
 
 var (

@@ -123,10 +123,10 @@ func CheckEKS(files []File) []string {
 	return out
 }
 
-// CheckNodes: node groups sit in private subnets only (traced from the node group through the
-// root's module call to the network module's output), use a launch template with IMDSv2,
-// hop limit 1 and an encrypted gp3 root volume.
-func CheckNodes(files []File, roots []string) []string {
+// CheckNodes: node groups sit in private subnets only (traced from the node group through every
+// module call of its module, e.g. in modules/stack, to the network module's output), use a launch
+// template with IMDSv2, hop limit 1 and an encrypted gp3 root volume.
+func CheckNodes(files []File) []string {
 	var out []string
 	for _, ng := range Blocks(files, "resource", "aws_eks_node_group") {
 		mod := InDir(files, ng.File.Dir())
@@ -144,7 +144,7 @@ func CheckNodes(files []File, roots []string) []string {
 		if subnetVar == "" {
 			out = append(out, fmt.Sprintf("%s %s: subnets do not come from a private-subnet variable", ng.Where(), ng.Name()))
 		} else {
-			out = append(out, tracePrivateSubnets(files, roots, ng.File.Dir(), subnetVar)...)
+			out = append(out, tracePrivateSubnets(files, ng.File.Dir(), subnetVar)...)
 		}
 		lts := Child(ng.Block, "launch_template")
 		if len(lts) == 0 {
@@ -190,13 +190,13 @@ func checkLaunchTemplate(t Block) []string {
 	return out
 }
 
-// tracePrivateSubnets follows var.<v> of module directory dir to every root that calls it and
-// checks the value is an output of the network module built from aws_subnet.private, whose
-// subnets do not map public IPs.
-func tracePrivateSubnets(files []File, roots []string, dir, v string) []string {
+// tracePrivateSubnets follows var.<v> of module directory dir to every module directory or root
+// that calls it and checks the value is an output of the network module built from
+// aws_subnet.private, whose subnets do not map public IPs.
+func tracePrivateSubnets(files []File, dir, v string) []string {
 	var out []string
 	calls := 0
-	for _, root := range roots {
+	for _, root := range Dirs(files) {
 		for _, m := range Blocks(InDir(files, root), "module", "") {
 			src, _ := LiteralString(m.Body, "source")
 			if cleanJoin(root, src) != dir {
@@ -218,7 +218,7 @@ func tracePrivateSubnets(files []File, roots []string, dir, v string) []string {
 		}
 	}
 	if calls == 0 {
-		out = append(out, fmt.Sprintf("%s: no root calls this module", dir))
+		out = append(out, fmt.Sprintf("%s: nothing calls this module", dir))
 	}
 	return out
 }
@@ -407,19 +407,34 @@ func CheckGitHubTrust(files []File) []string {
 		}
 	}
 	for _, v := range Blocks(files, "variable", "github_repository") {
-		rejects := false
-		for _, val := range Child(v.Block, "validation") {
-			if c, ok := val.Body.Attributes["condition"]; ok {
-				// The regex's character classes must not admit '*'.
-				text := v.File.Text(c.Expr.Range())
-				rejects = strings.Contains(text, "regex(\"^") && !strings.Contains(text, "*")
-			}
-		}
-		if !rejects {
+		if !repositoryValidated(files, v) {
 			out = append(out, fmt.Sprintf("%s: github_repository validation must be an anchored regex that cannot match *", v.Where()))
 		}
 	}
 	return out
+}
+
+// repositoryValidated: v's validation is an anchored regex whose classes do not admit '*', or v
+// has no validation of its own and is handed unchanged to variables that all have such a one.
+func repositoryValidated(files []File, v Block) bool {
+	vals := Child(v.Block, "validation")
+	if len(vals) == 0 {
+		next := passedTo(files, v)
+		for _, tv := range next {
+			if !repositoryValidated(files, tv) {
+				return false
+			}
+		}
+		return len(next) > 0
+	}
+	rejects := false
+	for _, val := range vals {
+		if c, ok := val.Body.Attributes["condition"]; ok {
+			text := v.File.Text(c.Expr.Range())
+			rejects = strings.Contains(text, "regex(\"^") && !strings.Contains(text, "*")
+		}
+	}
+	return rejects
 }
 
 // expand returns the source text of an attribute, with a "${local.x}" or a bare local.x replaced by

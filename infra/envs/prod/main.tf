@@ -1,109 +1,39 @@
-# One environment of orderstack: network, EKS, registry, CI roles, workload identities,
-# cluster add-ons and alarms. envs/dev and envs/prod share this file verbatim (a test checks
-# it); they differ only in terraform.tfvars and the state key in backend.tf.
+# The prod environment: modules/stack with prod's choices. The literal arguments below are those
+# choices (sizing, retention, data safety), reviewed in one place; the var.* arguments are what a
+# person supplies in terraform.tfvars. Pinned versions come from the stack's defaults; to stage an
+# upgrade, set kubernetes_version, addon_versions, chart_versions and cluster_autoscaler_image_tag
+# here in dev first (docs/infra.md).
+module "stack" {
+  source = "../../modules/stack"
 
-data "aws_caller_identity" "current" {}
+  environment = "prod"
 
-module "network" {
-  source = "../../modules/network"
+  # Supplied per environment (terraform.tfvars).
+  region                      = var.region
+  availability_zones          = var.availability_zones
+  vpc_cidr                    = var.vpc_cidr
+  github_repository           = var.github_repository
+  create_github_oidc_provider = var.create_github_oidc_provider
+  admin_principal_arns        = var.admin_principal_arns
+  developer_trusted_arns      = var.developer_trusted_arns
+  public_access_cidrs         = var.public_access_cidrs
+  alarm_email                 = var.alarm_email
+  monthly_budget_usd          = var.monthly_budget_usd
 
-  name                     = local.name
-  cluster_name             = local.name
-  vpc_cidr                 = var.vpc_cidr
-  availability_zones       = var.availability_zones
-  single_nat_gateway       = var.single_nat_gateway
-  flow_logs_enabled        = var.flow_logs_enabled
-  flow_logs_retention_days = var.log_retention_days
-}
+  # prod: a NAT gateway per zone, flow logs, bigger nodes, long retention, data survives destroy.
+  single_nat_gateway     = false
+  flow_logs_enabled      = true
+  log_retention_days     = 90
+  endpoint_public_access = true
+  node_instance_types    = ["m6i.large"]
+  node_capacity_type     = "ON_DEMAND"
+  node_min_size_per_az   = 1
+  node_max_size_per_az   = 4
+  prometheus_retention   = "30d"
 
-module "ecr" {
-  source = "../../modules/ecr"
+  allow_destroy_with_data = false
 
-  repository_name = "${local.name}/orders"
-  force_delete    = var.allow_destroy_with_data
-}
-
-module "iam_github" {
-  source = "../../modules/iam-github"
-
-  name                 = local.name
-  github_repository    = var.github_repository
-  github_environment   = var.environment
-  create_oidc_provider = var.create_github_oidc_provider
-  ecr_repository_arn   = module.ecr.repository_arn
-  cluster_name         = local.name
-}
-
-module "eks" {
-  source = "../../modules/eks"
-
-  cluster_name             = local.name
-  kubernetes_version       = var.kubernetes_version
-  vpc_id                   = module.network.vpc_id
-  private_subnet_ids_by_az = module.network.private_subnet_ids_by_az
-  endpoint_public_access   = var.endpoint_public_access
-  public_access_cidrs      = var.public_access_cidrs
-  log_retention_days       = var.log_retention_days
-  node_instance_types      = var.node_instance_types
-  node_capacity_type       = var.node_capacity_type
-  node_min_size_per_az     = var.node_min_size_per_az
-  node_max_size_per_az     = var.node_max_size_per_az
-  admin_principal_arns     = var.admin_principal_arns
-  terraform_role_arn       = module.iam_github.terraform_role_arn
-  deploy_role_arn          = module.iam_github.deploy_role_arn
-  app_namespace            = local.app_namespace
-  mongodb_namespace        = local.mongodb_namespace
-  developer_trusted_arns   = var.developer_trusted_arns
-  addon_versions           = var.addon_versions
-}
-
-module "backup_bucket" {
-  source = "../../modules/backup-bucket"
-
-  bucket_name   = "${local.name}-mongodb-backups-${data.aws_caller_identity.current.account_id}"
-  force_destroy = var.allow_destroy_with_data
-}
-
-module "workload_identities" {
-  source = "../../modules/workload-identities"
-
-  name                      = local.name
-  cluster_name              = module.eks.cluster_name
-  mongodb_namespace         = local.mongodb_namespace
-  backup_writer_policy_json = module.backup_bucket.writer_policy_json
-}
-
-module "addons" {
-  source = "../../modules/addons"
-
-  cluster_name                 = module.eks.cluster_name
-  region                       = var.region
-  vpc_id                       = module.network.vpc_id
-  app_namespace                = local.app_namespace
-  mongodb_namespace            = local.mongodb_namespace
-  deployer_group               = module.eks.deployer_group
-  developer_group              = module.eks.developer_group
-  chart_versions               = var.chart_versions
-  cluster_autoscaler_image_tag = var.cluster_autoscaler_image_tag
-  prometheus_retention         = var.prometheus_retention
-  mongodb_chart_path           = "${path.module}/../../../deploy/mongodb/cluster"
-  mongodb_operator_values_path = "${path.module}/../../../deploy/mongodb/operator-values.yaml"
-  mongodb_backup_bucket        = module.backup_bucket.bucket_name
-  mongodb_values               = var.mongodb_values
-
-  # Nodes, core add-ons, access entries and pod identities first.
-  depends_on = [module.eks, module.workload_identities]
-}
-
-module "alarms" {
-  source = "../../modules/alarms"
-
-  name        = local.name
-  environment = var.environment
-  # The name, not module.eks.cluster_name: the ALB lookup must be readable at plan time.
-  cluster_name                 = local.name
-  alarm_email                  = var.alarm_email
-  node_group_zones             = var.availability_zones
-  node_autoscaling_group_names = module.eks.node_autoscaling_group_names
-  monthly_budget_usd           = var.monthly_budget_usd
+  mongodb_values = {
+    storageSize = "50Gi"
+  }
 }

@@ -1,194 +1,25 @@
-variable "environment" {
-  description = "Environment name; names every resource (orderstack-<environment>) and the GitHub environment the CI roles trust."
-  type        = string
-
-  validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod."
-  }
-}
+# Only what a person supplies per environment (terraform.tfvars); the sizing choices are arguments
+# in main.tf. Each value goes unchanged to the variable of the same name in modules/stack, whose
+# validation blocks check it (a test keeps it that way).
 
 variable "region" {
-  description = "AWS region, e.g. eu-west-1."
+  description = "AWS region of the environment, e.g. eu-west-1 (also the aws provider's region)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name like eu-west-1."
-  }
 }
 
 variable "availability_zones" {
   description = "Three availability zones of the region."
   type        = list(string)
-
-  validation {
-    condition     = length(var.availability_zones) == 3 && length(distinct(var.availability_zones)) == 3
-    error_message = "availability_zones must list three distinct zones."
-  }
 }
 
 variable "vpc_cidr" {
-  description = "IPv4 CIDR of the VPC."
+  description = "IPv4 CIDR of the VPC; must not overlap networks you peer with (the chart's networkPolicy.albSourceCidrs repeats it)."
   type        = string
-  default     = "10.0.0.0/16"
-
-  validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0))
-    error_message = "vpc_cidr must be a valid IPv4 CIDR."
-  }
-}
-
-variable "single_nat_gateway" {
-  description = "One NAT gateway for all zones (dev) instead of one per zone (prod)."
-  type        = bool
-}
-
-variable "flow_logs_enabled" {
-  description = "Send VPC flow logs to CloudWatch Logs."
-  type        = bool
-}
-
-variable "log_retention_days" {
-  description = "Retention of the control-plane and flow log groups, in days."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
-  }
-}
-
-variable "kubernetes_version" {
-  description = "Pinned EKS Kubernetes minor version, e.g. \"1.33\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^1\\.(3[0-9])$", var.kubernetes_version))
-    error_message = "kubernetes_version must be a minor version 1.30 or later, like \"1.33\"."
-  }
-}
-
-variable "endpoint_public_access" {
-  description = "Expose the Kubernetes API publicly (restricted to public_access_cidrs)."
-  type        = bool
-  default     = true
-}
-
-variable "public_access_cidrs" {
-  description = "CIDRs allowed to reach the public Kubernetes API endpoint (IAM authentication still applies)."
-  type        = list(string)
-
-  validation {
-    condition     = alltrue([for c in var.public_access_cidrs : can(cidrhost(c, 0))])
-    error_message = "public_access_cidrs must hold valid IPv4 CIDRs."
-  }
-}
-
-variable "admin_principal_arns" {
-  description = "IAM role or user ARNs with cluster-admin (the person running the first apply must be one)."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for a in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
-    error_message = "admin_principal_arns must be IAM role or user ARNs."
-  }
-}
-
-variable "developer_trusted_arns" {
-  description = "Principals that may assume the developers (MongoDB port-forward) role; empty trusts the account."
-  type        = list(string)
-  default     = []
-}
-
-variable "node_instance_types" {
-  description = "EC2 instance types of the nodes."
-  type        = list(string)
-}
-
-variable "node_capacity_type" {
-  description = "ON_DEMAND or SPOT."
-  type        = string
-  default     = "ON_DEMAND"
-
-  validation {
-    condition     = contains(["ON_DEMAND", "SPOT"], var.node_capacity_type)
-    error_message = "node_capacity_type must be ON_DEMAND or SPOT."
-  }
-}
-
-variable "node_min_size_per_az" {
-  description = "Minimum nodes per zone."
-  type        = number
-
-  validation {
-    condition     = var.node_min_size_per_az >= 1
-    error_message = "node_min_size_per_az must be at least 1."
-  }
-}
-
-variable "node_max_size_per_az" {
-  description = "Maximum nodes per zone."
-  type        = number
-
-  validation {
-    condition     = var.node_max_size_per_az >= var.node_min_size_per_az
-    error_message = "node_max_size_per_az must be at least node_min_size_per_az."
-  }
-}
-
-variable "addon_versions" {
-  description = "Pinned EKS add-on versions (vpc_cni, coredns, kube_proxy, ebs_csi_driver, pod_identity_agent, metrics_server)."
-  type = object({
-    vpc_cni            = string
-    coredns            = string
-    kube_proxy         = string
-    ebs_csi_driver     = string
-    pod_identity_agent = string
-    metrics_server     = string
-  })
-
-  validation {
-    condition     = alltrue([for v in values(var.addon_versions) : can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
-    error_message = "Each add-on version must look like v1.2.3-eksbuild.1."
-  }
-}
-
-variable "chart_versions" {
-  description = "Pinned Helm chart versions (aws_load_balancer_controller, kube_prometheus_stack, cluster_autoscaler, psmdb_operator)."
-  type = object({
-    aws_load_balancer_controller = string
-    kube_prometheus_stack        = string
-    cluster_autoscaler           = string
-    psmdb_operator               = string
-  })
-
-  validation {
-    condition     = alltrue([for v in values(var.chart_versions) : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
-    error_message = "Each chart version must be an exact semantic version like 1.13.0."
-  }
-}
-
-variable "cluster_autoscaler_image_tag" {
-  description = "Cluster Autoscaler image tag matching the Kubernetes minor version, e.g. v1.33.0."
-  type        = string
-
-  validation {
-    condition     = can(regex("^v1\\.[0-9]+\\.[0-9]+$", var.cluster_autoscaler_image_tag))
-    error_message = "cluster_autoscaler_image_tag must look like v1.33.0."
-  }
 }
 
 variable "github_repository" {
   description = "GitHub repository (owner/name) whose workflows may assume the CI roles."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
-    error_message = "github_repository must be exactly owner/name, no wildcard."
-  }
 }
 
 variable "create_github_oidc_provider" {
@@ -197,46 +28,30 @@ variable "create_github_oidc_provider" {
   default     = true
 }
 
+variable "admin_principal_arns" {
+  description = "IAM role or user ARNs with cluster-admin (the person running the first apply must be one)."
+  type        = list(string)
+  default     = []
+}
+
+variable "developer_trusted_arns" {
+  description = "Principals that may assume the developers (MongoDB port-forward) role; empty trusts the account."
+  type        = list(string)
+  default     = []
+}
+
+variable "public_access_cidrs" {
+  description = "CIDRs allowed to reach the public Kubernetes API endpoint (IAM authentication still applies)."
+  type        = list(string)
+}
+
 variable "alarm_email" {
   description = "E-mail address for alarms and budget alerts; null for none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
-    error_message = "alarm_email must be an e-mail address or null."
-  }
 }
 
 variable "monthly_budget_usd" {
   description = "Monthly cost budget in USD."
   type        = number
-
-  validation {
-    condition     = var.monthly_budget_usd > 0
-    error_message = "monthly_budget_usd must be positive."
-  }
-}
-
-variable "prometheus_retention" {
-  description = "How long Prometheus keeps samples, e.g. 15d."
-  type        = string
-  default     = "15d"
-
-  validation {
-    condition     = can(regex("^[0-9]+(h|d|w)$", var.prometheus_retention))
-    error_message = "prometheus_retention must be a duration like 12h, 15d or 2w."
-  }
-}
-
-variable "mongodb_values" {
-  description = "Values of the orders-mongodb chart on top of the ones Terraform sets (bucket, region, service account, StorageClass)."
-  type        = any
-  default     = {}
-}
-
-variable "allow_destroy_with_data" {
-  description = "Let terraform destroy delete a non-empty ECR repository and backup bucket. true in dev only."
-  type        = bool
-  default     = false
 }

@@ -1,11 +1,12 @@
-# One environment of orderstack: network, EKS, registry, CI roles, workload identities,
-# cluster add-ons and alarms. envs/dev and envs/prod share this file verbatim (a test checks
-# it); they differ only in terraform.tfvars and the state key in backend.tf.
+# The whole composition of one orderstack environment: network, EKS, registry, CI roles,
+# workload identities, cluster add-ons and alarms. infra/envs/<env>/main.tf calls it once with that
+# environment's choices; providers stay in the roots (a module with provider blocks could not be
+# removed or given count/for_each), so the caller passes aws, helm and kubernetes implicitly.
 
 data "aws_caller_identity" "current" {}
 
 module "network" {
-  source = "../../modules/network"
+  source = "../network"
 
   name                     = local.name
   cluster_name             = local.name
@@ -17,14 +18,14 @@ module "network" {
 }
 
 module "ecr" {
-  source = "../../modules/ecr"
+  source = "../ecr"
 
   repository_name = "${local.name}/orders"
   force_delete    = var.allow_destroy_with_data
 }
 
 module "iam_github" {
-  source = "../../modules/iam-github"
+  source = "../iam-github"
 
   name                 = local.name
   github_repository    = var.github_repository
@@ -35,7 +36,7 @@ module "iam_github" {
 }
 
 module "eks" {
-  source = "../../modules/eks"
+  source = "../eks"
 
   cluster_name             = local.name
   kubernetes_version       = var.kubernetes_version
@@ -58,14 +59,14 @@ module "eks" {
 }
 
 module "backup_bucket" {
-  source = "../../modules/backup-bucket"
+  source = "../backup-bucket"
 
   bucket_name   = "${local.name}-mongodb-backups-${data.aws_caller_identity.current.account_id}"
   force_destroy = var.allow_destroy_with_data
 }
 
 module "workload_identities" {
-  source = "../../modules/workload-identities"
+  source = "../workload-identities"
 
   name                      = local.name
   cluster_name              = module.eks.cluster_name
@@ -74,7 +75,7 @@ module "workload_identities" {
 }
 
 module "addons" {
-  source = "../../modules/addons"
+  source = "../addons"
 
   cluster_name                 = module.eks.cluster_name
   region                       = var.region
@@ -96,7 +97,7 @@ module "addons" {
 }
 
 module "alarms" {
-  source = "../../modules/alarms"
+  source = "../alarms"
 
   name        = local.name
   environment = var.environment

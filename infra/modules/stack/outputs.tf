@@ -72,3 +72,18 @@ output "nat_public_ips" {
   description = "Egress IPs of the cluster."
   value       = module.network.nat_public_ips
 }
+
+output "cluster_endpoint" {
+  description = "Kubernetes API endpoint; the roots configure the kubernetes and helm providers with it."
+  value       = module.eks.cluster_endpoint
+}
+
+output "cluster_certificate_authority_data" {
+  description = "Base64 CA bundle of the cluster; the roots configure the kubernetes and helm providers with it."
+  value       = module.eks.cluster_certificate_authority_data
+}
+
+output "tags" {
+  description = "Tags of every resource (Project, Environment, ManagedBy, Repository); the roots give them to the aws provider's default_tags."
+  value       = local.tags
+}

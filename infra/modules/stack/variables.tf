@@ -61,8 +61,9 @@ variable "log_retention_days" {
 }
 
 variable "kubernetes_version" {
-  description = "Pinned EKS Kubernetes minor version, e.g. \"1.33\"."
+  description = "Pinned EKS Kubernetes minor version; both environments use the default unless one stages an upgrade (docs/infra.md)."
   type        = string
+  default     = "1.33"
 
   validation {
     condition     = can(regex("^1\\.(3[0-9])$", var.kubernetes_version))
@@ -149,6 +150,14 @@ variable "addon_versions" {
     pod_identity_agent = string
     metrics_server     = string
   })
+  default = {
+    vpc_cni            = "v1.19.5-eksbuild.1"
+    coredns            = "v1.12.1-eksbuild.2"
+    kube_proxy         = "v1.33.0-eksbuild.2"
+    ebs_csi_driver     = "v1.44.0-eksbuild.1"
+    pod_identity_agent = "v1.3.7-eksbuild.2"
+    metrics_server     = "v0.7.2-eksbuild.3"
+  }
 
   validation {
     condition     = alltrue([for v in values(var.addon_versions) : can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
@@ -164,6 +173,12 @@ variable "chart_versions" {
     cluster_autoscaler           = string
     psmdb_operator               = string
   })
+  default = {
+    aws_load_balancer_controller = "1.13.0"
+    kube_prometheus_stack        = "75.15.0"
+    cluster_autoscaler           = "9.46.6"
+    psmdb_operator               = "1.21.1"
+  }
 
   validation {
     condition     = alltrue([for v in values(var.chart_versions) : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
@@ -174,6 +189,7 @@ variable "chart_versions" {
 variable "cluster_autoscaler_image_tag" {
   description = "Cluster Autoscaler image tag matching the Kubernetes minor version, e.g. v1.33.0."
   type        = string
+  default     = "v1.33.0"
 
   validation {
     condition     = can(regex("^v1\\.[0-9]+\\.[0-9]+$", var.cluster_autoscaler_image_tag))
