@@ -41,7 +41,7 @@ func CheckReferences(files []File) []string {
 			}
 		}
 		for _, f := range mod {
-			hclsyntax.VisitAll(f.Body, func(n hclsyntax.Node) hcl.Diagnostics {
+			visit := func(n hclsyntax.Node) hcl.Diagnostics {
 				attr, ok := n.(*hclsyntax.Attribute)
 				if !ok {
 					return nil
@@ -50,7 +50,16 @@ func CheckReferences(files []File) []string {
 					out = append(out, checkTraversal(files, dir, f, tr, declared)...)
 				}
 				return nil
-			})
+			}
+			for _, a := range f.Body.Attributes {
+				hclsyntax.VisitAll(a, visit)
+			}
+			for _, b := range f.Body.Blocks {
+				if b.Type == "moved" {
+					continue // state addresses, not references; CheckEnvRoots checks them
+				}
+				hclsyntax.VisitAll(b, visit)
+			}
 		}
 		for _, m := range Blocks(mod, "module", "") {
 			src, _ := LiteralString(m.Body, "source")
