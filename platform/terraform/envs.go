@@ -17,12 +17,13 @@ var versionPin = regexp.MustCompile(`version|_versions$|image_tag$`)
 // sharedRootFiles are the files every environment root holds byte for byte.
 var sharedRootFiles = []string{"terraform.tf", "providers.tf", "variables.tf", "outputs.tf", "moved.tf"}
 
-// CheckEnvRoots: the environment roots are thin and alike. They hold the same .tf files, of which
-// terraform.tf, providers.tf, variables.tf, outputs.tf and moved.tf are identical; besides terraform,
-// provider, variable, output and moved blocks (see checkMoved) there is exactly one block, main.tf's module "stack" calling
-// stackDir; each of its arguments is either var.<same name> or a constant (the environment's
-// choice), every root variable is passed that way, environment is the folder's name, and every
-// root sets the same arguments except version pins; outputs are module.stack.<same name>.
+// CheckEnvRoots: the environment roots are thin and alike. They hold the same .tf files, of
+// which terraform.tf, providers.tf, variables.tf, outputs.tf and moved.tf are identical; besides
+// terraform, provider, variable, output and moved blocks (see checkMoved) there is exactly one
+// block, main.tf's module "stack" calling stackDir; each of its arguments is either var.<same
+// name> or a constant (the environment's choice), every root variable is passed that way,
+// environment is the folder's name, and every root sets the same arguments except version pins;
+// outputs are module.stack.<same name>.
 func CheckEnvRoots(files []File, envRoots []string, stackDir string) []string {
 	var out []string
 	fileSets := map[string]string{}
