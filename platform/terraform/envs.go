@@ -15,11 +15,11 @@ import (
 var versionPin = regexp.MustCompile(`version|_versions$|image_tag$`)
 
 // sharedRootFiles are the files every environment root holds byte for byte.
-var sharedRootFiles = []string{"terraform.tf", "providers.tf", "variables.tf", "outputs.tf", "moved.tf"}
+var sharedRootFiles = []string{"terraform.tf", "providers.tf", "variables.tf", "outputs.tf"}
 
 // CheckEnvRoots: the environment roots are thin and alike. They hold the same .tf files, of
-// which terraform.tf, providers.tf, variables.tf, outputs.tf and moved.tf are identical; besides
-// terraform, provider, variable, output and moved blocks (see checkMoved) there is exactly one
+// which terraform.tf, providers.tf, variables.tf and outputs.tf are identical; besides
+// terraform, provider, variable and output blocks there is exactly one
 // block, main.tf's module "stack" calling stackDir; each of its arguments is either var.<same
 // name> or a constant (the environment's choice), every root variable is passed that way,
 // environment is the folder's name, and every root sets the same arguments except version pins;
@@ -55,10 +55,6 @@ func CheckEnvRoots(files []File, envRoots []string, stackDir string) []string {
 			for _, b := range f.Body.Blocks {
 				switch b.Type {
 				case "terraform", "provider", "variable", "output":
-				case "moved":
-					if name != "moved.tf" {
-						out = append(out, fmt.Sprintf("%s:%d: moved block outside moved.tf", f.Path, b.DefRange().Start.Line))
-					}
 				case "module":
 					if len(b.Labels) == 1 && b.Labels[0] == "stack" && name == "main.tf" {
 						continue
@@ -69,7 +65,6 @@ func CheckEnvRoots(files []File, envRoots []string, stackDir string) []string {
 				}
 			}
 		}
-		out = append(out, checkMoved(files, env, stackDir)...)
 		calls := Blocks(mod, "module", "stack")
 		if len(calls) != 1 {
 			out = append(out, fmt.Sprintf("%s: %d module \"stack\" calls, want 1", env, len(calls)))
@@ -126,68 +121,6 @@ func CheckEnvRoots(files []File, envRoots []string, stackDir string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// checkMoved: the moved blocks of an environment root move module.X to module.stack.module.X, X a
-// module call of the stack, and either there are none (every state migrated) or one for each of
-// the stack's module calls, so no part of an existing environment is planned for re-creation.
-func checkMoved(files []File, env, stackDir string) []string {
-	var out []string
-	stackCalls := map[string]bool{}
-	for _, m := range Blocks(InDir(files, stackDir), "module", "") {
-		stackCalls[m.Labels[0]] = true
-	}
-	moved := map[string]bool{}
-	blocks := Blocks(InDir(files, env), "moved", "")
-	for _, b := range blocks {
-		from, to := traversalOf(b.Body, "from"), traversalOf(b.Body, "to")
-		if len(from) != 2 || !isTraversal(from, "module", traversalName(from, 1)) {
-			out = append(out, fmt.Sprintf("%s: moved from is not a module call of the root", b.Where()))
-			continue
-		}
-		name := traversalName(from, 1)
-		if !isTraversal(to, "module", "stack", "module", name) {
-			out = append(out, fmt.Sprintf("%s: moved module.%s to something other than module.stack.module.%s", b.Where(), name, name))
-			continue
-		}
-		if !stackCalls[name] {
-			out = append(out, fmt.Sprintf("%s: moved to module.stack.module.%s, which %s does not call", b.Where(), name, stackDir))
-		}
-		moved[name] = true
-	}
-	if len(blocks) > 0 {
-		for _, name := range sortedNames(stackCalls) {
-			if !moved[name] {
-				out = append(out, fmt.Sprintf("%s/moved.tf: no moved block for module.%s; its state would be destroyed and recreated", env, name))
-			}
-		}
-	}
-	return out
-}
-
-// traversalOf returns the traversal of an attribute that is a plain reference, else nil.
-func traversalOf(body *hclsyntax.Body, name string) hcl.Traversal {
-	a, ok := body.Attributes[name]
-	if !ok {
-		return nil
-	}
-	st, ok := a.Expr.(*hclsyntax.ScopeTraversalExpr)
-	if !ok {
-		return nil
-	}
-	return st.Traversal
-}
-
-// traversalName returns the attribute name of step i of tr, or "".
-func traversalName(tr hcl.Traversal, i int) string {
-	if i >= len(tr) {
-		return ""
-	}
-	if i == 0 {
-		return tr.RootName()
-	}
-	a, _ := tr[i].(hcl.TraverseAttr)
-	return a.Name
 }
 
 // isTraversal reports whether tr is exactly the attribute steps names.

@@ -353,9 +353,9 @@ func TestPathModuleReferencesExist(t *testing.T) {
 }
 
 // TestRootsUseHashiCorpFileNames: each root has the conventional files; environment roots have no
-// locals (they only call the stack) and a moved.tf for states from before the stack.
+// locals (they only call the stack).
 func TestRootsUseHashiCorpFileNames(t *testing.T) {
-	env := []string{"backend.tf", "main.tf", "moved.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"}
+	env := []string{"backend.tf", "main.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"}
 	for root, want := range map[string][]string{
 		"bootstrap": {"backend.tf", "locals.tf", "main.tf", "outputs.tf", "providers.tf", "terraform.tf", "variables.tf"},
 		"envs/dev":  env,
