@@ -12,4 +12,4 @@ public_access_cidrs = ["0.0.0.0/0"]
 admin_principal_arns = []
 alarm_email          = null
 
-monthly_budget_usd = 400
+monthly_budget_usd = 600
