@@ -12,10 +12,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/orderstack/orderstack/backend/internal/localdb"
 )
@@ -265,6 +269,11 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("/metrics lacks %q", m)
 		}
 	}
+	// The metrics docs/development.md promises (and the chart's alerts and
+	// dashboard are checked against) are exactly the orders_* families served.
+	if diff := cmp.Diff(documentedMetrics(t), servedMetrics(body, "orders_")); diff != "" {
+		t.Errorf("orders_* metrics: docs/development.md (-) vs /metrics (+):\n%s", diff)
+	}
 
 	stop()
 	select {
@@ -338,4 +347,38 @@ func (c *client) do(method, path, body string, admin bool, want int, out any, ba
 	if err := json.Unmarshal(b, out); err != nil {
 		c.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
 	}
+}
+
+// documentedMetrics returns the metric names in the table of
+// docs/development.md (rows starting with "| `orders_").
+func documentedMetrics(tb testing.TB) []string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "development.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "| `orders_"); ok {
+			names = append(names, "orders_"+rest[:strings.IndexByte(rest, '`')])
+		}
+	}
+	if len(names) == 0 {
+		tb.Fatal("no metrics table in docs/development.md")
+	}
+	slices.Sort(names)
+	return names
+}
+
+// servedMetrics returns the metric families with prefix named by # TYPE
+// lines of a Prometheus text exposition.
+func servedMetrics(exposition, prefix string) []string {
+	var names []string
+	for _, line := range strings.Split(exposition, "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" && strings.HasPrefix(f[2], prefix) {
+			names = append(names, f[2])
+		}
+	}
+	slices.Sort(names)
+	return names
 }
