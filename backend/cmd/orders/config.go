@@ -20,7 +20,7 @@ type config struct {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	var errs []string
-	c := config{mongoURL: strings.TrimSpace(getenv("MONGODB_URL")), mongoTimeout: 5 * time.Second}
+	c := config{mongoURL: strings.TrimSpace(getenv("MONGODB_URL")), mongoTimeout: 2 * time.Second}
 	if c.mongoURL == "" {
 		errs = append(errs, "MONGODB_URL is required: set it to a MongoDB connection string such as mongodb://user:password@host:27017/orders")
 	}
@@ -32,7 +32,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if v := getenv("MONGODB_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 100*time.Millisecond {
-			errs = append(errs, fmt.Sprintf("MONGODB_TIMEOUT=%q: must be a duration of at least 100ms, like 5s", v))
+			errs = append(errs, fmt.Sprintf("MONGODB_TIMEOUT=%q: must be a duration of at least 100ms, like 2s", v))
 		}
 		c.mongoTimeout = d
 	}
