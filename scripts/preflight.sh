@@ -5,7 +5,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# Terraform: the roots' required_version (infra/envs/terraform.tf, infra/bootstrap/terraform.tf).
 MIN_TERRAFORM=1.10.0
+BELOW_TERRAFORM=2.0.0
 MIN_HELM=3.14.0
 
 problems=0
@@ -16,15 +18,17 @@ problem() {
 }
 have() { command -v "$1" >/dev/null 2>&1; }
 
-# terraform >= 1.10 (S3 native state locking)
+# terraform >= 1.10 (S3 native state locking), < 2.0
 if ! have terraform; then
-	problem "terraform is missing: install Terraform >= $MIN_TERRAFORM (https://developer.hashicorp.com/terraform/install)"
+	problem "terraform is missing: install Terraform >= $MIN_TERRAFORM, < $BELOW_TERRAFORM (https://developer.hashicorp.com/terraform/install)"
 else
 	v=$(terraform version 2>/dev/null | sed -n '1s/^Terraform v\([0-9][0-9.]*\).*/\1/p')
 	if [ -z "$v" ]; then
 		problem "terraform: cannot read its version from 'terraform version'"
 	elif ! version_ge "$v" "$MIN_TERRAFORM"; then
 		problem "terraform $v is too old: need >= $MIN_TERRAFORM"
+	elif version_ge "$v" "$BELOW_TERRAFORM"; then
+		problem "terraform $v is too new: the roots allow >= $MIN_TERRAFORM, < $BELOW_TERRAFORM"
 	else
 		found+=("terraform $v")
 	fi

@@ -1,13 +1,7 @@
-# State in the bucket made by infra/bootstrap (its state_bucket_name and region must match these).
-# use_lockfile = S3 native locking (Terraform >= 1.10): a .tflock object next to the state, so no
-# DynamoDB table. Bucket names are global: if this one is taken, change it here, in the other
-# environment and in infra/bootstrap/terraform.tfvars.
+# State in the bucket made by infra/bootstrap, one key per environment. The settings are in
+# <env>.s3.tfbackend (terraform init -backend-config=dev.s3.tfbackend); scripts/deploy.sh and the
+# workflows pass it, with TF_DATA_DIR=.terraform/<env> so each environment keeps its own
+# initialised backend (docs/infra.md). use_lockfile = S3 native locking (Terraform >= 1.10).
 terraform {
-  backend "s3" {
-    bucket       = "orderstack-tfstate-eu-west-1"
-    key          = "orderstack/dev/terraform.tfstate"
-    region       = "eu-west-1"
-    encrypt      = true
-    use_lockfile = true
-  }
+  backend "s3" {}
 }

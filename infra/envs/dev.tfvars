@@ -1,4 +1,6 @@
-# dev: what a person supplies for this environment (its sizing is in main.tf). Nothing here is secret.
+# dev: everything that makes this environment dev. Nothing here is secret.
+# terraform -chdir=infra/envs plan -var-file=dev.tfvars (after init -backend-config=dev.s3.tfbackend)
+environment        = "dev"
 region             = "eu-west-1"
 availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 vpc_cidr           = "10.10.0.0/16"
@@ -13,3 +15,20 @@ admin_principal_arns = []
 alarm_email          = null
 
 monthly_budget_usd = 600
+
+# dev: one NAT gateway, no flow logs, small nodes, short retention, data deletable on destroy.
+single_nat_gateway      = true
+flow_logs_enabled       = false
+log_retention_days      = 14
+endpoint_public_access  = true
+node_instance_types     = ["t3.large"]
+node_capacity_type      = "ON_DEMAND"
+node_min_size_per_az    = 1
+node_max_size_per_az    = 2
+prometheus_retention    = "7d"
+allow_destroy_with_data = true
+
+# One small member per zone is still three members: the replica set keeps its majority.
+mongodb_values = {
+  storageSize = "10Gi"
+}

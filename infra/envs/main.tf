@@ -1,14 +1,13 @@
-# The dev environment: modules/stack with dev's choices. The literal arguments below are those
-# choices (sizing, retention, data safety), reviewed in one place; the var.* arguments are what a
-# person supplies in terraform.tfvars. Pinned versions come from the stack's defaults; to stage an
-# upgrade, set kubernetes_version, addon_versions, chart_versions and cluster_autoscaler_image_tag
-# here in dev first (docs/infra.md).
+# One root for every environment: modules/stack with the environment's choices. What differs
+# between dev and prod is data: <env>.tfvars (sizing, retention, data safety, what a person
+# supplies) and <env>.s3.tfbackend (where the state lives). Pinned versions come from the stack's
+# defaults; to stage an upgrade, set kubernetes_version, addon_versions, chart_versions and
+# cluster_autoscaler_image_tag in dev.tfvars first (docs/infra.md).
 module "stack" {
-  source = "../../modules/stack"
+  source = "../modules/stack"
 
-  environment = "dev"
+  environment = var.environment
 
-  # Supplied per environment (terraform.tfvars).
   region                      = var.region
   availability_zones          = var.availability_zones
   vpc_cidr                    = var.vpc_cidr
@@ -20,21 +19,23 @@ module "stack" {
   alarm_email                 = var.alarm_email
   monthly_budget_usd          = var.monthly_budget_usd
 
-  # dev: one NAT gateway, no flow logs, small nodes, short retention, data deletable on destroy.
-  single_nat_gateway     = true
-  flow_logs_enabled      = false
-  log_retention_days     = 14
-  endpoint_public_access = true
-  node_instance_types    = ["t3.large"]
-  node_capacity_type     = "ON_DEMAND"
-  node_min_size_per_az   = 1
-  node_max_size_per_az   = 2
-  prometheus_retention   = "7d"
+  single_nat_gateway     = var.single_nat_gateway
+  flow_logs_enabled      = var.flow_logs_enabled
+  log_retention_days     = var.log_retention_days
+  endpoint_public_access = var.endpoint_public_access
+  node_instance_types    = var.node_instance_types
+  node_capacity_type     = var.node_capacity_type
+  node_min_size_per_az   = var.node_min_size_per_az
+  node_max_size_per_az   = var.node_max_size_per_az
+  prometheus_retention   = var.prometheus_retention
 
-  allow_destroy_with_data = true
+  allow_destroy_with_data = var.allow_destroy_with_data
 
-  # One small member per zone is still three members: the replica set keeps its majority.
-  mongodb_values = {
-    storageSize = "10Gi"
-  }
+  mongodb_values = var.mongodb_values
+
+  # null keeps the stack's pinned default (those variables are nullable = false).
+  kubernetes_version           = var.kubernetes_version
+  addon_versions               = var.addon_versions
+  chart_versions               = var.chart_versions
+  cluster_autoscaler_image_tag = var.cluster_autoscaler_image_tag
 }

@@ -1,4 +1,6 @@
-# prod: what a person supplies for this environment (its sizing is in main.tf). Nothing here is secret.
+# prod: everything that makes this environment prod. Nothing here is secret.
+# terraform -chdir=infra/envs plan -var-file=prod.tfvars (after init -backend-config=prod.s3.tfbackend)
+environment        = "prod"
 region             = "eu-west-1"
 availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 vpc_cidr           = "10.20.0.0/16"
@@ -16,3 +18,19 @@ admin_principal_arns = []
 alarm_email          = null
 
 monthly_budget_usd = 1500
+
+# prod: a NAT gateway per zone, flow logs, bigger nodes, long retention, data survives destroy.
+single_nat_gateway      = false
+flow_logs_enabled       = true
+log_retention_days      = 90
+endpoint_public_access  = true
+node_instance_types     = ["m6i.large"]
+node_capacity_type      = "ON_DEMAND"
+node_min_size_per_az    = 1
+node_max_size_per_az    = 4
+prometheus_retention    = "30d"
+allow_destroy_with_data = false
+
+mongodb_values = {
+  storageSize = "50Gi"
+}

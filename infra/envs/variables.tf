@@ -1,6 +1,11 @@
-# Only what a person supplies per environment (terraform.tfvars); the sizing choices are arguments
-# in main.tf. Each value goes unchanged to the variable of the same name in modules/stack, whose
-# validation blocks check it (a test keeps it that way).
+# Each environment sets these in <env>.tfvars. Every value goes unchanged to the variable of the
+# same name in modules/stack, whose validation blocks check it; the choices have no default here,
+# so an environment that forgets one fails at plan ("No value for required variable").
+
+variable "environment" {
+  description = "Environment name, dev or prod (names every resource and the GitHub environment the CI roles trust)."
+  type        = string
+}
 
 variable "region" {
   description = "AWS region of the environment, e.g. eu-west-1 (also the aws provider's region)."
@@ -54,4 +59,83 @@ variable "alarm_email" {
 variable "monthly_budget_usd" {
   description = "Monthly cost budget in USD."
   type        = number
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all zones (dev) or one per zone (prod)."
+  type        = bool
+}
+
+variable "flow_logs_enabled" {
+  description = "VPC flow logs to CloudWatch Logs."
+  type        = bool
+}
+
+variable "log_retention_days" {
+  description = "Retention of the cluster and flow log groups, in days."
+  type        = number
+}
+
+variable "endpoint_public_access" {
+  description = "Expose the Kubernetes API publicly (restricted to public_access_cidrs)."
+  type        = bool
+}
+
+variable "node_instance_types" {
+  description = "EC2 instance types of the node groups."
+  type        = list(string)
+}
+
+variable "node_capacity_type" {
+  description = "ON_DEMAND or SPOT."
+  type        = string
+}
+
+variable "node_min_size_per_az" {
+  description = "Minimum nodes per zone."
+  type        = number
+}
+
+variable "node_max_size_per_az" {
+  description = "Maximum nodes per zone."
+  type        = number
+}
+
+variable "prometheus_retention" {
+  description = "How long Prometheus keeps samples, e.g. 15d."
+  type        = string
+}
+
+variable "allow_destroy_with_data" {
+  description = "Let terraform destroy delete a non-empty ECR repository and backup bucket (dev only)."
+  type        = bool
+}
+
+variable "mongodb_values" {
+  description = "Values of the orders-mongodb chart on top of the ones Terraform sets (e.g. storageSize)."
+  type        = any
+}
+
+variable "kubernetes_version" {
+  description = "Stage a Kubernetes upgrade in this environment; null keeps the stack's pinned version."
+  type        = string
+  default     = null
+}
+
+variable "addon_versions" {
+  description = "Stage EKS add-on versions in this environment; null keeps the stack's pinned versions."
+  type        = any
+  default     = null
+}
+
+variable "chart_versions" {
+  description = "Stage Helm chart versions in this environment; null keeps the stack's pinned versions."
+  type        = any
+  default     = null
+}
+
+variable "cluster_autoscaler_image_tag" {
+  description = "Stage a Cluster Autoscaler image tag in this environment; null keeps the stack's pinned tag."
+  type        = string
+  default     = null
 }

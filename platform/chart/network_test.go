@@ -312,12 +312,12 @@ func tfvarString(tb testing.TB, path, name string) string {
 }
 
 // TestNetworkPolicyMatchesVPC: each environment admits the API from exactly
-// its VPC (infra/envs/<env>/terraform.tfvars vpc_cidr), where the ALB's ENIs
+// its VPC (infra/envs/<env>.tfvars vpc_cidr), where the ALB's ENIs
 // live; a mismatch would cut the ALB off from every pod.
 func TestNetworkPolicyMatchesVPC(t *testing.T) {
 	for _, env := range []string{"dev", "prod"} {
 		t.Run(env, func(t *testing.T) {
-			tfvars := filepath.Join(repoRoot(t), "infra", "envs", env, "terraform.tfvars")
+			tfvars := filepath.Join(repoRoot(t), "infra", "envs", env+".tfvars")
 			if _, err := os.Stat(tfvars); err != nil {
 				t.Skipf("no %s: %v", tfvars, err)
 			}
