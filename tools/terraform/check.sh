@@ -8,7 +8,7 @@
 # configuration (dev_overrides), so nothing reaches a registry. Everything runs in a temporary
 # copy of infra/: no .terraform, lock file or state lands in the tree.
 # Needs TERRAFORM, TFSCHEMA, TFLINT, TFLINT_PLUGIN_DIR and TERRAFORM_DOCS (the Makefile sets them).
-# Usage: tools/terraform/check.sh [fmt|validate|test|tflint|docs|resources ...]   (default: all)
+# Usage: [ONLY=infra/modules/x] tools/terraform/check.sh [fmt|validate|test|tflint|docs|resources ...]   (default: all)
 #        tools/terraform/check.sh docs-write     (rewrite the READMEs and docs/resources.md in place)
 set -euo pipefail
 
@@ -19,10 +19,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/tfcheck.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# The copy: infra/ without working files a developer's online init may have left.
-mkdir -p "$work/infra"
+# The copy: infra/ without working files a developer's online init may have left, and deploy/,
+# whose chart values the stack reads with file().
+mkdir -p "$work/infra" "$work/deploy"
 tar -C "$root/infra" --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - . |
 	tar -C "$work/infra" -xf -
+tar -C "$root/deploy" -cf - . | tar -C "$work/deploy" -xf -
 
 # One link per provider the configuration uses, all to the stand-in; it picks its schema by name.
 mkdir -p "$work/providers"
@@ -62,6 +64,12 @@ run() {
 dirs=("$work"/infra/bootstrap "$work"/infra/envs "$work"/infra/modules/*)
 [ -f "$work/infra/envs/main.tf" ] || dirs=("$work"/infra/bootstrap "$work"/infra/envs/* "$work"/infra/modules/*)
 rel() { echo "${1#"$work"/}"; }
+# ONLY=infra/modules/network limits validate/test/docs to the folders whose path contains it.
+if [ -n "${ONLY:-}" ]; then
+	keep=()
+	for d in "${dirs[@]}"; do [[ $(rel "$d") == *"$ONLY"* ]] && keep+=("$d"); done
+	dirs=(${keep[@]+"${keep[@]}"})
+fi
 
 # With dev_overrides, `terraform init` would still look the overridden providers up, so the
 # working directory is prepared with `terraform get` (local module calls only) instead.
@@ -124,8 +132,8 @@ for step in "${steps[@]}"; do
 		;;
 	docs)
 		: "${TERRAFORM_DOCS:?}"
-		for d in "$work"/infra/modules/*; do
-			run "terraform-docs $(rel "$d")/README.md" check_docs "$d"
+		for d in "${dirs[@]}"; do
+			[[ $(rel "$d") == infra/modules/* ]] && run "terraform-docs $(rel "$d")/README.md" check_docs "$d"
 		done
 		;;
 	resources)

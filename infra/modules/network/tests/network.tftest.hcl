@@ -83,10 +83,13 @@ run "single_nat_gateway" {
   }
 
   assert {
-    condition = keys(output.private_subnet_ids_by_az) == var.availability_zones && alltrue([
-      for az, id in output.private_subnet_ids_by_az : contains(aws_subnet.private[*].id, id) && !contains(aws_subnet.public[*].id, id)
-    ])
-    error_message = "the node groups get the private subnet of each zone, never a public one"
+    condition     = sort(keys(output.private_subnet_ids_by_az)) == sort(var.availability_zones)
+    error_message = "one private subnet per zone for the node groups, got zones ${jsonencode(keys(output.private_subnet_ids_by_az))}"
+  }
+
+  assert {
+    condition     = [for i, az in var.availability_zones : output.private_subnet_ids_by_az[az]] == aws_subnet.private[*].id
+    error_message = "each zone's node group gets that zone's private subnet, never a public one"
   }
 }
 
