@@ -3,9 +3,17 @@
 
 LOCAL_DATA := $(ROOT)/.data/ferretdb
 
+# The first `make run` of a clone compiles FerretDB and its pure-Go SQLite, minutes without output:
+# say so before `go run` starts. FerretDB's package is stale exactly when it is not in the Go build
+# cache yet (`go list` only hashes files to tell; ~1 s).
+FERRETDB_BUILD_NOTE = if [ "$$(cd $(ROOT)/backend/local && go list -f '{{.Stale}}' github.com/FerretDB/FerretDB/ferretdb 2>/dev/null)" != false ]; then \
+	echo "make run: compiling FerretDB and SQLite for the embedded store (first build only: about $(FERRETDB_BUILD_TIME) on 2 cores; later runs start in seconds) ..."; fi
+FERRETDB_BUILD_TIME := 6 min
+
 .PHONY: run-memory test-store bench-store clean-data
 
 run-memory: ## run the service with the in-memory store (no files; data lost on exit); SEED=1 adds demo products
+	@$(FERRETDB_BUILD_NOTE)
 	cd $(ROOT)/backend/local && go run ./cmd/orders-local -store=memory $(if $(SEED),-seed,)
 
 test-store: ## store tests: contract suite, adapter and cmd/orders e2e (on TEST_MONGODB_URL=mongodb://... if set), and on the embedded FerretDB: adapter, embedded DB, make-run e2e
