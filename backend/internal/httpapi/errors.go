@@ -61,7 +61,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 			slog.Int("status", status),
 			slog.String("error", err.Error()))
 	}
-	_ = encode(w, status, errorBody{Error: d})
+	encode(w, status, errorBody{Error: d})
 }
 
 // clientGone reports whether a failure is the client's hang-up: net/http
