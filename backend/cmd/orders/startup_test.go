@@ -83,3 +83,31 @@ func TestSRVLookupFailureKeepsRetrying(t *testing.T) {
 		t.Fatal("run() did not return after cancel")
 	}
 }
+
+// TestRunReportsEveryBadSetting: run() refuses to start with one line that
+// names every bad setting, MONGODB_URL included, and never the password.
+func TestRunReportsEveryBadSetting(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		want []string
+	}{
+		{map[string]string{"MONGODB_URL": "nope", "PORT": "x"}, []string{"MONGODB_URL", "PORT"}},
+		{map[string]string{"MONGODB_URL": "mongodb://u:hunter2@bad host/x", "LOG_LEVEL": "loud", "MONGODB_TIMEOUT": "1"}, []string{"MONGODB_URL", `"bad host"`, "LOG_LEVEL", "MONGODB_TIMEOUT"}},
+		{map[string]string{"PORT": "x"}, []string{"MONGODB_URL is required", "PORT"}},
+	} {
+		logs := &logWatch{}
+		err := run(context.Background(), nil, env(tt.env), logs, io.Discard)
+		if err == nil {
+			t.Errorf("run(%v) = nil, want an error", tt.env)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("run(%v) = %q, want it to name %s", tt.env, err, w)
+			}
+		}
+		if msg := err.Error() + logs.String(); strings.Contains(msg, "hunter2") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("run(%v) = %q (logs %q): want one line, no password", tt.env, err, logs)
+		}
+	}
+}
