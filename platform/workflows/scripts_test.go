@@ -8,13 +8,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 )
 
 // The deploy scripts run here against FAKE terraform, aws, kubectl, helm,
 // docker, make, git and go: small bash scripts that append their argv to a
-// log and print canned answers. PATH holds only the fakes and a handful of
-// real basics (bash, sed, sort, ...), so a real kubectl or terraform on the
-// machine can never be reached.
+// log and print canned answers. PATH is a clisandbox: only the fakes and a
+// handful of real basics (bash, sed, sort, ...), so a real kubectl or
+// terraform on the machine can never be reached.
 
 const (
 	fakeRepoURL = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-dev"
@@ -86,30 +88,21 @@ esac`,
 	"pre-destroy.sh": ``,
 }
 
-// basics are the real programs the scripts may use besides the fakes.
-var basics = []string{"bash", "env", "sed", "grep", "sort", "head", "tail", "tr", "cat", "dirname", "basename", "base64", "touch", "mkdir", "rm", "seq", "sleep"}
-
 type sandbox struct {
+	*clisandbox.Sandbox
 	root  string // a copy of the repository parts the scripts read
 	state string
-	log   string
-	env   []string
 }
 
 // newSandbox copies scripts/ into a temporary repository with a backend.tf
-// and a pre-destroy.sh, and builds PATH from the fakes (all, or only those
-// named) and the basics.
+// and a pre-destroy.sh, and builds the closed PATH (clisandbox) from the
+// fakes (all, or only those named) and the real basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
 	repo := repoRoot(tb)
-	dir := tb.TempDir()
-	s := &sandbox{
-		root:  filepath.Join(dir, "repo"),
-		state: filepath.Join(dir, "state"),
-		log:   filepath.Join(dir, "argv.log"),
-	}
-	fakeBin, basicBin := filepath.Join(dir, "fakebin"), filepath.Join(dir, "basics")
-	for _, d := range []string{s.state, fakeBin, basicBin, filepath.Join(s.root, "scripts"),
+	cs := clisandbox.New(tb)
+	s := &sandbox{Sandbox: cs, root: filepath.Join(cs.Home, "repo"), state: cs.State}
+	for _, d := range []string{filepath.Join(s.root, "scripts"),
 		filepath.Join(s.root, "infra", "envs", "dev"), filepath.Join(s.root, "infra", "scripts")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			tb.Fatal(err)
@@ -129,38 +122,24 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 	writeFile(tb, filepath.Join(s.root, "infra", "envs", "dev", "backend.tf"),
 		"terraform {\n  backend \"s3\" {\n    bucket       = \"orderstack-tfstate-123456789012\"\n    key          = \"envs/dev/terraform.tfstate\"\n    use_lockfile = true\n  }\n}\n", 0o644)
 	for name, body := range fakes {
-		if len(only) > 0 && !slices.Contains(only, name) && name != "pre-destroy.sh" {
+		if name == "pre-destroy.sh" {
+			writeFile(tb, filepath.Join(s.root, "infra", "scripts", name),
+				"#!/bin/bash\necho \""+name+" $*\" >>\"$FAKE_LOG\"\n"+body+"\n", 0o755)
 			continue
 		}
-		script := "#!/bin/bash\necho \"" + name + " $*\" >>\"$FAKE_LOG\"\n" + body + "\n"
-		target := filepath.Join(fakeBin, name)
-		if name == "pre-destroy.sh" {
-			target = filepath.Join(s.root, "infra", "scripts", name)
+		if len(only) > 0 && !slices.Contains(only, name) {
+			continue
 		}
-		writeFile(tb, target, script, 0o755)
+		cs.Fake(tb, name, body)
 	}
-	for _, b := range basics {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			tb.Fatalf("this test needs %s: %v", b, err)
-		}
-		if err := os.Symlink(p, filepath.Join(basicBin, b)); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	cs.Real(tb, clisandbox.Basics...)
 	// The load balancer's name appears after FAKE_ALB_DELAY polls (0).
 	writeFile(tb, filepath.Join(s.state, "alb-hostname"), `#!/bin/bash
 n=$(cat "$FAKE_STATE/alb-polls" 2>/dev/null || echo 0)
 echo $((n + 1)) >"$FAKE_STATE/alb-polls"
 if [ "$n" -ge "${FAKE_ALB_DELAY:-0}" ]; then echo `+fakeALB+`; fi
 `, 0o755)
-	s.env = []string{
-		"PATH=" + fakeBin + ":" + basicBin,
-		"HOME=" + dir,
-		"FAKE_LOG=" + s.log,
-		"FAKE_STATE=" + s.state,
-		"AWS_REGION=eu-west-1",
-	}
+	cs.Setenv("AWS_REGION=eu-west-1")
 	return s
 }
 
@@ -180,57 +159,25 @@ func (s *sandbox) touch(tb testing.TB, name string) {
 // combined output and the exit code.
 func (s *sandbox) run(tb testing.TB, script string, env ...string) (string, int) {
 	tb.Helper()
-	cmd := exec.Command(filepath.Join(s.root, "scripts", script))
-	cmd.Env = append(slices.Clone(s.env), env...)
-	cmd.Stdin = strings.NewReader("")
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			tb.Fatalf("run %s: %v", script, err)
-		}
-		code = ee.ExitCode()
-	}
-	tb.Logf("%s (exit %d):\n%s", script, code, out)
-	return string(out), code
+	r := s.Run(tb, filepath.Join(s.root, "scripts", script), nil, env...)
+	return r.Output, r.Code
 }
 
 // calls returns the logged argv lines, one per call.
 func (s *sandbox) calls(tb testing.TB) []string {
 	tb.Helper()
-	b, err := os.ReadFile(s.log)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return s.Calls(tb)
 }
 
 // index returns the position of the first call at or after from matching
 // re, or -1.
-func index(calls []string, from int, re string) int {
-	r := regexp.MustCompile(re)
-	for i := from; i < len(calls); i++ {
-		if r.MatchString(calls[i]) {
-			return i
-		}
-	}
-	return -1
-}
+func index(calls []string, from int, re string) int { return clisandbox.Index(calls, from, re) }
 
 // wantInOrder checks that calls match the patterns in this order.
 func wantInOrder(tb testing.TB, calls []string, patterns ...string) {
 	tb.Helper()
-	at := 0
-	for _, p := range patterns {
-		i := index(calls, at, p)
-		if i < 0 {
-			tb.Fatalf("no call matching %q after call %d; calls:\n%s", p, at, strings.Join(calls, "\n"))
-		}
-		at = i + 1
+	if err := clisandbox.InOrder(calls, patterns...); err != nil {
+		tb.Fatal(err)
 	}
 }
 
