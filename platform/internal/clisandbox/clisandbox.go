@@ -22,7 +22,7 @@ import (
 
 // Basics are real programs deploy scripts commonly need; pass them to Real.
 var Basics = []string{"bash", "env", "sed", "grep", "sort", "head", "tail", "tr", "cat", "dirname", "basename",
-	"base64", "touch", "mkdir", "rm", "seq", "sleep", "printf", "wc", "cut", "mktemp"}
+	"base64", "touch", "mkdir", "rm", "cp", "seq", "sleep", "printf", "wc", "cut", "mktemp"}
 
 // Sandbox is a closed PATH of fakes and allowed real programs.
 type Sandbox struct {
