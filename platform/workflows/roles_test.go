@@ -408,6 +408,44 @@ func checkStepCalls(m *ciModel) []string {
 	return out
 }
 
+// checkPromotion: an environment whose Terraform gives it no push role promotes images: no job
+// in it builds or pushes one, and its deploys pass PROMOTE_FROM_REPOSITORY_URL to deploy-app.
+func checkPromotion(m *ciModel) []string {
+	var out []string
+	promoting := 0
+	for _, r := range m.runs {
+		if r.Env == "" {
+			continue
+		}
+		if _, builds := m.iam[r.Env].Roles["push"]; builds {
+			continue
+		}
+		for _, st := range r.Job.Steps {
+			uses, in := actionOf(st)
+			if uses == "docker/build-push-action" && in["push"] == "true" || slices.Contains(MakeCalls(runText(st)), "image") {
+				out = append(out, fmt.Sprintf("%s builds and pushes an image in %s, which promotes the digest tested in another environment", r.Name(), r.Env))
+			}
+			if slices.Contains(MakeCalls(runText(st)), "deploy-app") {
+				promoting++
+				if st.Env == nil || st.Env.Vars["promote_from_repository_url"] == nil ||
+					st.Env.Vars["promote_from_repository_url"].Value.Value != "${{ vars.PROMOTE_FROM_REPOSITORY_URL }}" {
+					out = append(out, fmt.Sprintf("%s deploys to %s without PROMOTE_FROM_REPOSITORY_URL: ${{ vars.PROMOTE_FROM_REPOSITORY_URL }}", r.Name(), r.Env))
+				}
+			}
+		}
+	}
+	if promoting == 0 {
+		out = append(out, "no job deploys to an environment that promotes")
+	}
+	return out
+}
+
+func TestReleasesPromoteNotRebuild(t *testing.T) {
+	for _, p := range checkPromotion(loadModel(t, nil, nil)) {
+		t.Error(p)
+	}
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -483,6 +521,22 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 			wf:    map[string]string{"infra.yml": replace(infra, "    needs: check\n    if: github.event_name == 'pull_request' || github.ref == 'refs/heads/main'\n", "    needs: check\n    if: github.event_name == 'pull_request' || github.ref == 'refs/heads/main'\n    environment: ${{ matrix.environment }}\n")},
 			check: checkPullRequestsReadOnly,
 			want:  "could assume dev/apply, which can write: * on *",
+		},
+		{
+			// #13.6: prod builds its own image on a tag again.
+			name: "prod rebuilds on a tag",
+			wf: map[string]string{"image.yml": strings.Replace(strings.Replace(replace(".github/workflows/image.yml", "    environment: dev\n", "    environment: ${{ github.ref_type == 'tag' && 'prod' || 'dev' }}\n"),
+				"    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'\n", "    if: github.event_name != 'pull_request'\n", 1),
+				"      - \".github/workflows/deploy.yml\"\n  workflow_dispatch:", "      - \".github/workflows/deploy.yml\"\n    tags: [\"v*\"]\n  workflow_dispatch:", 1),
+			},
+			check: checkTrustExact,
+			want:  "AWS_PUSH_ROLE_ARN names the push role of prod, which Terraform does not define",
+		},
+		{
+			name:  "prod deploy without promotion",
+			wf:    map[string]string{"deploy.yml": replace(".github/workflows/deploy.yml", "          PROMOTE_FROM_REPOSITORY_URL: ${{ vars.PROMOTE_FROM_REPOSITORY_URL }}\n", "")},
+			check: checkPromotion,
+			want:  "deploys to prod without PROMOTE_FROM_REPOSITORY_URL",
 		},
 		{
 			name:  "plan role with write rights",
