@@ -28,7 +28,6 @@ case "$*" in
 esac
 `
 
-//
 // Percona's objects behave like on a real API server: one scheduled backup mongodb/daily-1 with the
 // percona.com/delete-backup finalizer and one replica set mongodb/orders-mongodb with
 // delete-psmdb-pods-in-order. A delete only marks an object with finalizers; it is gone once it is
