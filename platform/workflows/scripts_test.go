@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The deploy scripts run here against FAKE terraform, aws, kubectl, helm,
@@ -101,7 +103,7 @@ type sandbox struct {
 // named) and the basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
-	repo := repoRoot(tb)
+	repoDir := repo.Root(tb)
 	dir := tb.TempDir()
 	s := &sandbox{
 		root:  filepath.Join(dir, "repo"),
@@ -115,9 +117,9 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 			tb.Fatal(err)
 		}
 	}
-	scripts, err := filepath.Glob(filepath.Join(repo, "scripts", "*.sh"))
+	scripts, err := filepath.Glob(filepath.Join(repoDir, "scripts", "*.sh"))
 	if err != nil || len(scripts) == 0 {
-		tb.Fatalf("no scripts in %s/scripts: %v", repo, err)
+		tb.Fatalf("no scripts in %s/scripts: %v", repoDir, err)
 	}
 	for _, p := range scripts {
 		b, err := os.ReadFile(p)
@@ -617,7 +619,7 @@ func TestDestroyCleansKubernetesFirst(t *testing.T) {
 
 // TestScriptsParse: bash -n on every script, and shellcheck when installed.
 func TestScriptsParse(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	scripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
 	for _, p := range scripts {
 		if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {
