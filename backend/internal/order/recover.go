@@ -56,15 +56,47 @@ const recoverPage = 100
 // pass that could not list its work; it returns early when ctx ends.
 func (s *Service) Recover(ctx context.Context, cutoff time.Time) (RecoverReport, error) {
 	var rep RecoverReport
-	err := s.recoverOrders(ctx, cutoff, &rep)
+	seen := map[string]bool{}
+	err := s.recoverOrders(ctx, cutoff, &rep, seen)
 	if err == nil {
-		err = s.repairMarkers(ctx, cutoff, &rep)
+		err = s.repairMarkers(ctx, cutoff, &rep, seen)
+	}
+	if err == nil {
+		s.forgetRepaired(ctx, seen)
 	}
 	rep.Stuck = s.stuckList()
 	return rep, err
 }
 
-func (s *Service) recoverOrders(ctx context.Context, cutoff time.Time, rep *RecoverReport) error {
+// forgetRepaired drops the stuck entries that a complete pass no longer
+// met: another replica repaired them. An order that this pass did not list
+// only because a recent claim made it look fresh is still stale, and stays.
+func (s *Service) forgetRepaired(ctx context.Context, seen map[string]bool) {
+	s.mu.Lock()
+	var check []Stuck
+	for k, st := range s.stuck {
+		if !seen[k] {
+			check = append(check, st)
+		}
+	}
+	s.mu.Unlock()
+	for _, st := range check {
+		if st.ProductID == "" {
+			cctx, cancel := s.call(ctx)
+			o, err := s.store.GetOrder(cctx, st.OrderID)
+			cancel()
+			if err == nil && (o.Status == StatusReserving || o.Status == StatusCancelled && !o.StockReleased) {
+				continue
+			}
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				continue
+			}
+		}
+		s.noteResult(st.OrderID, st.ProductID, nil)
+	}
+}
+
+func (s *Service) recoverOrders(ctx context.Context, cutoff time.Time, rep *RecoverReport, seen map[string]bool) error {
 	after := ""
 	for {
 		cctx, cancel := s.call(ctx)
@@ -81,6 +113,7 @@ func (s *Service) recoverOrders(ctx context.Context, cutoff time.Time, rep *Reco
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			seen[stuckKey(o.ID, "")] = true
 			s.noteResult(o.ID, "", s.recoverOrder(ctx, o, rep))
 		}
 	}
@@ -88,7 +121,7 @@ func (s *Service) recoverOrders(ctx context.Context, cutoff time.Time, rep *Reco
 
 // recoverOrder claims one stale order and finishes it.
 func (s *Service) recoverOrder(ctx context.Context, o Order, rep *RecoverReport) error {
-	claimedAt := s.stamp()
+	claimedAt := s.claimStamp(o.UpdatedAt)
 	cctx, cancel := s.call(ctx)
 	claimed, err := s.store.ClaimOrder(cctx, o.ID, o.Status, o.UpdatedAt, o.Status, claimedAt)
 	cancel()
@@ -126,7 +159,7 @@ func (s *Service) recoverOrder(ctx context.Context, o Order, rep *RecoverReport)
 }
 
 // repairMarkers walks the products that carry markers.
-func (s *Service) repairMarkers(ctx context.Context, cutoff time.Time, rep *RecoverReport) error {
+func (s *Service) repairMarkers(ctx context.Context, cutoff time.Time, rep *RecoverReport, seen map[string]bool) error {
 	after := ""
 	for {
 		cctx, cancel := s.call(ctx)
@@ -145,6 +178,7 @@ func (s *Service) repairMarkers(ctx context.Context, cutoff time.Time, rep *Reco
 					return err
 				}
 				orderID, err := s.repairMarker(ctx, p.ProductID, m, cutoff, rep)
+				seen[stuckKey(orderID, p.ProductID)] = true
 				s.noteResult(orderID, p.ProductID, err)
 			}
 		}
@@ -197,7 +231,7 @@ func (s *Service) repairMarker(ctx context.Context, productID, marker string, cu
 // noteResult records the outcome of repairing an order (productID empty)
 // or a marker.
 func (s *Service) noteResult(orderID, productID string, err error) {
-	key := orderID + "/" + productID
+	key := stuckKey(orderID, productID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err == nil {
@@ -212,6 +246,8 @@ func (s *Service) noteResult(orderID, productID string, err error) {
 	s.stuck[key] = st
 	s.lastTry(key)
 }
+
+func stuckKey(orderID, productID string) string { return orderID + "/" + productID }
 
 // lastTry notes when key was last tried; s.mu is held.
 func (s *Service) lastTry(key string) {

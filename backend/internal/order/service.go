@@ -78,6 +78,16 @@ func NewService(store Store, opts ...Option) *Service {
 // dates, so that ClaimOrder can compare it exactly.
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
+// claimStamp is the UpdatedAt a claim on an order last updated at seen
+// sets: always later than seen, so that the claim fences off every other
+// ClaimOrder that compares seen (in the same millisecond, it would not).
+func (s *Service) claimStamp(seen time.Time) time.Time {
+	if t := s.stamp(); t.After(seen) {
+		return t
+	}
+	return seen.Add(time.Millisecond)
+}
+
 // call bounds one store call.
 func (s *Service) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.callTimeout)
@@ -280,7 +290,7 @@ func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order
 	if err != nil {
 		return s.unconfirmed(ctx, o, fmt.Errorf("confirm order %s: %w", o.ID, err))
 	}
-	s.clearMarkers(ctx, placed, false, time.Time{})
+	s.clearMarkers(ctx, placed)
 	return placed, nil
 }
 
@@ -297,7 +307,7 @@ func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, e
 	// which compares the old one, can never match.
 	dctx := context.WithoutCancel(ctx)
 	cctx, cancel := s.call(dctx)
-	_, ferr := s.store.ClaimOrder(cctx, o.ID, StatusReserving, o.UpdatedAt, StatusReserving, s.stamp())
+	_, ferr := s.store.ClaimOrder(cctx, o.ID, StatusReserving, o.UpdatedAt, StatusReserving, s.claimStamp(o.UpdatedAt))
 	cancel()
 	switch {
 	case ferr == nil:
@@ -308,7 +318,7 @@ func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, e
 		got, gerr := s.store.GetOrder(gctx, o.ID)
 		cancel()
 		if gerr == nil && got.Status != StatusReserving {
-			s.clearMarkers(ctx, got, false, time.Time{})
+			s.clearMarkers(ctx, got)
 			return got, nil
 		}
 	}
@@ -356,15 +366,13 @@ func (s *Service) rollback(ctx context.Context, o Order, from, n int, stop time.
 // next Recover pass claims it again and goes on.
 var errLeaseOver = errors.New("claim on the order lapsed; the next recovery pass goes on")
 
-// clearMarkers drops the markers an order's stock changes left on its
-// products, best effort: a marker left behind is cleared by Recover. It
-// starts no call after stop (if not zero).
-func (s *Service) clearMarkers(ctx context.Context, o Order, release bool, stop time.Time) {
+// clearMarkers drops the reservation markers of a placed order, best
+// effort: a marker left behind is cleared by Recover. Nothing can apply
+// them again: only place applies r: markers, and it confirmed the order
+// after every one had landed.
+func (s *Service) clearMarkers(ctx context.Context, o Order) {
 	for _, it := range o.Items {
-		if !stop.IsZero() && s.now().After(stop) {
-			return
-		}
-		m := Marker{Release: release, OrderID: o.ID, Quantity: it.Quantity}.String()
+		m := ReservationMarker(o.ID, it.Quantity)
 		cctx, cancel := s.call(ctx)
 		err := s.store.ClearMarker(cctx, it.ProductID, m)
 		cancel()
@@ -446,16 +454,17 @@ func (s *Service) SetStatus(ctx context.Context, id string, to Status) (Order, e
 }
 
 // releaseStock puts back the stock of a cancelled order, exactly once: each
-// line's release is an ApplyStock with marker c:<order>:<qty>, the order is
-// then marked StockReleased, and only then are the markers cleared.
+// line's release is an ApplyStock with marker c:<order>:<qty> (a repeat
+// changes nothing while the marker is there), then the order is marked
+// StockReleased.
 //
-// A release marker may be cleared only when no other release of the same
-// order can still land, or that release would apply twice. So work on a
-// cancelled order is owned: by the request that cancelled it, or by the
-// Recover pass that claimed it, for s.lease from the UpdatedAt it set
-// (Recover claims orders idle longer than the lease). The owner sends no
-// write after stop (half the lease), so each of its writes has landed, or
-// never will, before anyone else may claim the order.
+// The release markers are not cleared here: a release of the same order by
+// another worker may still be on its way (two cancels whose answers were
+// lost, a request and Recover), and would apply twice once its marker is
+// gone. Every worker stops sending releases at stop, half a lease after the
+// UpdatedAt it started from, and Recover clears the markers of released
+// orders only once they are a lease old (repairMarker), by when every
+// release has landed or never will.
 func (s *Service) releaseStock(ctx context.Context, o Order, stop time.Time) error {
 	for _, it := range o.Items {
 		if s.now().After(stop) {
@@ -468,18 +477,11 @@ func (s *Service) releaseStock(ctx context.Context, o Order, stop time.Time) err
 			return fmt.Errorf("release stock of product %s: %w", it.ProductID, err)
 		}
 	}
-	if s.now().After(stop) {
-		return errLeaseOver
-	}
 	cctx, cancel := s.call(ctx)
 	err := s.store.MarkStockReleased(cctx, o.ID, s.stamp())
 	cancel()
 	if err != nil {
 		return fmt.Errorf("mark order %s released: %w", o.ID, err)
 	}
-	if s.now().After(stop) {
-		return nil // released; Recover clears the markers later
-	}
-	s.clearMarkers(ctx, o, true, stop)
 	return nil
 }

@@ -20,7 +20,8 @@ const (
 	// Refuse: nothing is applied and the call fails at once, as when the
 	// connection is reset before the request reaches the database.
 	Refuse
-	// LoseReply: the call is applied, then fails as if the reply were lost.
+	// LoseReply: the call is made, then fails as if the reply were lost
+	// (whatever the reply said).
 	LoseReply
 	// ApplyLate: the call fails at once as if it timed out, and is applied
 	// Faulty.LateDelay later: a slow database that carries on after its
@@ -103,9 +104,7 @@ func run[T any](f *Faulty, ctx context.Context, op string, call func(context.Con
 	case Refuse:
 		return zero, fmt.Errorf("faulty %s: connection reset before sending: %w", op, order.ErrUnavailable)
 	case LoseReply:
-		if _, err := call(context.WithoutCancel(ctx)); err != nil {
-			return zero, err
-		}
+		_, _ = call(context.WithoutCancel(ctx))
 		return zero, fmt.Errorf("faulty %s: reply lost: %w", op, order.ErrUnavailable)
 	case ApplyLate:
 		f.late.Add(1)
