@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync"
@@ -150,4 +151,60 @@ func runProxyCase(t *testing.T, pc storetest.ProtocolCase, cmd faultproxy.Comman
 	p.Settle()
 	env.Heal(t)
 	return env.Outcome(t, pc, id, gotID, err)
+}
+
+// TestModelProxy runs the randomised model (storetest.Model) on FerretDB
+// with the real adapter, two replicas each with its own client, all
+// through one fault proxy that drops, delays, applies late, resets and
+// black-holes random commands. MODEL_SEED replays a seed, MODEL_DURATION
+// runs longer (make test-model-heavy).
+func TestModelProxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("randomised model: not in -short")
+	}
+	seed := storetest.SeedFromEnv(t)
+	p := startProxy(t)
+	p.Delay = 300 * time.Millisecond
+	direct := openDB(t, serverURI, mongodb.Options{MaxPoolSize: 1})
+	const lease = 2 * time.Second // > 2 × (call timeout + proxy delay)
+	var svcs []*order.Service
+	for range 2 {
+		db, err := mongodb.Open(t.Context(), "mongodb://"+p.Addr()+"/"+direct.Name(), mongodb.Options{Timeout: 250 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = db.Close(ctx)
+		})
+		svcs = append(svcs, order.NewService(db.Store(), order.WithLease(lease),
+			order.WithCallTimeout(300*time.Millisecond), order.WithIdempotencyWait(200*time.Millisecond)))
+	}
+	faults := []faultproxy.Action{faultproxy.DropReply, faultproxy.DelayReply, faultproxy.ApplyLate, faultproxy.Reset, faultproxy.BlackHole}
+	storetest.Model{
+		Store:          direct.Store(),
+		Services:       svcs,
+		Lease:          lease,
+		RequestTimeout: time.Second,
+		Faults: func(rng *rand.Rand) {
+			var mu sync.Mutex
+			p.SetRule(func(faultproxy.Command) faultproxy.Action {
+				mu.Lock()
+				defer mu.Unlock()
+				if rng.IntN(100) < 5 {
+					return faults[rng.IntN(len(faults))]
+				}
+				return faultproxy.Pass
+			})
+		},
+		Heal: func() {
+			p.SetRule(nil)
+			p.Settle()
+		},
+		Products: 3,
+		Stock:    40,
+		Clients:  4,
+		Duration: storetest.DurationFromEnv(t, 10*time.Second),
+	}.Run(t, seed)
 }
