@@ -206,6 +206,15 @@ func newClient() *apiClient {
 // do sends a request and decodes a JSON answer into out (if not nil). It
 // returns the status and the raw body; err only for transport failures.
 func (c *apiClient) do(ctx context.Context, method, url string, body any, admin bool, out any) (int, []byte, error) {
+	return c.send(ctx, method, url, body, admin, "", out)
+}
+
+// doKey is do with an Idempotency-Key.
+func (c *apiClient) doKey(ctx context.Context, method, url string, body any, key string, out any) (int, []byte, error) {
+	return c.send(ctx, method, url, body, false, key, out)
+}
+
+func (c *apiClient) send(ctx context.Context, method, url string, body any, admin bool, key string, out any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -223,6 +232,9 @@ func (c *apiClient) do(ctx context.Context, method, url string, body any, admin 
 	}
 	if admin {
 		req.Header.Set("Authorization", "Bearer "+adminToken)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
