@@ -3,7 +3,7 @@
 
 LOCAL_DATA := $(ROOT)/.data/ferretdb
 
-.PHONY: run-memory test-store bench-store clean-data
+.PHONY: run-memory test-store test-protocol test-model-heavy bench-store clean-data
 
 run-memory: ## run the service with the in-memory store (no files; data lost on exit); SEED=1 adds demo products
 	cd $(ROOT)/backend/local && go run ./cmd/orders-local -store=memory $(if $(SEED),-seed,)
@@ -11,6 +11,14 @@ run-memory: ## run the service with the in-memory store (no files; data lost on 
 test-store: ## store tests: contract suite, adapter and cmd/orders e2e (on TEST_MONGODB_URL=mongodb://... if set), and on the embedded FerretDB: adapter, embedded DB, make-run e2e
 	cd $(ROOT)/backend && go test -count=1 ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/
 	cd $(ROOT)/backend/local && go test -count=1 ./internal/... ./cmd/orders-local/...
+
+test-protocol: ## the stock protocol under faults: each store call × each fault (memstore and, through a fault proxy, FerretDB), and the randomised model (~1 min; also in make test)
+	cd $(ROOT)/backend && go test -count=1 -run 'TestProtocolFaults|TestModel' ./internal/order/
+	cd $(ROOT)/backend/local && go test -count=1 -run 'TestProxyFaults|TestModel' ./internal/mongodbtest/
+
+test-model-heavy: ## the randomised stock model for MODEL_DURATION (default 5m) on each store; MODEL_SEED=n replays a seed
+	cd $(ROOT)/backend && MODEL_DURATION=$(or $(MODEL_DURATION),5m) go test -count=1 -race -timeout 60m -run TestModel -v ./internal/order/
+	cd $(ROOT)/backend/local && MODEL_DURATION=$(or $(MODEL_DURATION),5m) go test -count=1 -timeout 60m -run TestModel -v ./internal/mongodbtest/
 
 bench-store: ## benchmark single store operations of the local store (adapter on the embedded FerretDB, serialised)
 	cd $(ROOT)/backend/local && go test -run '^$$' -bench . -benchtime 2s ./internal/mongodbtest/
