@@ -200,12 +200,28 @@ func (s *dbStore) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.
 	return st.ListOrders(ctx, f)
 }
 
-func (s *dbStore) ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]order.Order, error) {
+func (s *dbStore) ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]order.Order, error) {
 	st, err := s.get()
 	if err != nil {
 		return nil, err
 	}
-	return st.ListStaleOrders(ctx, cutoff, limit)
+	return st.ListStaleOrders(ctx, cutoff, after, limit)
+}
+
+func (s *dbStore) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
+	st, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	return st.ListMarkedProducts(ctx, after, limit)
+}
+
+func (s *dbStore) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
+	st, err := s.get()
+	if err != nil {
+		return order.Order{}, err
+	}
+	return st.ClaimOrder(ctx, id, from, seen, to, now)
 }
 
 func (s *dbStore) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {
