@@ -141,7 +141,7 @@ func TestEnvOutputsContract(t *testing.T) {
 	want := map[string]string{}
 	for _, o := range []string{
 		"region", "cluster_name", "kubeconfig_command", "ecr_repository_url", "github_push_role_arn",
-		"github_deploy_role_arn", "github_terraform_role_arn", "app_namespace", "alb_hostname_command",
+		"github_deploy_role_arn", "github_plan_role_arn", "github_apply_role_arn", "app_namespace", "alb_hostname_command",
 		"mongodb_backup_bucket",
 	} {
 		want[o] = "docs/development.md"
