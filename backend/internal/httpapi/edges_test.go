@@ -59,19 +59,36 @@ func TestClientHangUpIs499(t *testing.T) {
 		t.Fatal(err)
 	}
 	// REQUEST_TIMEOUT is far away: only the client's hang-up ends these requests.
-	ts := httptest.NewServer(NewServer(logger, order.NewService(hangingStore{ms}), m, Config{RequestTimeout: time.Minute}))
+	entered := make(chan struct{}, 1)
+	ts := httptest.NewServer(NewServer(logger, order.NewService(signalStore{hangingStore{ms}, entered}), m, Config{RequestTimeout: time.Minute}))
 	defer ts.Close()
 
+	// send hangs up once the server is inside the store call.
 	send := func(method, path, body string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		r, _ := http.NewRequestWithContext(ctx, method, ts.URL+path, strings.NewReader(body))
 		if body != "" {
 			r.Header.Set("Content-Type", "application/json")
 		}
-		if resp, err := ts.Client().Do(r); err == nil {
+		answered := make(chan string, 1)
+		go func() {
+			resp, err := ts.Client().Do(r)
+			if err != nil {
+				answered <- ""
+				return
+			}
 			resp.Body.Close()
-			t.Fatalf("%s %s answered %s; want the client to give up first", method, path, resp.Status)
+			answered <- resp.Status
+		}()
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s %s never reached the store", method, path)
+		}
+		cancel()
+		if status := <-answered; status != "" {
+			t.Fatalf("%s %s answered %s; want the client to give up first", method, path, status)
 		}
 	}
 	send("GET", "/api/v1/products/"+p.ID, "")
@@ -143,4 +160,15 @@ func TestMethodLabelBounded(t *testing.T) {
 	if got := requestCounts(t, e.reg)[fmt.Sprintf("other %d unmatched", http.StatusNotFound)]; got != 201 {
 		t.Errorf("other 404 unmatched = %v, want 201", got)
 	}
+}
+
+// signalStore tells entered when a GetProduct call starts.
+type signalStore struct {
+	hangingStore
+	entered chan<- struct{}
+}
+
+func (s signalStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
+	s.entered <- struct{}{}
+	return s.hangingStore.GetProduct(ctx, id)
 }
