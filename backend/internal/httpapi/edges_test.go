@@ -172,3 +172,38 @@ func (s signalStore) GetProduct(ctx context.Context, id string) (order.Product, 
 	s.entered <- struct{}{}
 	return s.hangingStore.GetProduct(ctx, id)
 }
+
+// panicStore panics on any call (its order.Store is nil), which the server
+// turns into a 500: an unready server must not touch
+// its store.
+type panicStore struct{ order.Store }
+
+// TestUnreadyIs503: while Config.Unready reports an error (the store is
+// not open yet), /readyz and the API answer 503 unavailable with
+// Retry-After without calling the store; /healthz stays 200.
+func TestUnreadyIs503(t *testing.T) {
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := errorString("mongodb client not created yet")
+	unready := func() error { return why }
+	h := NewServer(slog.New(slog.DiscardHandler), order.NewService(panicStore{}), m, Config{AdminToken: testToken, Unready: func() error { return unready() }})
+	for _, r := range []*http.Request{
+		httptest.NewRequest("GET", "/readyz", nil),
+		httptest.NewRequest("GET", "/api/v1/products", nil),
+		httptest.NewRequest("GET", "/api/v1/orders/0123456789abcdef01234567", nil),
+		jsonRequest("POST", "/api/v1/orders", orderBody("a@example.com", "0123456789abcdef01234567", 1), false),
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"unavailable"`) {
+			t.Errorf("%s %s while unready = %d %s, want 503 unavailable with Retry-After", r.Method, r.URL.Path, w.Code, w.Body)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+	if w.Code != http.StatusOK {
+		t.Errorf("GET /healthz while unready = %d, want 200", w.Code)
+	}
+}

@@ -30,6 +30,10 @@ type Config struct {
 	// Draining reports whether the server is shutting down; /readyz is 503
 	// while it returns true. nil means never.
 	Draining func() bool
+	// Unready, if not nil, reports why the service cannot serve yet (its
+	// store is not open); while it returns an error, /readyz and every API
+	// route answer 503 unavailable without touching the store.
+	Unready func() error
 }
 
 // The defaults of Config, which are also the defaults of the service's
@@ -52,6 +56,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Draining == nil {
 		c.Draining = func() bool { return false }
+	}
+	if c.Unready == nil {
+		c.Unready = func() error { return nil }
 	}
 	return c
 }
