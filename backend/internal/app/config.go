@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 
 	"github.com/orderstack/orderstack/backend/internal/httpapi"
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 // Config is every setting of the service. docs/config.md describes each
@@ -343,21 +344,7 @@ func validHost(h string) bool {
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return true
 	}
-	if host == "" || len(host) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(strings.TrimSuffix(host, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
+	return order.ValidHostName(host)
 }
 
 // scrubPassword removes the URI's password, raw and unescaped, from msg;
