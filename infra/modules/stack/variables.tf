@@ -177,7 +177,7 @@ variable "chart_versions" {
     aws_load_balancer_controller = "1.13.0"
     kube_prometheus_stack        = "75.15.0"
     cluster_autoscaler           = "9.46.6"
-    psmdb_operator               = "1.21.1"
+    psmdb_operator               = "1.21.2"
   }
 
   validation {
