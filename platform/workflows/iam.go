@@ -52,6 +52,8 @@ type EnvIAM struct {
 	ClusterName       string
 	StateBucket       string // from the root's backend.tf
 	StateKey          string
+	PlansKeyARN       string // placeholder ARN of aws_kms_key.plans
+	PlansKeyAlias     string // alias/<name>-ci-plans
 }
 
 // Sources reads repository files, with in-memory replacements (mutation tests).
@@ -323,14 +325,24 @@ func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("modules/stack → iam-github: %w", err)
 	}
-	iamCtx, err := iam.context(iamVars, map[string]cty.Value{"data": data})
+	// Attributes only AWS assigns, as placeholders: the KMS key of the saved plans.
+	keyARN := "arn:aws:kms:" + region + ":" + FakeAccount + ":key/plans"
+	iamCtx, err := iam.context(iamVars, map[string]cty.Value{"data": data,
+		"aws_kms_key": cty.ObjectVal(map[string]cty.Value{"plans": cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal(keyARN)})})})
 	if err != nil {
 		return nil, err
 	}
 	out := &EnvIAM{
 		Env: env, Region: region, Repository: str(iamVars["github_repository"]),
 		ECRRepositoryName: str(ecrName), ClusterName: str(iamVars["cluster_name"]),
-		Roles: map[string]*Role{},
+		Roles: map[string]*Role{}, PlansKeyARN: keyARN,
+	}
+	if alias, err := iam.block("resource", "aws_kms_alias", "plans"); err == nil {
+		v, err := eval(iamCtx, alias.Body, "name")
+		if err != nil {
+			return nil, err
+		}
+		out.PlansKeyAlias = str(v)
 	}
 	if out.StateBucket, out.StateKey, err = src.backend(envDir + "/backend.tf"); err != nil {
 		return nil, err
@@ -675,8 +687,9 @@ func glob(pattern, s string, fold bool) bool {
 	return regexp.MustCompile(re).MatchString(s)
 }
 
-// readVerbs are the action verbs that read; every other verb writes something.
-var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View)`)
+// readVerbs are the action verbs that change nothing in the account (read, or kms:GenerateDataKey,
+// which only returns a fresh key); every other verb writes something.
+var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View|GenerateDataKey$)`)
 
 // Writes lists "action on resource" for every allowed action that can change something,
 // except writes to Terraform lock files (<key>.tflock), which a plan needs to take the lock.

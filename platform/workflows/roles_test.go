@@ -353,9 +353,10 @@ func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, 
 	switch {
 	case ciPlan.MatchString(text):
 		calls = append(calls, call{"s3:ListBucket", state}, call{"s3:GetObject", state + "/" + e.StateKey},
-			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"s3:DeleteObject", state + "/" + e.StateKey + ".tflock"})
+			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"s3:DeleteObject", state + "/" + e.StateKey + ".tflock"},
+			call{"kms:GenerateDataKey", e.PlansKeyARN})
 	case ciApply.MatchString(text):
-		calls = append(calls, call{"s3:GetObject", state + "/" + e.StateKey}, call{"s3:PutObject", state + "/" + e.StateKey},
+		calls = append(calls, call{"kms:Decrypt", e.PlansKeyARN}, call{"s3:GetObject", state + "/" + e.StateKey}, call{"s3:PutObject", state + "/" + e.StateKey},
 			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"iam:CreateRole", "*"}, call{"eks:CreateCluster", "*"})
 	case slices.Contains(MakeCalls(text), "deploy-app"):
 		delegated = "scripts/deploy-app.sh"
@@ -649,7 +650,11 @@ func rolesTable(m *ciModel) (string, error) {
 				for _, r := range s.Resources {
 					res = append(res, "`"+arnPrefix.ReplaceAllString(strings.TrimPrefix(r, "arn:aws:s3:::"), "")+"`")
 				}
-				perms = append(perms, fmt.Sprintf("%s: %s on %s", s.Sid, strings.Join(s.Actions, ", "), strings.Join(res, ", ")))
+				deny := ""
+				if s.Effect == "Deny" {
+					deny = "**deny** "
+				}
+				perms = append(perms, fmt.Sprintf("%s: %s%s on %s", s.Sid, deny, strings.Join(s.Actions, ", "), strings.Join(res, ", ")))
 			}
 			jobs := map[string][]string{}
 			var order []string
