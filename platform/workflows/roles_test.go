@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	prepo "github.com/orderstack/orderstack/platform/internal/repo"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,7 +46,7 @@ func environments(tb testing.TB, root string) []string {
 // the repository root, wf by workflow file name.
 func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
 	tb.Helper()
-	root := repoRoot(tb)
+	root := prepo.Root(tb)
 	m := &ciModel{envs: environments(tb, root), iam: map[string]*EnvIAM{}}
 	for _, env := range m.envs {
 		e, err := LoadEnvIAM(Sources{Root: root, Override: tf}, env)
@@ -358,7 +360,7 @@ func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, 
 	case ciApply.MatchString(text):
 		calls = append(calls, call{"kms:Decrypt", e.PlansKeyARN}, call{"s3:GetObject", state + "/" + e.StateKey}, call{"s3:PutObject", state + "/" + e.StateKey},
 			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"iam:CreateRole", "*"}, call{"eks:CreateCluster", "*"})
-	case slices.Contains(MakeCalls(text), "deploy-app"):
+	case slices.Contains(prepo.MakeCalls(text), "deploy-app"):
 		delegated = "scripts/deploy-app.sh"
 	}
 	return calls, delegated, nil
@@ -423,10 +425,10 @@ func checkPromotion(m *ciModel) []string {
 		}
 		for _, st := range r.Job.Steps {
 			uses, in := actionOf(st)
-			if uses == "docker/build-push-action" && in["push"] == "true" || slices.Contains(MakeCalls(runText(st)), "image") {
+			if uses == "docker/build-push-action" && in["push"] == "true" || slices.Contains(prepo.MakeCalls(runText(st)), "image") {
 				out = append(out, fmt.Sprintf("%s builds and pushes an image in %s, which promotes the digest tested in another environment", r.Name(), r.Env))
 			}
-			if slices.Contains(MakeCalls(runText(st)), "deploy-app") {
+			if slices.Contains(prepo.MakeCalls(runText(st)), "deploy-app") {
 				promoting++
 				if st.Env == nil || st.Env.Vars["promote_from_repository_url"] == nil ||
 					st.Env.Vars["promote_from_repository_url"].Value.Value != "${{ vars.PROMOTE_FROM_REPOSITORY_URL }}" {
@@ -489,7 +491,7 @@ func TestWorkflowAWSCallsAllowed(t *testing.T) {
 // TestTrustChecksCatchMutations breaks the real Terraform or workflows in memory, one defect
 // of issue #13 or #12 at a time, and expects the matching check to name it.
 func TestTrustChecksCatchMutations(t *testing.T) {
-	root := repoRoot(t)
+	root := prepo.Root(t)
 	read := func(rel string) string {
 		b, err := os.ReadFile(filepath.Join(root, rel))
 		if err != nil {
@@ -697,7 +699,7 @@ func TestRolesTableInDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(repoRoot(t), "docs", "cicd.md")
+	path := filepath.Join(prepo.Root(t), "docs", "cicd.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

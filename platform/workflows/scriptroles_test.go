@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"github.com/orderstack/orderstack/platform/internal/repo"
+
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,7 +25,7 @@ func (s *sandbox) asRole(tb testing.TB, role *Role) {
 
 func deployRole(tb testing.TB, tf map[string]string, env string) *Role {
 	tb.Helper()
-	e, err := LoadEnvIAM(Sources{Root: repoRoot(tb), Override: tf}, env)
+	e, err := LoadEnvIAM(Sources{Root: repo.Root(tb), Override: tf}, env)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestScriptsUnderRolePolicy(t *testing.T) {
 			t.Error("no line recording the release's digest")
 		}
 	})
-	root := repoRoot(t)
+	root := repo.Root(t)
 	locals, err := os.ReadFile(filepath.Join(root, "infra/modules/iam-github/locals.tf"))
 	if err != nil {
 		t.Fatal(err)

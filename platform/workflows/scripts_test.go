@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/clisandbox"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The deploy scripts run here against FAKE terraform, aws, kubectl, helm,
@@ -203,7 +204,7 @@ type sandbox struct {
 // fakes (all, or only those named) and the real basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
-	repo := repoRoot(tb)
+	repoDir := repo.Root(tb)
 	cs := clisandbox.New(tb)
 	s := &sandbox{Sandbox: cs, root: filepath.Join(cs.Home, "repo"), state: cs.State}
 	for _, d := range []string{filepath.Join(s.root, "scripts"),
@@ -212,9 +213,9 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 			tb.Fatal(err)
 		}
 	}
-	scripts, err := filepath.Glob(filepath.Join(repo, "scripts", "*.sh"))
+	scripts, err := filepath.Glob(filepath.Join(repoDir, "scripts", "*.sh"))
 	if err != nil || len(scripts) == 0 {
-		tb.Fatalf("no scripts in %s/scripts: %v", repo, err)
+		tb.Fatalf("no scripts in %s/scripts: %v", repoDir, err)
 	}
 	for _, p := range scripts {
 		b, err := os.ReadFile(p)
@@ -689,7 +690,7 @@ func TestDestroyCleansKubernetesFirst(t *testing.T) {
 
 // TestScriptsParse: bash -n on every script, and shellcheck when installed.
 func TestScriptsParse(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	scripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
 	for _, p := range scripts {
 		if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {
