@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	prepo "github.com/orderstack/orderstack/platform/internal/repo"
-
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	prepo "github.com/orderstack/orderstack/platform/internal/repo"
 	"github.com/rhysd/actionlint"
 )
 
@@ -762,7 +761,7 @@ func checkOIDCProviderAccountLevel(src Sources) []string {
 }
 
 func TestOIDCProviderAccountLevel(t *testing.T) {
-	root := repoRoot(t)
+	root := prepo.Root(t)
 	for _, p := range checkOIDCProviderAccountLevel(Sources{Root: root}) {
 		t.Error(p)
 	}
@@ -773,7 +772,9 @@ func TestOIDCProviderAccountLevel(t *testing.T) {
 	}
 	mutated := string(iamMain) + "\nresource \"aws_iam_openid_connect_provider\" \"github\" {\n  url            = \"https://token.actions.githubusercontent.com\"\n  client_id_list = [\"sts.amazonaws.com\"]\n}\n"
 	got := checkOIDCProviderAccountLevel(Sources{Root: root, Override: map[string]string{"infra/modules/iam-github/main.tf": mutated}})
-	if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, "infra/modules/iam-github creates aws_iam_openid_connect_provider") }) {
+	if !slices.ContainsFunc(got, func(p string) bool {
+		return strings.Contains(p, "infra/modules/iam-github creates aws_iam_openid_connect_provider")
+	}) {
 		t.Errorf("a provider created by the environments' module went unnoticed: %q", got)
 	}
 }

@@ -1,13 +1,13 @@
 package workflows
 
 import (
-	"github.com/orderstack/orderstack/platform/internal/repo"
-
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // asRole makes the sandbox's fake aws (and docker) answer as role would: its policy, rendered
@@ -208,7 +208,7 @@ func ciSandbox(t *testing.T, env, role string) *sandbox {
 	s := newSandbox(t, "git", "aws")
 	s.Fake(t, "terraform", fakeTerraformCI)
 	s.Real(t, "openssl")
-	e, err := LoadEnvIAM(Sources{Root: repoRoot(t)}, env)
+	e, err := LoadEnvIAM(Sources{Root: repo.Root(t)}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 	}
 	apply := func(t *testing.T, s *sandbox, env, dir, sha string) (string, int) {
 		t.Helper()
-		e, err := LoadEnvIAM(Sources{Root: repoRoot(t)}, env)
+		e, err := LoadEnvIAM(Sources{Root: repo.Root(t)}, env)
 		if err != nil {
 			t.Fatal(err)
 		}
