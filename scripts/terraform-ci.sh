@@ -23,7 +23,18 @@ ENV=${2:-}
 DIR=${3:-}
 need_env
 [ -n "$DIR" ] || die "$usage"
-TF_DIR="$ROOT/infra/envs/$ENV"
+# Either layout of infra/envs: one root with <env>.tfvars and <env>.s3.tfbackend
+# (its own data directory per environment), or a root per environment.
+if [ -f "$ROOT/infra/envs/$ENV.tfvars" ]; then
+	TF_DIR="$ROOT/infra/envs"
+	export TF_DATA_DIR=".terraform/$ENV"
+	INIT_ARGS=(-backend-config="$ENV.s3.tfbackend")
+	PLAN_ARGS=(-var-file="$ENV.tfvars")
+else
+	TF_DIR="$ROOT/infra/envs/$ENV"
+	INIT_ARGS=()
+	PLAN_ARGS=()
+fi
 PLAN_KEY=${PLAN_KEY:-alias/orderstack-$ENV-ci-plans}
 COMMIT=${GITHUB_SHA:-$(git -C "$ROOT" rev-parse HEAD)}
 
@@ -69,9 +80,10 @@ decrypt_plan() {
 plan() {
 	mkdir -p "$DIR"
 	DIR=$(cd "$DIR" && pwd)
-	terraform -chdir="$TF_DIR" init -input=false -no-color
+	terraform -chdir="$TF_DIR" init -input=false -no-color ${INIT_ARGS[@]+"${INIT_ARGS[@]}"}
 	local rc=0
-	terraform -chdir="$TF_DIR" plan -input=false -no-color -lock-timeout=5m -detailed-exitcode -out="$DIR/tfplan" || rc=$?
+	terraform -chdir="$TF_DIR" plan -input=false -no-color -lock-timeout=5m -detailed-exitcode \
+		${PLAN_ARGS[@]+"${PLAN_ARGS[@]}"} -out="$DIR/tfplan" || rc=$?
 	case $rc in
 	0 | 2) ;;
 	*) die "terraform plan of $ENV failed (exit $rc)" ;;
@@ -101,8 +113,9 @@ apply() {
 	[ "$planned_env" = "$ENV" ] || die "the plan is of '$planned_env', not $ENV: refusing to apply it"
 	decrypt_plan
 	cp "$DIR/.terraform.lock.hcl" "$TF_DIR/.terraform.lock.hcl"
-	terraform -chdir="$TF_DIR" init -input=false -no-color
-	# A saved plan applies without a question, and fails if the state changed since.
+	terraform -chdir="$TF_DIR" init -input=false -no-color ${INIT_ARGS[@]+"${INIT_ARGS[@]}"}
+	# A saved plan carries its variables (no -var-file here), applies without a
+	# question, and fails if the state changed since.
 	terraform -chdir="$TF_DIR" apply -input=false -no-color -lock-timeout=5m "$DIR/tfplan"
 }
 

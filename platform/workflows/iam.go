@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -249,14 +250,55 @@ func str(v cty.Value) string {
 	return v.AsString()
 }
 
-// LoadEnvIAM evaluates infra/envs/<env> → modules/stack → modules/iam-github.
-func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
-	envDir := "infra/envs/" + env
-	root, err := src.module(envDir)
+// Layout names where an environment's Terraform lives: a root per environment
+// (infra/envs/<env>/{*.tf,terraform.tfvars,backend.tf}) or one root with per-environment files
+// (infra/envs/{*.tf,<env>.tfvars,<env>.s3.tfbackend}).
+type Layout struct {
+	Root, TFVars, Backend string // slash paths relative to the repository
+	BackendFile           bool   // Backend is a -backend-config file, not a backend block
+}
+
+// EnvLayout finds env's layout.
+func (s Sources) EnvLayout(env string) Layout {
+	if _, err := s.read("infra/envs/" + env + ".tfvars"); err == nil {
+		return Layout{"infra/envs", "infra/envs/" + env + ".tfvars", "infra/envs/" + env + ".s3.tfbackend", true}
+	}
+	d := "infra/envs/" + env
+	return Layout{d, d + "/terraform.tfvars", d + "/backend.tf", false}
+}
+
+// Environments lists the environments of either layout, sorted.
+func (s Sources) Environments() ([]string, error) {
+	var envs []string
+	dirs, err := filepath.Glob(filepath.Join(s.Root, "infra", "envs", "*", "main.tf"))
 	if err != nil {
 		return nil, err
 	}
-	tfvars, err := src.tfvars(envDir + "/terraform.tfvars")
+	for _, p := range dirs {
+		envs = append(envs, filepath.Base(filepath.Dir(p)))
+	}
+	files, err := filepath.Glob(filepath.Join(s.Root, "infra", "envs", "*.tfvars"))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range files {
+		envs = append(envs, strings.TrimSuffix(filepath.Base(p), ".tfvars"))
+	}
+	sort.Strings(envs)
+	if len(envs) == 0 {
+		return nil, fmt.Errorf("no environments under infra/envs")
+	}
+	return envs, nil
+}
+
+// LoadEnvIAM evaluates the environment's root → modules/stack → modules/iam-github.
+func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
+	lay := src.EnvLayout(env)
+	root, err := src.module(lay.Root)
+	if err != nil {
+		return nil, err
+	}
+	tfvars, err := src.tfvars(lay.TFVars)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +318,7 @@ func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
 	if err != nil {
 		return nil, err
 	}
-	stack, err := src.module("infra/modules/stack")
+	stack, err := src.module(path.Clean(lay.Root + "/" + stackSource(stackCall)))
 	if err != nil {
 		return nil, err
 	}
@@ -344,13 +386,28 @@ func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
 		}
 		out.PlansKeyAlias = str(v)
 	}
-	if out.StateBucket, out.StateKey, err = src.backend(envDir + "/backend.tf"); err != nil {
+	if lay.BackendFile {
+		vals, err := src.tfvars(lay.Backend)
+		if err != nil {
+			return nil, err
+		}
+		out.StateBucket, out.StateKey = str(vals["bucket"]), str(vals["key"])
+	} else if out.StateBucket, out.StateKey, err = src.backend(lay.Backend); err != nil {
 		return nil, err
 	}
 	if err := iam.roles(iamCtx, env, out.Roles); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// stackSource is the source of module "stack", relative to its root.
+func stackSource(call *hclsyntax.Block) string {
+	v, err := eval(nil, call.Body, "source")
+	if err != nil {
+		return "../modules/stack"
+	}
+	return str(v)
 }
 
 func (s Sources) tfvars(rel string) (map[string]cty.Value, error) {

@@ -26,18 +26,13 @@ type ciModel struct {
 	runs  []Run
 }
 
-// environments are the roots under infra/envs.
+// environments are the environments under infra/envs (either layout).
 func environments(tb testing.TB, root string) []string {
 	tb.Helper()
-	m, err := filepath.Glob(filepath.Join(root, "infra", "envs", "*", "main.tf"))
-	if err != nil || len(m) == 0 {
-		tb.Fatalf("no infra/envs/*/main.tf: %v", err)
+	envs, err := Sources{Root: root}.Environments()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	var envs []string
-	for _, p := range m {
-		envs = append(envs, filepath.Base(filepath.Dir(p)))
-	}
-	sort.Strings(envs)
 	return envs
 }
 

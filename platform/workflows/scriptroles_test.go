@@ -343,3 +343,30 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 		})
 	}
 }
+
+// TestTerraformCIOneRootLayout: with infra/envs/<env>.tfvars (one root for all environments),
+// init gets the environment's backend settings, plan its variables, and the apply of the saved
+// plan neither (Terraform refuses variables with a saved plan).
+func TestTerraformCIOneRootLayout(t *testing.T) {
+	s := ciSandbox(t, "dev", "plan")
+	writeFile(t, filepath.Join(s.root, "infra", "envs", "dev.tfvars"), "environment = \"dev\"\n", 0o644)
+	dir := filepath.Join(s.state, "plan")
+	script := filepath.Join(s.root, "scripts", "terraform-ci.sh")
+	if r := s.Run(t, script, []string{"plan", "dev", dir}, "GITHUB_SHA="+testSHA); r.Code != 0 {
+		t.Fatalf("plan: exit %d", r.Code)
+	}
+	e, err := LoadEnvIAM(Sources{Root: repo.Root(t)}, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.asRole(t, e.Roles["apply"])
+	if r := s.Run(t, script, []string{"apply", "dev", dir}, "GITHUB_SHA="+testSHA); r.Code != 0 {
+		t.Fatalf("apply: exit %d", r.Code)
+	}
+	envs := `-chdir=\S+/infra/envs `
+	wantInOrder(t, s.calls(t),
+		`^terraform `+envs+`init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
+		`^terraform `+envs+`plan .* -var-file=dev.tfvars -out=`,
+		`^terraform `+envs+`init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
+		`^terraform `+envs+`apply -input=false -no-color -lock-timeout=5m \S+/tfplan$`)
+}
