@@ -199,6 +199,16 @@ resource "helm_release" "kube_prometheus_stack" {
         }
       }
     }
+    # Alerts reach somebody: the routing of local.alertmanager_config, credentials for SNS from
+    # the pod identity of this service account (workload-identities module), other receivers'
+    # secrets mounted from alertmanager-receivers only when one needs them.
+    alertmanager = {
+      serviceAccount = { create = true, name = local.alertmanager_service_account }
+      config         = local.alertmanager_config
+      alertmanagerSpec = {
+        secrets = local.alertmanager_needs_secret ? [local.alertmanager_secret] : []
+      }
+    }
     grafana = {
       admin = {
         existingSecret = kubernetes_secret_v1.grafana_admin.metadata[0].name

@@ -72,6 +72,7 @@ module "workload_identities" {
   cluster_name              = module.eks.cluster_name
   mongodb_namespace         = local.mongodb_namespace
   backup_writer_policy_json = module.backup_bucket.writer_policy_json
+  alarm_topic_arn           = module.alarms.topic_arn
 }
 
 module "addons" {
@@ -91,6 +92,7 @@ module "addons" {
   mongodb_operator_values_path = "${path.module}/../../../deploy/mongodb/operator-values.yaml"
   mongodb_backup_bucket        = module.backup_bucket.bucket_name
   mongodb_values               = var.mongodb_values
+  alerting                     = merge(var.alert_receivers, { sns_topic_arn = module.alarms.topic_arn })
 
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]

@@ -251,6 +251,19 @@ variable "mongodb_values" {
   default     = {}
 }
 
+variable "alert_receivers" {
+  description = "Alertmanager receivers besides the alarm topic (which always gets every alert): slack_channel, pagerduty (critical only), email_to/email_from/email_smarthost/email_username. Their secrets go into the Secret monitoring/alertmanager-receivers by hand (docs/operations.md)."
+  type = object({
+    slack_channel   = optional(string)
+    pagerduty       = optional(bool, false)
+    email_to        = optional(string)
+    email_from      = optional(string)
+    email_smarthost = optional(string)
+    email_username  = optional(string)
+  })
+  default = {}
+}
+
 variable "allow_destroy_with_data" {
   description = "Let terraform destroy delete a non-empty ECR repository and backup bucket. true in dev only."
   type        = bool
