@@ -148,6 +148,8 @@ resource "helm_release" "aws_load_balancer_controller" {
     }
     # Leave Services of type LoadBalancer to their own annotations instead of taking them all over.
     enableServiceMutatorWebhook = false
+    # The environment's cost allocation tags on every ALB, target group and security group it makes.
+    defaultTags = var.propagated_tags
   })]
 }
 

@@ -120,6 +120,12 @@ variable "mongodb_values" {
   default     = {}
 }
 
+variable "propagated_tags" {
+  description = "Cost allocation tags the AWS Load Balancer Controller puts on the load balancers, target groups and security groups it creates (chart value defaultTags)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "alerting" {
   description = "Where Alertmanager sends alerts. Every alert but Watchdog and InfoInhibitor goes to sns_topic_arn (the alarm topic, whose e-mail subscription is alarm_email); optionally also to Slack (slack_channel), e-mail over SMTP (email_to, email_from, email_smarthost, email_username) and, for severity critical, PagerDuty (pagerduty). Their secrets are keys of the Secret alertmanager-receivers in the monitoring namespace, created by hand (docs/operations.md), never in git, values or state."
   type = object({

@@ -56,6 +56,8 @@ module "eks" {
   mongodb_namespace        = local.mongodb_namespace
   developer_trusted_arns   = var.developer_trusted_arns
   addon_versions           = var.addon_versions
+  support_type             = var.kubernetes_support_type
+  propagated_tags          = local.tags
 }
 
 module "backup_bucket" {
@@ -93,6 +95,7 @@ module "addons" {
   mongodb_backup_bucket        = module.backup_bucket.bucket_name
   mongodb_values               = var.mongodb_values
   alerting                     = merge(var.alert_receivers, { sns_topic_arn = module.alarms.topic_arn })
+  propagated_tags              = local.tags
 
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]
