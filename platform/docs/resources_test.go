@@ -1,6 +1,8 @@
 package docs
 
 import (
+	"github.com/orderstack/orderstack/platform/internal/repo"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,7 @@ import (
 // TestResourcesUpToDate: docs/resources.md is exactly what the generator
 // makes of the current infra/ and deploy/.
 func TestResourcesUpToDate(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	want, err := GenerateResources(root)
 	if err != nil {
 		t.Fatalf("GenerateResources: %v", err)
@@ -148,7 +150,7 @@ module "net" {
 // TestEveryResourceHasPurpose: the purpose column of resources.md comes from
 // the comment above each resource block; none may be missing.
 func TestEveryResourceHasPurpose(t *testing.T) {
-	modules, roots, err := tfDirs(repoRoot(t))
+	modules, roots, err := tfDirs(repo.Root(t))
 	if err != nil {
 		t.Fatal(err)
 	}

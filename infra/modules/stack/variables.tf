@@ -211,10 +211,23 @@ variable "github_repository" {
   }
 }
 
-variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider; false in the second environment of a shared account."
-  type        = bool
-  default     = true
+variable "promote_from_environment" {
+  description = "Environment whose tested images this one deploys (prod: \"dev\"), copied from its ECR repository in the same account; null for the environment that builds images."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.promote_from_environment == null || can(regex("^[a-z0-9-]+$", var.promote_from_environment))
+    error_message = "promote_from_environment must be an environment name like dev, or null."
+  }
+}
+
+variable "terraform_state" {
+  description = "Bucket and key of this environment's state (as in its backend configuration): the CI plan role reads the key and writes <key>.tflock."
+  type = object({
+    bucket = string
+    key    = string
+  })
 }
 
 variable "alarm_email" {
