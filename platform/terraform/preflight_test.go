@@ -2,10 +2,11 @@ package terraform
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 )
 
 // Fakes for scripts/preflight.sh: every tool present in a version it accepts; aws answers the
@@ -30,13 +31,12 @@ esac`,
 }
 
 // runPreflight runs scripts/preflight.sh from a copy of scripts/ whose infra/envs/dev has the
-// given terraform.tfvars, with the fakes first on PATH.
+// given terraform.tfvars, in a closed-PATH sandbox of the fakes and the basic real programs.
 func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
 	t.Helper()
-	dir := t.TempDir()
-	repo := filepath.Join(dir, "repo")
-	bin := filepath.Join(dir, "bin")
-	for _, d := range []string{filepath.Join(repo, "scripts"), filepath.Join(repo, "infra", "envs", "dev"), bin} {
+	sb := clisandbox.New(t)
+	repo := filepath.Join(sb.Home, "repo")
+	for _, d := range []string{filepath.Join(repo, "scripts"), filepath.Join(repo, "infra", "envs", "dev")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -52,18 +52,11 @@ func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
 		t.Fatal(err)
 	}
 	for name, body := range preflightFakes {
-		writeExec(t, bin, name, "#!/usr/bin/env bash\n"+body+"\n")
+		sb.Fake(t, name, body)
 	}
-	cmd := exec.Command("bash", filepath.Join(repo, "scripts", "preflight.sh"))
-	cmd.Env = append([]string{"PATH=" + bin + ":" + os.Getenv("PATH"), "HOME=" + dir, "AWS_REGION=eu-west-1", "ENV=dev", "FAKE_DRIVER="}, env...)
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), code
+	sb.Real(t, append(clisandbox.Basics, "awk")...)
+	r := sb.Run(t, filepath.Join(repo, "scripts", "preflight.sh"), nil, append([]string{"AWS_REGION=eu-west-1", "ENV=dev", "FAKE_DRIVER="}, env...)...)
+	return r.Output, r.Code
 }
 
 // TestPreflightChecksClusterAdmin: the cluster has no creator admin, so the identity running
