@@ -24,6 +24,8 @@ import (
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 var (
@@ -35,7 +37,7 @@ var (
 // fails the test on any parser warning or BuildKit lint finding.
 func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "backend", "Dockerfile"))
+	b, err := os.ReadFile(filepath.Join(repo.Root(tb), "backend", "Dockerfile"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func TestDockerfile(t *testing.T) {
 }
 
 func TestBuildScriptIsTheOnlyBuild(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	script, err := os.ReadFile(filepath.Join(root, "backend", "scripts", "build.sh"))
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +246,7 @@ func TestBuildScriptIsTheOnlyBuild(t *testing.T) {
 // image does, so it also fails when backend/go.sum lacks an entry the image
 // build would need.
 func TestBuildScriptBinary(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	if _, err := os.Stat(filepath.Join(root, "backend", "cmd", "orders")); err != nil {
 		t.Skip("backend/cmd/orders does not exist yet")
 	}
@@ -365,7 +367,7 @@ func checkHealthCommands(t *testing.T, binary string) {
 }
 
 func TestDockerignore(t *testing.T) {
-	f, err := os.Open(filepath.Join(repoRoot(t), "backend", ".dockerignore"))
+	f, err := os.Open(filepath.Join(repo.Root(t), "backend", ".dockerignore"))
 	if err != nil {
 		t.Fatal(err)
 	}

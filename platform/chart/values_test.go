@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	yamlv3 "go.yaml.in/yaml/v3"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // valueKeys walks a values file and returns every key path (dotted) with
@@ -123,7 +125,7 @@ func TestValuesMatchSchema(t *testing.T) {
 // TestValuesDocumented: the "Helm chart values" section of docs/config.md
 // names every leaf key of values.yaml.
 func TestValuesDocumented(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "config.md"))
+	b, err := os.ReadFile(filepath.Join(repo.Root(t), "docs", "config.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
