@@ -335,6 +335,7 @@ func TestDockerignore(t *testing.T) {
 		"internal/order/order_test.go":     true,
 		"internal/mongodb/testdata/x.json": true,
 		"README.md":                        true,
+		"local/cmd/orders-local/main.go":   true,
 	} {
 		got, err := pm.MatchesOrParentMatches(path)
 		if err != nil {

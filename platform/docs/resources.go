@@ -393,6 +393,9 @@ func exprValue(e hclsyntax.Expression, src []byte, ctx *hcl.EvalContext) string 
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		return exprSource(e, src)
 	}
+	if v.IsNull() {
+		return "null"
+	}
 	if v.Type() == cty.String {
 		str := v.AsString()
 		if strings.Contains(str, "/../") && !strings.Contains(str, "://") {

@@ -101,8 +101,9 @@ func TestE2E(t *testing.T) {
 		k.installPerconaCRDs(ctx)
 	})
 
-	phases.run("namespace and placeholder Secret", func() {
-		k.createNamespace(ctx, namespace)
+	phases.run("namespace (labels from Terraform: Pod Security, ALB readiness gate) and placeholder Secret", func() {
+		k.createTerraformNamespace(ctx, env.root, "app", namespace)
+		k.checkReadinessGateLabel(ctx, namespace)
 		token := make([]byte, 16)
 		if _, err := rand.Read(token); err != nil {
 			t.Fatal(err)
@@ -204,6 +205,10 @@ func TestE2E(t *testing.T) {
 
 	phases.run("MongoDB chart: server-side dry run against the Percona CRD", func() {
 		k.checkMongoDBChart(ctx, h, filepath.Join(env.root, "deploy", "mongodb", "cluster"))
+	})
+
+	phases.run("teardown: backups with percona.com/delete-backup, no operator; pre-destroy.sh; namespace mongodb deletes", func() {
+		k.checkTeardown(ctx, env.root, runDir)
 	})
 }
 

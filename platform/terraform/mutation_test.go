@@ -53,7 +53,7 @@ func TestChecksCatchMutationsOfTheRealTree(t *testing.T) {
 			func(f []File) []string { return CheckEnvRoots(f, envRoots, stackDir) }, "envs/prod/providers.tf differs"},
 		{"resource in an env root", "envs/dev/main.tf", "module \"stack\" {", "# Local extra.\nresource \"aws_sns_topic\" \"extra\" {}\n\nmodule \"stack\" {",
 			func(f []File) []string { return CheckEnvRoots(f, envRoots, stackDir) }, "resource block in an environment root"},
-		{"env computes an argument", "envs/dev/main.tf", "vpc_cidr                    = var.vpc_cidr", "vpc_cidr                    = cidrsubnet(var.vpc_cidr, 1, 0)",
+		{"env computes an argument", "envs/dev/main.tf", "vpc_cidr               = var.vpc_cidr", "vpc_cidr               = cidrsubnet(var.vpc_cidr, 1, 0)",
 			func(f []File) []string { return CheckEnvRoots(f, envRoots, stackDir) }, "neither a constant nor var.vpc_cidr"},
 		{"env output not passed through", "envs/dev/outputs.tf", "value       = module.stack.cluster_name", "value       = \"orderstack-dev\"",
 			func(f []File) []string { return CheckEnvRoots(f, envRoots, stackDir) }, `output "cluster_name": value is not module.stack.cluster_name`},

@@ -55,8 +55,8 @@ func CheckReferences(files []File) []string {
 				hclsyntax.VisitAll(a, visit)
 			}
 			for _, b := range f.Body.Blocks {
-				if b.Type == "moved" {
-					continue // state addresses, not references; CheckEnvRoots checks them
+				if b.Type == "moved" || b.Type == "removed" {
+					continue // state addresses, not references; CheckEnvRoots checks moved
 				}
 				hclsyntax.VisitAll(b, visit)
 			}

@@ -28,13 +28,33 @@ case "$*" in
 esac
 `
 
+// Percona's objects behave like on a real API server: one scheduled backup mongodb/daily-1 with the
+// percona.com/delete-backup finalizer and one replica set mongodb/orders-mongodb with
+// delete-psmdb-pods-in-order. A delete only marks an object with finalizers; it is gone once it is
+// both deleted and without finalizers. The replica set's finalizer is run by the operator when
+// $FAKE_OPERATOR is 1 (a psmdb-operator pod is Running), else only a patch removes it.
 const fakeKubectl = `#!/usr/bin/env bash
 echo "kubectl $*" >>"$FAKE_LOG"
+# obj NAME: prints NAME unless gone; mark NAME deleted|unfinalized: gone when both.
+obj() { [ -f "$FAKE_DIR/$1.deleted" ] && [ -f "$FAKE_DIR/$1.unfinalized" ] || echo "mongodb $1"; }
+mark() { touch "$FAKE_DIR/$1.$2"; }
+bkp=perconaservermongodbbackups.psmdb.percona.com
+rst=perconaservermongodbrestores.psmdb.percona.com
+psmdb=perconaservermongodbs.psmdb.percona.com
 case "$*" in
 "get ingress -A"*) echo "orders orders" ;;
 "get service -A"*) echo "demo public-lb" ;;
-"get crd perconaservermongodbs.psmdb.percona.com"*) exit 0 ;;
+"get crd $psmdb"* | "get crd $bkp"* | "get crd $rst"*) exit 0 ;;
 "get crd"*) exit 1 ;;
+"get $bkp -A"*) obj daily-1 ;;
+"get $rst -A"*) ;;
+"get $psmdb -A"*) obj orders-mongodb ;;
+"get pods -A -l app.kubernetes.io/name=psmdb-operator --field-selector=status.phase=Running -o name") if [ "$FAKE_OPERATOR" = 1 ]; then echo pod/psmdb-operator-7d9f; fi ;;
+"patch $bkp -n mongodb daily-1 --type=merge -p "*) mark daily-1 unfinalized ;;
+"patch $psmdb -n mongodb orders-mongodb --type=merge -p "*) mark orders-mongodb unfinalized ;;
+"patch "*) echo "Error from server (NotFound): $2 \"$5\" not found" >&2; exit 1 ;;
+"delete $bkp --all -A"*) mark daily-1 deleted ;;
+"delete $psmdb --all -A"*) mark orders-mongodb deleted; if [ "$FAKE_OPERATOR" = 1 ]; then mark orders-mongodb unfinalized; fi ;;
 "get pvc -A"* | "get pv "*) ;;
 "delete "*) ;;
 *) echo "fake kubectl: unexpected $*" >&2; exit 3 ;;
@@ -124,6 +144,35 @@ func TestPreDestroyCleansUpInOrder(t *testing.T) {
 	}
 	if strings.Contains(calls, "delete prometheuses") {
 		t.Errorf("deleted Prometheus objects although their CRD is absent:\n%s", calls)
+	}
+}
+
+// TestPreDestroyRemovesPerconaFinalizers: a scheduled backup keeps the percona.com/delete-backup
+// finalizer, which no operator runs after Terraform uninstalled it; left there it blocks the
+// namespace's deletion and with it the whole destroy. pre-destroy removes the finalizer (before the
+// delete, so a running operator never deletes backup data) and deletes the object. The replica
+// set's own finalizer is left to a running operator and removed only when none runs.
+func TestPreDestroyRemovesPerconaFinalizers(t *testing.T) {
+	for _, operator := range []string{"1", "0"} {
+		t.Run("operator="+operator, func(t *testing.T) {
+			out, calls, code := runScript(t, "pre-destroy.sh", []string{"dev"}, "AWS_REGION=eu-west-1", "FAKE_OPERATOR="+operator)
+			if code != 0 {
+				t.Fatalf("pre-destroy.sh dev exited %d:\n%s", code, out)
+			}
+			inOrder(t, calls,
+				"kubectl patch perconaservermongodbbackups.psmdb.percona.com -n mongodb daily-1 --type=merge -p {\"metadata\":{\"finalizers\":null}}",
+				"kubectl delete perconaservermongodbbackups.psmdb.percona.com --all -A",
+				"kubectl delete perconaservermongodbs.psmdb.percona.com --all -A",
+				"kubectl delete statefulset --all -A",
+			)
+			patchedCluster := strings.Contains(calls, "kubectl patch perconaservermongodbs.psmdb.percona.com")
+			if want := operator == "0"; patchedCluster != want {
+				t.Errorf("replica set's finalizers removed = %v, want %v (operator running: %s); calls:\n%s", patchedCluster, want, operator, calls)
+			}
+			if !strings.Contains(out, "no perconaservermongodbbackups.psmdb.percona.com objects left") || !strings.Contains(out, "no perconaservermongodbs left") {
+				t.Errorf("output does not report the Percona objects gone:\n%s", out)
+			}
+		})
 	}
 }
 

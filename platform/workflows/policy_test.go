@@ -128,7 +128,9 @@ func calleeUsesAWSCredentials(tb testing.TB, files []File, job *actionlint.Job) 
 // TestIDTokenOnlyForAWS: a job may ask for id-token: write only if it (or
 // the reusable workflow it calls) assumes an AWS role, every job that
 // assumes one asks for it, and no job asks for more than contents: read and
-// id-token: write.
+// id-token: write, except pull-requests: write in a job that neither
+// assumes a role nor checks out code (it only posts data, e.g. a plan
+// summary, on the pull request).
 func TestIDTokenOnlyForAWS(t *testing.T) {
 	files := loadWorkflows(t)
 	for _, f := range files {
@@ -141,7 +143,11 @@ func TestIDTokenOnlyForAWS(t *testing.T) {
 			if got := perms["id-token"] == "write"; got != needs {
 				t.Errorf("%s: job %s: id-token: write = %t, want %t (the job assumes an AWS role: %t)", f.Name, id, got, needs, needs)
 			}
+			commenter := !needs && !slices.ContainsFunc(usesOf(job), func(u string) bool { return strings.HasPrefix(u, "actions/checkout@") })
 			for scope, level := range perms {
+				if scope == "pull-requests" && level == "write" && commenter {
+					continue
+				}
 				if scope != "contents" && scope != "id-token" || scope == "contents" && level != "read" {
 					t.Errorf("%s: job %s: permission %s: %s, want only contents: read and id-token: write", f.Name, id, scope, level)
 				}
@@ -200,8 +206,18 @@ func TestNoAWSKeys(t *testing.T) {
 					continue
 				}
 				role, ok := a.Inputs["role-to-assume"]
-				if !ok || !regexp.MustCompile(`^\$\{\{\s*vars\.AWS_[A-Z_]+_ROLE_ARN\s*\}\}$`).MatchString(role.Value.Value) {
-					t.Errorf("%s: job %s: configure-aws-credentials without role-to-assume: ${{ vars.AWS_*_ROLE_ARN }}", f.Name, id)
+				if !ok {
+					t.Errorf("%s: job %s: configure-aws-credentials without role-to-assume", f.Name, id)
+					continue
+				}
+				names, err := roleVariables(job, role.Value.Value)
+				if err != nil {
+					t.Errorf("%s: job %s: %v", f.Name, id, err)
+				}
+				for _, n := range names {
+					if !regexp.MustCompile(`^AWS_[A-Z_]+_ROLE_ARN$`).MatchString(n) {
+						t.Errorf("%s: job %s: role-to-assume from variable %s, want vars.AWS_*_ROLE_ARN", f.Name, id, n)
+					}
 				}
 			}
 		}
@@ -259,6 +275,9 @@ func TestPathsFilters(t *testing.T) {
 			w, ok := ev.(*actionlint.WebhookEvent)
 			if !ok || (w.Hook.Value != "push" && w.Hook.Value != "pull_request") {
 				continue
+			}
+			if w.Hook.Value == "push" && w.Tags != nil && w.Branches == nil && w.BranchesIgnore == nil {
+				continue // tag pushes only: GitHub does not evaluate paths for tags
 			}
 			if w.Paths == nil && w.PathsIgnore == nil {
 				t.Errorf("%s: on %s has no paths filter", f.Name, w.Hook.Value)

@@ -34,13 +34,22 @@ func Load(root string) ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
-		wf, errs := actionlint.Parse(src)
-		if len(errs) > 0 {
-			return nil, fmt.Errorf("parse %s: %v", p, errs[0])
+		f, err := Parse(p, src)
+		if err != nil {
+			return nil, err
 		}
-		files = append(files, File{Path: p, Name: filepath.Base(p), Source: src, Workflow: wf})
+		files = append(files, f)
 	}
 	return files, nil
+}
+
+// Parse parses one workflow's source; path names it.
+func Parse(path string, src []byte) (File, error) {
+	wf, errs := actionlint.Parse(src)
+	if len(errs) > 0 {
+		return File{}, fmt.Errorf("parse %s: %v", path, errs[0])
+	}
+	return File{Path: path, Name: filepath.Base(path), Source: src, Workflow: wf}, nil
 }
 
 // WorkflowPaths lists the workflow files, sorted.

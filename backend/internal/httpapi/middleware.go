@@ -80,7 +80,7 @@ func recoverMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
 				}
 				logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
 					slog.String("request_id", w.Header().Get("X-Request-ID")),
-					slog.String("method", r.Method),
+					slog.String("method", methodLabel(r.Method)),
 					slog.String("panic", fmt.Sprint(v)))
 				writeError(w, r, slog.New(slog.DiscardHandler), fmt.Errorf("panic: %v", v))
 			}()
@@ -141,7 +141,7 @@ func logMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
 					level = slog.LevelDebug
 				}
 				logger.LogAttrs(r.Context(), level, "request",
-					slog.String("method", r.Method),
+					slog.String("method", methodLabel(r.Method)),
 					slog.String("route", info.route),
 					slog.Int("status", status),
 					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Status is where an order is in its lifecycle.
@@ -127,7 +126,7 @@ func (p PlaceOrder) Validate() error {
 	case len(p.Lines) == 0:
 		f["items"] = "must contain at least one item"
 	case len(p.Lines) > MaxLines:
-		f["items"] = "must contain at most 50 items"
+		f["items"] = fmt.Sprintf("must contain at most %d items", MaxLines)
 	}
 	seen := map[string]bool{}
 	for i, l := range p.Lines {
@@ -140,7 +139,7 @@ func (p PlaceOrder) Validate() error {
 		}
 		seen[l.ProductID] = true
 		if l.Quantity < 1 || l.Quantity > MaxQuantity {
-			f[prefix+"quantity"] = "must be between 1 and 10000"
+			f[prefix+"quantity"] = fmt.Sprintf("must be between 1 and %d", MaxQuantity)
 		}
 	}
 	return NewValidationError(f)
@@ -164,14 +163,45 @@ func validateEmail(s string) string {
 	if s == "" {
 		return "is required"
 	}
-	if len(s) > MaxEmailLen || !utf8.ValidString(s) {
+	if len(s) > MaxEmailLen || checkText(s) != "" {
 		return "must be a valid email address"
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+	if err != nil || a.Address != s || !isHostName(s[strings.LastIndexByte(s, '@')+1:]) {
 		return "must be a valid email address like name@example.com"
 	}
 	return ""
+}
+
+// isHostName reports whether s is a DNS host name with at least two labels
+// (RFC 1123: labels of 1-63 letters, digits and hyphens, not starting or
+// ending with a hyphen; 253 characters at most). net/mail accepts any
+// atom as a domain, so a@b.c'-- would pass without this.
+func isHostName(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// StatusChoices is the message for a status that is not a public one.
+func StatusChoices() string {
+	names := make([]string, len(PublicStatuses))
+	for i, s := range PublicStatuses {
+		names[i] = string(s)
+	}
+	return "must be one of " + strings.Join(names, ", ")
 }
 
 // Hash identifies the content of the request (not its key), so that a

@@ -8,17 +8,25 @@ module "stack" {
 
   environment = "dev"
 
+  # The state of this root (backend.tf): the CI plan role may read it and take its lock.
+  terraform_state = {
+    bucket = "orderstack-tfstate-eu-west-1"
+    key    = "orderstack/dev/terraform.tfstate"
+  }
+
+  # dev builds the images (CI push role); prod promotes the ones that passed here.
+  promote_from_environment = null
+
   # Supplied per environment (terraform.tfvars).
-  region                      = var.region
-  availability_zones          = var.availability_zones
-  vpc_cidr                    = var.vpc_cidr
-  github_repository           = var.github_repository
-  create_github_oidc_provider = var.create_github_oidc_provider
-  admin_principal_arns        = var.admin_principal_arns
-  developer_trusted_arns      = var.developer_trusted_arns
-  public_access_cidrs         = var.public_access_cidrs
-  alarm_email                 = var.alarm_email
-  monthly_budget_usd          = var.monthly_budget_usd
+  region                 = var.region
+  availability_zones     = var.availability_zones
+  vpc_cidr               = var.vpc_cidr
+  github_repository      = var.github_repository
+  admin_principal_arns   = var.admin_principal_arns
+  developer_trusted_arns = var.developer_trusted_arns
+  public_access_cidrs    = var.public_access_cidrs
+  alarm_email            = var.alarm_email
+  monthly_budget_usd     = var.monthly_budget_usd
 
   # dev: one NAT gateway, no flow logs, small nodes, short retention, data deletable on destroy.
   single_nat_gateway     = true

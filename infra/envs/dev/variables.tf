@@ -22,12 +22,6 @@ variable "github_repository" {
   type        = string
 }
 
-variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider; false in the second environment of a shared account."
-  type        = bool
-  default     = true
-}
-
 variable "admin_principal_arns" {
   description = "IAM role or user ARNs with cluster-admin (the person running the first apply must be one)."
   type        = list(string)

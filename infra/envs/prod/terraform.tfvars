@@ -5,9 +5,6 @@ vpc_cidr           = "10.20.0.0/16"
 
 github_repository = "orderstack/orderstack"
 
-# dev and prod in one account: the OIDC provider exists once; set false in the environment applied second.
-create_github_oidc_provider = true
-
 # GitHub-hosted runners have no fixed IPs; narrow this to your office/VPN and a self-hosted runner where you can.
 public_access_cidrs = ["0.0.0.0/0"]
 

@@ -1,11 +1,16 @@
 # Namespace of the order service; Pod Security "restricted" is audited and warned, "baseline" enforced.
+# The AWS Load Balancer Controller's webhook injects its target-health readiness gate into every pod
+# created here, so a rolling update waits until the new pods are Healthy in the ALB's target group
+# (target-type ip) before old ones go: no 5xx from a target group left with only initial/draining
+# targets (aws-load-balancer-controller docs, deploy/pod_readiness_gate).
 resource "kubernetes_namespace_v1" "app" {
   metadata {
     name = var.app_namespace
     labels = {
-      "pod-security.kubernetes.io/enforce" = "baseline"
-      "pod-security.kubernetes.io/warn"    = "restricted"
-      "pod-security.kubernetes.io/audit"   = "restricted"
+      "pod-security.kubernetes.io/enforce"      = "baseline"
+      "pod-security.kubernetes.io/warn"         = "restricted"
+      "pod-security.kubernetes.io/audit"        = "restricted"
+      "elbv2.k8s.aws/pod-readiness-gate-inject" = "enabled"
     }
   }
 }

@@ -395,6 +395,27 @@ resource "aws_eks_access_policy_association" "deploy" {
   }
 }
 
+# Access entry of the CI plan role (read-only Terraform plans, pull requests included).
+resource "aws_eks_access_entry" "plan" {
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = var.plan_role_arn
+  type          = "STANDARD"
+
+  tags = var.tags
+}
+
+# Grants AmazonEKSAdminViewPolicy (view everything, Secrets included: the helm provider reads each
+# release from its Secret when it refreshes) on the whole cluster, and no write.
+resource "aws_eks_access_policy_association" "plan" {
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = aws_eks_access_entry.plan.principal_arn
+  policy_arn    = "${local.access_policy_prefix}/AmazonEKSAdminViewPolicy"
+
+  access_scope {
+    type = "cluster"
+  }
+}
+
 # Role developers assume (with MFA) to reach MongoDB through kubectl port-forward.
 resource "aws_iam_role" "developers" {
   name_prefix        = "${var.cluster_name}-dev-"

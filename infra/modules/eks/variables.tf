@@ -132,6 +132,11 @@ variable "terraform_role_arn" {
   type        = string
 }
 
+variable "plan_role_arn" {
+  description = "ARN of the GitHub Actions read-only plan role; it gets a view-only access entry (AmazonEKSAdminViewPolicy)."
+  type        = string
+}
+
 variable "deploy_role_arn" {
   description = "ARN of the GitHub Actions deploy role; it gets edit rights in app_namespace only."
   type        = string

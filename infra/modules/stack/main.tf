@@ -5,6 +5,8 @@
 
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
 module "network" {
   source = "../network"
 
@@ -27,12 +29,13 @@ module "ecr" {
 module "iam_github" {
   source = "../iam-github"
 
-  name                 = local.name
-  github_repository    = var.github_repository
-  github_environment   = var.environment
-  create_oidc_provider = var.create_github_oidc_provider
-  ecr_repository_arn   = module.ecr.repository_arn
-  cluster_name         = local.name
+  name                        = local.name
+  github_repository           = var.github_repository
+  github_environment          = var.environment
+  ecr_repository_arn          = module.ecr.repository_arn
+  promote_from_repository_arn = local.promote_from_repository_arn
+  cluster_name                = local.name
+  terraform_state             = var.terraform_state
 }
 
 module "eks" {
@@ -50,7 +53,8 @@ module "eks" {
   node_min_size_per_az     = var.node_min_size_per_az
   node_max_size_per_az     = var.node_max_size_per_az
   admin_principal_arns     = var.admin_principal_arns
-  terraform_role_arn       = module.iam_github.terraform_role_arn
+  terraform_role_arn       = module.iam_github.apply_role_arn
+  plan_role_arn            = module.iam_github.plan_role_arn
   deploy_role_arn          = module.iam_github.deploy_role_arn
   app_namespace            = local.app_namespace
   mongodb_namespace        = local.mongodb_namespace

@@ -177,7 +177,7 @@ variable "chart_versions" {
     aws_load_balancer_controller = "1.13.0"
     kube_prometheus_stack        = "75.15.0"
     cluster_autoscaler           = "9.46.6"
-    psmdb_operator               = "1.21.1"
+    psmdb_operator               = "1.21.2"
   }
 
   validation {
@@ -207,10 +207,23 @@ variable "github_repository" {
   }
 }
 
-variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider; false in the second environment of a shared account."
-  type        = bool
-  default     = true
+variable "promote_from_environment" {
+  description = "Environment whose tested images this one deploys (prod: \"dev\"), copied from its ECR repository in the same account; null for the environment that builds images."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.promote_from_environment == null || can(regex("^[a-z0-9-]+$", var.promote_from_environment))
+    error_message = "promote_from_environment must be an environment name like dev, or null."
+  }
+}
+
+variable "terraform_state" {
+  description = "Bucket and key of this environment's state (as in its backend configuration): the CI plan role reads the key and writes <key>.tflock."
+  type = object({
+    bucket = string
+    key    = string
+  })
 }
 
 variable "alarm_email" {

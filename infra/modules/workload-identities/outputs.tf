@@ -9,7 +9,7 @@ output "cluster_autoscaler_role_arn" {
 }
 
 output "mongodb_backup_role_arn" {
-  description = "Role of the MongoDB backup agents (this bucket only)."
+  description = "Role of the MongoDB backup agents and of the Percona operator (this bucket only)."
   value       = module.mongodb_backup.role_arn
 }
 
@@ -19,5 +19,11 @@ output "association_ids" {
     module.lb_controller.association_id,
     module.cluster_autoscaler.association_id,
     module.mongodb_backup.association_id,
+    module.mongodb_backup.additional_association_ids["${var.mongodb_namespace}/${var.mongodb_operator_service_account}"],
   ]
+}
+
+output "mongodb_backup_service_accounts" {
+  description = "Service accounts (namespace/name) associated with the MongoDB backup role: the members' and the operator's."
+  value       = module.mongodb_backup.service_accounts
 }

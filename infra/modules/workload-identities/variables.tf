@@ -20,6 +20,12 @@ variable "mongodb_service_account" {
   default     = "orders-mongodb"
 }
 
+variable "mongodb_operator_service_account" {
+  description = "Service account of the Percona operator (the psmdb-operator chart names it after its fullname: release psmdb-operator gives psmdb-operator). It validates restores and deletes old backups in S3 itself."
+  type        = string
+  default     = "psmdb-operator"
+}
+
 variable "backup_writer_policy_json" {
   description = "IAM policy limited to the backup bucket (output of the backup-bucket module)."
   type        = string

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderstack/orderstack/backend/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
 
 // answer is one request of the outage test.

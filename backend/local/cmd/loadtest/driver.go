@@ -10,7 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/orderstack/orderstack/backend/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 

@@ -45,7 +45,7 @@ func binary(t *testing.T, name string) string {
 		if buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "../cmd/orders-local", "../cmd/orders")
+		cmd := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "../cmd/orders-local", "../../cmd/orders")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %w\n%s", err, out)

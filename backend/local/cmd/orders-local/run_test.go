@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/app"
-	"github.com/orderstack/orderstack/backend/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
 
 // syncBuffer is an io.Writer the service writes to while the test reads.

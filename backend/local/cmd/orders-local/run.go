@@ -17,10 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderstack/orderstack/backend/internal/app"
-	"github.com/orderstack/orderstack/backend/internal/localdb"
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/serial"
 )
 
 // dbTimeout bounds each database operation. Short, so that with the
@@ -132,9 +133,9 @@ func serve(ctx context.Context, opts options, cfg app.Config, stdout io.Writer, 
 		db, err := mongodb.Open(ctx, uri, mongodb.Options{
 			Logger:     logger,
 			Registerer: reg,
-			// FerretDB 1.x loses concurrent updates: one operation at a time.
+			// One connection: the serialising decorator below never runs two
+			// operations at once, so a second one would only sit idle.
 			MaxPoolSize: 1,
-			Serialize:   true,
 			Timeout:     dbTimeout,
 		})
 		if err != nil {
@@ -148,7 +149,8 @@ func serve(ctx context.Context, opts options, cfg app.Config, stdout io.Writer, 
 		if err := db.EnsureIndexes(ctx); err != nil {
 			return err
 		}
-		store = db.Store()
+		// FerretDB 1.x loses concurrent updates: one store call at a time.
+		store = serial.New(db.Store())
 		storeDesc = fmt.Sprintf("embedded FerretDB, files in %s, %s", opts.dataDir, uri)
 	}
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderstack/orderstack/backend/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
 
 // pollInterval is how often the test's load balancer probes /readyz, as

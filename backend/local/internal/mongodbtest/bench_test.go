@@ -1,4 +1,4 @@
-package mongodb
+package mongodbtest
 
 import (
 	"fmt"
@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/local/internal/serial"
 )
 
-// BenchmarkStore measures single operations of the adapter on the test
-// server (the embedded FerretDB, serialised, unless TEST_MONGODB_URL is
-// set). Run: make bench-store.
+// BenchmarkStore measures single operations of the local store as `make
+// run` opens it: the adapter on the embedded FerretDB, behind serial.New.
+// Run: make bench-store.
 func BenchmarkStore(b *testing.B) {
-	s := openTestDB(b, serverURI, Options{}).Store()
+	s := serial.New(openDB(b, serverURI, localOptions).Store())
 	ctx := b.Context()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	p := order.Product{ID: order.NewID(now), SKU: "BENCH", Name: "Bench", Currency: "EUR", PriceCents: 100, Stock: order.MaxStock, CreatedAt: now, UpdatedAt: now}

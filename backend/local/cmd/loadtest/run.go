@@ -34,7 +34,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	var o config
 	var stores, rates, ferretRates string
-	fs.StringVar(&o.backendDir, "backend", ".", "the backend module directory (to build cmd/orders-local and cmd/orders)")
+	fs.StringVar(&o.backendDir, "backend", "..", "the backend module directory (to build local/cmd/orders-local and cmd/orders, and run the httpapi benchmarks)")
 	fs.StringVar(&stores, "store", "memory,ferretdb", "store modes to measure, comma-separated: memory, ferretdb")
 	fs.StringVar(&rates, "rates", "500,1000", "fixed request rates per second of -store memory, comma-separated")
 	fs.StringVar(&ferretRates, "ferretdb-rates", "20,100", "fixed request rates per second of -store ferretdb (serialised SQLite: far lower), comma-separated")
@@ -118,8 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	bin := o.bin
 	if bin == "" {
-		fmt.Fprintln(stdout, "building cmd/orders-local ...")
-		if bin, err = buildBinary(ctx, o.backendDir, tmp, "./cmd/orders-local"); err != nil {
+		fmt.Fprintln(stdout, "building local/cmd/orders-local ...")
+		if bin, err = buildBinary(ctx, o.backendDir, tmp, "./local/cmd/orders-local"); err != nil {
 			return err
 		}
 	}
