@@ -17,6 +17,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // A password with every character class a URI cares about; the operator only generates
@@ -37,7 +39,7 @@ type scriptRun struct {
 // (namespace/name/key -> value) in the fake cluster and extra environment variables.
 func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scriptRun {
 	t.Helper()
-	root := repoRoot(t)
+	root := repo.Root(t)
 	state := t.TempDir()
 	for path, value := range secrets {
 		file := filepath.Join(state, "secrets", filepath.FromSlash(path))
