@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+
+	"github.com/orderstack/orderstack/backend/internal/httpapi"
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 // Config is every setting of the service. docs/config.md describes each
@@ -129,13 +132,13 @@ var Settings = []Setting{
 	{Name: "IDLE_TIMEOUT", Default: "120s",
 		Doc: "keep-alive connections idle longer are closed. Keep it above the ALB's idle timeout (60 s).",
 		set: duration(func(c *Config) *time.Duration { return &c.IdleTimeout }, time.Millisecond)},
-	{Name: "REQUEST_TIMEOUT", Default: "10s",
+	{Name: "REQUEST_TIMEOUT", Default: httpapi.DefaultRequestTimeout.String(),
 		Doc: "bound on the work of one API request; a database call past it answers 503 `unavailable`.",
 		set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Millisecond)},
-	{Name: "READY_TIMEOUT", Default: "1s",
+	{Name: "READY_TIMEOUT", Default: httpapi.DefaultReadyTimeout.String(),
 		Doc: "bound on the database ping of `/readyz`.",
 		set: duration(func(c *Config) *time.Duration { return &c.ReadyTimeout }, time.Millisecond)},
-	{Name: "MAX_BODY_BYTES", Default: "1048576", DefaultDoc: "`1048576` (1 MiB)",
+	{Name: "MAX_BODY_BYTES", Default: strconv.Itoa(httpapi.DefaultMaxBodyBytes), DefaultDoc: fmt.Sprintf("`%d` (%d MiB)", httpapi.DefaultMaxBodyBytes, httpapi.DefaultMaxBodyBytes>>20),
 		Doc: "request bodies above it answer 413 `body_too_large`; 1024 to 67108864.",
 		set: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -341,21 +344,7 @@ func validHost(h string) bool {
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return true
 	}
-	if host == "" || len(host) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(strings.TrimSuffix(host, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
+	return order.ValidHostName(host)
 }
 
 // scrubPassword removes the URI's password, raw and unescaped, from msg;
