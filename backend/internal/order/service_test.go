@@ -3,6 +3,7 @@ package order_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/order/storetest"
 )
 
 // fixture is a Service on a memstore with two EUR products and one USD.
@@ -358,5 +360,64 @@ func TestProductCRUD(t *testing.T) {
 	}
 	if err := f.svc.DeleteProduct(f.ctx, "bad"); !errors.Is(err, order.ErrNotFound) {
 		t.Errorf("DeleteProduct(bad id) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestCancelRacingPaid: a cancel whose conditional update loses to `paid`
+// retries from the status now stored, where cancelling is still allowed;
+// it never answers invalid_transition.
+func TestCancelRacingPaid(t *testing.T) {
+	t.Run("interleaved", func(t *testing.T) {
+		mem := memstore.New()
+		faulty := storetest.NewFaulty(mem)
+		svc := order.NewService(faulty)
+		f := &fixture{store: mem, ctx: context.Background(), svc: svc}
+		p, err := svc.CreateProduct(f.ctx, order.Product{SKU: "T", Name: "T", PriceCents: 1, Currency: "EUR", Stock: 5})
+		must(t, err)
+		o, _, err := svc.PlaceOrder(f.ctx, f.place(line(p, 2)))
+		must(t, err)
+		// Just before the cancel's conditional update, `paid` lands.
+		faulty.SetPlan(func(c storetest.Call) storetest.Fault {
+			if c == (storetest.Call{Op: "SetOrderStatus", N: 0}) {
+				if _, err := mem.SetOrderStatus(f.ctx, o.ID, order.StatusPending, order.StatusPaid, time.Now().UTC()); err != nil {
+					t.Errorf("paid = %v", err)
+				}
+			}
+			return storetest.NoFault
+		})
+		got, err := svc.CancelOrder(f.ctx, o.ID)
+		if err != nil || got.Status != order.StatusCancelled || !got.StockReleased {
+			t.Fatalf("CancelOrder racing paid = %s released %v, %v; want cancelled and released", got.Status, got.StockReleased, err)
+		}
+		if s := f.stock(t, p.ID); s != 5 {
+			t.Errorf("stock = %d, want 5", s)
+		}
+	})
+	t.Run("concurrent", func(t *testing.T) {
+		f := newFixture(t)
+		for i := range 200 {
+			o, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 1)))
+			must(t, err)
+			start := make(chan struct{})
+			var cancelErr error
+			var wg sync.WaitGroup
+			wg.Go(func() { <-start; _, cancelErr = f.svc.CancelOrder(f.ctx, o.ID) })
+			wg.Go(func() { <-start; _, _ = f.svc.SetStatus(f.ctx, o.ID, order.StatusPaid) })
+			close(start)
+			wg.Wait()
+			if cancelErr != nil {
+				t.Fatalf("race %d: CancelOrder = %v, want it to win from pending or paid", i, cancelErr)
+			}
+		}
+		if got := f.stock(t, f.tea.ID); got != 10 {
+			t.Errorf("tea stock after 200 cancelled orders = %d, want 10", got)
+		}
+	})
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
