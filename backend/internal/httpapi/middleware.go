@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -189,7 +188,7 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 func ready(logger *slog.Logger, unready func() error, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := unready(); err != nil {
-			writeError(w, r, logger, errors.Join(order.ErrUnavailable, err))
+			writeError(w, r, logger, fmt.Errorf("%w: %w", order.ErrUnavailable, err))
 			return
 		}
 		next.ServeHTTP(w, r)
