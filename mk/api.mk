@@ -13,3 +13,7 @@ bench-api: ## benchmark the HTTP hot paths on the in-memory store (decode+valida
 .PHONY: fuzz-api
 fuzz-api: ## fuzz POST /api/v1/orders bodies for FUZZTIME (default 60s): never a 5xx, never negative stock
 	cd backend && go test -run '^$$' -fuzz FuzzOrderCreate -fuzztime $(or $(FUZZTIME),60s) ./internal/httpapi/
+
+.PHONY: config-docs
+config-docs: ## regenerate the settings table of docs/config.md from backend/internal/app.Settings (a test fails while they differ)
+	cd backend && go test -count=1 -run '^TestConfigDocIsGenerated$$' ./internal/app/ -args -update

@@ -16,10 +16,10 @@ FUZZ_TIME = $(or $(FUZZTIME),10s)
 BENCH_ARGS ?=
 
 bench: ## load the service with vegeta (memory store at 500 and 1000 req/s, embedded FerretDB at 20 and 100), the raw driver and the httpapi go benchmarks; writes the tables into docs/benchmarks.md (~7 min)
-	cd $(ROOT)/backend && go run ./cmd/loadtest -gobench -docs $(ROOT)/docs/benchmarks.md $(BENCH_ARGS)
+	cd $(ROOT)/backend/local && go run ./cmd/loadtest -gobench -docs $(ROOT)/docs/benchmarks.md $(BENCH_ARGS)
 
 bench-quick: ## a 1-minute smoke run of the load command (short runs, prints only, writes nothing)
-	cd $(ROOT)/backend && go run ./cmd/loadtest -rates 200 -duration 2s -max-duration 2s -driver-duration 1s -products 10
+	cd $(ROOT)/backend/local && go run ./cmd/loadtest -rates 200 -duration 2s -max-duration 2s -driver-duration 1s -products 10
 
 trivy: $(TRIVY) ## build (once per version) the pinned Trivy into .cache/bin (cold: ~15 min, 3.3 GB RAM)
 
@@ -32,10 +32,10 @@ $(TRIVY): $(ROOT)/tools/trivy/go.mod $(ROOT)/tools/trivy/go.sum
 	mv $(TRIVY_DIR).tmp $(TRIVY_DIR)
 
 test-reliability: ## crash (kill -9), zero-downtime restart and database-outage tests of the service as processes (~1 min; also in make test)
-	cd $(ROOT)/backend && go test -count=1 -v ./reliability/
+	cd $(ROOT)/backend/local && go test -count=1 -v ./reliability/
 
 test-reliability-heavy: ## the same, harder: 5 kills at random moments with 8 clients, two rolling restarts at 100 req/s, a 6 s outage at 50 req/s (~3 min)
-	cd $(ROOT)/backend && RELIABILITY_HEAVY=1 go test -count=1 -v -timeout 20m ./reliability/
+	cd $(ROOT)/backend/local && RELIABILITY_HEAVY=1 go test -count=1 -v -timeout 20m ./reliability/
 
 # Every Fuzz target of these packages (found with go test -list), each for FUZZTIME; new corpus
 # entries go to the Go build cache, a failing input to testdata/fuzz/<Target>/ (commit it, then fix).

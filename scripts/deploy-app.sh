@@ -10,6 +10,14 @@
 # Settings come from the environment (CI passes the GitHub environment
 # variables) or, when unset, from the Terraform outputs of infra/envs/$ENV:
 # AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL.
+#
+# Promotion (prod): with PROMOTE_FROM_REPOSITORY_URL (dev's repository) the
+# image is not looked up here but in dev: the digest tagged tested-$IMAGE_TAG,
+# which only a deploy that passed helm test and the smoke test writes. It is
+# copied unchanged (same digest) into ECR_REPOSITORY_URL as $IMAGE_TAG and, with
+# RELEASE (the git tag, e.g. v1.2.0), as $RELEASE too: the record of what that
+# release runs. Without PROMOTE_FROM_REPOSITORY_URL a deploy that passed
+# records itself: tag tested-$IMAGE_TAG on the deployed digest.
 # SMOKE_ADMIN_TOKEN defaults to ADMIN_TOKEN of the Secret orders-secrets.
 # HELM_TIMEOUT (10m) bounds the rollout, SMOKE_TIMEOUT (5m) the smoke test,
 # ALB_WAIT (300 s) the wait for the load balancer's hostname.
@@ -18,7 +26,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_env
-RELEASE=orders
+RELEASE_NAME=orders
 NAMESPACE=orders
 CHART="$ROOT/deploy/helm/orders"
 HELM_TIMEOUT=${HELM_TIMEOUT:-10m}
@@ -28,7 +36,18 @@ resolve() {
 	from_tf AWS_REGION region
 	from_tf EKS_CLUSTER_NAME cluster_name
 	from_tf ECR_REPOSITORY_URL ecr_repository_url
-	if [ -z "${IMAGE_DIGEST:-}" ]; then
+	if [ -n "${PROMOTE_FROM_REPOSITORY_URL:-}" ]; then
+		[ -n "${IMAGE_TAG:-}" ] || die "set IMAGE_TAG: promotion deploys the image that passed $PROMOTE_FROM_REPOSITORY_URL for that commit"
+		[ -z "${IMAGE_DIGEST:-}" ] || die "IMAGE_DIGEST cannot be given with PROMOTE_FROM_REPOSITORY_URL: the digest is the one that was tested"
+		local rc=0
+		IMAGE_DIGEST=$(image_digest "tested-$IMAGE_TAG" "$PROMOTE_FROM_REPOSITORY_URL") || rc=$?
+		case $rc in
+		0) ;;
+		2) die "commit $IMAGE_TAG has no tested image: $PROMOTE_FROM_REPOSITORY_URL has no tag tested-$IMAGE_TAG (written only when a deploy of that commit passed helm test and the smoke test). Release a commit that main deployed to dev successfully" ;;
+		*) die "cannot look up $PROMOTE_FROM_REPOSITORY_URL:tested-$IMAGE_TAG" ;;
+		esac
+		say "    tested in $PROMOTE_FROM_REPOSITORY_URL: $IMAGE_DIGEST"
+	elif [ -z "${IMAGE_DIGEST:-}" ]; then
 		[ -n "${IMAGE_TAG:-}" ] || die "set IMAGE_TAG (the git SHA the image was built from) or IMAGE_DIGEST"
 		local rc=0
 		IMAGE_DIGEST=$(image_digest "$IMAGE_TAG") || rc=$?
@@ -43,21 +62,62 @@ resolve() {
 	update_kubeconfig
 }
 
+# promote copies the tested digest into this environment's repository (same
+# digest: `imagetools create` with one index as source makes a carbon copy,
+# docs.docker.com/reference/cli/docker/buildx/imagetools/create) and checks
+# that ECR reports exactly that digest before anything is deployed.
+promote() {
+	local rc=0 existing copied
+	existing=$(image_digest "$IMAGE_TAG") || rc=$?
+	case $rc in
+	0)
+		[ "$existing" = "$IMAGE_DIGEST" ] ||
+			die "$ECR_REPOSITORY_URL:$IMAGE_TAG is $existing, not the tested $IMAGE_DIGEST: refusing to deploy it"
+		say "    $ECR_REPOSITORY_URL:$IMAGE_TAG is already the tested digest"
+		;;
+	2)
+		registry_login >/dev/null
+		docker buildx imagetools create --tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" "$PROMOTE_FROM_REPOSITORY_URL@$IMAGE_DIGEST"
+		copied=$(image_digest "$IMAGE_TAG") || die "cannot read back $ECR_REPOSITORY_URL:$IMAGE_TAG after the copy"
+		[ "$copied" = "$IMAGE_DIGEST" ] ||
+			die "the copy $ECR_REPOSITORY_URL:$IMAGE_TAG has digest $copied, not the tested $IMAGE_DIGEST: refusing to deploy it"
+		say "    copied to $ECR_REPOSITORY_URL:$IMAGE_TAG ($IMAGE_DIGEST)"
+		;;
+	*) die "cannot check $ECR_REPOSITORY_URL:$IMAGE_TAG" ;;
+	esac
+	if [ -n "${RELEASE:-}" ]; then
+		tag_image "$IMAGE_DIGEST" "$RELEASE" || die "cannot record release $RELEASE as $ECR_REPOSITORY_URL:$RELEASE"
+		say "    release $RELEASE = $ECR_REPOSITORY_URL@$IMAGE_DIGEST"
+	fi
+}
+
+# record marks the digest as tested once helm test and the smoke test passed:
+# tag tested-$IMAGE_TAG, the only thing promotion accepts.
+record() {
+	if [ -z "${IMAGE_TAG:-}" ]; then
+		say "    no IMAGE_TAG: nothing to record"
+		return 0
+	fi
+	tag_image "$IMAGE_DIGEST" "tested-$IMAGE_TAG" ||
+		die "deployed and tested, but cannot tag $ECR_REPOSITORY_URL:tested-$IMAGE_TAG: this commit cannot be promoted"
+	say "    $ECR_REPOSITORY_URL:tested-$IMAGE_TAG = $IMAGE_DIGEST"
+}
+
 PREVIOUS_REVISION=""
 upgrade() {
-	if helm status "$RELEASE" --namespace "$NAMESPACE" >/dev/null 2>&1; then
+	if helm status "$RELEASE_NAME" --namespace "$NAMESPACE" >/dev/null 2>&1; then
 		# The last revision whose status is "deployed": what runs now (a
 		# failed revision on top of it is not a rollback target).
-		PREVIOUS_REVISION=$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 20 --output json |
+		PREVIOUS_REVISION=$(helm history "$RELEASE_NAME" --namespace "$NAMESPACE" --max 20 --output json |
 			grep -o '{[^{}]*}' | grep '"status":[[:space:]]*"deployed"' | tail -n 1 |
 			sed -n 's/.*"revision":[[:space:]]*\([0-9][0-9]*\).*/\1/p' || true)
 		say "    running revision: ${PREVIOUS_REVISION:-none deployed}"
 	else
-		say "    first install of $RELEASE in $NAMESPACE"
+		say "    first install of $RELEASE_NAME in $NAMESPACE"
 	fi
 	# --atomic: a rollout that does not become ready in time is rolled back
 	# by Helm itself.
-	helm upgrade --install "$RELEASE" "$CHART" \
+	helm upgrade --install "$RELEASE_NAME" "$CHART" \
 		--namespace "$NAMESPACE" \
 		--values "$CHART/values-$ENV.yaml" \
 		--set-string "image.repository=$ECR_REPOSITORY_URL" \
@@ -72,12 +132,12 @@ rollback() {
 		say "==> no previous revision to roll back to (first install): leaving the failed release for inspection"
 		return 0
 	fi
-	say "==> rolling back $RELEASE to revision $PREVIOUS_REVISION"
-	helm rollback "$RELEASE" "$PREVIOUS_REVISION" --namespace "$NAMESPACE" --wait --timeout "$HELM_TIMEOUT"
+	say "==> rolling back $RELEASE_NAME to revision $PREVIOUS_REVISION"
+	helm rollback "$RELEASE_NAME" "$PREVIOUS_REVISION" --namespace "$NAMESPACE" --wait --timeout "$HELM_TIMEOUT"
 }
 
 release_test() {
-	helm test "$RELEASE" --namespace "$NAMESPACE" --timeout 5m --logs
+	helm test "$RELEASE_NAME" --namespace "$NAMESPACE" --timeout 5m --logs
 }
 
 # base_url prints PUBLIC_BASE_URL, or http:// + the load balancer's name
@@ -92,7 +152,7 @@ base_url() {
 	local cmd host="" deadline=$((SECONDS + ${ALB_WAIT:-300}))
 	# Without Terraform state at hand (a CI deploy job), the same query.
 	cmd=$(tf_output alb_hostname_command 2>/dev/null) ||
-		cmd="kubectl -n $NAMESPACE get ingress $RELEASE -o jsonpath='{.status.loadBalancer.ingress[0].hostname}'"
+		cmd="kubectl -n $NAMESPACE get ingress $RELEASE_NAME -o jsonpath='{.status.loadBalancer.ingress[0].hostname}'"
 	while :; do
 		host=$(bash -c "$cmd") || die "alb_hostname_command failed: $cmd"
 		[ -z "$host" ] || break
@@ -141,8 +201,14 @@ verify() {
 }
 
 phase "resolve image and cluster" resolve
-phase "helm upgrade $RELEASE (by digest)" upgrade
+if [ -n "${PROMOTE_FROM_REPOSITORY_URL:-}" ]; then
+	phase "promote $IMAGE_DIGEST" promote
+fi
+phase "helm upgrade $RELEASE_NAME (by digest)" upgrade
 phase "helm test and smoke test" verify
+if [ -z "${PROMOTE_FROM_REPOSITORY_URL:-}" ]; then
+	phase "record the tested image" record
+fi
 
 say "deployed $ECR_REPOSITORY_URL@$IMAGE_DIGEST to $ENV: $URL"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
@@ -152,7 +218,11 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 		echo "| | |"
 		echo "|---|---|"
 		echo "| image | \`$ECR_REPOSITORY_URL@$IMAGE_DIGEST\` |"
-		echo "| tag | \`${IMAGE_TAG:-}\` |"
+		echo "| commit | \`${IMAGE_TAG:-}\` |"
+		if [ -n "${PROMOTE_FROM_REPOSITORY_URL:-}" ]; then
+			echo "| promoted from | \`$PROMOTE_FROM_REPOSITORY_URL:tested-${IMAGE_TAG:-}\` |"
+			echo "| release | \`${RELEASE:-}\` |"
+		fi
 		echo "| URL | $URL |"
 	} >>"$GITHUB_STEP_SUMMARY"
 fi

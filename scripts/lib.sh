@@ -89,27 +89,64 @@ from_tf() {
 	export "${var?}"
 }
 
-# ecr_name prints the repository name of ECR_REPOSITORY_URL
-# (<account>.dkr.ecr.<region>.amazonaws.com/<name>).
-ecr_name() { printf '%s\n' "${ECR_REPOSITORY_URL#*/}"; }
+# ecr_name [URL] prints the repository name of URL (default ECR_REPOSITORY_URL,
+# <account>.dkr.ecr.<region>.amazonaws.com/<name>).
+ecr_name() {
+	local url=${1:-$ECR_REPOSITORY_URL}
+	printf '%s\n' "${url#*/}"
+}
 
-# image_digest TAG prints the digest of ECR_REPOSITORY_URL:TAG, or fails
-# with exit status 2 when the tag does not exist (any other failure: 1).
+# image_digest TAG [URL] prints the digest of URL:TAG (URL defaults to
+# ECR_REPOSITORY_URL), or fails with exit status 2 when the tag does not
+# exist (any other failure, AccessDenied included: 1, with the error).
+# Needs ecr:DescribeImages on the repository.
 image_digest() {
-	local tag=$1 out
-	if out=$(aws ecr describe-images --region "$AWS_REGION" --repository-name "$(ecr_name)" \
+	local tag=$1 url=${2:-$ECR_REPOSITORY_URL} out
+	if out=$(aws ecr describe-images --region "$AWS_REGION" --repository-name "$(ecr_name "$url")" \
 		--image-ids "imageTag=$tag" --query 'imageDetails[0].imageDigest' --output text 2>&1); then
 		if [[ "$out" =~ ^sha256:[0-9a-f]{64}$ ]]; then
 			printf '%s\n' "$out"
 			return 0
 		fi
-		printf 'error: ECR answered %q for %s:%s, not a sha256 digest\n' "$out" "$ECR_REPOSITORY_URL" "$tag" >&2
+		printf 'error: ECR answered %q for %s:%s, not a sha256 digest\n' "$out" "$url" "$tag" >&2
 		return 1
 	fi
 	if [[ "$out" == *ImageNotFoundException* ]]; then
 		return 2
 	fi
-	printf 'error: aws ecr describe-images %s:%s: %s\n' "$ECR_REPOSITORY_URL" "$tag" "$out" >&2
+	printf 'error: aws ecr describe-images %s:%s: %s\n' "$url" "$tag" "$out" >&2
+	return 1
+}
+
+# registry_login logs docker in to the registry of ECR_REPOSITORY_URL
+# (ecr:GetAuthorizationToken); the password goes through a pipe only.
+registry_login() {
+	aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "${ECR_REPOSITORY_URL%%/*}"
+}
+
+# Media types ECR may hold for our images: buildx pushes an OCI index (image +
+# provenance + SBOM); the others keep a plain manifest taggable too.
+MANIFEST_TYPES=(application/vnd.oci.image.index.v1+json application/vnd.docker.distribution.manifest.list.v2+json
+	application/vnd.oci.image.manifest.v1+json application/vnd.docker.distribution.manifest.v2+json)
+
+# tag_image DIGEST TAG adds TAG to the image DIGEST of ECR_REPOSITORY_URL
+# without pulling it: batch-get-image reads its manifest, put-image stores the
+# same bytes under the new tag (AWS's documented way to retag; needs
+# ecr:BatchGetImage and ecr:PutImage). A TAG already on DIGEST is fine; on
+# another digest it is an error (tags are immutable).
+tag_image() {
+	local digest=$1 tag=$2 manifest out
+	manifest=$(aws ecr batch-get-image --region "$AWS_REGION" --repository-name "$(ecr_name)" \
+		--image-ids "imageDigest=$digest" --accepted-media-types "${MANIFEST_TYPES[@]}" \
+		--query 'images[0].imageManifest' --output text) || return 1
+	if out=$(aws ecr put-image --region "$AWS_REGION" --repository-name "$(ecr_name)" \
+		--image-tag "$tag" --image-digest "$digest" --image-manifest "$manifest" 2>&1); then
+		return 0
+	fi
+	if [[ "$out" == *ImageAlreadyExistsException* ]]; then
+		return 0
+	fi
+	printf 'error: aws ecr put-image %s:%s: %s\n' "$ECR_REPOSITORY_URL" "$tag" "$out" >&2
 	return 1
 }
 

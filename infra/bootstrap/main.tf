@@ -1,4 +1,5 @@
-# Terraform state bucket of every environment. Locking is S3 native (use_lockfile, Terraform >= 1.10):
+# Once per account: the Terraform state bucket of every environment and the GitHub OIDC provider.
+# The state bucket. Locking is S3 native (use_lockfile, Terraform >= 1.10):
 # a conditional write of <key>.tflock next to the state, so there is no DynamoDB lock table.
 
 data "aws_iam_policy_document" "state" {
@@ -98,4 +99,15 @@ resource "aws_s3_bucket_policy" "this" {
   policy = data.aws_iam_policy_document.state.json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+# The account's OpenID Connect provider for GitHub Actions tokens (audience sts.amazonaws.com). An
+# account has one per URL, so it lives here, once, and every environment looks it up: no
+# environment's apply can fail on it existing, and no environment's destroy can delete the trust
+# the other relies on.
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.manage_github_oidc_provider ? 1 : 0
+
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
 }

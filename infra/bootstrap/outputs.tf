@@ -7,3 +7,8 @@ output "region" {
   description = "Region of the state bucket."
   value       = var.region
 }
+
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub Actions OIDC provider the environments' CI roles trust (null when manage_github_oidc_provider is false)."
+  value       = one(aws_iam_openid_connect_provider.github[*].arn)
+}

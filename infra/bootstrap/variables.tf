@@ -28,3 +28,9 @@ variable "noncurrent_version_expiry_days" {
     error_message = "noncurrent_version_expiry_days must be at least 7."
   }
 }
+
+variable "manage_github_oidc_provider" {
+  description = "Create the account's GitHub Actions OIDC provider here. false only if the account already has one managed elsewhere (the environments look it up by URL either way)."
+  type        = bool
+  default     = true
+}

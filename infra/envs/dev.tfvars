@@ -1,6 +1,16 @@
 # dev: everything that makes this environment dev. Nothing here is secret.
 # terraform -chdir=infra/envs plan -var-file=dev.tfvars (after init -backend-config=dev.s3.tfbackend)
-environment        = "dev"
+environment = "dev"
+
+# This environment's state, as in dev.s3.tfbackend (a test keeps them equal).
+terraform_state = {
+  bucket = "orderstack-tfstate-eu-west-1"
+  key    = "orderstack/dev/terraform.tfstate"
+}
+
+# dev builds the images (CI push role).
+promote_from_environment = null
+
 region             = "eu-west-1"
 availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 vpc_cidr           = "10.10.0.0/16"

@@ -8,16 +8,22 @@ module "stack" {
 
   environment = var.environment
 
-  region                      = var.region
-  availability_zones          = var.availability_zones
-  vpc_cidr                    = var.vpc_cidr
-  github_repository           = var.github_repository
-  create_github_oidc_provider = var.create_github_oidc_provider
-  admin_principal_arns        = var.admin_principal_arns
-  developer_trusted_arns      = var.developer_trusted_arns
-  public_access_cidrs         = var.public_access_cidrs
-  alarm_email                 = var.alarm_email
-  monthly_budget_usd          = var.monthly_budget_usd
+  # The state of this environment (its <env>.s3.tfbackend): the CI plan role may read it and take
+  # its lock. A test keeps the two equal.
+  terraform_state = var.terraform_state
+
+  # dev builds the images (CI push role); prod promotes the ones that passed dev.
+  promote_from_environment = var.promote_from_environment
+
+  region                 = var.region
+  availability_zones     = var.availability_zones
+  vpc_cidr               = var.vpc_cidr
+  github_repository      = var.github_repository
+  admin_principal_arns   = var.admin_principal_arns
+  developer_trusted_arns = var.developer_trusted_arns
+  public_access_cidrs    = var.public_access_cidrs
+  alarm_email            = var.alarm_email
+  monthly_budget_usd     = var.monthly_budget_usd
 
   single_nat_gateway     = var.single_nat_gateway
   flow_logs_enabled      = var.flow_logs_enabled

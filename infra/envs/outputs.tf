@@ -22,8 +22,18 @@ output "ecr_repository_url" {
 }
 
 output "github_push_role_arn" {
-  description = "Image build role (GitHub variable AWS_PUSH_ROLE_ARN)."
+  description = "Image build role (GitHub environment variable AWS_PUSH_ROLE_ARN); null where images are promoted."
   value       = module.stack.github_push_role_arn
+}
+
+output "promote_from_repository_url" {
+  description = "Repository whose tested digests this environment deploys (GitHub environment variable PROMOTE_FROM_REPOSITORY_URL)."
+  value       = module.stack.promote_from_repository_url
+}
+
+output "github_plan_role_arn" {
+  description = "Read-only Terraform plan role (GitHub repository variable AWS_<ENV>_PLAN_ROLE_ARN)."
+  value       = module.stack.github_plan_role_arn
 }
 
 output "github_deploy_role_arn" {
@@ -31,9 +41,9 @@ output "github_deploy_role_arn" {
   value       = module.stack.github_deploy_role_arn
 }
 
-output "github_terraform_role_arn" {
-  description = "Infrastructure workflow role (GitHub variable AWS_TERRAFORM_ROLE_ARN)."
-  value       = module.stack.github_terraform_role_arn
+output "github_apply_role_arn" {
+  description = "Terraform apply role of the protected environment (GitHub environment variable AWS_APPLY_ROLE_ARN)."
+  value       = module.stack.github_apply_role_arn
 }
 
 output "app_namespace" {
@@ -74,4 +84,14 @@ output "alb_alarms_enabled" {
 output "nat_public_ips" {
   description = "Egress IPs of the cluster."
   value       = module.stack.nat_public_ips
+}
+
+output "certificate_arn" {
+  description = "ACM certificate of the API's domain for ingress.certificateArn (GitHub variable CERTIFICATE_ARN); empty: HTTP only."
+  value       = module.stack.certificate_arn
+}
+
+output "public_host" {
+  description = "Host name of the API for ingress.host (GitHub variable PUBLIC_HOST); empty without a domain."
+  value       = module.stack.public_host
 }

@@ -1,14 +1,21 @@
 # prod: everything that makes this environment prod. Nothing here is secret.
 # terraform -chdir=infra/envs plan -var-file=prod.tfvars (after init -backend-config=prod.s3.tfbackend)
-environment        = "prod"
+environment = "prod"
+
+# This environment's state, as in prod.s3.tfbackend (a test keeps them equal).
+terraform_state = {
+  bucket = "orderstack-tfstate-eu-west-1"
+  key    = "orderstack/prod/terraform.tfstate"
+}
+
+# prod builds no image: it deploys the digest that passed dev, copied from dev's repository.
+promote_from_environment = "dev"
+
 region             = "eu-west-1"
 availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 vpc_cidr           = "10.20.0.0/16"
 
 github_repository = "orderstack/orderstack"
-
-# dev and prod in one account: the OIDC provider exists once; set false in the environment applied second.
-create_github_oidc_provider = true
 
 # GitHub-hosted runners have no fixed IPs; narrow this to your office/VPN and a self-hosted runner where you can.
 public_access_cidrs = ["0.0.0.0/0"]

@@ -7,6 +7,19 @@ variable "environment" {
   type        = string
 }
 
+variable "terraform_state" {
+  description = "Bucket and key of this environment's state (the same as its <env>.s3.tfbackend); the CI plan role may read it."
+  type = object({
+    bucket = string
+    key    = string
+  })
+}
+
+variable "promote_from_environment" {
+  description = "null: this environment builds the images; an environment name: it deploys the digests that passed there."
+  type        = string
+}
+
 variable "region" {
   description = "AWS region of the environment, e.g. eu-west-1 (also the aws provider's region)."
   type        = string
@@ -25,12 +38,6 @@ variable "vpc_cidr" {
 variable "github_repository" {
   description = "GitHub repository (owner/name) whose workflows may assume the CI roles."
   type        = string
-}
-
-variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider; false in the second environment of a shared account."
-  type        = bool
-  default     = true
 }
 
 variable "admin_principal_arns" {

@@ -3,8 +3,10 @@
 # environment leaves nothing behind and does not hang on the VPC:
 #   1. Ingresses (ALBs) and Services of type LoadBalancer (NLBs), deleted through the still running
 #      AWS Load Balancer Controller;
-#   2. the MongoDB replica set and every StatefulSet, then every PersistentVolumeClaim, so the EBS
-#      CSI driver deletes their volumes;
+#   2. Percona's backup and restore objects, without their finalizers (the backups stay in S3), so
+#      that no finalizer is left for an uninstalled operator and the namespace deletes; the MongoDB
+#      replica set and every StatefulSet, then every PersistentVolumeClaim, so the EBS CSI driver
+#      deletes their volumes;
 #   3. waits until no load balancer, target group or ELB network interface of the cluster is left;
 #   4. deletes released PersistentVolumes (reclaimPolicy Retain) and the EBS volumes the driver
 #      tagged with the cluster that are still there (the Retain ones), and the controller's
@@ -87,6 +89,50 @@ elb_interfaces() {
 		--query 'NetworkInterfaces[].NetworkInterfaceId' --output text
 }
 
+# objects KIND: "namespace name" of every object of KIND.
+objects() {
+	kubectl get "$1" -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}'
+}
+
+# unfinalize KIND NAMESPACE NAME: removes every finalizer of one object; one already gone is fine.
+unfinalize() {
+	local err
+	if ! err=$(kubectl patch "$1" -n "$2" "$3" --type=merge -p '{"metadata":{"finalizers":null}}' 2>&1 >/dev/null); then
+		case $err in
+		*NotFound* | *"not found"*) ;;
+		*)
+			printf '%s\n' "$err" >&2
+			return 1
+			;;
+		esac
+	fi
+}
+
+unfinalize_all() { objects "$1" | each_line unfinalize "$1"; }
+
+# unfinalized_left KIND: removes the finalizers of what is left of KIND, then prints what is still there.
+unfinalized_left() {
+	unfinalize_all "$1"
+	objects "$1"
+}
+
+operator_running() {
+	[ -n "$(kubectl get pods -A -l app.kubernetes.io/name=psmdb-operator --field-selector=status.phase=Running -o name)" ]
+}
+
+# psmdb_left: the replica sets still there; without a running operator their finalizers go too.
+psmdb_left() {
+	local kind=perconaservermongodbs.psmdb.percona.com left
+	left=$(objects "$kind")
+	[ -z "$left" ] && return 0
+	if ! operator_running; then
+		log "no psmdb-operator pod running: removing the replica sets' finalizers" >&2
+		printf '%s\n' "$left" | each_line unfinalize "$kind"
+		left=$(objects "$kind")
+	fi
+	printf '%s\n' "$left"
+}
+
 pvcs() { kubectl get pvc -A -o name; }
 
 # Volumes of the cluster's PVs with reclaimPolicy Delete: the CSI driver removes them.
@@ -113,7 +159,22 @@ log "VPC $VPC_ID"
 kubectl get ingress -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}' | each_line delete_ingress
 kubectl get service -A -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}' | each_line delete_lb_service
 
-# 2. Volumes: the replica set first (its operator finalizers clean up), then every StatefulSet and PVC.
+# 2a. Percona backups and restores. A scheduled backup carries the percona.com/delete-backup
+# finalizer and no owner reference; Terraform uninstalls the operator before it deletes the
+# namespace, so a finalizer left on any of them keeps the namespace (and the destroy) hanging.
+# Finalizers are removed before and after the delete (the operator may add percona.com/release-lock
+# to a running backup meanwhile), so the operator never deletes backup data on the way out: what
+# stays in S3 is the bucket's business (force_destroy in dev, kept in prod).
+for kind in perconaservermongodbbackups.psmdb.percona.com perconaservermongodbrestores.psmdb.percona.com; do
+	if kubectl get crd "$kind" >/dev/null 2>&1; then
+		log "deleting every $kind (finalizers removed, backup data kept)"
+		unfinalize_all "$kind"
+		kubectl delete "$kind" --all -A --ignore-not-found --wait=false
+		until_gone "$kind objects" unfinalized_left "$kind"
+	fi
+done
+
+# 2b. Volumes: the replica set first (its operator finalizers clean up), then every StatefulSet and PVC.
 # Operators would recreate the StatefulSets of their custom resources, so those go first.
 for kind in perconaservermongodbs.psmdb.percona.com prometheuses.monitoring.coreos.com alertmanagers.monitoring.coreos.com; do
 	if kubectl get crd "$kind" >/dev/null 2>&1; then
@@ -121,6 +182,11 @@ for kind in perconaservermongodbs.psmdb.percona.com prometheuses.monitoring.core
 		kubectl delete "$kind" --all -A --ignore-not-found --wait=false
 	fi
 done
+# The replica set's finalizer (delete-psmdb-pods-in-order) is the operator's to run; when no
+# operator pod is running (a second `make destroy` after a half-done one), it is removed instead.
+if kubectl get crd perconaservermongodbs.psmdb.percona.com >/dev/null 2>&1; then
+	until_gone "perconaservermongodbs" psmdb_left
+fi
 log "deleting StatefulSets and PersistentVolumeClaims"
 kubectl delete statefulset --all -A --ignore-not-found --wait=false
 kubectl delete pvc --all -A --ignore-not-found --wait=false

@@ -1,11 +1,15 @@
 package docs
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
+)
 
 // BenchmarkLinkCheck: parse every Markdown file of the repository and
 // resolve all their links and anchors.
 func BenchmarkLinkCheck(b *testing.B) {
-	root := repoRoot(b)
+	root := repo.Root(b)
 	for b.Loop() {
 		files, err := MarkdownFiles(root)
 		if err != nil {
@@ -18,7 +22,7 @@ func BenchmarkLinkCheck(b *testing.B) {
 // BenchmarkRunbookURLs: render the charts that carry runbook_url with the
 // Helm SDK and extract the URLs.
 func BenchmarkRunbookURLs(b *testing.B) {
-	root := repoRoot(b)
+	root := repo.Root(b)
 	for b.Loop() {
 		if _, err := RunbookURLs(root); err != nil {
 			b.Fatal(err)

@@ -73,43 +73,6 @@ func TestCheckLinks(t *testing.T) {
 	}
 }
 
-func TestMakeCommands(t *testing.T) {
-	tests := []struct {
-		code string
-		want []string
-	}{
-		{"make deploy ENV=dev", []string{"deploy"}},
-		{"$ make docs", []string{"docs"}},
-		{"cd x && make smoke BASE_URL=https://a.example", []string{"smoke"}},
-		{"make build test", []string{"build", "test"}},
-		{"make", nil},
-		{"# make sure the cluster is up\nkubectl get nodes", nil},
-		{"make -C elsewhere all", nil},
-		{"remake it", nil},
-		{"make X runs target X", nil},
-		{"make mongodb-secret ENV=prod # creates the Secret", []string{"mongodb-secret"}},
-	}
-	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, MakeCommands(tt.code)); diff != "" {
-			t.Errorf("MakeCommands(%q) (-want +got):\n%s", tt.code, diff)
-		}
-	}
-}
-
-func TestMakeTargets(t *testing.T) {
-	root := t.TempDir()
-	write(t, root, "Makefile", "X := 1\n.PHONY: help run\nhelp: ## h\n\t@echo $(X)\nrun test: dep\n-include mk/*.mk\n")
-	write(t, root, "mk/a.mk", "A ?= b\n$(BIN)/tool: go.mod\n\tgo build\ndeploy: ## d\n\techo deploy: no\nfoo::\n%.o: %.c\n")
-	got, err := MakeTargets(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]bool{"help": true, "run": true, "test": true, "deploy": true, "foo": true}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("MakeTargets (-want +got):\n%s", diff)
-	}
-}
-
 func TestCheckDiagrams(t *testing.T) {
 	dir := t.TempDir()
 	src := "a -> b\n"
@@ -153,7 +116,7 @@ func TestRunbookURLs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []RunbookURL{
-		{File: "deploy/helm/c (rendered c/templates/rule.yaml)", Line: 3, Value: "https://github.com/o/r/blob/main/docs/operations.md#ordershigherrorrate", Target: "docs/operations.md", Anchor: "ordershigherrorrate"},
+		{File: "deploy/helm/c (rendered c/templates/rule.yaml)", Line: 2, Value: "https://github.com/o/r/blob/main/docs/operations.md#ordershigherrorrate", Target: "docs/operations.md", Anchor: "ordershigherrorrate"},
 		{File: "deploy/other/rules.yaml", Line: 2, Value: "docs/operations.md#x", Target: "docs/operations.md", Anchor: "x"},
 		{File: "deploy/other/rules.yaml", Line: 3, Value: "https://wiki.example/page"},
 	}

@@ -25,6 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 const (
@@ -99,8 +101,9 @@ func TestE2E(t *testing.T) {
 		k.installPerconaCRDs(ctx)
 	})
 
-	phases.run("namespace and placeholder Secret", func() {
-		k.createNamespace(ctx, namespace)
+	phases.run("namespace (labels from Terraform: Pod Security, ALB readiness gate) and placeholder Secret", func() {
+		k.createTerraformNamespace(ctx, env.root, "app", namespace)
+		k.checkReadinessGateLabel(ctx, namespace)
 		token := make([]byte, 16)
 		if _, err := rand.Read(token); err != nil {
 			t.Fatal(err)
@@ -203,6 +206,10 @@ func TestE2E(t *testing.T) {
 	phases.run("MongoDB chart: server-side dry run against the Percona CRD", func() {
 		k.checkMongoDBChart(ctx, h, filepath.Join(env.root, "deploy", "mongodb", "cluster"))
 	})
+
+	phases.run("teardown: backups with percona.com/delete-backup, no operator; pre-destroy.sh; namespace mongodb deletes", func() {
+		k.checkTeardown(ctx, env.root, runDir)
+	})
 }
 
 // e2eEnv is what `make e2e` passes in.
@@ -215,10 +222,7 @@ type e2eEnv struct {
 
 func loadEnv(t *testing.T) e2eEnv {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repo.Root(t)
 	get := func(name string) string {
 		v := os.Getenv(name)
 		if v == "" {

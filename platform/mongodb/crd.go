@@ -28,11 +28,26 @@ import (
 // The Percona Operator for MongoDB release deploy/mongodb is written for. OperatorSum is the
 // module's go.sum hash: the download is checked against it, because the checksum database
 // reachable from the build machines does not list this module.
+//
+// OperatorChartVersion is the psmdb-operator Helm chart that installs that release: Percona's
+// chart versions run ahead of the operator's (percona-helm-charts charts/psmdb-operator/Chart.yaml:
+// chart 1.21.1 has appVersion 1.21.0, chart 1.21.2 has appVersion 1.21.1, chart 1.21.3 has 1.21.2),
+// so the chart is pinned by the appVersion it ships, never by equal numbers.
 const (
-	OperatorModule  = "github.com/percona/percona-server-mongodb-operator"
-	OperatorVersion = "v1.21.1"
-	OperatorSum     = "h1:ven97PFWl28Ot0pgFQ82x0nyjuuueFrQRbGI+cFb7E4="
+	OperatorModule       = "github.com/percona/percona-server-mongodb-operator"
+	OperatorVersion      = "v1.21.1"
+	OperatorSum          = "h1:ven97PFWl28Ot0pgFQ82x0nyjuuueFrQRbGI+cFb7E4="
+	OperatorChartVersion = "1.21.2"
 )
+
+// operatorChartAppVersions maps psmdb-operator chart versions to the operator release they
+// install (appVersion of each chart's Chart.yaml, read from percona-helm-charts).
+var operatorChartAppVersions = map[string]string{
+	"1.21.0": "1.21.0",
+	"1.21.1": "1.21.0",
+	"1.21.2": "1.21.1",
+	"1.21.3": "1.21.2",
+}
 
 // OperatorCRDPath returns the path of deploy/crd.yaml inside the pinned operator module,
 // running `go mod download` (outside any workspace) when the module cache lacks it.

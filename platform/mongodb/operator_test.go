@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // operatorValues is the part of the psmdb-operator chart's values this project sets.
@@ -33,7 +35,7 @@ type operatorValues struct {
 // a key this struct doesn't know is a typo or an unreviewed addition) and for consistency
 // with the cluster chart and the README's install command.
 func TestOperatorValues(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	data, err := os.ReadFile(filepath.Join(root, "deploy", "mongodb", "operator-values.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +48,11 @@ func TestOperatorValues(t *testing.T) {
 	if v.Image.Repository != "percona/percona-server-mongodb-operator" || v.Image.Tag != release {
 		t.Errorf("operator image = %s:%s, want percona/percona-server-mongodb-operator:%s", v.Image.Repository, v.Image.Tag, release)
 	}
-	if v.WatchAllNamespaces || v.WatchNamespace != "mongodb" {
-		t.Errorf("watch = all %v / %q, want only mongodb", v.WatchAllNamespaces, v.WatchNamespace)
+	// Neither set: the chart watches its release namespace with a namespaced Role and RoleBinding
+	// (chart templates/role.yaml and role-binding.yaml switch to ClusterRole/ClusterRoleBinding as
+	// soon as watchNamespace or watchAllNamespaces is set).
+	if v.WatchAllNamespaces || v.WatchNamespace != "" {
+		t.Errorf("watch = all %v / %q, want neither (release namespace, namespaced RBAC)", v.WatchAllNamespaces, v.WatchNamespace)
 	}
 	if !v.DisableTelemetry {
 		t.Error("disableTelemetry is false")
@@ -59,15 +64,27 @@ func TestOperatorValues(t *testing.T) {
 		t.Error("securityContext.allowPrivilegeEscalation is not false")
 	}
 
-	// The chart version in the install instructions is the operator release.
+	// The chart pinned in the install instructions and in Terraform installs this operator release.
+	if got := operatorChartAppVersions[OperatorChartVersion]; got != release {
+		t.Errorf("psmdb-operator chart %s installs operator %q, want %s", OperatorChartVersion, got, release)
+	}
 	readme, err := os.ReadFile(filepath.Join(root, "deploy", "mongodb", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "--version " + release; !strings.Contains(string(readme), want) {
+	if want := "--version " + OperatorChartVersion; !strings.Contains(string(readme), want) {
 		t.Errorf("deploy/mongodb/README.md lacks %q", want)
 	}
-	if re := regexp.MustCompile(`version\s*=\s*"` + regexp.QuoteMeta(release) + `"`); !re.Match(readme) {
+	if re := regexp.MustCompile(`version\s*=\s*"` + regexp.QuoteMeta(OperatorChartVersion) + `"`); !re.Match(readme) {
 		t.Errorf("deploy/mongodb/README.md's Terraform example lacks %s", re)
+	}
+	stack, err := os.ReadFile(filepath.Join(root, "infra", "modules", "stack", "variables.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re := regexp.MustCompile(`psmdb_operator\s*=\s*"([^"]+)"`); re.FindStringSubmatch(string(stack)) == nil {
+		t.Error("infra/modules/stack/variables.tf pins no psmdb_operator chart")
+	} else if got := re.FindStringSubmatch(string(stack))[1]; operatorChartAppVersions[got] != release {
+		t.Errorf("infra/modules/stack/variables.tf pins psmdb-operator chart %s, which installs operator %q, want %s (chart %s)", got, operatorChartAppVersions[got], release, OperatorChartVersion)
 	}
 }

@@ -8,21 +8,57 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The deploy scripts run here against FAKE terraform, aws, kubectl, helm,
 // docker, make, git and go: small bash scripts that append their argv to a
-// log and print canned answers. PATH holds only the fakes and a handful of
-// real basics (bash, sed, sort, ...), so a real kubectl or terraform on the
-// machine can never be reached.
+// log and print canned answers. PATH is a clisandbox: only the fakes and a
+// handful of real basics (bash, sed, sort, ...), so a real kubectl or
+// terraform on the machine can never be reached.
 
 const (
-	fakeRepoURL = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-dev"
-	fakeDigest  = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	fakeALB     = "k8s-orders-0123456789.eu-west-1.elb.amazonaws.com"
-	fakeToken   = "admin-token-from-the-secret"
-	testSHA     = "0123456789abcdef0123456789abcdef01234567"
+	fakeRegistry = FakeAccount + ".dkr.ecr.eu-west-1.amazonaws.com"
+	fakeRepoURL  = fakeRegistry + "/orderstack-dev/orders"
+	prodRepoURL  = fakeRegistry + "/orderstack-prod/orders"
+	fakeDigest   = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	otherDigest  = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	fakeALB      = "k8s-orders-0123456789.eu-west-1.elb.amazonaws.com"
+	fakeToken    = "admin-token-from-the-secret"
+	testSHA      = "0123456789abcdef0123456789abcdef01234567"
 )
+
+// iamShell is sourced by the fakes that call AWS. iam_check ACTION RESOURCE
+// OPERATION answers like the real CLI when the calling role may not do
+// ACTION on RESOURCE: the service's AccessDenied text on stderr, exit 254.
+// The role's policy is $FAKE_IAM_POLICY, lines "Effect<TAB>action<TAB>resource"
+// with IAM's * and ? wildcards, rendered from Terraform (Role.PolicyLines);
+// an explicit Deny wins, no Allow is an implicit deny. Without
+// FAKE_IAM_POLICY the caller is an administrator (the laptop path).
+const iamShell = `
+iam_allowed() {
+  local action=$1 resource=$2 effect a r allowed=1
+  [ -n "${FAKE_IAM_POLICY:-}" ] || return 0
+  while IFS=$'\t' read -r effect a r; do
+    if [[ "${action,,}" == ${a,,} && "$resource" == $r ]]; then
+      [ "$effect" = Deny ] && return 1
+      allowed=0
+    fi
+  done <"$FAKE_IAM_POLICY"
+  return $allowed
+}
+iam_check() {
+  iam_allowed "$1" "$2" && return 0
+  echo "An error occurred (AccessDeniedException) when calling the $3 operation: User: ${FAKE_CALLER_ARN:-arn:aws:sts::` + FakeAccount + `:assumed-role/ci/GitHubActions} is not authorized to perform: $1 on resource: $2 because no identity-based policy allows the $1 action" >&2
+  exit 254
+}
+ecr_arn() { echo "arn:aws:ecr:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:repository/$1"; }
+# ECR's state: $FAKE_STATE/ecr/<repository>/<tag> holds the tag's digest.
+ecr_tag() { cat "$FAKE_STATE/ecr/$1/$2" 2>/dev/null; }
+ecr_put() { mkdir -p "$FAKE_STATE/ecr/$1"; printf '%s\n' "$3" >"$FAKE_STATE/ecr/$1/$2"; }
+`
 
 // fakes holds the canned behaviour of each fake tool. Behaviour is steered
 // by files in $FAKE_STATE (what exists in "AWS") and FAKE_* variables.
@@ -32,23 +68,76 @@ case "$*" in
   *"output -raw"*) [ -z "${FAKE_TF_NO_STATE:-}" ] || { echo "No outputs found" >&2; exit 1; } ;;&
   version) echo "Terraform v${FAKE_TF_VERSION:-1.10.5}"; echo "on linux_amd64" ;;
   *"output -raw region") echo eu-west-1 ;;
-  *"output -raw cluster_name") echo orders-dev ;;
+  *"output -raw cluster_name") echo orderstack-dev ;;
   *"output -raw ecr_repository_url") echo ` + fakeRepoURL + ` ;;
   *"output -raw alb_hostname_command") echo "$FAKE_STATE/alb-hostname" ;;
   *"output -raw grafana_password_command") echo "kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d" ;;
   *bootstrap*" apply"*) touch "$FAKE_STATE/bucket" ;;
 esac`,
-	"aws": `
-case "$1 ${2:-}" in
+	"aws": `. "$FAKE_STATE/iam.sh"
+svc=${1:-} op=${2:-}
+repo="" name="" bucket="" ids="" tag="" digest="" blob_file=""
+shift 2 || true
+while [ $# -gt 0 ]; do
+  case $1 in
+    --repository-name) repo=$2; shift ;;
+    --name) name=$2; shift ;;
+    --bucket) bucket=$2; shift ;;
+    --region) AWS_REGION=$2; shift ;;
+    --image-ids) ids=$2; shift ;;
+    --image-tag) tag=$2; shift ;;
+    --image-digest) digest=$2; shift ;;
+    --ciphertext-blob) blob_file=$2; shift ;;
+  esac
+  shift
+done
+case "$svc $op" in
   "--version ") echo "${FAKE_AWS_VERSION:-aws-cli/2.17.0 Python/3.12.6 Linux/6.8 exe/x86_64}" ;;
   "sts get-caller-identity") [ -z "${FAKE_NO_CREDENTIALS:-}" ] || { echo "Unable to locate credentials" >&2; exit 255; }
-    echo arn:aws:iam::123456789012:user/dev ;;
+    echo "${FAKE_CALLER_ARN:-arn:aws:iam::` + FakeAccount + `:user/dev}" ;;
   "configure get") echo "${FAKE_AWS_CONFIG_REGION:-}" ;;
-  "s3api head-bucket") [ -f "$FAKE_STATE/bucket" ] || { echo "An error occurred (404) when calling the HeadBucket operation: Not Found" >&2; exit 254; } ;;
-  "ecr describe-images") if [ -f "$FAKE_STATE/image" ]; then echo ` + fakeDigest + `
-    else echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: not found" >&2; exit 254; fi ;;
-  "ecr get-login-password") echo not-a-real-password ;;
-  "eks update-kubeconfig") echo "Updated context arn:aws:eks:eu-west-1:123456789012:cluster/orders-dev" ;;
+  "s3api head-bucket")
+    iam_allowed s3:ListBucket "arn:aws:s3:::$bucket" || { echo "An error occurred (403) when calling the HeadBucket operation: Forbidden" >&2; exit 254; }
+    [ -f "$FAKE_STATE/bucket" ] || { echo "An error occurred (404) when calling the HeadBucket operation: Not Found" >&2; exit 254; } ;;
+  "ecr describe-images")
+    iam_check ecr:DescribeImages "$(ecr_arn "$repo")" DescribeImages
+    case $ids in
+      imageTag=*) d=$(ecr_tag "$repo" "${ids#imageTag=}") ;;
+      *) d="" ;;
+    esac
+    [ -n "$d" ] || { echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'${ids#imageTag=}'} does not exist within the repository with name '$repo' in the registry with id '` + FakeAccount + `'" >&2; exit 254; }
+    echo "$d" ;;
+  "ecr batch-get-image")
+    iam_check ecr:BatchGetImage "$(ecr_arn "$repo")" BatchGetImage
+    echo "{\"manifest-of\":\"${ids#imageDigest=}\"}" ;;
+  "ecr put-image")
+    iam_check ecr:PutImage "$(ecr_arn "$repo")" PutImage
+    if old=$(ecr_tag "$repo" "$tag"); then
+      if [ "$old" = "$digest" ]; then
+        echo "An error occurred (ImageAlreadyExistsException) when calling the PutImage operation: Image with digest '$digest' and tag '$tag' already exists in the repository with name '$repo' in registry with id '` + FakeAccount + `'" >&2
+      else
+        echo "An error occurred (ImageTagAlreadyExistsException) when calling the PutImage operation: The image tag '$tag' already exists in the '$repo' repository and cannot be overwritten because the tag is immutable." >&2
+      fi
+      exit 254
+    fi
+    ecr_put "$repo" "$tag" "$digest" ;;
+  "ecr get-login-password")
+    iam_check ecr:GetAuthorizationToken "*" GetAuthorizationToken
+    echo not-a-real-password ;;
+  # KMS: a data key's "ciphertext blob" here is KMSBLOB:<plaintext>, base64; the key is
+  # $FAKE_KMS_KEY_ARN whatever alias names it.
+  "kms generate-data-key")
+    iam_check kms:GenerateDataKey "${FAKE_KMS_KEY_ARN:-arn:aws:kms:eu-west-1:` + FakeAccount + `:key/plans}" GenerateDataKey
+    plain=$(printf '%s' "${FAKE_DATA_KEY:-0123456789abcdef0123456789abcdef}" | base64)
+    printf '%s\t%s\n' "$plain" "$(printf 'KMSBLOB:%s' "$plain" | base64 | tr -d '\n')" ;;
+  "kms decrypt")
+    iam_check kms:Decrypt "${FAKE_KMS_KEY_ARN:-arn:aws:kms:eu-west-1:` + FakeAccount + `:key/plans}" Decrypt
+    blob=$(cat "${blob_file#fileb://}") && [[ "$blob" == KMSBLOB:* ]] || { echo "An error occurred (InvalidCiphertextException) when calling the Decrypt operation:" >&2; exit 254; }
+    echo "${blob#KMSBLOB:}" ;;
+  "eks update-kubeconfig")
+    iam_check eks:DescribeCluster "arn:aws:eks:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:cluster/$name" DescribeCluster
+    echo "Updated context arn:aws:eks:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:cluster/$name" ;;
+  *) echo "fake aws: no model of '$svc $op'" >&2; exit 252 ;;
 esac`,
 	"kubectl": `
 case "$*" in
@@ -64,17 +153,35 @@ case "$1" in
   upgrade) touch "$FAKE_STATE/release" ;;
   test) exit "${FAKE_HELM_TEST_RC:-0}" ;;
 esac`,
-	"docker": `
+	// docker buildx imagetools create pulls the source through the
+	// registry API and pushes the copy: the role needs both.
+	"docker": `. "$FAKE_STATE/iam.sh"
+denied() { echo "ERROR: failed to push: denied: User: ${FAKE_CALLER_ARN:-ci} is not authorized to perform: $1 on resource: $2" >&2; exit 1; }
 case "$1" in
   buildx) [ -z "${FAKE_NO_BUILDX:-}" ] || { echo "docker: 'buildx' is not a docker command." >&2; exit 1; }
-    echo "github.com/docker/buildx v0.19.3" ;;
+    if [ "${2:-} ${3:-}" = "imagetools create" ]; then
+      shift 3; tags=()
+      while [ $# -gt 1 ]; do [ "$1" = --tag ] && tags+=("$2") && shift; shift; done
+      src=$1 srepo=${1#*/}; srepo=${srepo%@*}; sdigest=${1#*@}
+      for a in ecr:BatchGetImage ecr:GetDownloadUrlForLayer; do iam_allowed $a "$(ecr_arn "$srepo")" || denied $a "$(ecr_arn "$srepo")"; done
+      grep -rqx "$sdigest" "$FAKE_STATE/ecr/$srepo" 2>/dev/null || { echo "ERROR: $src: not found" >&2; exit 1; }
+      for t in "${tags[@]}"; do
+        drepo=${t#*/}; drepo=${drepo%:*}
+        for a in ecr:BatchCheckLayerAvailability ecr:InitiateLayerUpload ecr:UploadLayerPart ecr:CompleteLayerUpload ecr:PutImage; do
+          iam_allowed $a "$(ecr_arn "$drepo")" || denied $a "$(ecr_arn "$drepo")"
+        done
+        ecr_put "$drepo" "${t##*:}" "${FAKE_COPY_DIGEST:-$sdigest}"
+      done
+    else echo "github.com/docker/buildx v0.19.3"; fi ;;
   info) [ -z "${FAKE_NO_ENGINE:-}" ] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; } ;;
   login) cat >/dev/null; echo "Login Succeeded" ;;
 esac`,
-	"make": `
+	"make": `. "$FAKE_STATE/iam.sh"
 echo "make-env SMOKE_ADMIN_TOKEN=${SMOKE_ADMIN_TOKEN:-}" >>"$FAKE_LOG"
+image="" version=""
+for a in "$@"; do case $a in IMAGE=*) image=${a#IMAGE=} ;; VERSION=*) version=${a#VERSION=} ;; esac; done
 case " $* " in
-  *" image "*) touch "$FAKE_STATE/image" ;;
+  *" image "*) r=${image#*/}; ecr_put "$r" "$version" ` + fakeDigest + ` ;;
   *" smoke "*) exit "${FAKE_SMOKE_RC:-0}" ;;
 esac`,
 	"git": `
@@ -86,38 +193,30 @@ esac`,
 	"pre-destroy.sh": ``,
 }
 
-// basics are the real programs the scripts may use besides the fakes.
-var basics = []string{"bash", "env", "sed", "grep", "sort", "head", "tail", "tr", "cat", "dirname", "basename", "base64", "touch", "mkdir", "rm", "seq", "sleep"}
-
 type sandbox struct {
+	*clisandbox.Sandbox
 	root  string // a copy of the repository parts the scripts read
 	state string
-	log   string
-	env   []string
 }
 
-// newSandbox copies scripts/ into a temporary repository with dev.s3.tfbackend
-// and a pre-destroy.sh, and builds PATH from the fakes (all, or only those
-// named) and the basics.
+// newSandbox copies scripts/ into a temporary repository with dev.s3.tfbackend (and an
+// infra/envs/dev folder for the tests of terraform-ci.sh's per-environment-root layout)
+// and a pre-destroy.sh, and builds the closed PATH (clisandbox) from the
+// fakes (all, or only those named) and the real basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
-	repo := repoRoot(tb)
-	dir := tb.TempDir()
-	s := &sandbox{
-		root:  filepath.Join(dir, "repo"),
-		state: filepath.Join(dir, "state"),
-		log:   filepath.Join(dir, "argv.log"),
-	}
-	fakeBin, basicBin := filepath.Join(dir, "fakebin"), filepath.Join(dir, "basics")
-	for _, d := range []string{s.state, fakeBin, basicBin, filepath.Join(s.root, "scripts"),
-		filepath.Join(s.root, "infra", "envs"), filepath.Join(s.root, "infra", "scripts")} {
+	repoDir := repo.Root(tb)
+	cs := clisandbox.New(tb)
+	s := &sandbox{Sandbox: cs, root: filepath.Join(cs.Home, "repo"), state: cs.State}
+	for _, d := range []string{filepath.Join(s.root, "scripts"),
+		filepath.Join(s.root, "infra", "envs"), filepath.Join(s.root, "infra", "envs", "dev"), filepath.Join(s.root, "infra", "scripts")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	scripts, err := filepath.Glob(filepath.Join(repo, "scripts", "*.sh"))
+	scripts, err := filepath.Glob(filepath.Join(repoDir, "scripts", "*.sh"))
 	if err != nil || len(scripts) == 0 {
-		tb.Fatalf("no scripts in %s/scripts: %v", repo, err)
+		tb.Fatalf("no scripts in %s/scripts: %v", repoDir, err)
 	}
 	for _, p := range scripts {
 		b, err := os.ReadFile(p)
@@ -129,39 +228,46 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 	writeFile(tb, filepath.Join(s.root, "infra", "envs", "dev.s3.tfbackend"),
 		"bucket       = \"orderstack-tfstate-123456789012\"\nkey          = \"orderstack/dev/terraform.tfstate\"\nuse_lockfile = true\n", 0o644)
 	for name, body := range fakes {
-		if len(only) > 0 && !slices.Contains(only, name) && name != "pre-destroy.sh" {
+		if name == "pre-destroy.sh" {
+			writeFile(tb, filepath.Join(s.root, "infra", "scripts", name),
+				"#!/bin/bash\necho \""+name+" $*\" >>\"$FAKE_LOG\"\n"+body+"\n", 0o755)
 			continue
 		}
-		script := "#!/bin/bash\necho \"" + name + " $*\" >>\"$FAKE_LOG\"\n" + body + "\n"
-		target := filepath.Join(fakeBin, name)
-		if name == "pre-destroy.sh" {
-			target = filepath.Join(s.root, "infra", "scripts", name)
+		if len(only) > 0 && !slices.Contains(only, name) {
+			continue
 		}
-		writeFile(tb, target, script, 0o755)
+		cs.Fake(tb, name, body)
 	}
-	for _, b := range basics {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			tb.Fatalf("this test needs %s: %v", b, err)
-		}
-		if err := os.Symlink(p, filepath.Join(basicBin, b)); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	cs.Real(tb, clisandbox.Basics...)
 	// The load balancer's name appears after FAKE_ALB_DELAY polls (0).
 	writeFile(tb, filepath.Join(s.state, "alb-hostname"), `#!/bin/bash
 n=$(cat "$FAKE_STATE/alb-polls" 2>/dev/null || echo 0)
 echo $((n + 1)) >"$FAKE_STATE/alb-polls"
 if [ "$n" -ge "${FAKE_ALB_DELAY:-0}" ]; then echo `+fakeALB+`; fi
 `, 0o755)
-	s.env = []string{
-		"PATH=" + fakeBin + ":" + basicBin,
-		"HOME=" + dir,
-		"FAKE_LOG=" + s.log,
-		"FAKE_STATE=" + s.state,
-		"AWS_REGION=eu-west-1",
-	}
+	writeFile(tb, filepath.Join(s.state, "iam.sh"), iamShell, 0o644)
+	cs.Setenv("AWS_REGION=eu-west-1")
 	return s
+}
+
+// image puts REPOSITORY:TAG = DIGEST into the fake ECR.
+func (s *sandbox) image(tb testing.TB, repository, tag, digest string) {
+	tb.Helper()
+	dir := filepath.Join(s.state, "ecr", filepath.FromSlash(repository))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	writeFile(tb, filepath.Join(dir, tag), digest+"\n", 0o644)
+}
+
+// tagOf reads REPOSITORY:TAG from the fake ECR ("" when absent).
+func (s *sandbox) tagOf(tb testing.TB, repository, tag string) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(s.state, "ecr", filepath.FromSlash(repository), tag))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 func writeFile(tb testing.TB, path, content string, mode os.FileMode) {
@@ -180,57 +286,25 @@ func (s *sandbox) touch(tb testing.TB, name string) {
 // combined output and the exit code.
 func (s *sandbox) run(tb testing.TB, script string, env ...string) (string, int) {
 	tb.Helper()
-	cmd := exec.Command(filepath.Join(s.root, "scripts", script))
-	cmd.Env = append(slices.Clone(s.env), env...)
-	cmd.Stdin = strings.NewReader("")
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			tb.Fatalf("run %s: %v", script, err)
-		}
-		code = ee.ExitCode()
-	}
-	tb.Logf("%s (exit %d):\n%s", script, code, out)
-	return string(out), code
+	r := s.Run(tb, filepath.Join(s.root, "scripts", script), nil, env...)
+	return r.Output, r.Code
 }
 
 // calls returns the logged argv lines, one per call.
 func (s *sandbox) calls(tb testing.TB) []string {
 	tb.Helper()
-	b, err := os.ReadFile(s.log)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return s.Calls(tb)
 }
 
 // index returns the position of the first call at or after from matching
 // re, or -1.
-func index(calls []string, from int, re string) int {
-	r := regexp.MustCompile(re)
-	for i := from; i < len(calls); i++ {
-		if r.MatchString(calls[i]) {
-			return i
-		}
-	}
-	return -1
-}
+func index(calls []string, from int, re string) int { return clisandbox.Index(calls, from, re) }
 
 // wantInOrder checks that calls match the patterns in this order.
 func wantInOrder(tb testing.TB, calls []string, patterns ...string) {
 	tb.Helper()
-	at := 0
-	for _, p := range patterns {
-		i := index(calls, at, p)
-		if i < 0 {
-			tb.Fatalf("no call matching %q after call %d; calls:\n%s", p, at, strings.Join(calls, "\n"))
-		}
-		at = i + 1
+	if err := clisandbox.InOrder(calls, patterns...); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -329,8 +403,8 @@ func TestDeployPhasesInOrder(t *testing.T) {
 		`^terraform -chdir=\S+/infra/bootstrap apply -input=false -auto-approve$`,
 		`^terraform -chdir=\S+/infra/envs init -backend-config=dev.s3.tfbackend -input=false$`,
 		`^terraform -chdir=\S+/infra/envs apply -var-file=dev.tfvars -input=false -auto-approve$`,
-		`^aws eks update-kubeconfig --region eu-west-1 --name orders-dev$`,
-		`^aws ecr describe-images --region eu-west-1 --repository-name orders-dev --image-ids imageTag=`+testSHA,
+		`^aws eks update-kubeconfig --region eu-west-1 --name orderstack-dev$`,
+		`^aws ecr describe-images --region eu-west-1 --repository-name orderstack-dev/orders --image-ids imageTag=`+testSHA,
 		`^docker login --username AWS --password-stdin 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com$`,
 		`^make .*\bimage IMAGE=`+regexp.QuoteMeta(fakeRepoURL)+` VERSION=`+testSHA+` .*IMAGE_OUTPUT=--push --provenance=mode=max --sbom=true`,
 		`^make .*\bmongodb-secret ENV=dev$`,
@@ -345,7 +419,7 @@ func TestDeployPhasesInOrder(t *testing.T) {
 	}
 	wantPhases := []string{"preflight", "terraform state", "infrastructure (terraform apply infra/envs, dev.tfvars)",
 		"image " + testSHA, "MongoDB secret", "app (helm by digest, helm test, smoke test)",
-		"resolve image and cluster", "helm upgrade orders (by digest)", "helm test and smoke test"}
+		"resolve image and cluster", "helm upgrade orders (by digest)", "helm test and smoke test", "record the tested image"}
 	if !slices.Equal(phases, wantPhases) {
 		t.Errorf("phases = %q, want %q", phases, wantPhases)
 	}
@@ -399,7 +473,7 @@ func TestDeployHelmGetsDigest(t *testing.T) {
 // hostname that never comes fails (and rolls back) after ALB_WAIT.
 func TestDeployWaitsForLoadBalancer(t *testing.T) {
 	s := newSandbox(t)
-	s.touch(t, "image")
+	s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 	out, code := s.run(t, "deploy-app.sh", "ENV=dev", "IMAGE_TAG="+testSHA, "FAKE_ALB_DELAY=2", "ALB_POLL=0")
 	if code != 0 {
 		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
@@ -410,7 +484,7 @@ func TestDeployWaitsForLoadBalancer(t *testing.T) {
 	wantInOrder(t, s.calls(t), `^helm test`, `^make .*smoke BASE_URL=http://`+regexp.QuoteMeta(fakeALB)+` `)
 
 	s = newSandbox(t)
-	s.touch(t, "image")
+	s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 	s.touch(t, "release")
 	out, code = s.run(t, "deploy-app.sh", "ENV=dev", "IMAGE_TAG="+testSHA, "FAKE_ALB_DELAY=1000", "ALB_POLL=0.2", "ALB_WAIT=1")
 	if code == 0 || !strings.Contains(out, "the load balancer has no hostname after 1s") {
@@ -489,14 +563,14 @@ func TestScriptsRejectBadEnv(t *testing.T) {
 // GitHub environment variables, no Terraform.
 func deployApp(t *testing.T, s *sandbox, env ...string) (string, int) {
 	t.Helper()
-	base := []string{"ENV=prod", "IMAGE_TAG=" + testSHA, "EKS_CLUSTER_NAME=orders-prod", "ECR_REPOSITORY_URL=" + fakeRepoURL,
+	base := []string{"ENV=dev", "IMAGE_TAG=" + testSHA, "EKS_CLUSTER_NAME=orderstack-dev", "ECR_REPOSITORY_URL=" + fakeRepoURL,
 		"PUBLIC_BASE_URL=https://orders.example.com/", "GITHUB_ACTIONS=true"}
 	return s.run(t, "deploy-app.sh", append(base, env...)...)
 }
 
 func TestDeployAppLikeCI(t *testing.T) {
 	s := newSandbox(t)
-	s.touch(t, "image")
+	s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 	out, code := deployApp(t, s, "GITHUB_STEP_SUMMARY="+filepath.Join(s.state, "summary.md"))
 	if code != 0 {
 		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
@@ -520,7 +594,7 @@ func TestDeployAppLikeCI(t *testing.T) {
 // PUBLIC_BASE_URL yet asks the Ingress itself.
 func TestDeployAppWithoutURLOrTerraform(t *testing.T) {
 	s := newSandbox(t)
-	s.touch(t, "image")
+	s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 	if _, code := deployApp(t, s, "PUBLIC_BASE_URL=", "FAKE_TF_NO_STATE=1"); code != 0 {
 		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
 	}
@@ -537,7 +611,7 @@ func TestDeployAppRollsBack(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSandbox(t)
-			s.touch(t, "image")
+			s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 			s.touch(t, "release") // revision 7 is running, 6 before it
 			out, code := deployApp(t, s, tt.env)
 			if code == 0 {
@@ -551,7 +625,7 @@ func TestDeployAppRollsBack(t *testing.T) {
 	}
 	t.Run("a failed revision is not a target", func(t *testing.T) {
 		s := newSandbox(t)
-		s.touch(t, "image")
+		s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 		s.touch(t, "release")
 		history := `[{"revision":7,"updated":"2026-11-20T10:00:00Z","status":"deployed","chart":"orders-0.1.0"},` +
 			`{"revision":8,"updated":"2026-11-21T10:00:00Z","status":"failed","chart":"orders-0.1.0"}]`
@@ -562,7 +636,7 @@ func TestDeployAppRollsBack(t *testing.T) {
 	})
 	t.Run("first install cannot roll back", func(t *testing.T) {
 		s := newSandbox(t)
-		s.touch(t, "image")
+		s.image(t, "orderstack-dev/orders", testSHA, fakeDigest)
 		out, code := deployApp(t, s, "FAKE_SMOKE_RC=1")
 		if code == 0 {
 			t.Fatal("deploy-app.sh exit = 0, want failure")
@@ -599,7 +673,7 @@ func TestDestroyCleansKubernetesFirst(t *testing.T) {
 	}
 	wantInOrder(t, s.calls(t),
 		`^terraform version$`,
-		`^aws eks update-kubeconfig --region eu-west-1 --name orders-dev$`,
+		`^aws eks update-kubeconfig --region eu-west-1 --name orderstack-dev$`,
 		`^pre-destroy\.sh dev$`,
 		`^terraform -chdir=\S+/infra/envs destroy -var-file=dev.tfvars -input=false -auto-approve$`)
 	if !strings.Contains(out, "==> dev destroyed in ") {
@@ -618,7 +692,7 @@ func TestDestroyCleansKubernetesFirst(t *testing.T) {
 
 // TestScriptsParse: bash -n on every script, and shellcheck when installed.
 func TestScriptsParse(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	scripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
 	for _, p := range scripts {
 		if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {

@@ -6,16 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderstack/orderstack/backend/internal/app"
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
-	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 // run is the whole program: main only wires signals and the exit code.
@@ -39,25 +36,51 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	cfg, err := loadConfig(getenv)
+	cfg, err := app.ConfigFromEnv(getenv, "MONGODB_URL")
 	if err != nil {
 		return err
 	}
-	logger := app.NewLogger(stdout, cfg.app.LogLevel)
+	logger := app.NewLogger(stdout, cfg.LogLevel)
 	reg := prometheus.NewRegistry()
 
-	db, err := mongodb.Open(ctx, cfg.mongoURL, mongodb.Options{
-		Logger:      logger,
-		Registerer:  reg,
-		MaxPoolSize: cfg.mongoPoolSize,
-		Timeout:     cfg.mongoTimeout,
-	})
-	if err != nil {
-		// Open's errors carry the URI redacted; say which setting is wrong.
-		return fmt.Errorf("MONGODB_URL is not a usable MongoDB connection string: %s", oneLine(err.Error()))
+	open := func() (*mongodb.DB, error) {
+		return mongodb.Open(ctx, cfg.MongoURL, mongodb.Options{
+			Logger:      logger,
+			Registerer:  reg,
+			MaxPoolSize: cfg.MongoMaxPoolSize,
+			Timeout:     cfg.MongoTimeout,
+		})
 	}
-	logger.Info("starting", "version", version, "mongodb", mongodb.Redact(cfg.mongoURL), "database", db.Name())
+	// Open does not wait for the server, but resolves a mongodb+srv://
+	// name: a name that does not resolve now is retried in the background
+	// (unready meanwhile); any other failure is a bad MONGODB_URL.
+	db, err := open()
+	if err != nil {
+		if srvLookupFailure(cfg.MongoURL) == nil {
+			// Open's errors carry the URI redacted; say which setting is wrong.
+			return fmt.Errorf("MONGODB_URL is not a usable MongoDB connection string: %s", oneLine(err.Error()))
+		}
+		db = nil
+	}
+	logger.Info("starting", "version", version, "mongodb", mongodb.Redact(cfg.MongoURL), "database", mongodb.DatabaseName(cfg.MongoURL))
+
+	store := &dbStore{}
+	if db != nil {
+		store.db.Store(db)
+	}
+	connCtx, stopConnect := context.WithCancel(ctx)
+	connected := make(chan struct{})
+	go func() {
+		defer close(connected)
+		store.connect(connCtx, logger, db, open)
+	}()
 	defer func() {
+		stopConnect()
+		<-connected
+		db := store.db.Load()
+		if db == nil {
+			return
+		}
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if cerr := db.Close(closeCtx); cerr != nil {
@@ -65,58 +88,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
-	store := &indexedStore{Store: db.Store()}
-	idxCtx, stopIndexes := context.WithCancel(ctx)
-	defer stopIndexes()
-	go store.ensureIndexes(idxCtx, logger, db.EnsureIndexes)
-
-	return app.Run(ctx, cfg.app, app.Deps{
+	return app.Run(ctx, cfg, app.Deps{
 		Logger:   logger,
 		Store:    store,
+		Unready:  store.unready,
 		Registry: reg,
 		Version:  version,
 	})
-}
-
-// indexedStore is not ready (Ping fails, so /readyz is 503 and no traffic
-// comes) until the unique indexes the store relies on exist. The service
-// still starts with the database down and creates them once it is up.
-type indexedStore struct {
-	order.Store
-	indexed atomic.Bool
-}
-
-var errNoIndexes = fmt.Errorf("indexes not created yet: %w", order.ErrUnavailable)
-
-func (s *indexedStore) Ping(ctx context.Context) error {
-	if !s.indexed.Load() {
-		return errNoIndexes
-	}
-	return s.Store.Ping(ctx)
-}
-
-// ensureIndexes retries ensure with backoff (0.5 s doubling to 30 s) until
-// it succeeds or ctx ends.
-func (s *indexedStore) ensureIndexes(ctx context.Context, logger *slog.Logger, ensure func(context.Context) error) {
-	wait := 500 * time.Millisecond
-	for {
-		err := ensure(ctx)
-		if err == nil {
-			s.indexed.Store(true)
-			logger.Info("mongodb indexes ready")
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		logger.Warn("create mongodb indexes; retrying", "error", err.Error(), "retry_in", wait.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
 }
 
 func oneLine(s string) string {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +21,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/orderstack/orderstack/backend/internal/localdb"
 )
 
 func env(m map[string]string) func(string) string {
@@ -120,7 +119,8 @@ func TestHealthcheck(t *testing.T) {
 }
 
 // TestNoFerretDBInProductionBinary: the embedded database is for `make
-// run` only and must never be linked into cmd/orders. The list is made the
+// run` and vegeta for `make bench`, both in the backend/local module; neither
+// may be linked into cmd/orders. The list is made the
 // way scripts/build.sh and the Dockerfile build, with GOWORK=off, so this
 // also fails when backend/go.sum lacks an entry the release build needs.
 func TestNoFerretDBInProductionBinary(t *testing.T) {
@@ -144,7 +144,8 @@ func TestNoFerretDBInProductionBinary(t *testing.T) {
 		}
 	}
 	for _, d := range deps {
-		if strings.HasPrefix(d, "github.com/FerretDB/") || strings.HasSuffix(d, "/internal/localdb") || strings.HasSuffix(d, "/internal/memstore") {
+		if strings.HasPrefix(d, "github.com/FerretDB/") || strings.HasPrefix(d, "github.com/tsenart/vegeta") ||
+			strings.HasPrefix(d, "github.com/orderstack/orderstack/backend/local/") || strings.HasSuffix(d, "/internal/memstore") {
 			t.Errorf("cmd/orders links %s", d)
 		}
 	}
@@ -182,19 +183,26 @@ func (l *logWatch) String() string {
 	return l.buf.String()
 }
 
-// TestRunEndToEnd runs the binary's run() against an embedded FerretDB,
-// waits for /readyz, drives product → order → cancel, then stops it.
+// TestRunEndToEnd runs the binary's run() against the MongoDB server of
+// TEST_MONGODB_URL (CI: a mongod container; make test-store: the embedded
+// FerretDB, started by backend/local/internal/mongodbtest), waits for
+// /readyz, drives product → order → cancel, then stops it. Without
+// TEST_MONGODB_URL it skips.
 func TestRunEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an embedded FerretDB")
+	server := os.Getenv("TEST_MONGODB_URL")
+	if server == "" {
+		t.Skip("needs TEST_MONGODB_URL (make test-store runs it on the embedded FerretDB)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	db, err := localdb.Start(ctx, localdb.Config{Dir: t.TempDir(), Addr: "127.0.0.1:0"})
+	u, err := url.Parse(server)
 	if err != nil {
-		t.Fatalf("start embedded FerretDB: %v", err)
+		t.Fatalf("TEST_MONGODB_URL: %v", err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
+	// A database of its own on the shared server (an ephemeral one: the
+	// CI container or FerretDB in a temporary directory).
+	database := fmt.Sprintf("e2e_%d", time.Now().UnixNano())
+	u.Path = "/" + database
 
 	const token = "e2e-admin-token"
 	logs := &logWatch{}
@@ -202,7 +210,7 @@ func TestRunEndToEnd(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(runCtx, nil, env(map[string]string{
-			"MONGODB_URL":          db.URI() + "e2e",
+			"MONGODB_URL":          u.String(),
 			"HOST":                 "127.0.0.1",
 			"PORT":                 "0",
 			"METRICS_PORT":         "0",
@@ -230,8 +238,8 @@ func TestRunEndToEnd(t *testing.T) {
 	for _, l := range logs.lines() {
 		if l["msg"] == "starting" {
 			started = true
-			if l["database"] != "e2e" || strings.Contains(fmt.Sprint(l["mongodb"]), "@") {
-				t.Errorf("start log = %v, want database e2e (from the URI path) and a redacted URI", l)
+			if l["database"] != database || strings.Contains(fmt.Sprint(l["mongodb"]), "@") {
+				t.Errorf("start log = %v, want database %s (from the URI path) and a redacted URI", l, database)
 			}
 		}
 	}

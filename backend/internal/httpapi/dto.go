@@ -172,7 +172,7 @@ type orderStatusRequest struct {
 
 func (r orderStatusRequest) Valid(context.Context) map[string]string {
 	if _, ok := order.ParseStatus(r.Status); !ok {
-		return map[string]string{"status": "must be one of pending, paid, shipped, delivered, cancelled"}
+		return map[string]string{"status": order.StatusChoices()}
 	}
 	return nil
 }

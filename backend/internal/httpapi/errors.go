@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
@@ -35,11 +37,24 @@ type errorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
+// StatusClientClosedRequest is nginx's status for a request whose client
+// hung up before the answer was ready. It is never sent (nobody is left to
+// read it) but counted and logged, apart from the 5xx: a client that gives
+// up is not a server failure, and must not feed the error-rate alert.
+const StatusClientClosedRequest = 499
+
 // writeError is the one place errors become HTTP responses. Client errors
 // carry their message; 5xx are logged with the request id and the client
 // gets a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	status, d := classify(err)
+	if status >= 500 && clientGone(r, status, err) {
+		status, d = StatusClientClosedRequest, errorDetail{Code: "client_closed_request", Message: "the client closed the connection before the answer"}
+	}
+	var busy *order.InProgressError
+	if errors.As(err, &busy) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(busy.RetryAfter.Round(time.Second)/time.Second))))
+	}
 	if status >= 500 {
 		level := slog.LevelError
 		if status == http.StatusServiceUnavailable {
@@ -48,11 +63,23 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		}
 		logger.LogAttrs(r.Context(), level, "request failed",
 			slog.String("request_id", requestID(r.Context())),
-			slog.String("method", r.Method),
+			slog.String("method", methodLabel(r.Method)),
 			slog.Int("status", status),
 			slog.String("error", err.Error()))
 	}
-	_ = encode(w, status, errorBody{Error: d})
+	encode(w, status, errorBody{Error: d})
+}
+
+// clientGone reports whether a failure is the client's hang-up: net/http
+// cancels the request's context when the connection closes (our own
+// REQUEST_TIMEOUT ends it with DeadlineExceeded instead). A 500 stays a
+// 500 unless the error is the cancellation itself: a bug is a bug even
+// when nobody waits for the answer.
+func clientGone(r *http.Request, status int, err error) bool {
+	if !errors.Is(r.Context().Err(), context.Canceled) {
+		return false
+	}
+	return status == http.StatusServiceUnavailable || errors.Is(err, context.Canceled)
 }
 
 // classify maps an error to its status and body.
@@ -78,6 +105,8 @@ func classify(err error) (int, errorDetail) {
 	case errors.Is(err, order.ErrIdempotencyMismatch):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "idempotency_mismatch",
 			Message: "this Idempotency-Key was used with a different request"}
+	case errors.As(err, new(*order.InProgressError)):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "a request with this Idempotency-Key is still being processed; retry after Retry-After seconds"}
 	case errors.Is(err, order.ErrConflict):
 		// Store details (index names, other ids) stay out of the response.
 		return http.StatusConflict, errorDetail{Code: "conflict", Message: "the request conflicts with the current state (a unique value is taken, or a concurrent change)"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -20,19 +21,34 @@ const (
 //go:embed openapi.yaml
 var openAPIDoc []byte
 
+// handlerFunc is a handler that returns its error instead of writing it;
+// withErrors is the one adapter that writes it (golang/pkgsite's
+// errorHandler). A handler returns nil after it has written its answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func withErrors(logger *slog.Logger, f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			writeError(w, r, logger, err)
+		}
+	})
+}
+
 func handleHealthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = encode(w, http.StatusOK, map[string]string{"status": "ok"})
+		encode(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 }
 
 // handleReadyz answers 200 when the store answers a ping within
 // cfg.ReadyTimeout, 503 when it does not or the server is draining.
 func handleReadyz(logger *slog.Logger, svc *order.Service, cfg Config) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if cfg.Draining() {
-			writeError(w, r, logger, errDraining)
-			return
+			return errDraining
+		}
+		if err := cfg.Unready(); err != nil {
+			return fmt.Errorf("%w: %w", order.ErrUnavailable, err)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.ReadyTimeout)
 		defer cancel()
@@ -40,10 +56,10 @@ func handleReadyz(logger *slog.Logger, svc *order.Service, cfg Config) http.Hand
 			if !errors.Is(err, order.ErrUnavailable) {
 				err = errors.Join(order.ErrUnavailable, err)
 			}
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, map[string]string{"status": "ok"})
+		encode(w, http.StatusOK, map[string]string{"status": "ok"})
+		return nil
 	})
 }
 
@@ -55,90 +71,77 @@ func handleOpenAPI() http.Handler {
 }
 
 func handleProductCreate(logger *slog.Logger, svc *order.Service, cfg Config) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decodeValid[productCreateRequest](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p, err := svc.CreateProduct(r.Context(), req.product())
 		if errors.Is(err, order.ErrConflict) {
-			err = &apiError{status: http.StatusConflict, code: "conflict", message: "a product with this sku exists",
+			return &apiError{status: http.StatusConflict, code: "conflict", message: "a product with this sku exists",
 				fields: map[string]string{"sku": "is taken"}}
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", "/api/v1/products/"+p.ID)
-		_ = encode(w, http.StatusCreated, toProductJSON(p))
+		encode(w, http.StatusCreated, toProductJSON(p))
+		return nil
 	})
 }
 
 func handleProductList(logger *slog.Logger, svc *order.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		after, limit, err := pageParams(q)
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		after, limit, err := pageParams(r.URL.Query(), nil)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		ps, err := svc.ListProducts(r.Context(), after, limit+1)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		out := page[productJSON]{Items: make([]productJSON, 0, min(len(ps), limit))}
-		for i, p := range ps {
-			if i == limit {
-				out.NextCursor = encodeCursor(ps[i-1].ID)
-				break
-			}
-			out.Items = append(out.Items, toProductJSON(p))
-		}
-		_ = encode(w, http.StatusOK, out)
+		encode(w, http.StatusOK, pageOf(ps, limit, func(p order.Product) string { return p.ID }, toProductJSON))
+		return nil
 	})
 }
 
 func handleProductGet(logger *slog.Logger, svc *order.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		p, err := svc.GetProduct(r.Context(), r.PathValue("id"))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, toProductJSON(p))
+		encode(w, http.StatusOK, toProductJSON(p))
+		return nil
 	})
 }
 
 func handleProductUpdate(logger *slog.Logger, svc *order.Service, cfg Config) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
 		if !order.ValidID(id) {
-			writeError(w, r, logger, errNotFound)
-			return
+			return errNotFound
 		}
 		req, err := decodeValid[productPatchRequest](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p, err := svc.UpdateProduct(r.Context(), id, req.patch())
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, toProductJSON(p))
+		encode(w, http.StatusOK, toProductJSON(p))
+		return nil
 	})
 }
 
 func handleProductDelete(logger *slog.Logger, svc *order.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if err := svc.DeleteProduct(r.Context(), r.PathValue("id")); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
@@ -146,136 +149,121 @@ func handleProductDelete(logger *slog.Logger, svc *order.Service) http.Handler {
 // retry of the same request returns the first order with 200 and
 // Idempotent-Replayed: true; the same key with another body is 422.
 func handleOrderCreate(logger *slog.Logger, svc *order.Service, m *Metrics, cfg Config) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		key, hasKey := r.Header["Idempotency-Key"]
 		if hasKey && len(key) != 1 {
-			writeError(w, r, logger, &order.ValidationError{Fields: map[string]string{"Idempotency-Key": "must be sent once"}})
-			return
+			return &order.ValidationError{Fields: map[string]string{"Idempotency-Key": "must be sent once"}}
 		}
 		var k string
 		if hasKey {
-			if k = key[0]; order.ValidateIdempotencyKey(k) != "" {
-				writeError(w, r, logger, &order.ValidationError{Fields: map[string]string{"Idempotency-Key": order.ValidateIdempotencyKey(k)}})
-				return
+			k = key[0]
+			if msg := order.ValidateIdempotencyKey(k); msg != "" {
+				return &order.ValidationError{Fields: map[string]string{"Idempotency-Key": msg}}
 			}
 		}
 		req, err := decodeValid[orderCreateRequest](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		o, created, err := svc.PlaceOrder(r.Context(), req.placeOrder(k))
 		if err != nil {
 			if errors.Is(err, order.ErrInsufficientStock) {
 				m.stockConflicts.Inc()
 			}
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", "/api/v1/orders/"+o.ID)
 		if !created {
 			w.Header().Set("Idempotent-Replayed", "true")
-			_ = encode(w, http.StatusOK, toOrderJSON(o))
-			return
+			encode(w, http.StatusOK, toOrderJSON(o))
+			return nil
 		}
 		m.ordersCreated.Inc()
 		m.orderValue.WithLabelValues(o.Currency).Observe(float64(o.TotalCents))
-		_ = encode(w, http.StatusCreated, toOrderJSON(o))
+		encode(w, http.StatusCreated, toOrderJSON(o))
+		return nil
 	})
 }
 
 func handleOrderGet(logger *slog.Logger, svc *order.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		o, err := svc.GetOrder(r.Context(), r.PathValue("id"))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, toOrderJSON(o))
+		encode(w, http.StatusOK, toOrderJSON(o))
+		return nil
 	})
 }
 
 func handleOrderCancel(logger *slog.Logger, svc *order.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		o, err := svc.CancelOrder(r.Context(), r.PathValue("id"))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, toOrderJSON(o))
+		encode(w, http.StatusOK, toOrderJSON(o))
+		return nil
 	})
 }
 
 func handleOrderStatus(logger *slog.Logger, svc *order.Service, cfg Config) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
 		if !order.ValidID(id) {
-			writeError(w, r, logger, errNotFound)
-			return
+			return errNotFound
 		}
 		req, err := decodeValid[orderStatusRequest](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		o, err := svc.SetStatus(r.Context(), id, order.Status(req.Status))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, toOrderJSON(o))
+		encode(w, http.StatusOK, toOrderJSON(o))
+		return nil
 	})
 }
 
 func handleOrderList(logger *slog.Logger, svc *order.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		after, limit, err := pageParams(q)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		f := order.OrderFilter{After: after, Limit: limit + 1, Email: q.Get("email")}
-		problems := map[string]string{}
-		if s := q.Get("status"); s != "" {
-			st, ok := order.ParseStatus(s)
-			if !ok {
-				problems["status"] = "must be one of pending, paid, shipped, delivered, cancelled"
+		f := order.OrderFilter{Email: q.Get("email")}
+		after, limit, err := pageParams(q, func(problems map[string]string) {
+			if s := q.Get("status"); s != "" {
+				st, ok := order.ParseStatus(s)
+				if !ok {
+					problems["status"] = order.StatusChoices()
+				}
+				f.Status = st
 			}
-			f.Status = st
+			if len(f.Email) > order.MaxEmailLen {
+				problems["email"] = fmt.Sprintf("must be at most %d characters", order.MaxEmailLen)
+			}
+		})
+		if err != nil {
+			return err
 		}
-		if len(f.Email) > order.MaxEmailLen {
-			problems["email"] = "must be at most 254 characters"
-		}
-		if len(problems) > 0 {
-			writeError(w, r, logger, &order.ValidationError{Fields: problems})
-			return
-		}
+		f.After, f.Limit = after, limit+1
 		os, err := svc.ListOrders(r.Context(), f)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		out := page[orderJSON]{Items: make([]orderJSON, 0, min(len(os), limit))}
-		for i, o := range os {
-			if i == limit {
-				out.NextCursor = encodeCursor(os[i-1].ID)
-				break
-			}
-			out.Items = append(out.Items, toOrderJSON(o))
-		}
-		_ = encode(w, http.StatusOK, out)
+		encode(w, http.StatusOK, pageOf(os, limit, func(o order.Order) string { return o.ID }, toOrderJSON))
+		return nil
 	})
 }
 
-// pageParams reads cursor and limit; bad values are a 400 naming them.
-func pageParams(q url.Values) (after string, limit int, err error) {
+// pageParams reads cursor and limit, and runs filters (nil: none) to add
+// the list's own query problems; every bad value is a 400 naming it.
+func pageParams(q url.Values, filters func(problems map[string]string)) (after string, limit int, err error) {
 	problems := map[string]string{}
 	limit = defaultLimit
 	if s := q.Get("limit"); s != "" || q.Has("limit") {
 		n, convErr := strconv.Atoi(s)
 		if convErr != nil || n < 1 || n > maxLimit {
-			problems["limit"] = "must be an integer from 1 to 100"
+			problems["limit"] = fmt.Sprintf("must be an integer from 1 to %d", maxLimit)
 		}
 		limit = n
 	}
@@ -283,8 +271,27 @@ func pageParams(q url.Values) (after string, limit int, err error) {
 	if !ok {
 		problems["cursor"] = "is not a cursor this API returned"
 	}
+	if filters != nil {
+		filters(problems)
+	}
 	if len(problems) > 0 {
 		return "", 0, &order.ValidationError{Fields: problems}
 	}
 	return after, limit, nil
+}
+
+// pageOf is the one page builder of the list endpoints: items holds up to
+// limit+1 entries (the store was asked for one more), the first limit are
+// the page, and an extra one means there is a next page, whose cursor is
+// the id of the page's last entry.
+func pageOf[T, J any](items []T, limit int, id func(T) string, toJSON func(T) J) page[J] {
+	out := page[J]{Items: make([]J, 0, min(len(items), limit))}
+	for i, it := range items {
+		if i == limit {
+			out.NextCursor = encodeCursor(id(items[i-1]))
+			break
+		}
+		out.Items = append(out.Items, toJSON(it))
+	}
+	return out
 }

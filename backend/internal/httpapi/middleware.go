@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 type ctxKey int
@@ -80,7 +82,7 @@ func recoverMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
 				}
 				logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
 					slog.String("request_id", w.Header().Get("X-Request-ID")),
-					slog.String("method", r.Method),
+					slog.String("method", methodLabel(r.Method)),
 					slog.String("panic", fmt.Sprint(v)))
 				writeError(w, r, slog.New(slog.DiscardHandler), fmt.Errorf("panic: %v", v))
 			}()
@@ -141,7 +143,7 @@ func logMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
 					level = slog.LevelDebug
 				}
 				logger.LogAttrs(r.Context(), level, "request",
-					slog.String("method", r.Method),
+					slog.String("method", methodLabel(r.Method)),
 					slog.String("route", info.route),
 					slog.Int("status", status),
 					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
@@ -178,6 +180,18 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// ready answers 503 unavailable while unready reports an error: the
+// store is not open yet, so there is nothing to ask.
+func ready(logger *slog.Logger, unready func() error, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := unready(); err != nil {
+			writeError(w, r, logger, fmt.Errorf("%w: %w", order.ErrUnavailable, err))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

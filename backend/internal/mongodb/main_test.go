@@ -4,47 +4,25 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/orderstack/orderstack/backend/internal/localdb"
 )
 
-// serverURI is the server the tests use: TEST_MONGODB_URL (CI runs a real
-// mongod) or an embedded FerretDB started by TestMain. Each test gets its
-// own database on it, dropped when the test ends.
-var serverURI string
+// serverURI is the server the tests use: TEST_MONGODB_URL (CI runs a
+// real mongod; the local module's tests point it at an embedded FerretDB,
+// see backend/local/internal/mongodbtest). Each test gets its own database
+// on it, dropped when the test ends. Without it, the tests that need a
+// server skip.
+var serverURI = os.Getenv("TEST_MONGODB_URL")
 
-// embedded is true when the tests run on the embedded FerretDB, which
-// needs the serialised adapter.
-var embedded bool
-
-func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
-}
-
-func testMain(m *testing.M) int {
-	if u := os.Getenv("TEST_MONGODB_URL"); u != "" {
-		serverURI = u
-		return m.Run()
+// needServer skips a test that needs a database server when none is set.
+func needServer(tb testing.TB) {
+	tb.Helper()
+	if serverURI == "" {
+		tb.Skip("needs TEST_MONGODB_URL (make test-store runs it on the embedded FerretDB)")
 	}
-	dir, err := os.MkdirTemp("", "mongodb-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	srv, err := localdb.Start(context.Background(), localdb.Config{Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer srv.Close()
-	serverURI, embedded = srv.URI(), true
-	return m.Run()
 }
 
 // withDatabase returns uri naming database name instead of its own.
@@ -71,12 +49,10 @@ func randomName(prefix string) string {
 }
 
 // openTestDB opens a fresh database on the test server with options o
-// (Serialize and MaxPoolSize 1 forced on FerretDB) and drops it at the end.
+// and drops it at the end; it skips the test when there is no server.
 func openTestDB(tb testing.TB, uri string, o Options) *DB {
 	tb.Helper()
-	if embedded {
-		o.Serialize, o.MaxPoolSize = true, 1
-	}
+	needServer(tb)
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Second
 	}

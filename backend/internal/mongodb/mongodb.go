@@ -42,13 +42,8 @@ type Options struct {
 	// MaxPoolSize caps the connection pool; 0 keeps the driver's default
 	// (or the URI's maxPoolSize).
 	MaxPoolSize uint64
-	// Serialize runs one database operation at a time. FerretDB 1.x loses
-	// concurrent updates, so the embedded local store needs it (together
-	// with MaxPoolSize 1); MongoDB does not.
-	Serialize bool
-	// Timeout bounds each operation, and server selection, once it may
-	// run (time waiting for Serialize's turn counts against the caller's
-	// context only). 0 means DefaultTimeout.
+	// Timeout bounds each operation, and server selection. 0 means
+	// DefaultTimeout.
 	Timeout time.Duration
 }
 
@@ -59,8 +54,6 @@ type DB struct {
 	logger  *slog.Logger
 	timeout time.Duration
 	metrics *metrics // nil without a Registerer
-	// turn holds one token when Serialize is set; nil otherwise.
-	turn chan struct{}
 }
 
 // Open validates uri and sets up a client for the database it names
@@ -78,7 +71,12 @@ func Open(ctx context.Context, uri string, o Options) (*DB, error) {
 	if err := co.Validate(); err != nil {
 		return nil, fmt.Errorf("mongodb: invalid connection string %s: %s", Redact(uri), scrub(err.Error(), uri))
 	}
-	co.SetServerSelectionTimeout(o.Timeout).SetConnectTimeout(o.Timeout)
+	// The client timeout (CSOT) also makes the driver send maxTimeMS with
+	// every write (driver ≥ 1.15, GODRIVER-3172/3217), so the server
+	// abandons a write still running when the caller has given up: the
+	// stock protocol counts on writes landing within the timeout or never
+	// (docs/architecture.md, "Placing an order").
+	co.SetTimeout(o.Timeout).SetServerSelectionTimeout(o.Timeout).SetConnectTimeout(o.Timeout)
 	if o.MaxPoolSize > 0 {
 		co.SetMaxPoolSize(o.MaxPoolSize)
 	}
@@ -105,10 +103,7 @@ func Open(ctx context.Context, uri string, o Options) (*DB, error) {
 		timeout: o.Timeout,
 		metrics: m,
 	}
-	if o.Serialize {
-		db.turn = make(chan struct{}, 1)
-	}
-	o.Logger.Debug("mongodb client created", "uri", Redact(uri), "database", db.db.Name(), "serialize", o.Serialize)
+	o.Logger.Debug("mongodb client created", "uri", Redact(uri), "database", db.db.Name())
 	return db, nil
 }
 
@@ -177,17 +172,8 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-// do runs f with the operation timeout, one at a time if Serialize is
-// set, and translates its error.
+// do runs f with the operation timeout and translates its error.
 func (db *DB) do(ctx context.Context, f func(ctx context.Context) error) error {
-	if db.turn != nil {
-		select {
-		case db.turn <- struct{}{}:
-			defer func() { <-db.turn }()
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for the database: %w", translate(ctx.Err()))
-		}
-	}
 	ctx, cancel := context.WithTimeout(ctx, db.timeout)
 	defer cancel()
 	return translate(f(ctx))

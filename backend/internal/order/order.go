@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Status is where an order is in its lifecycle.
@@ -127,7 +126,7 @@ func (p PlaceOrder) Validate() error {
 	case len(p.Lines) == 0:
 		f["items"] = "must contain at least one item"
 	case len(p.Lines) > MaxLines:
-		f["items"] = "must contain at most 50 items"
+		f["items"] = fmt.Sprintf("must contain at most %d items", MaxLines)
 	}
 	seen := map[string]bool{}
 	for i, l := range p.Lines {
@@ -140,7 +139,7 @@ func (p PlaceOrder) Validate() error {
 		}
 		seen[l.ProductID] = true
 		if l.Quantity < 1 || l.Quantity > MaxQuantity {
-			f[prefix+"quantity"] = "must be between 1 and 10000"
+			f[prefix+"quantity"] = fmt.Sprintf("must be between 1 and %d", MaxQuantity)
 		}
 	}
 	return NewValidationError(f)
@@ -164,14 +163,48 @@ func validateEmail(s string) string {
 	if s == "" {
 		return "is required"
 	}
-	if len(s) > MaxEmailLen || !utf8.ValidString(s) {
+	if len(s) > MaxEmailLen || checkText(s) != "" {
 		return "must be a valid email address"
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+	// net/mail takes any atom as the domain (a@b.c'-- would pass): it must
+	// be a host name of two labels or more, not fully qualified.
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	if err != nil || a.Address != s || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || !ValidHostName(domain) {
 		return "must be a valid email address like name@example.com"
 	}
 	return ""
+}
+
+// ValidHostName reports whether s is a DNS host name (RFC 1123): labels of
+// 1-63 letters, digits and hyphens, not starting or ending with a hyphen,
+// 253 characters at most; one trailing dot (fully qualified) is allowed.
+func ValidHostName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// StatusChoices is the message for a status that is not a public one.
+func StatusChoices() string {
+	names := make([]string, len(PublicStatuses))
+	for i, s := range PublicStatuses {
+		names[i] = string(s)
+	}
+	return "must be one of " + strings.Join(names, ", ")
 }
 
 // Hash identifies the content of the request (not its key), so that a
@@ -185,10 +218,60 @@ func (p PlaceOrder) Hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// ReservationMarker is the marker a product carries while stock reserved for
-// orderID is not yet recorded on the order.
-func ReservationMarker(orderID string) string { return "r:" + orderID }
+// A Marker records one stock change on a product document, in the same
+// atomic update that makes the change (see Store.ApplyStock). It names the
+// order and carries the quantity, so that Recover can undo a reservation
+// whose order is gone ("orphan") without any other record.
+type Marker struct {
+	// Release is true for a cancellation's release ("c:"), false for a
+	// reservation ("r:").
+	Release  bool
+	OrderID  string
+	Quantity int64
+}
 
-// ReleaseMarker is the marker a product carries while stock released by the
-// cancellation of orderID is not yet recorded on the order.
-func ReleaseMarker(orderID string) string { return "c:" + orderID }
+// ReservationMarker is the marker a product carries while qty units
+// reserved for orderID are not yet recorded on the order as placed.
+func ReservationMarker(orderID string, qty int64) string {
+	return Marker{OrderID: orderID, Quantity: qty}.String()
+}
+
+// ReleaseMarker is the marker a product carries while qty units released
+// by the cancellation of orderID are not yet recorded on the order.
+func ReleaseMarker(orderID string, qty int64) string {
+	return Marker{Release: true, OrderID: orderID, Quantity: qty}.String()
+}
+
+// String is the marker as stored: "r:<order id>:<quantity>" or
+// "c:<order id>:<quantity>".
+func (m Marker) String() string {
+	kind := "r:"
+	if m.Release {
+		kind = "c:"
+	}
+	return kind + m.OrderID + ":" + strconv.FormatInt(m.Quantity, 10)
+}
+
+// Delta is the stock change the marker records: minus the quantity for a
+// reservation, plus it for a release.
+func (m Marker) Delta() int64 {
+	if m.Release {
+		return m.Quantity
+	}
+	return -m.Quantity
+}
+
+// ParseMarker reads a stored marker. ok is false for anything else,
+// including the quantity-less "r:<order id>" markers of earlier versions.
+func ParseMarker(s string) (m Marker, ok bool) {
+	kind, rest, found := strings.Cut(s, ":")
+	if !found || (kind != "r" && kind != "c") {
+		return Marker{}, false
+	}
+	id, qty, found := strings.Cut(rest, ":")
+	q, err := strconv.ParseInt(qty, 10, 64)
+	if !found || err != nil || q < 1 || !ValidID(id) {
+		return Marker{}, false
+	}
+	return Marker{Release: kind == "c", OrderID: id, Quantity: q}, true
+}

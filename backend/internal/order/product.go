@@ -1,9 +1,11 @@
 package order
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -54,7 +56,7 @@ func (p Product) Validate() error {
 	case p.SKU == "":
 		f["sku"] = "is required"
 	case len(p.SKU) > MaxSKULen:
-		f["sku"] = "must be at most 64 characters"
+		f["sku"] = fmt.Sprintf("must be at most %d characters", MaxSKULen)
 	case !skuPattern.MatchString(p.SKU):
 		f["sku"] = "may contain only letters, digits, '.', '_' and '-', starting with a letter or digit"
 	}
@@ -94,24 +96,51 @@ func validateName(f map[string]string, key, v string) {
 	case strings.TrimSpace(v) == "":
 		f[key] = "is required"
 	case utf8.RuneCountInString(v) > MaxNameLen:
-		f[key] = "must be at most 200 characters"
+		f[key] = fmt.Sprintf("must be at most %d characters", MaxNameLen)
+	default:
+		if msg := checkText(v); msg != "" {
+			f[key] = msg
+		}
 	}
 }
 
 func validateDescription(f map[string]string, key, v string) {
 	if utf8.RuneCountInString(v) > MaxDescriptionLen {
-		f[key] = "must be at most 2000 characters"
+		f[key] = fmt.Sprintf("must be at most %d characters", MaxDescriptionLen)
+	} else if msg := checkText(v); msg != "" {
+		f[key] = msg
 	}
+}
+
+// checkText returns why free text (names, descriptions) cannot be stored
+// and shown as is, or "": it must be valid UTF-8 without control
+// characters (C0 and C1, so NUL, CR, LF and tab too: every free-text field
+// is one line) and without the bidirectional overrides and isolates
+// U+202A-U+202E and U+2066-U+2069, which make text display in another
+// order than it is stored (CVE-2021-42574, "Trojan Source").
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Sprintf("must not contain control characters (found U+%04X)", r)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return fmt.Sprintf("must not contain bidirectional override characters (found U+%04X)", r)
+		}
+	}
+	return ""
 }
 
 func validatePrice(f map[string]string, key string, v int64) {
 	if v < 0 || v > MaxPriceCents {
-		f[key] = "must be between 0 and 10000000000"
+		f[key] = fmt.Sprintf("must be between 0 and %d", int64(MaxPriceCents))
 	}
 }
 
 func validateStock(f map[string]string, key string, v int64) {
 	if v < 0 || v > MaxStock {
-		f[key] = "must be between 0 and 1000000000"
+		f[key] = fmt.Sprintf("must be between 0 and %d", MaxStock)
 	}
 }

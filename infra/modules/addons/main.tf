@@ -1,11 +1,16 @@
 # Namespace of the order service; Pod Security "restricted" is audited and warned, "baseline" enforced.
+# The AWS Load Balancer Controller's webhook injects its target-health readiness gate into every pod
+# created here, so a rolling update waits until the new pods are Healthy in the ALB's target group
+# (target-type ip) before old ones go: no 5xx from a target group left with only initial/draining
+# targets (aws-load-balancer-controller docs, deploy/pod_readiness_gate).
 resource "kubernetes_namespace_v1" "app" {
   metadata {
     name = var.app_namespace
     labels = {
-      "pod-security.kubernetes.io/enforce" = "baseline"
-      "pod-security.kubernetes.io/warn"    = "restricted"
-      "pod-security.kubernetes.io/audit"   = "restricted"
+      "pod-security.kubernetes.io/enforce"      = "baseline"
+      "pod-security.kubernetes.io/warn"         = "restricted"
+      "pod-security.kubernetes.io/audit"        = "restricted"
+      "elbv2.k8s.aws/pod-readiness-gate-inject" = "enabled"
     }
   }
 }
@@ -143,6 +148,8 @@ resource "helm_release" "aws_load_balancer_controller" {
     }
     # Leave Services of type LoadBalancer to their own annotations instead of taking them all over.
     enableServiceMutatorWebhook = false
+    # The environment's cost allocation tags on every ALB, target group and security group it makes.
+    defaultTags = var.propagated_tags
   })]
 }
 
@@ -192,6 +199,16 @@ resource "helm_release" "kube_prometheus_stack" {
             }
           }
         }
+      }
+    }
+    # Alerts reach somebody: the routing of local.alertmanager_config, credentials for SNS from
+    # the pod identity of this service account (workload-identities module), other receivers'
+    # secrets mounted from alertmanager-receivers only when one needs them.
+    alertmanager = {
+      serviceAccount = { create = true, name = local.alertmanager_service_account }
+      config         = local.alertmanager_config
+      alertmanagerSpec = {
+        secrets = local.alertmanager_needs_secret ? [local.alertmanager_secret] : []
       }
     }
     grafana = {

@@ -14,7 +14,7 @@ variable "github_repository" {
 }
 
 variable "github_branch" {
-  description = "Branch whose workflow runs may push images (sub claim ref:refs/heads/<branch>)."
+  description = "Branch whose plan job (no environment, sub claim ref:refs/heads/<branch>) may assume the read-only plan role."
   type        = string
   default     = "main"
 
@@ -25,7 +25,7 @@ variable "github_branch" {
 }
 
 variable "github_environment" {
-  description = "GitHub environment whose jobs may deploy and run Terraform (sub claim environment:<name>)."
+  description = "GitHub environment whose jobs may deploy, push and apply (sub claim environment:<name>)."
   type        = string
 
   validation {
@@ -34,15 +34,20 @@ variable "github_environment" {
   }
 }
 
-variable "create_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider. An account has one per URL: set false in the second environment of a shared account to look the existing one up."
-  type        = bool
-  default     = true
+variable "ecr_repository_arn" {
+  description = "ARN of this environment's ECR repository (push role and deploy role are limited to it)."
+  type        = string
 }
 
-variable "ecr_repository_arn" {
-  description = "ARN of the only ECR repository the push role may push to."
+variable "promote_from_repository_arn" {
+  description = "ECR repository whose tested images this environment promotes (prod: dev's repository); null for the environment that builds images, which then gets a push role."
   type        = string
+  default     = null
+
+  validation {
+    condition     = var.promote_from_repository_arn == null || can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/.+$", var.promote_from_repository_arn))
+    error_message = "promote_from_repository_arn must be an ECR repository ARN or null."
+  }
 }
 
 variable "cluster_name" {
@@ -50,8 +55,27 @@ variable "cluster_name" {
   type        = string
 }
 
-variable "terraform_policy_arns" {
-  description = "Managed policies of the Terraform role. It creates IAM roles, KMS keys and the whole stack, so in practice it is an administrator; guard it by the trust policy (protected environment) and a permissions boundary if the account has one."
+variable "terraform_state" {
+  description = "Bucket and key of this environment's Terraform state: the plan role may read the key and write <key>.tflock."
+  type = object({
+    bucket = string
+    key    = string
+  })
+}
+
+variable "plan_policy_arns" {
+  description = "Managed policies of the read-only plan role (with the state read and lock write of terraform_state)."
+  type        = list(string)
+  default     = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+
+  validation {
+    condition     = alltrue([for a in var.plan_policy_arns : can(regex("ReadOnly|ViewOnly", a))])
+    error_message = "plan_policy_arns must be read-only policies (ReadOnly or ViewOnly in the name): pull requests assume this role."
+  }
+}
+
+variable "apply_policy_arns" {
+  description = "Managed policies of the apply role. It creates IAM roles, KMS keys and the whole stack, so in practice it is an administrator; it is guarded by its trust (the protected GitHub environment only) and by applying only a reviewed plan."
   type        = list(string)
   default     = ["arn:aws:iam::aws:policy/AdministratorAccess"]
 }

@@ -41,3 +41,15 @@ resource "aws_eks_pod_identity_association" "this" {
 
   tags = var.tags
 }
+
+# Binds the same role to each further service account.
+resource "aws_eks_pod_identity_association" "additional" {
+  for_each = { for sa in var.additional_service_accounts : "${sa.namespace}/${sa.service_account}" => sa }
+
+  cluster_name    = var.cluster_name
+  namespace       = each.value.namespace
+  service_account = each.value.service_account
+  role_arn        = aws_iam_role.this.arn
+
+  tags = var.tags
+}

@@ -23,6 +23,15 @@ variable "service_account" {
   type        = string
 }
 
+variable "additional_service_accounts" {
+  description = "Further service accounts (namespace and name) whose pods receive the same role, e.g. an operator that reads what its workload wrote."
+  type = list(object({
+    namespace       = string
+    service_account = string
+  }))
+  default = []
+}
+
 variable "policy_json" {
   description = "Inline IAM policy of the role (JSON). Required (not optional) so that no count depends on a policy only known at apply."
   type        = string

@@ -5,6 +5,8 @@
 
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
 module "network" {
   source = "../network"
 
@@ -27,12 +29,13 @@ module "ecr" {
 module "iam_github" {
   source = "../iam-github"
 
-  name                 = local.name
-  github_repository    = var.github_repository
-  github_environment   = var.environment
-  create_oidc_provider = var.create_github_oidc_provider
-  ecr_repository_arn   = module.ecr.repository_arn
-  cluster_name         = local.name
+  name                        = local.name
+  github_repository           = var.github_repository
+  github_environment          = var.environment
+  ecr_repository_arn          = module.ecr.repository_arn
+  promote_from_repository_arn = local.promote_from_repository_arn
+  cluster_name                = local.name
+  terraform_state             = var.terraform_state
 }
 
 module "eks" {
@@ -49,12 +52,15 @@ module "eks" {
   node_min_size_per_az     = var.node_min_size_per_az
   node_max_size_per_az     = var.node_max_size_per_az
   admin_principal_arns     = var.admin_principal_arns
-  terraform_role_arn       = module.iam_github.terraform_role_arn
+  terraform_role_arn       = module.iam_github.apply_role_arn
+  plan_role_arn            = module.iam_github.plan_role_arn
   deploy_role_arn          = module.iam_github.deploy_role_arn
   app_namespace            = local.app_namespace
   mongodb_namespace        = local.mongodb_namespace
   developer_trusted_arns   = var.developer_trusted_arns
   addon_versions           = var.addon_versions
+  support_type             = var.kubernetes_support_type
+  propagated_tags          = local.tags
 }
 
 module "backup_bucket" {
@@ -71,6 +77,7 @@ module "workload_identities" {
   cluster_name              = module.eks.cluster_name
   mongodb_namespace         = local.mongodb_namespace
   backup_writer_policy_json = module.backup_bucket.writer_policy_json
+  alarm_topic_arn           = module.alarms.topic_arn
 }
 
 module "addons" {
@@ -90,6 +97,8 @@ module "addons" {
   mongodb_operator_values_path = "${path.module}/../../../deploy/mongodb/operator-values.yaml"
   mongodb_backup_bucket        = module.backup_bucket.bucket_name
   mongodb_values               = var.mongodb_values
+  alerting                     = merge(var.alert_receivers, { sns_topic_arn = module.alarms.topic_arn })
+  propagated_tags              = local.tags
 
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]

@@ -19,8 +19,18 @@ output "ecr_repository_url" {
 }
 
 output "github_push_role_arn" {
-  description = "Role the image build assumes through GitHub OIDC (GitHub variable AWS_PUSH_ROLE_ARN)."
+  description = "Role the image build assumes through GitHub OIDC (GitHub variable AWS_PUSH_ROLE_ARN); null where images are promoted, not built."
   value       = module.iam_github.push_role_arn
+}
+
+output "promote_from_repository_url" {
+  description = "Repository whose tested digests this environment deploys (GitHub environment variable PROMOTE_FROM_REPOSITORY_URL); null where images are built."
+  value       = local.promote_from_repository_url
+}
+
+output "github_plan_role_arn" {
+  description = "Read-only role of the Terraform plan jobs, pull requests included (GitHub repository variable AWS_<ENV>_PLAN_ROLE_ARN)."
+  value       = module.iam_github.plan_role_arn
 }
 
 output "github_deploy_role_arn" {
@@ -28,9 +38,9 @@ output "github_deploy_role_arn" {
   value       = module.iam_github.deploy_role_arn
 }
 
-output "github_terraform_role_arn" {
-  description = "Role the infrastructure workflow assumes through GitHub OIDC (GitHub variable AWS_TERRAFORM_ROLE_ARN)."
-  value       = module.iam_github.terraform_role_arn
+output "github_apply_role_arn" {
+  description = "Role the apply job of the protected environment assumes to apply a reviewed plan (GitHub variable AWS_APPLY_ROLE_ARN)."
+  value       = module.iam_github.apply_role_arn
 }
 
 output "app_namespace" {

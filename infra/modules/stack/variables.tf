@@ -142,28 +142,32 @@ variable "node_max_size_per_az" {
 }
 
 variable "addon_versions" {
-  description = "Pinned EKS add-on versions (vpc_cni, coredns, kube_proxy, ebs_csi_driver, pod_identity_agent, metrics_server)."
+  description = "EKS add-on versions to pin (vpc_cni, coredns, kube_proxy, ebs_csi_driver, pod_identity_agent, metrics_server), each optional; unset: the most recent EKS lists for kubernetes_version, resolved at plan (modules/eks)."
   type = object({
-    vpc_cni            = string
-    coredns            = string
-    kube_proxy         = string
-    ebs_csi_driver     = string
-    pod_identity_agent = string
-    metrics_server     = string
+    vpc_cni            = optional(string)
+    coredns            = optional(string)
+    kube_proxy         = optional(string)
+    ebs_csi_driver     = optional(string)
+    pod_identity_agent = optional(string)
+    metrics_server     = optional(string)
   })
   nullable = false # null from infra/envs means "the default"
-  default = {
-    vpc_cni            = "v1.19.5-eksbuild.1"
-    coredns            = "v1.12.1-eksbuild.2"
-    kube_proxy         = "v1.33.0-eksbuild.2"
-    ebs_csi_driver     = "v1.44.0-eksbuild.1"
-    pod_identity_agent = "v1.3.7-eksbuild.2"
-    metrics_server     = "v0.7.2-eksbuild.3"
-  }
+  default  = {}
 
   validation {
-    condition     = alltrue([for v in values(var.addon_versions) : can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
-    error_message = "Each add-on version must look like v1.2.3-eksbuild.1."
+    condition     = alltrue([for v in values(var.addon_versions) : v == null || can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
+    error_message = "Each pinned add-on version must look like v1.2.3-eksbuild.1."
+  }
+}
+
+variable "kubernetes_support_type" {
+  description = "EKS upgrade policy (modules/eks support_type): EXTENDED keeps the control plane on kubernetes_version until it is raised; STANDARD lets AWS upgrade it when standard support ends."
+  type        = string
+  default     = "EXTENDED"
+
+  validation {
+    condition     = contains(["STANDARD", "EXTENDED"], var.kubernetes_support_type)
+    error_message = "kubernetes_support_type must be STANDARD or EXTENDED."
   }
 }
 
@@ -180,7 +184,7 @@ variable "chart_versions" {
     aws_load_balancer_controller = "1.13.0"
     kube_prometheus_stack        = "75.15.0"
     cluster_autoscaler           = "9.46.6"
-    psmdb_operator               = "1.21.1"
+    psmdb_operator               = "1.21.2"
   }
 
   validation {
@@ -211,10 +215,23 @@ variable "github_repository" {
   }
 }
 
-variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider; false in the second environment of a shared account."
-  type        = bool
-  default     = true
+variable "promote_from_environment" {
+  description = "Environment whose tested images this one deploys (prod: \"dev\"), copied from its ECR repository in the same account; null for the environment that builds images."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.promote_from_environment == null || can(regex("^[a-z0-9-]+$", var.promote_from_environment))
+    error_message = "promote_from_environment must be an environment name like dev, or null."
+  }
+}
+
+variable "terraform_state" {
+  description = "Bucket and key of this environment's state (as in its backend configuration): the CI plan role reads the key and writes <key>.tflock."
+  type = object({
+    bucket = string
+    key    = string
+  })
 }
 
 variable "alarm_email" {
@@ -253,6 +270,19 @@ variable "mongodb_values" {
   description = "Values of the orders-mongodb chart on top of the ones Terraform sets (bucket, region, service account, StorageClass)."
   type        = any
   default     = {}
+}
+
+variable "alert_receivers" {
+  description = "Alertmanager receivers besides the alarm topic (which always gets every alert): slack_channel, pagerduty (critical only), email_to/email_from/email_smarthost/email_username. Their secrets go into the Secret monitoring/alertmanager-receivers by hand (docs/operations.md)."
+  type = object({
+    slack_channel   = optional(string)
+    pagerduty       = optional(bool, false)
+    email_to        = optional(string)
+    email_from      = optional(string)
+    email_smarthost = optional(string)
+    email_username  = optional(string)
+  })
+  default = {}
 }
 
 variable "allow_destroy_with_data" {

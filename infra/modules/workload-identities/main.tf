@@ -22,6 +22,11 @@ module "cluster_autoscaler" {
   tags            = var.tags
 }
 
+# The backup role, for both sides of Percona's backups: the member pods' backup-agent sidecars
+# write backups and oplog chunks, and the operator process itself reads a backup's metadata from
+# S3 to validate every PerconaServerMongoDBRestore and deletes old backups (retention and the
+# percona.com/delete-backup finalizer). Percona's EKS e2e test (operator v1.21.1,
+# e2e-tests/demand-backup-eks-credentials-irsa/run) grants the role to both service accounts.
 module "mongodb_backup" {
   source = "../pod-identity"
 
@@ -29,8 +34,32 @@ module "mongodb_backup" {
   cluster_name    = var.cluster_name
   namespace       = var.mongodb_namespace
   service_account = var.mongodb_service_account
-  policy_json     = var.backup_writer_policy_json
+  additional_service_accounts = [{
+    namespace       = var.mongodb_namespace
+    service_account = var.mongodb_operator_service_account
+  }]
+  policy_json = var.backup_writer_policy_json
+  tags        = var.tags
+}
+
+# Alertmanager (kube-prometheus-stack) publishes notifications to the alarm topic and nothing else.
+module "alertmanager" {
+  source = "../pod-identity"
+
+  name            = "${var.name}-alertmgr"
+  cluster_name    = var.cluster_name
+  namespace       = var.monitoring_namespace
+  service_account = var.alertmanager_service_account
+  policy_json     = data.aws_iam_policy_document.alertmanager.json
   tags            = var.tags
+}
+
+data "aws_iam_policy_document" "alertmanager" {
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [var.alarm_topic_arn]
+  }
 }
 
 # Cluster Autoscaler: read everything, but resize and terminate only this cluster's node groups (tagged by EKS).

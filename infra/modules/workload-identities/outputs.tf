@@ -9,8 +9,13 @@ output "cluster_autoscaler_role_arn" {
 }
 
 output "mongodb_backup_role_arn" {
-  description = "Role of the MongoDB backup agents (this bucket only)."
+  description = "Role of the MongoDB backup agents and of the Percona operator (this bucket only)."
   value       = module.mongodb_backup.role_arn
+}
+
+output "alertmanager_role_arn" {
+  description = "Role of Alertmanager (sns:Publish on the alarm topic only)."
+  value       = module.alertmanager.role_arn
 }
 
 output "association_ids" {
@@ -19,5 +24,12 @@ output "association_ids" {
     module.lb_controller.association_id,
     module.cluster_autoscaler.association_id,
     module.mongodb_backup.association_id,
+    module.alertmanager.association_id,
+    module.mongodb_backup.additional_association_ids["${var.mongodb_namespace}/${var.mongodb_operator_service_account}"],
   ]
+}
+
+output "mongodb_backup_service_accounts" {
+  description = "Service accounts (namespace/name) associated with the MongoDB backup role: the members' and the operator's."
+  value       = module.mongodb_backup.service_accounts
 }

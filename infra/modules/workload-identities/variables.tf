@@ -20,8 +20,31 @@ variable "mongodb_service_account" {
   default     = "orders-mongodb"
 }
 
+variable "mongodb_operator_service_account" {
+  description = "Service account of the Percona operator (the psmdb-operator chart names it after its fullname: release psmdb-operator gives psmdb-operator). It validates restores and deletes old backups in S3 itself."
+  type        = string
+  default     = "psmdb-operator"
+}
+
 variable "backup_writer_policy_json" {
   description = "IAM policy limited to the backup bucket (output of the backup-bucket module)."
+  type        = string
+}
+
+variable "monitoring_namespace" {
+  description = "Namespace of kube-prometheus-stack."
+  type        = string
+  default     = "monitoring"
+}
+
+variable "alertmanager_service_account" {
+  description = "Service account of Alertmanager (the addons module sets alertmanager.serviceAccount.name to this)."
+  type        = string
+  default     = "alertmanager"
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic Alertmanager publishes to (output of the alarms module)."
   type        = string
 }
 

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type config struct {
+	backendDir     string
+	stores         []string
+	rates          []int
+	ferretRates    []int
+	duration       time.Duration
+	maxDuration    time.Duration
+	workers        int
+	driverDuration time.Duration
+	products       int
+	docs           string
+	bin            string
+	goBench        bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o config
+	var stores, rates, ferretRates string
+	fs.StringVar(&o.backendDir, "backend", "..", "the backend module directory (to build local/cmd/orders-local and cmd/orders, and run the httpapi benchmarks)")
+	fs.StringVar(&stores, "store", "memory,ferretdb", "store modes to measure, comma-separated: memory, ferretdb")
+	fs.StringVar(&rates, "rates", "500,1000", "fixed request rates per second of -store memory, comma-separated")
+	fs.StringVar(&ferretRates, "ferretdb-rates", "20,100", "fixed request rates per second of -store ferretdb (serialised SQLite: far lower), comma-separated")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each fixed-rate run")
+	fs.DurationVar(&o.maxDuration, "max-duration", 5*time.Second, "length of each closed-loop (full speed) run; 0 skips them")
+	fs.IntVar(&o.workers, "workers", 8, "concurrent clients of the closed-loop runs")
+	fs.DurationVar(&o.driverDuration, "driver-duration", 3*time.Second, "length of each raw-driver measurement; 0 skips them")
+	fs.IntVar(&o.products, "products", 100, "products seeded before the runs")
+	fs.StringVar(&o.docs, "docs", "", "markdown file whose loadtest markers receive the tables (e.g. ../docs/benchmarks.md); empty: print only")
+	fs.StringVar(&o.bin, "bin", "", "a prebuilt orders-local binary (default: build one)")
+	fs.BoolVar(&o.goBench, "gobench", false, "also run the httpapi go test benchmarks (decode+validate, handlers on the in-memory store, writeError) and include them")
+	err := fs.Parse(args)
+	if err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for s := range strings.SplitSeq(stores, ",") {
+		if s != "memory" && s != "ferretdb" {
+			return config{}, fmt.Errorf("-store: %q is not memory or ferretdb", s)
+		}
+		o.stores = append(o.stores, s)
+	}
+	if o.rates, err = parseRates("-rates", rates); err != nil {
+		return config{}, err
+	}
+	if o.ferretRates, err = parseRates("-ferretdb-rates", ferretRates); err != nil {
+		return config{}, err
+	}
+	switch {
+	case o.duration <= 0 || o.duration > 5*time.Minute:
+		return config{}, errors.New("-duration must be from 1ns to 5m")
+	case o.maxDuration < 0 || o.maxDuration > 5*time.Minute:
+		return config{}, errors.New("-max-duration must be from 0 to 5m")
+	case o.workers < 1 || o.workers > 1000:
+		return config{}, errors.New("-workers must be from 1 to 1000")
+	case o.products < 1 || o.products > 10_000:
+		return config{}, errors.New("-products must be from 1 to 10000")
+	}
+	return o, nil
+}
+
+func parseRates(flag, list string) ([]int, error) {
+	var out []int
+	for r := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n < 1 || n > 100_000 {
+			return nil, fmt.Errorf("%s: %q is not a rate from 1 to 100000", flag, r)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// report is everything one run measured.
+type report struct {
+	Machine    machine
+	Options    config
+	Ready      map[string][]time.Duration // store → exec to first 200 on /readyz, one per start
+	IdleRSS    map[string]int64           // store → largest VmHWM right after seeding
+	Results    []result
+	Driver     []driverResult
+	BinarySize int64  // bytes of the stripped production binary; 0 if not built
+	GoBench    string // output of the httpapi benchmarks, if run
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := report{Machine: describeMachine(), Options: o, Ready: map[string][]time.Duration{}, IdleRSS: map[string]int64{}}
+	fmt.Fprintf(stdout, "machine: %s\n", rep.Machine)
+
+	bin := o.bin
+	if bin == "" {
+		fmt.Fprintln(stdout, "building local/cmd/orders-local ...")
+		if bin, err = buildBinary(ctx, o.backendDir, tmp, "./local/cmd/orders-local"); err != nil {
+			return err
+		}
+	}
+	if size, err := productionBinarySize(ctx, o.backendDir, tmp); err != nil {
+		fmt.Fprintf(stderr, "production binary size not measured: %v\n", err)
+	} else {
+		rep.BinarySize = size
+		fmt.Fprintf(stdout, "production binary (scripts/build.sh: static, -trimpath, -s -w): %.1f MB\n", mb(size))
+	}
+
+	for _, store := range o.stores {
+		if err := measureStore(ctx, o, bin, store, filepath.Join(tmp, "data-"+store), &rep, stdout); err != nil {
+			return fmt.Errorf("store %s: %w", store, err)
+		}
+	}
+	if o.driverDuration > 0 {
+		fmt.Fprintln(stdout, "raw driver on the embedded FerretDB ...")
+		if rep.Driver, err = driverBench(ctx, filepath.Join(tmp, "data-driver"), o.driverDuration); err != nil {
+			return fmt.Errorf("driver: %w", err)
+		}
+		for _, d := range rep.Driver {
+			fmt.Fprintf(stdout, "  %-50s %8.0f ops/s  p50 %v  p99 %v\n", d.Op, d.PerSec, d.P50, d.P99)
+		}
+	}
+
+	if o.goBench {
+		fmt.Fprintln(stdout, "go test -bench ./internal/httpapi/ ...")
+		if rep.GoBench, err = goBench(ctx, o.backendDir); err != nil {
+			return err
+		}
+	}
+
+	md := renderMarkdown(rep)
+	fmt.Fprintln(stdout)
+	fmt.Fprint(stdout, md)
+	if o.docs != "" {
+		if err := updateMarkers(o.docs, md); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nwrote the tables into %s\n", o.docs)
+	}
+	return nil
+}
+
+// measureStore runs every scenario at every rate of the store, each run on
+// a fresh server (new process, new data, seeded anew): a saturated run
+// leaves work behind (on the serialised local store, the rollbacks of
+// orders whose clients gave up), and the in-memory store keeps every
+// order, so sharing one server would charge one run for another.
+func measureStore(ctx context.Context, o config, bin, store, dataDir string, rep *report, stdout io.Writer) error {
+	rates := o.rates
+	if store == "ferretdb" {
+		rates = o.ferretRates
+	}
+	runs := make([]int, 0, len(rates)+1)
+	runs = append(runs, rates...)
+	if o.maxDuration > 0 {
+		runs = append(runs, 0)
+	}
+	n := 0
+	for _, sc := range scenarios {
+		for _, rate := range runs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n++
+			r, err := measureRun(ctx, o, bin, store, filepath.Join(dataDir, strconv.Itoa(n)), sc, rate, rep)
+			if err != nil {
+				return fmt.Errorf("%s at %s: %w", sc.name, rateLabel(rate, o.workers), err)
+			}
+			rep.Results = append(rep.Results, r)
+			fmt.Fprintf(stdout, "[%s] %-12s %-6s %6d req  %7.0f ok/s  p50 %-10v p95 %-10v p99 %-10v errors %d  RSS %.1f MB  %s\n",
+				store, sc.name, rateLabel(rate, o.workers), r.Requests, r.Achieved, r.P50.Round(time.Microsecond),
+				r.P95.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Errors, mb(r.PeakRSS), codesString(r.Codes))
+		}
+	}
+	return nil
+}
+
+func measureRun(ctx context.Context, o config, bin, store, dataDir string, sc scenario, rate int, rep *report) (result, error) {
+	s, err := startServer(ctx, bin, store, dataDir, 60*time.Second)
+	if err != nil {
+		return result{}, err
+	}
+	defer s.stop()
+	rep.Ready[store] = append(rep.Ready[store], s.readyTook)
+	ids, err := seedProducts(ctx, s.baseURL, s.token, o.products)
+	if err != nil {
+		return result{}, err
+	}
+	pid := s.cmd.Process.Pid
+	rss, err := peakRSS(pid)
+	if err != nil {
+		return result{}, err
+	}
+	rep.IdleRSS[store] = max(rep.IdleRSS[store], rss)
+	if err := resetPeakRSS(pid); err != nil {
+		return result{}, fmt.Errorf("reset peak RSS: %w", err)
+	}
+	du := o.duration
+	if rate == 0 {
+		du = o.maxDuration
+	}
+	r := toResult(store, sc.name, rate, attack(sc.targeter(s.baseURL, ids), rate, uint64(o.workers), du))
+	if r.PeakRSS, err = peakRSS(pid); err != nil {
+		return result{}, err
+	}
+	return r, nil
+}
+
+// productionBinarySize builds cmd/orders exactly as `make build` and the
+// image do (scripts/build.sh) and returns its size.
+func productionBinarySize(ctx context.Context, backendDir, tmp string) (int64, error) {
+	out := filepath.Join(tmp, "orders")
+	cmd := exec.CommandContext(ctx, "sh", "scripts/build.sh", out)
+	cmd.Dir = backendDir
+	cmd.Env = append(os.Environ(), "VERSION=loadtest")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("scripts/build.sh: %w\n%s", err, b)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+func rateLabel(rate, workers int) string {
+	if rate == 0 {
+		return fmt.Sprintf("max/%dc", workers)
+	}
+	return strconv.Itoa(rate) + "/s"
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// goBench runs the httpapi benchmarks and keeps their result lines.
+func goBench(ctx context.Context, backendDir string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "1s", "./internal/httpapi/")
+	cmd.Dir = backendDir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go test -bench ./internal/httpapi/: %w\n%s", err, out)
+	}
+	var keep []string
+	for line := range strings.Lines(string(out)) {
+		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "cpu:") {
+			keep = append(keep, strings.TrimRight(line, "\n"))
+		}
+	}
+	return strings.Join(keep, "\n"), nil
+}

@@ -1,0 +1,192 @@
+// Package clisandbox runs scripts against fake command-line tools on a closed PATH.
+//
+// A Sandbox is one directory that is the whole PATH of the commands it runs: fakes (small bash
+// scripts written by the test) and symbolic links to the few real programs the test allows
+// (bash, sed, grep, ...). Nothing else is reachable by name, so a script that calls a tool the
+// test did not fake fails with "command not found" instead of falling through to a real
+// terraform, aws or kubectl on the machine. Every fake appends its argv to one log, which the
+// test reads with Calls.
+package clisandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Basics are real programs deploy scripts commonly need; pass them to Real.
+var Basics = []string{"bash", "env", "sed", "grep", "sort", "head", "tail", "tr", "cat", "dirname", "basename",
+	"base64", "touch", "mkdir", "rm", "cp", "seq", "sleep", "printf", "wc", "cut", "mktemp"}
+
+// Sandbox is a closed PATH of fakes and allowed real programs.
+type Sandbox struct {
+	Home  string // $HOME of the commands, a fresh temporary directory
+	Bin   string // the only PATH entry
+	State string // $FAKE_STATE: a directory fakes may keep state in
+	Log   string // $FAKE_LOG: one line per fake call, "<name> <args...>"
+
+	bash string
+	env  []string
+}
+
+// New makes an empty sandbox in a temporary directory of tb.
+func New(tb testing.TB) *Sandbox {
+	tb.Helper()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		tb.Skipf("bash is not installed: %v", err)
+	}
+	dir := tb.TempDir()
+	s := &Sandbox{
+		Home:  dir,
+		Bin:   filepath.Join(dir, "bin"),
+		State: filepath.Join(dir, "state"),
+		Log:   filepath.Join(dir, "calls.log"),
+		bash:  bash,
+	}
+	for _, d := range []string{s.Bin, s.State} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return s
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
+
+// Fake installs a fake program: a bash script that logs "<name> <args>" to $FAKE_LOG and then
+// runs body (with "$@" the arguments). It fails the test if name already exists in the sandbox.
+func (s *Sandbox) Fake(tb testing.TB, name, body string) {
+	tb.Helper()
+	s.mustBeFree(tb, name)
+	script := "#!" + s.bash + "\nprintf '%s\\n' \"" + name + " $*\" >>\"$FAKE_LOG\"\n" + body + "\n"
+	if err := os.WriteFile(filepath.Join(s.Bin, name), []byte(script), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Real makes real programs, found on the test process's PATH, callable in the sandbox. A fake
+// and a real program of the same name cannot both exist.
+func (s *Sandbox) Real(tb testing.TB, names ...string) {
+	tb.Helper()
+	for _, name := range names {
+		s.mustBeFree(tb, name)
+		p, err := exec.LookPath(name)
+		if err != nil {
+			tb.Fatalf("the sandbox needs the real %s: %v", name, err)
+		}
+		if p, err = filepath.Abs(p); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.Symlink(p, filepath.Join(s.Bin, name)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func (s *Sandbox) mustBeFree(tb testing.TB, name string) {
+	tb.Helper()
+	if !validName.MatchString(name) {
+		tb.Fatalf("clisandbox: %q is not a program name", name)
+	}
+	if _, err := os.Lstat(filepath.Join(s.Bin, name)); err == nil {
+		tb.Fatalf("clisandbox: %s is already in the sandbox", name)
+	}
+}
+
+// Setenv adds KEY=VALUE to the environment of every command the sandbox runs (later ones win).
+func (s *Sandbox) Setenv(kv ...string) { s.env = append(s.env, kv...) }
+
+// Env is the environment of the sandbox's commands: PATH (the sandbox only), HOME, FAKE_LOG,
+// FAKE_STATE, what Setenv added, then extra. Nothing is inherited from the test process.
+func (s *Sandbox) Env(extra ...string) []string {
+	env := []string{"PATH=" + s.Bin, "HOME=" + s.Home, "FAKE_LOG=" + s.Log, "FAKE_STATE=" + s.State, "LC_ALL=C"}
+	env = append(env, s.env...)
+	return append(env, extra...)
+}
+
+// Result is what a run produced.
+type Result struct {
+	Output string // stdout and stderr, interleaved
+	Code   int    // exit status
+}
+
+// Run runs a program (a path, e.g. a script under test) with args in the sandbox's environment
+// plus env; stdin is empty. A failure to start the program fails the test.
+func (s *Sandbox) Run(tb testing.TB, program string, args []string, env ...string) Result {
+	tb.Helper()
+	cmd := exec.Command(program, args...)
+	cmd.Env = s.Env(env...)
+	cmd.Stdin = strings.NewReader("")
+	cmd.Dir = s.Home
+	out, err := cmd.CombinedOutput()
+	r := Result{Output: string(out)}
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			tb.Fatalf("run %s: %v", program, err)
+		}
+		r.Code = ee.ExitCode()
+	}
+	tb.Logf("%s %s (exit %d):\n%s", filepath.Base(program), strings.Join(args, " "), r.Code, out)
+	return r
+}
+
+// Calls returns the fakes' calls in order, one "<name> <args>" string each.
+func (s *Sandbox) Calls(tb testing.TB) []string {
+	tb.Helper()
+	b, err := os.ReadFile(s.Log)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+// Index returns the position of the first call at or after from that matches the regular
+// expression re, or -1.
+func Index(calls []string, from int, re string) int {
+	r := regexp.MustCompile(re)
+	for i := from; i < len(calls); i++ {
+		if r.MatchString(calls[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// InOrder reports an error unless calls has matches of the patterns in this order.
+func InOrder(calls []string, patterns ...string) error {
+	at := 0
+	for _, p := range patterns {
+		i := Index(calls, at, p)
+		if i < 0 {
+			return fmt.Errorf("no call matching %q after call %d; calls:\n%s", p, at, strings.Join(calls, "\n"))
+		}
+		at = i + 1
+	}
+	return nil
+}
+
+// Names lists the programs in the sandbox, sorted.
+func (s *Sandbox) Names(tb testing.TB) []string {
+	tb.Helper()
+	entries, err := os.ReadDir(s.Bin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	return names
+}
