@@ -96,6 +96,9 @@ module "addons" {
   mongodb_backup_bucket        = module.backup_bucket.bucket_name
   mongodb_values               = var.mongodb_values
 
+  # kube-state-metrics series of the Percona backup objects, for the MongoDB backup alerts.
+  kube_state_metrics_values_path = "${path.module}/../../../deploy/mongodb/kube-state-metrics-values.yaml"
+
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]
 }
