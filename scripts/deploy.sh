@@ -19,7 +19,7 @@ if [ "${AUTO_APPROVE:-}" = 1 ]; then
 	approve=(-auto-approve)
 fi
 
-preflight() { "$ROOT/scripts/preflight.sh"; }
+preflight() { ENV=$ENV "$ROOT/scripts/preflight.sh"; }
 
 # The image tag is the commit: a dirty tree would push an image whose tag
 # lies about its content.
@@ -78,7 +78,14 @@ image() {
 	esac
 	registry=${ECR_REPOSITORY_URL%%/*}
 	aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$registry"
-	make -C "$ROOT" --no-print-directory image IMAGE="$ECR_REPOSITORY_URL" VERSION="$IMAGE_TAG" \
+	# Provenance and SBOM attestations need a docker-container builder (the default docker driver
+	# rejects them); one named $BUILDER is created once and reused.
+	local builder=${BUILDX_BUILDER:-orderstack}
+	if ! docker buildx inspect "$builder" >/dev/null 2>&1; then
+		say "    creating buildx builder $builder (docker-container driver, for the attestations)"
+		docker buildx create --name "$builder" --driver docker-container >/dev/null
+	fi
+	BUILDX_BUILDER=$builder make -C "$ROOT" --no-print-directory image IMAGE="$ECR_REPOSITORY_URL" VERSION="$IMAGE_TAG" \
 		PLATFORM="${PLATFORM:-linux/amd64}" IMAGE_OUTPUT="--push --provenance=mode=max --sbom=true"
 }
 

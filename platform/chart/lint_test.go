@@ -9,13 +9,15 @@ import (
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
+
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
 )
 
 // TestLint runs the Helm SDK's linter (what `helm lint` runs: Chart.yaml,
 // values against the schema, every template rendered and parsed) for each
 // environment's values, and allows no error and no warning.
 func TestLint(t *testing.T) {
-	kv, err := chartutil.ParseKubeVersion(kubeVersion)
+	kv, err := chartutil.ParseKubeVersion(helmrender.KubeVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

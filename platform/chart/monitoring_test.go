@@ -14,6 +14,8 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // alertMetrics names, per alert of docs/development.md, the series its
@@ -112,7 +114,7 @@ func TestServiceMonitor(t *testing.T) {
 }
 
 func TestPrometheusRule(t *testing.T) {
-	anchors := headingAnchors(t, filepath.Join(repoRoot(t), "docs", "operations.md"))
+	anchors := headingAnchors(t, filepath.Join(repo.Root(t), "docs", "operations.md"))
 	const base = "https://github.com/orderstack/orderstack/blob/main"
 
 	for _, env := range environments {
@@ -249,7 +251,7 @@ func balanced(expr string) string {
 // contractMetrics reads the orders_* metric names from docs/development.md.
 func contractMetrics(tb testing.TB) map[string]bool {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "docs", "development.md"))
+	b, err := os.ReadFile(filepath.Join(repo.Root(tb), "docs", "development.md"))
 	if err != nil {
 		tb.Fatal(err)
 	}

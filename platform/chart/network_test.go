@@ -15,6 +15,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 const (
@@ -317,7 +319,7 @@ func tfvarString(tb testing.TB, path, name string) string {
 func TestNetworkPolicyMatchesVPC(t *testing.T) {
 	for _, env := range []string{"dev", "prod"} {
 		t.Run(env, func(t *testing.T) {
-			tfvars := filepath.Join(repoRoot(t), "infra", "envs", env, "terraform.tfvars")
+			tfvars := filepath.Join(repo.Root(t), "infra", "envs", env, "terraform.tfvars")
 			if _, err := os.Stat(tfvars); err != nil {
 				t.Skipf("no %s: %v", tfvars, err)
 			}

@@ -3,7 +3,6 @@ package docs
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -128,17 +127,4 @@ func TestDocsIndexed(t *testing.T) {
 		}
 	}
 	t.Error("README.md does not link docs/README.md")
-}
-
-// TestRendererStampMatches: the renderer in tools/d2 (its own module, not
-// importable here) writes the same hash prefix this package looks for.
-func TestRendererStampMatches(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(repo.Root(t), "tools", "d2", "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "const SourceHashPrefix = " + strconv.Quote(SourceHashPrefix)
-	if !strings.Contains(string(src), want) {
-		t.Errorf("tools/d2/main.go does not declare %s", want)
-	}
 }

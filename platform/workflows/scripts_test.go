@@ -76,7 +76,7 @@ case "$*" in
 esac`,
 	"aws": `. "$FAKE_STATE/iam.sh"
 svc=${1:-} op=${2:-}
-repo="" name="" bucket="" ids="" tag="" digest=""
+repo="" name="" bucket="" ids="" tag="" digest="" blob_file=""
 shift 2 || true
 while [ $# -gt 0 ]; do
   case $1 in
@@ -87,6 +87,7 @@ while [ $# -gt 0 ]; do
     --image-ids) ids=$2; shift ;;
     --image-tag) tag=$2; shift ;;
     --image-digest) digest=$2; shift ;;
+    --ciphertext-blob) blob_file=$2; shift ;;
   esac
   shift
 done
@@ -123,6 +124,16 @@ case "$svc $op" in
   "ecr get-login-password")
     iam_check ecr:GetAuthorizationToken "*" GetAuthorizationToken
     echo not-a-real-password ;;
+  # KMS: a data key's "ciphertext blob" here is KMSBLOB:<plaintext>, base64; the key is
+  # $FAKE_KMS_KEY_ARN whatever alias names it.
+  "kms generate-data-key")
+    iam_check kms:GenerateDataKey "${FAKE_KMS_KEY_ARN:-arn:aws:kms:eu-west-1:` + FakeAccount + `:key/plans}" GenerateDataKey
+    plain=$(printf '%s' "${FAKE_DATA_KEY:-0123456789abcdef0123456789abcdef}" | base64)
+    printf '%s\t%s\n' "$plain" "$(printf 'KMSBLOB:%s' "$plain" | base64 | tr -d '\n')" ;;
+  "kms decrypt")
+    iam_check kms:Decrypt "${FAKE_KMS_KEY_ARN:-arn:aws:kms:eu-west-1:` + FakeAccount + `:key/plans}" Decrypt
+    blob=$(cat "${blob_file#fileb://}") && [[ "$blob" == KMSBLOB:* ]] || { echo "An error occurred (InvalidCiphertextException) when calling the Decrypt operation:" >&2; exit 254; }
+    echo "${blob#KMSBLOB:}" ;;
   "eks update-kubeconfig")
     iam_check eks:DescribeCluster "arn:aws:eks:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:cluster/$name" DescribeCluster
     echo "Updated context arn:aws:eks:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:cluster/$name" ;;

@@ -31,7 +31,7 @@ func TestSRVLookupFailureKeepsRetrying(t *testing.T) {
 
 	var api string
 	retries := 0
-	for deadline := time.Now().Add(30 * time.Second); api == "" || retries < 2; {
+	for deadline := time.Now().Add(60 * time.Second); api == "" || retries < 2; {
 		retries = 0
 		for _, l := range logs.lines() {
 			switch l["msg"] {
@@ -50,7 +50,7 @@ func TestSRVLookupFailureKeepsRetrying(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30s: listening at %q, %d retries logged; want both, 2 or more retries\n%s", api, retries, logs)
+			t.Fatalf("after 60s: listening at %q, %d retries logged; want both, 2 or more retries\n%s", api, retries, logs)
 		}
 	}
 	resp, err := http.Get(api + "/readyz")

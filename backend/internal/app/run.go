@@ -33,6 +33,11 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Version is reported by orders_build_info and the start-up log.
 	Version string
+	// Unready, if not nil, reports why Store cannot be used yet (cmd/orders:
+	// the client is not open, or the indexes do not exist). While it
+	// returns an error, /readyz and the API answer 503 and Recover waits;
+	// Store is not called. nil means the store is usable from the start.
+	Unready func() error
 	// Ready, if not nil, receives the bound addresses once both listeners
 	// are open (so tests can use PORT=0). Run does not block on it longer
 	// than the context lasts; give it a buffer of 1.
@@ -72,7 +77,16 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		return err
 	}
 
-	svc := order.NewService(deps.Store)
+	recMetrics, err := newRecoveryMetrics(reg)
+	if err != nil {
+		return err
+	}
+
+	opts := []order.Option{order.WithLease(cfg.RecoveryGrace)}
+	if cfg.MongoTimeout > 0 {
+		opts = append(opts, order.WithCallTimeout(cfg.MongoTimeout))
+	}
+	svc := order.NewService(deps.Store, opts...)
 	var draining atomic.Bool
 	api := &http.Server{
 		Handler: httpapi.NewServer(logger, svc, metrics, httpapi.Config{
@@ -81,6 +95,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 			ReadyTimeout:   cfg.ReadyTimeout,
 			RequestTimeout: cfg.RequestTimeout,
 			Draining:       draining.Load,
+			Unready:        deps.Unready,
 		}),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
@@ -119,7 +134,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 
 	recCtx, stopRecovery := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { recoverLoop(recCtx, logger, svc, cfg) })
+	wg.Go(func() { recoverLoop(recCtx, logger, svc, cfg, recMetrics, deps.Unready) })
 	defer func() {
 		stopRecovery()
 		wg.Wait()
@@ -209,20 +224,37 @@ func registerRuntime(reg *prometheus.Registry, version string) error {
 	return nil
 }
 
-// recoverLoop runs Service.Recover now and every cfg.RecoveryInterval until
-// ctx ends. Failures are logged and retried at the next tick.
-func recoverLoop(ctx context.Context, logger *slog.Logger, svc *order.Service, cfg Config) {
+// recoverLoop runs Service.Recover once the store is usable and then every
+// cfg.RecoveryInterval until ctx ends. Each pass is bounded by the interval
+// (each database call by MONGODB_TIMEOUT); what a pass leaves is taken up by
+// the next. Orders and markers Recover cannot repair are logged and counted
+// in orders_recovery_stuck.
+func recoverLoop(ctx context.Context, logger *slog.Logger, svc *order.Service, cfg Config, m *recoveryMetrics, unready func() error) {
+	// Wait for the store (polling: it becomes usable once, at start).
+	for unready != nil && unready() != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	t := time.NewTicker(cfg.RecoveryInterval)
 	defer t.Stop()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, cfg.RecoveryInterval)
 		rep, err := svc.Recover(rctx, time.Now().Add(-cfg.RecoveryGrace))
 		cancel()
+		m.observe(rep)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			logger.Warn("recover half-done orders", "error", err.Error())
-		case rep.RolledBack > 0 || rep.Released > 0:
-			logger.Info("recovered half-done orders", "rolled_back", rep.RolledBack, "released", rep.Released)
+		case rep.RolledBack > 0 || rep.Released > 0 || rep.Orphans > 0:
+			logger.Info("recovered half-done orders", "rolled_back", rep.RolledBack, "released", rep.Released,
+				"orphans", rep.Orphans, "markers_cleared", rep.Cleared)
+		}
+		for _, st := range rep.Stuck {
+			logger.Warn("recovery stuck", "order_id", st.OrderID, "product_id", st.ProductID,
+				"since", st.Since.UTC().Format(time.RFC3339), "error", st.Err.Error())
 		}
 		select {
 		case <-ctx.Done():
@@ -230,4 +262,39 @@ func recoverLoop(ctx context.Context, logger *slog.Logger, svc *order.Service, c
 		case <-t.C:
 		}
 	}
+}
+
+// recoveryMetrics are orders_recovered_total and orders_recovery_stuck.
+type recoveryMetrics struct {
+	recovered *prometheus.CounterVec
+	stuck     prometheus.Gauge
+}
+
+func newRecoveryMetrics(reg prometheus.Registerer) (*recoveryMetrics, error) {
+	m := &recoveryMetrics{
+		recovered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "orders", Name: "recovered_total",
+			Help: "What Recover repaired: rolled_back (orders left reserving), released (cancelled orders), orphans (reservations whose order was gone).",
+		}, []string{"action"}),
+		stuck: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "orders", Name: "recovery_stuck",
+			Help: "Orders and markers Recover failed to repair and has not repaired since; above 0 for long, stock is held (see the logs: recovery stuck).",
+		}),
+	}
+	for _, a := range []string{"rolled_back", "released", "orphans"} {
+		m.recovered.WithLabelValues(a) // served at 0 from the start
+	}
+	for _, c := range []prometheus.Collector{m.recovered, m.stuck} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register recovery metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *recoveryMetrics) observe(rep order.RecoverReport) {
+	m.recovered.WithLabelValues("rolled_back").Add(float64(rep.RolledBack))
+	m.recovered.WithLabelValues("released").Add(float64(rep.Released))
+	m.recovered.WithLabelValues("orphans").Add(float64(rep.Orphans))
+	m.stuck.Set(float64(len(rep.Stuck)))
 }

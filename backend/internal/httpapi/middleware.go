@@ -6,11 +6,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 type ctxKey int
@@ -178,6 +181,18 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// ready answers 503 unavailable while unready reports an error: the
+// store is not open yet, so there is nothing to ask.
+func ready(logger *slog.Logger, unready func() error, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := unready(); err != nil {
+			writeError(w, r, logger, errors.Join(order.ErrUnavailable, err))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -230,6 +230,35 @@ func (s *Store) ClearMarker(ctx context.Context, productID, marker string) error
 	return nil
 }
 
+// ListMarkedProducts returns the markers of up to limit products that carry
+// any, with ID > after, by ID.
+func (s *Store) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
+	if err := s.begin(ctx, "ListMarkedProducts"); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := []order.ProductMarkers{}
+	for id, p := range s.products {
+		if id > after && len(p.markers) > 0 {
+			out = append(out, order.ProductMarkers{ProductID: id, Markers: sortedMarkers(p)})
+		}
+	}
+	slices.SortFunc(out, func(a, b order.ProductMarkers) int { return cmp.Compare(a.ProductID, b.ProductID) })
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func sortedMarkers(p *product) []string {
+	var out []string
+	for m := range p.markers {
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Markers returns the markers a product carries, sorted (tests).
 func (s *Store) Markers(productID string) []string {
 	s.mu.Lock()
@@ -238,12 +267,7 @@ func (s *Store) Markers(productID string) []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	for m := range p.markers {
-		out = append(out, m)
-	}
-	slices.Sort(out)
-	return out
+	return sortedMarkers(p)
 }
 
 // CreateOrder inserts o; a taken id or idempotency key is order.ErrConflict.
@@ -313,8 +337,8 @@ func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Or
 }
 
 // ListStaleOrders returns reserving orders and cancelled orders without
-// StockReleased, updated before cutoff, oldest id first.
-func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]order.Order, error) {
+// StockReleased, updated before cutoff, with ID > after, by ID.
+func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]order.Order, error) {
 	if err := s.begin(ctx, "ListStaleOrders"); err != nil {
 		return nil, err
 	}
@@ -322,7 +346,7 @@ func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, limit int
 	out := []order.Order{}
 	for _, o := range s.orders {
 		stale := o.Status == order.StatusReserving || (o.Status == order.StatusCancelled && !o.StockReleased)
-		if stale && o.UpdatedAt.Before(cutoff) {
+		if stale && o.UpdatedAt.Before(cutoff) && o.ID > after {
 			out = append(out, cloneOrder(o))
 		}
 	}
@@ -352,6 +376,25 @@ func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.St
 	return cloneOrder(o), nil
 }
 
+// ClaimOrder moves an order from (from, seen) to (to, now); another current
+// state is order.ErrConflict.
+func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
+	if err := s.begin(ctx, "ClaimOrder"); err != nil {
+		return order.Order{}, err
+	}
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return order.Order{}, order.ErrNotFound
+	}
+	if o.Status != from || !o.UpdatedAt.Equal(seen) {
+		return order.Order{}, fmt.Errorf("order %s is %s as of %s, not %s as of %s: %w", id, o.Status, o.UpdatedAt, from, seen, order.ErrConflict)
+	}
+	o.Status, o.UpdatedAt = to, now
+	s.orders[id] = o
+	return cloneOrder(o), nil
+}
+
 // MarkStockReleased sets StockReleased on a cancelled order.
 func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time) error {
 	if err := s.begin(ctx, "MarkStockReleased"); err != nil {
@@ -370,7 +413,7 @@ func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time)
 	return nil
 }
 
-// DeleteOrder removes an order and frees its idempotency key.
+// DeleteOrder removes a reserving order and frees its idempotency key.
 func (s *Store) DeleteOrder(ctx context.Context, id string) error {
 	if err := s.begin(ctx, "DeleteOrder"); err != nil {
 		return err
@@ -379,6 +422,9 @@ func (s *Store) DeleteOrder(ctx context.Context, id string) error {
 	o, ok := s.orders[id]
 	if !ok {
 		return order.ErrNotFound
+	}
+	if o.Status != order.StatusReserving {
+		return fmt.Errorf("order %s is %s, not reserving: %w", id, o.Status, order.ErrConflict)
 	}
 	if o.IdempotencyKey != "" {
 		delete(s.idemKeys, o.IdempotencyKey)

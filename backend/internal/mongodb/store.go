@@ -225,6 +225,28 @@ func (s *Store) ClearMarker(ctx context.Context, productID, marker string) error
 	return nil
 }
 
+// ListMarkedProducts returns the markers of up to limit products that carry
+// any, with id > after, by id.
+func (s *Store) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
+	// "markers.0 exists" is the portable "non-empty array" (FerretDB 1.x
+	// and MongoDB alike).
+	filter, err := afterFilter(bson.D{{Key: "markers.0", Value: bson.D{{Key: "$exists", Value: true}}}}, after)
+	if err != nil {
+		return nil, err
+	}
+	var docs []productDoc
+	if err := s.find(ctx, s.products(), filter, limit, &docs); err != nil {
+		return nil, fmt.Errorf("list marked products: %w", err)
+	}
+	out := make([]order.ProductMarkers, 0, len(docs))
+	for _, d := range docs {
+		if len(d.Markers) > 0 {
+			out = append(out, order.ProductMarkers{ProductID: d.ID.Hex(), Markers: d.Markers})
+		}
+	}
+	return out, nil
+}
+
 // CreateOrder inserts o; a taken id or idempotency key is
 // order.ErrConflict.
 func (s *Store) CreateOrder(ctx context.Context, o order.Order) error {
@@ -301,14 +323,18 @@ func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Or
 }
 
 // ListStaleOrders returns orders left reserving, or cancelled without
-// their stock released, last updated before cutoff.
-func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]order.Order, error) {
+// their stock released, last updated before cutoff, with id > after, by id.
+func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]order.Order, error) {
 	filter := bson.D{
 		{Key: "$or", Value: bson.A{
 			bson.D{{Key: "status", Value: string(order.StatusReserving)}},
 			bson.D{{Key: "status", Value: string(order.StatusCancelled)}, {Key: "stockReleased", Value: false}},
 		}},
 		{Key: "updatedAt", Value: bson.D{{Key: "$lt", Value: cutoff.UTC()}}},
+	}
+	filter, err := afterFilter(filter, after)
+	if err != nil {
+		return nil, err
 	}
 	return s.listOrders(ctx, filter, limit)
 }
@@ -354,6 +380,35 @@ func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.St
 	return doc.order(), nil
 }
 
+// ClaimOrder moves the order from (from, seen) to (to, now) in one
+// conditional update; ErrConflict if it is in another state.
+func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	var doc orderDoc
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		return s.orders().FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: oid}, {Key: "status", Value: string(from)}, {Key: "updatedAt", Value: seen.UTC()}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After),
+		).Decode(&doc)
+	})
+	if errors.Is(err, order.ErrNotFound) {
+		cur, getErr := s.GetOrder(ctx, id)
+		if getErr != nil {
+			return order.Order{}, fmt.Errorf("claim order %s: %w", id, getErr)
+		}
+		return order.Order{}, fmt.Errorf("claim order %s from %s as of %s: it is %s as of %s: %w",
+			id, from, seen.UTC().Format(time.RFC3339Nano), cur.Status, cur.UpdatedAt.Format(time.RFC3339Nano), order.ErrConflict)
+	}
+	if err != nil {
+		return order.Order{}, fmt.Errorf("claim order %s: %w", id, err)
+	}
+	return doc.order(), nil
+}
+
 // MarkStockReleased records that a cancelled order gave its stock back.
 func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time) error {
 	oid, err := objectID(id)
@@ -379,22 +434,33 @@ func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time)
 	return nil
 }
 
-// DeleteOrder removes an order; order.ErrNotFound if there is none.
+// DeleteOrder removes a reserving order; order.ErrNotFound if there is
+// none, order.ErrConflict if it is in another status.
 func (s *Store) DeleteOrder(ctx context.Context, id string) error {
 	oid, err := objectID(id)
 	if err != nil {
 		return err
 	}
-	if err := s.deleteOne(ctx, s.orders(), oid); err != nil {
+	err = s.deleteOne(ctx, s.orders(), oid, bson.E{Key: "status", Value: string(order.StatusReserving)})
+	if errors.Is(err, order.ErrNotFound) {
+		cur, getErr := s.GetOrder(ctx, id)
+		if getErr == nil {
+			return fmt.Errorf("delete order %s: it is %s: %w", id, cur.Status, order.ErrConflict)
+		}
+		err = getErr
+	}
+	if err != nil {
 		return fmt.Errorf("delete order %s: %w", id, err)
 	}
 	return nil
 }
 
-func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, oid bson.ObjectID) error {
+// deleteOne deletes the document with oid that also matches cond.
+func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, oid bson.ObjectID, cond ...bson.E) error {
 	var n int64
+	filter := append(bson.D{{Key: "_id", Value: oid}}, cond...)
 	err := s.db.do(ctx, func(ctx context.Context) error {
-		res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: oid}})
+		res, err := c.DeleteOne(ctx, filter)
 		if err == nil {
 			n = res.DeletedCount
 		}

@@ -1,11 +1,13 @@
 package order
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The closed set of domain errors. Adapters translate their own errors into
@@ -23,9 +25,51 @@ var (
 	// ErrIdempotencyMismatch: an Idempotency-Key was reused with a
 	// different request.
 	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
-	// ErrUnavailable: the store cannot be reached or timed out.
+	// ErrUnavailable: the store cannot be reached or timed out. A write
+	// that fails with it may still have been applied (see MaybeApplied).
 	ErrUnavailable = errors.New("store unavailable")
 )
+
+// MaybeApplied reports whether a store write that returned err may
+// nevertheless have been applied. It is the one place that decides: only
+// the answers a store gives after looking at the data prove that nothing
+// was written (ErrNotFound, ErrConflict, ErrInsufficientStock, a
+// *ValidationError). Anything else — ErrUnavailable, a cancelled or expired
+// context, a reset connection, an error this package does not know — may
+// hide a write the database made before its reply was lost, so the caller
+// must treat the write as possibly applied (undo it idempotently, and
+// keep the order's journal until the undo is known to be done).
+func MaybeApplied(err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrUnavailable),
+		errors.Is(err, context.Canceled),
+		errors.Is(err, context.DeadlineExceeded):
+		return true // checked first: a wrapped "not found" after a timeout is still a timeout
+	case errors.Is(err, ErrNotFound),
+		errors.Is(err, ErrConflict),
+		errors.Is(err, ErrInsufficientStock),
+		errors.As(err, new(*ValidationError)):
+		return false
+	}
+	return true
+}
+
+// InProgressError answers a request whose Idempotency-Key belongs to an
+// order that another request (or a crash, until Recover undoes it) is still
+// placing. It matches ErrConflict; clients should retry after RetryAfter.
+type InProgressError struct {
+	OrderID    string
+	RetryAfter time.Duration
+}
+
+func (e *InProgressError) Error() string {
+	return fmt.Sprintf("order %s with this idempotency key is still being placed", e.OrderID)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *InProgressError) Is(target error) bool { return target == ErrConflict }
 
 // ValidationError reports invalid input, field by field.
 type ValidationError struct {

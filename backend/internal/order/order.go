@@ -167,18 +167,21 @@ func validateEmail(s string) string {
 		return "must be a valid email address"
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !isHostName(s[strings.LastIndexByte(s, '@')+1:]) {
+	// net/mail takes any atom as the domain (a@b.c'-- would pass): it must
+	// be a host name of two labels or more, not fully qualified.
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	if err != nil || a.Address != s || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || !ValidHostName(domain) {
 		return "must be a valid email address like name@example.com"
 	}
 	return ""
 }
 
-// isHostName reports whether s is a DNS host name with at least two labels
-// (RFC 1123: labels of 1-63 letters, digits and hyphens, not starting or
-// ending with a hyphen; 253 characters at most). net/mail accepts any
-// atom as a domain, so a@b.c'-- would pass without this.
-func isHostName(s string) bool {
-	if len(s) > 253 || !strings.Contains(s, ".") {
+// ValidHostName reports whether s is a DNS host name (RFC 1123): labels of
+// 1-63 letters, digits and hyphens, not starting or ending with a hyphen,
+// 253 characters at most; one trailing dot (fully qualified) is allowed.
+func ValidHostName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
 		return false
 	}
 	for label := range strings.SplitSeq(s, ".") {
@@ -215,10 +218,60 @@ func (p PlaceOrder) Hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// ReservationMarker is the marker a product carries while stock reserved for
-// orderID is not yet recorded on the order.
-func ReservationMarker(orderID string) string { return "r:" + orderID }
+// A Marker records one stock change on a product document, in the same
+// atomic update that makes the change (see Store.ApplyStock). It names the
+// order and carries the quantity, so that Recover can undo a reservation
+// whose order is gone ("orphan") without any other record.
+type Marker struct {
+	// Release is true for a cancellation's release ("c:"), false for a
+	// reservation ("r:").
+	Release  bool
+	OrderID  string
+	Quantity int64
+}
 
-// ReleaseMarker is the marker a product carries while stock released by the
-// cancellation of orderID is not yet recorded on the order.
-func ReleaseMarker(orderID string) string { return "c:" + orderID }
+// ReservationMarker is the marker a product carries while qty units
+// reserved for orderID are not yet recorded on the order as placed.
+func ReservationMarker(orderID string, qty int64) string {
+	return Marker{OrderID: orderID, Quantity: qty}.String()
+}
+
+// ReleaseMarker is the marker a product carries while qty units released
+// by the cancellation of orderID are not yet recorded on the order.
+func ReleaseMarker(orderID string, qty int64) string {
+	return Marker{Release: true, OrderID: orderID, Quantity: qty}.String()
+}
+
+// String is the marker as stored: "r:<order id>:<quantity>" or
+// "c:<order id>:<quantity>".
+func (m Marker) String() string {
+	kind := "r:"
+	if m.Release {
+		kind = "c:"
+	}
+	return kind + m.OrderID + ":" + strconv.FormatInt(m.Quantity, 10)
+}
+
+// Delta is the stock change the marker records: minus the quantity for a
+// reservation, plus it for a release.
+func (m Marker) Delta() int64 {
+	if m.Release {
+		return m.Quantity
+	}
+	return -m.Quantity
+}
+
+// ParseMarker reads a stored marker. ok is false for anything else,
+// including the quantity-less "r:<order id>" markers of earlier versions.
+func ParseMarker(s string) (m Marker, ok bool) {
+	kind, rest, found := strings.Cut(s, ":")
+	if !found || (kind != "r" && kind != "c") {
+		return Marker{}, false
+	}
+	id, qty, found := strings.Cut(rest, ":")
+	q, err := strconv.ParseInt(qty, 10, 64)
+	if !found || err != nil || q < 1 || !ValidID(id) {
+		return Marker{}, false
+	}
+	return Marker{Release: kind == "c", OrderID: id, Quantity: q}, true
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -16,6 +17,21 @@ type Service struct {
 	// idempotencyWait bounds how long a retry waits for the first request
 	// with the same key to finish reserving.
 	idempotencyWait time.Duration
+	// callTimeout bounds each store call made on a detached context
+	// (rollback, release, Recover).
+	callTimeout time.Duration
+	// lease is how long a request or Recover pass owns an order it claimed
+	// (see releaseStock); it must equal the grace Recover is called with.
+	lease time.Duration
+
+	mu sync.Mutex
+	// undone remembers, per order being rolled back by Recover, how many
+	// lines are known undone, so that the next pass goes on from there.
+	undone map[string]int
+	// stuck are the orders and markers Recover failed to repair, by key.
+	stuck map[string]Stuck
+	// tried is when each stuck entry was last tried.
+	tried map[string]time.Time
 }
 
 // Option configures a Service.
@@ -30,13 +46,51 @@ func WithIdempotencyWait(d time.Duration) Option {
 	return func(s *Service) { s.idempotencyWait = d }
 }
 
+// WithCallTimeout bounds each store call made outside a request's own
+// context: rollbacks, stock releases and Recover (default 10s). Use the
+// store's operation timeout (MONGODB_TIMEOUT).
+func WithCallTimeout(d time.Duration) Option {
+	return func(s *Service) { s.callTimeout = d }
+}
+
+// WithLease sets how long a cancelling request or a Recover pass owns an
+// order once it claimed it (default 1 minute). It must be the grace after
+// which Recover treats an order as abandoned (RECOVERY_GRACE), and much
+// longer than the call timeout.
+func WithLease(d time.Duration) Option {
+	return func(s *Service) { s.lease = d }
+}
+
 // NewService returns a Service on store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: func() time.Time { return time.Now().UTC() }, idempotencyWait: 5 * time.Second}
+	s := &Service{
+		store: store, now: func() time.Time { return time.Now().UTC() },
+		idempotencyWait: 5 * time.Second, callTimeout: 10 * time.Second, lease: time.Minute,
+		undone: map[string]int{}, stuck: map[string]Stuck{}, tried: map[string]time.Time{},
+	}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
+}
+
+// stamp is the time stored in UpdatedAt: UTC, in milliseconds like BSON
+// dates, so that ClaimOrder can compare it exactly.
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// claimStamp is the UpdatedAt a claim on an order last updated at seen
+// sets: always later than seen, so that the claim fences off every other
+// ClaimOrder that compares seen (in the same millisecond, it would not).
+func (s *Service) claimStamp(seen time.Time) time.Time {
+	if t := s.stamp(); t.After(seen) {
+		return t
+	}
+	return seen.Add(time.Millisecond)
+}
+
+// call bounds one store call.
+func (s *Service) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.callTimeout)
 }
 
 // Ping checks the store.
@@ -124,7 +178,7 @@ func (s *Service) PlaceOrder(ctx context.Context, req PlaceOrder) (o Order, crea
 			}
 		}
 		o, err = s.place(ctx, req, hash)
-		if errors.Is(err, ErrConflict) && req.IdempotencyKey != "" {
+		if errors.Is(err, ErrConflict) && req.IdempotencyKey != "" && s.now().Before(deadline) {
 			continue // another request with this key got there first
 		}
 		return o, err == nil, err
@@ -148,7 +202,7 @@ func (s *Service) replay(ctx context.Context, key, hash string, deadline time.Ti
 		}
 		// The first request is still reserving: wait for it to finish.
 		if s.now().After(deadline) {
-			return Order{}, true, fmt.Errorf("order %s with this idempotency key is still being placed: %w", prev.ID, ErrConflict)
+			return Order{}, true, &InProgressError{OrderID: prev.ID, RetryAfter: time.Second}
 		}
 		select {
 		case <-ctx.Done():
@@ -158,8 +212,20 @@ func (s *Service) replay(ctx context.Context, key, hash string, deadline time.Ti
 	}
 }
 
+// place runs the reservation protocol for one new order (docs/architecture.md,
+// "Placing an order"):
+//
+//  1. read the products (no writes yet: any error just returns);
+//  2. insert the order as StatusReserving — the journal;
+//  3. reserve each line with ApplyStock and marker r:<order>:<qty>;
+//  4. confirm with ClaimOrder(reserving, createdAt → pending);
+//  5. clear the markers (best effort; Recover clears leftovers).
+//
+// Any write whose error does not prove it failed (MaybeApplied) counts as
+// made: the rollback undoes it too, and the journal is deleted only once
+// every line is known undone; otherwise the order stays for Recover.
 func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order, error) {
-	now := s.now().UTC().Truncate(time.Millisecond)
+	now := s.stamp()
 	o := Order{
 		ID:             NewID(now),
 		Customer:       req.Customer,
@@ -197,52 +263,123 @@ func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order
 	// The order document goes in first: it claims the idempotency key and
 	// is the journal that Recover reads if this process dies mid-way.
 	if err := s.store.CreateOrder(ctx, o); err != nil {
-		return Order{}, fmt.Errorf("create order %s: %w", o.ID, err)
+		err = fmt.Errorf("create order %s: %w", o.ID, err)
+		if !MaybeApplied(err) {
+			return Order{}, err
+		}
+		// The journal may exist: remove it, which frees its key.
+		return Order{}, s.abort(ctx, o, 0, err)
 	}
-	marker := ReservationMarker(o.ID)
 	for i, it := range o.Items {
-		err := s.store.ApplyStock(ctx, it.ProductID, marker, -it.Quantity)
+		err := s.store.ApplyStock(ctx, it.ProductID, ReservationMarker(o.ID, it.Quantity), -it.Quantity)
 		if err == nil {
 			continue
+		}
+		reserved := i
+		if MaybeApplied(err) {
+			reserved = i + 1 // the reply was lost, not necessarily the update
 		}
 		if errors.Is(err, ErrNotFound) {
 			err = &ValidationError{Fields: map[string]string{
 				"items[" + strconv.Itoa(i) + "].productId": "no product with this id",
 			}}
 		}
-		// Roll back with a context that outlives the request's: a client
-		// that hangs up must not leave stock reserved.
-		rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if rbErr := s.rollback(rbCtx, o, i); rbErr != nil {
-			return Order{}, errors.Join(err, fmt.Errorf("roll back order %s (Recover will finish it): %w", o.ID, rbErr))
-		}
-		return Order{}, err
+		return Order{}, s.abort(ctx, o, reserved, err)
 	}
-	placed, err := s.store.SetOrderStatus(ctx, o.ID, StatusReserving, StatusPending, s.now().UTC().Truncate(time.Millisecond))
+	placed, err := s.store.ClaimOrder(ctx, o.ID, StatusReserving, o.UpdatedAt, StatusPending, s.stamp())
 	if err != nil {
-		return Order{}, fmt.Errorf("confirm order %s: %w", o.ID, err)
+		return s.unconfirmed(ctx, o, fmt.Errorf("confirm order %s: %w", o.ID, err))
 	}
-	for _, it := range o.Items {
-		// Best effort: a marker left behind is harmless and Recover clears it.
-		_ = s.store.ClearMarker(ctx, it.ProductID, marker)
-	}
+	s.clearMarkers(ctx, placed)
 	return placed, nil
 }
 
-// rollback releases the stock reserved for the first n items of a
-// reserving order and deletes the order.
-func (s *Service) rollback(ctx context.Context, o Order, n int) error {
-	marker := ReservationMarker(o.ID)
-	for _, it := range o.Items[:n] {
-		if err := s.store.RevertStock(ctx, it.ProductID, marker, -it.Quantity); err != nil && !errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("release product %s: %w", it.ProductID, err)
+// unconfirmed handles a confirmation (ClaimOrder reserving → pending) that
+// returned err.
+func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, error) {
+	if !MaybeApplied(err) {
+		// Recover took the order over (this request outlived the recovery
+		// grace) and rolls it back; it never became visible.
+		return Order{}, fmt.Errorf("%w (taken over by recovery): %w", err, ErrUnavailable)
+	}
+	// The confirmation may have been applied, or may still be. Fence it:
+	// once the order is claimed with a new UpdatedAt, the confirmation,
+	// which compares the old one, can never match.
+	dctx := context.WithoutCancel(ctx)
+	cctx, cancel := s.call(dctx)
+	_, ferr := s.store.ClaimOrder(cctx, o.ID, StatusReserving, o.UpdatedAt, StatusReserving, s.claimStamp(o.UpdatedAt))
+	cancel()
+	switch {
+	case ferr == nil:
+		return Order{}, s.abort(ctx, o, len(o.Items), err)
+	case errors.Is(ferr, ErrConflict):
+		// Confirmed after all, or taken over by Recover: look which.
+		gctx, cancel := s.call(dctx)
+		got, gerr := s.store.GetOrder(gctx, o.ID)
+		cancel()
+		if gerr == nil && got.Status != StatusReserving {
+			s.clearMarkers(ctx, got)
+			return got, nil
 		}
 	}
-	if err := s.store.DeleteOrder(ctx, o.ID); err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("delete order: %w", err)
+	// Unknown: the order is either placed or left for Recover to undo.
+	return Order{}, err
+}
+
+// abort rolls back the first n lines of a reserving order and deletes it,
+// on a context detached from the request's (a client that hangs up must
+// not leave stock reserved), and returns cause, joined with why the
+// rollback could not finish (Recover then does).
+func (s *Service) abort(ctx context.Context, o Order, n int, cause error) error {
+	if _, err := s.rollback(context.WithoutCancel(ctx), o, 0, n, time.Time{}); err != nil {
+		return errors.Join(cause, fmt.Errorf("roll back order %s (Recover will finish it): %w", o.ID, err))
 	}
-	return nil
+	return cause
+}
+
+// rollback releases the stock reserved for lines [from, n) of a reserving
+// order and, once every line is known undone, deletes the order. Each call
+// gets its own timeout. It stops before a call it would start after stop
+// (if not zero), and returns how many lines are known undone.
+func (s *Service) rollback(ctx context.Context, o Order, from, n int, stop time.Time) (int, error) {
+	for i := from; i < n; i++ {
+		if !stop.IsZero() && s.now().After(stop) {
+			return i, errLeaseOver
+		}
+		it := o.Items[i]
+		cctx, cancel := s.call(ctx)
+		err := s.store.RevertStock(cctx, it.ProductID, ReservationMarker(o.ID, it.Quantity), -it.Quantity)
+		cancel()
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return i, fmt.Errorf("release product %s: %w", it.ProductID, err)
+		}
+	}
+	cctx, cancel := s.call(ctx)
+	defer cancel()
+	if err := s.store.DeleteOrder(cctx, o.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		return n, fmt.Errorf("delete order: %w", err)
+	}
+	return n, nil
+}
+
+// errLeaseOver stops work on an order whose claim is about to lapse; the
+// next Recover pass claims it again and goes on.
+var errLeaseOver = errors.New("claim on the order lapsed; the next recovery pass goes on")
+
+// clearMarkers drops the reservation markers of a placed order, best
+// effort: a marker left behind is cleared by Recover. Nothing can apply
+// them again: only place applies r: markers, and it confirmed the order
+// after every one had landed.
+func (s *Service) clearMarkers(ctx context.Context, o Order) {
+	for _, it := range o.Items {
+		m := ReservationMarker(o.ID, it.Quantity)
+		cctx, cancel := s.call(ctx)
+		err := s.store.ClearMarker(cctx, it.ProductID, m)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // CancelOrder cancels a pending or paid order and puts its stock back.
@@ -250,7 +387,17 @@ func (s *Service) CancelOrder(ctx context.Context, id string) (Order, error) {
 	return s.SetStatus(ctx, id, StatusCancelled)
 }
 
-// SetStatus moves an order to status `to` if the lifecycle allows it.
+// maxStatusAttempts bounds SetStatus's conditional updates. The lifecycle
+// has at most four steps, so conflicts end by themselves; this bounds the
+// retries after an uncertain outcome.
+const maxStatusAttempts = 8
+
+// SetStatus moves an order to status `to` if the lifecycle allows it. The
+// change is a conditional update on the status read; if the order changed
+// in between, it re-reads and retries as long as the change is still legal
+// from the status now stored (cancel racing `paid` cancels the paid order).
+// If the outcome of the update is unknown, the re-read tells: an order
+// already in status `to` is the answer.
 func (s *Service) SetStatus(ctx context.Context, id string, to Status) (Order, error) {
 	if !ValidID(id) {
 		return Order{}, ErrNotFound
@@ -258,83 +405,83 @@ func (s *Service) SetStatus(ctx context.Context, id string, to Status) (Order, e
 	if _, ok := ParseStatus(string(to)); !ok {
 		return Order{}, &ValidationError{Fields: map[string]string{"status": "must be one of pending, paid, shipped, delivered, cancelled"}}
 	}
-	cur, err := s.GetOrder(ctx, id)
-	if err != nil {
-		return Order{}, err
-	}
-	if !CanTransition(cur.Status, to) {
-		return Order{}, fmt.Errorf("order %s is %s, cannot become %s: %w", id, cur.Status, to, ErrInvalidTransition)
-	}
-	o, err := s.store.SetOrderStatus(ctx, id, cur.Status, to, s.now().UTC().Truncate(time.Millisecond))
-	if errors.Is(err, ErrConflict) {
-		return Order{}, fmt.Errorf("order %s changed concurrently, cannot become %s: %w", id, to, ErrInvalidTransition)
-	}
-	if err != nil {
+	var (
+		o         Order
+		uncertain error
+	)
+	for attempt := 0; ; attempt++ {
+		cur, err := s.GetOrder(ctx, id)
+		if err != nil {
+			if uncertain != nil {
+				return Order{}, uncertain
+			}
+			return Order{}, err
+		}
+		if uncertain != nil && cur.Status == to {
+			o = cur // the update was applied after all (or an identical one)
+			break
+		}
+		if !CanTransition(cur.Status, to) {
+			return Order{}, fmt.Errorf("order %s is %s, cannot become %s: %w", id, cur.Status, to, ErrInvalidTransition)
+		}
+		if attempt == maxStatusAttempts {
+			if uncertain != nil {
+				return Order{}, uncertain
+			}
+			return Order{}, fmt.Errorf("order %s keeps changing, cannot become %s: %w", id, to, ErrConflict)
+		}
+		o, err = s.store.SetOrderStatus(ctx, id, cur.Status, to, s.stamp())
+		if err == nil {
+			break
+		}
+		switch {
+		case errors.Is(err, ErrConflict):
+			continue // changed since read: check again against what is stored now
+		case MaybeApplied(err) && ctx.Err() == nil:
+			uncertain = fmt.Errorf("set order %s status: %w", id, err)
+			continue
+		}
 		return Order{}, fmt.Errorf("set order %s status: %w", id, err)
 	}
-	if to == StatusCancelled {
-		relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := s.releaseStock(relCtx, o); err != nil {
-			// The cancellation stands; Recover finishes the release.
-			return o, nil
+	if to == StatusCancelled && !o.StockReleased {
+		// Detached: the cancellation stands whatever the client does, and
+		// Recover finishes a release that fails here.
+		if err := s.releaseStock(context.WithoutCancel(ctx), o, o.UpdatedAt.Add(s.lease/2)); err == nil {
+			o.StockReleased = true
 		}
-		o.StockReleased = true
 	}
 	return o, nil
 }
 
-// releaseStock puts back the stock of a cancelled order, exactly once.
-func (s *Service) releaseStock(ctx context.Context, o Order) error {
-	marker := ReleaseMarker(o.ID)
+// releaseStock puts back the stock of a cancelled order, exactly once: each
+// line's release is an ApplyStock with marker c:<order>:<qty> (a repeat
+// changes nothing while the marker is there), then the order is marked
+// StockReleased.
+//
+// The release markers are not cleared here: a release of the same order by
+// another worker may still be on its way (two cancels whose answers were
+// lost, a request and Recover), and would apply twice once its marker is
+// gone. Every worker stops sending releases at stop, half a lease after the
+// UpdatedAt it started from, and Recover clears the markers of released
+// orders only once they are a lease old (repairMarker), by when every
+// release has landed or never will.
+func (s *Service) releaseStock(ctx context.Context, o Order, stop time.Time) error {
 	for _, it := range o.Items {
-		err := s.store.ApplyStock(ctx, it.ProductID, marker, it.Quantity)
+		if s.now().After(stop) {
+			return errLeaseOver
+		}
+		cctx, cancel := s.call(ctx)
+		err := s.store.ApplyStock(cctx, it.ProductID, ReleaseMarker(o.ID, it.Quantity), it.Quantity)
+		cancel()
 		if err != nil && !errors.Is(err, ErrNotFound) { // a deleted product has nothing to restock
 			return fmt.Errorf("release stock of product %s: %w", it.ProductID, err)
 		}
 	}
-	if err := s.store.MarkStockReleased(ctx, o.ID, s.now().UTC().Truncate(time.Millisecond)); err != nil {
+	cctx, cancel := s.call(ctx)
+	err := s.store.MarkStockReleased(cctx, o.ID, s.stamp())
+	cancel()
+	if err != nil {
 		return fmt.Errorf("mark order %s released: %w", o.ID, err)
 	}
-	for _, it := range o.Items {
-		_ = s.store.ClearMarker(ctx, it.ProductID, marker)
-	}
 	return nil
-}
-
-// RecoverReport counts what Recover did.
-type RecoverReport struct {
-	RolledBack int // orders left reserving: stock released, order removed
-	Released   int // cancelled orders whose stock release was finished
-}
-
-// Recover finishes what a crash left half done in orders last updated
-// before cutoff: orders still reserving are rolled back, cancelled orders
-// get their stock back. It is idempotent and safe to run from several
-// replicas at once. Pick a cutoff older than any request can take.
-func (s *Service) Recover(ctx context.Context, cutoff time.Time) (RecoverReport, error) {
-	var rep RecoverReport
-	for {
-		stale, err := s.store.ListStaleOrders(ctx, cutoff, 100)
-		if err != nil {
-			return rep, fmt.Errorf("list stale orders: %w", err)
-		}
-		if len(stale) == 0 {
-			return rep, nil
-		}
-		for _, o := range stale {
-			switch o.Status {
-			case StatusReserving:
-				if err := s.rollback(ctx, o, len(o.Items)); err != nil {
-					return rep, fmt.Errorf("roll back order %s: %w", o.ID, err)
-				}
-				rep.RolledBack++
-			case StatusCancelled:
-				if err := s.releaseStock(ctx, o); err != nil {
-					return rep, err
-				}
-				rep.Released++
-			}
-		}
-	}
 }

@@ -6,9 +6,12 @@ import (
 )
 
 // Store keeps products and orders. Every method is a single-document
-// operation, atomic on its own; none needs a transaction. Implementations
-// return the errors of this package (wrapped is fine): ErrNotFound,
-// ErrConflict, ErrInsufficientStock, ErrUnavailable.
+// operation, atomic on its own; none needs a transaction (ListMarkedProducts
+// and the list calls read, and need no snapshot). Implementations return the
+// errors of this package (wrapped is fine): ErrNotFound, ErrConflict,
+// ErrInsufficientStock only when the data shows it; ErrUnavailable (or a
+// context error) when the store could not be asked or did not answer, in
+// which case a write may or may not have been made (see MaybeApplied).
 type Store interface {
 	// Ping checks the store is reachable.
 	Ping(ctx context.Context) error
@@ -37,6 +40,9 @@ type Store interface {
 	// ClearMarker removes marker from the product, keeping the stock change.
 	// A missing product or marker is not an error.
 	ClearMarker(ctx context.Context, productID, marker string) error
+	// ListMarkedProducts returns the markers of up to limit products that
+	// carry at least one, with ID > after, by ID.
+	ListMarkedProducts(ctx context.Context, after string, limit int) ([]ProductMarkers, error)
 
 	// CreateOrder inserts o as given. A taken idempotency key is ErrConflict.
 	CreateOrder(ctx context.Context, o Order) error
@@ -45,18 +51,33 @@ type Store interface {
 	// ListOrders returns up to f.Limit public orders (never StatusReserving)
 	// matching f with ID > f.After, by ID.
 	ListOrders(ctx context.Context, f OrderFilter) ([]Order, error)
-	// ListStaleOrders returns orders that a crash may have left half done:
-	// StatusReserving, or StatusCancelled without StockReleased, last
-	// updated before cutoff.
-	ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]Order, error)
+	// ListStaleOrders returns up to limit orders that a crash may have left
+	// half done — StatusReserving, or StatusCancelled without StockReleased —
+	// last updated before cutoff, with ID > after, by ID.
+	ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]Order, error)
 	// SetOrderStatus changes the status from `from` to `to` if the order's
 	// status is still `from`, and sets UpdatedAt to now. If the order exists
 	// with another status it returns ErrConflict.
 	SetOrderStatus(ctx context.Context, id string, from, to Status, now time.Time) (Order, error)
+	// ClaimOrder is a compare-and-set on the whole order: if its status is
+	// `from` and its UpdatedAt equals seen, it sets the status to `to` and
+	// UpdatedAt to now and returns the order. If the order exists in
+	// another state it returns ErrConflict. Placing confirms an order with
+	// it, and Recover uses it to take an order over, so that at most one of
+	// them can win (see Service).
+	ClaimOrder(ctx context.Context, id string, from Status, seen time.Time, to Status, now time.Time) (Order, error)
 	// MarkStockReleased sets StockReleased on a cancelled order.
 	MarkStockReleased(ctx context.Context, id string, now time.Time) error
-	// DeleteOrder removes an order (only used to roll back a reservation).
+	// DeleteOrder removes an order that is still StatusReserving (it is only
+	// used to roll back a reservation); an order in any other status is
+	// ErrConflict and stays.
 	DeleteOrder(ctx context.Context, id string) error
+}
+
+// ProductMarkers are the markers a product carries (see Marker).
+type ProductMarkers struct {
+	ProductID string
+	Markers   []string
 }
 
 // OrderFilter selects orders for ListOrders. Empty fields match all.

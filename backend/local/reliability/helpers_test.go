@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -93,14 +95,36 @@ type proc struct {
 	err  error // Wait's result, once done is closed
 }
 
+// freePort returns a loopback port that is free now and lies below the
+// kernel's ephemeral range (ip_local_port_range): the process that gets it
+// binds it a moment later, and no outgoing connection on this machine (a
+// client redialling, a TCP self-connect) can take a port from outside
+// that range in between, as it could take one from ":0".
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	lo := 32768 // Linux's default start of the range
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				lo = n
+			}
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	const from = 10000
+	if lo <= from+1000 {
+		t.Fatalf("ip_local_port_range starts at %d: no room below it for test ports", lo)
+	}
+	for range 100 {
+		port := from + rand.IntN(lo-from)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // taken: try another
+		}
+		ln.Close()
+		return port
+	}
+	t.Fatal("no free port below the ephemeral range after 100 tries")
+	return 0
 }
 
 // start runs bin with args and env (plus loopback ports and the admin
@@ -182,6 +206,15 @@ func newClient() *apiClient {
 // do sends a request and decodes a JSON answer into out (if not nil). It
 // returns the status and the raw body; err only for transport failures.
 func (c *apiClient) do(ctx context.Context, method, url string, body any, admin bool, out any) (int, []byte, error) {
+	return c.send(ctx, method, url, body, admin, "", out)
+}
+
+// doKey is do with an Idempotency-Key.
+func (c *apiClient) doKey(ctx context.Context, method, url string, body any, key string, out any) (int, []byte, error) {
+	return c.send(ctx, method, url, body, false, key, out)
+}
+
+func (c *apiClient) send(ctx context.Context, method, url string, body any, admin bool, key string, out any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -199,6 +232,9 @@ func (c *apiClient) do(ctx context.Context, method, url string, body any, admin 
 	}
 	if admin {
 		req.Header.Set("Authorization", "Bearer "+adminToken)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderstack/orderstack/backend/local/internal/faultproxy"
 	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
 
@@ -27,7 +28,12 @@ type answer struct {
 
 // TestDatabaseOutageUnderLoad keeps a steady load (product reads, order
 // creations) on cmd/orders while its database (the embedded FerretDB) is
-// stopped for 3 s and started again on the same address and files. While
+// unreachable for 3 s: a fault proxy between them (faultproxy) resets
+// every connection and refuses new ones, then lets them through again.
+// The proxy keeps its port all along, so nothing can take it meanwhile (a
+// restarted database on the same ephemeral port could lose it to a TCP
+// self-connect of the service's own redials: bind: address already in
+// use). While
 // it is down every failed answer must be a 503 with the JSON error body
 // (code unavailable, a Retry-After) and come back in under 2 s: never a
 // 500, never a hang. After the restart the same process must recover by
@@ -37,17 +43,25 @@ type answer struct {
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	skipShort(t)
 	bin := binary(t, "orders")
-	dir := t.TempDir()
-	db, err := localdb.Start(t.Context(), localdb.Config{Dir: dir})
+	db, err := localdb.Start(t.Context(), localdb.Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := db.Addr()
-	t.Cleanup(func() { _ = db.Close() })
+	t.Cleanup(func() {
+		if db != nil {
+			_ = db.Close()
+		}
+	})
+	proxy, err := faultproxy.Start(db.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proxy.Close() }) // nil-safe
+	dbURI := "mongodb://" + proxy.Addr() + "/"
 	// MONGODB_TIMEOUT bounds how long a call waits for the missing
 	// database; the production default is 5s (docs/reliability.md). One
 	// connection: FerretDB 1.x loses concurrent updates (not MongoDB).
-	env := append([]string{"MONGODB_URL=" + db.URI() + "orders", "MONGODB_TIMEOUT=1s", "MONGODB_MAX_POOL_SIZE=1"}, recoveryEnv...)
+	env := append([]string{"MONGODB_URL=" + dbURI + "orders", "MONGODB_TIMEOUT=1s", "MONGODB_MAX_POOL_SIZE=1"}, recoveryEnv...)
 	srv := start(t, "orders", bin, nil, env...)
 	c := newClient()
 	const initial = 1_000_000
@@ -115,15 +129,10 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 
 	time.Sleep(time.Second)
 	down := time.Now()
-	if err := db.Close(); err != nil {
-		t.Fatalf("stop the database: %v", err)
-	}
+	proxy.SetDown(true)
 	time.Sleep(outage)
 	up := time.Now()
-	db, err = localdb.Start(t.Context(), localdb.Config{Dir: dir, Addr: addr})
-	if err != nil {
-		t.Fatalf("restart the database on %s: %v", addr, err)
-	}
+	proxy.SetDown(false)
 	time.Sleep(after)
 	close(stopLoad)
 	<-loadDone

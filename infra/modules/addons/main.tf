@@ -148,6 +148,8 @@ resource "helm_release" "aws_load_balancer_controller" {
     }
     # Leave Services of type LoadBalancer to their own annotations instead of taking them all over.
     enableServiceMutatorWebhook = false
+    # The environment's cost allocation tags on every ALB, target group and security group it makes.
+    defaultTags = var.propagated_tags
   })]
 }
 
@@ -197,6 +199,16 @@ resource "helm_release" "kube_prometheus_stack" {
             }
           }
         }
+      }
+    }
+    # Alerts reach somebody: the routing of local.alertmanager_config, credentials for SNS from
+    # the pod identity of this service account (workload-identities module), other receivers'
+    # secrets mounted from alertmanager-receivers only when one needs them.
+    alertmanager = {
+      serviceAccount = { create = true, name = local.alertmanager_service_account }
+      config         = local.alertmanager_config
+      alertmanagerSpec = {
+        secrets = local.alertmanager_needs_secret ? [local.alertmanager_secret] : []
       }
     }
     grafana = {

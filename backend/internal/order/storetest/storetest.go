@@ -41,6 +41,9 @@ func Run(t *testing.T, newStore func(t *testing.T) order.Store) {
 		{"OrderCreateGet", testOrderCreateGet},
 		{"OrderIdempotencyKey", testOrderIdempotencyKey},
 		{"OrderSetStatus", testOrderSetStatus},
+		{"OrderClaim", testOrderClaim},
+		{"OrderDeleteOnlyReserving", testOrderDeleteOnlyReserving},
+		{"ListMarkedProducts", testListMarkedProducts},
 		{"OrderMarkStockReleasedDelete", testOrderMarkReleasedDelete},
 		{"OrderList", testOrderList},
 		{"OrderListStale", testOrderListStale},
@@ -244,7 +247,7 @@ func testProductList(t *testing.T, s order.Store) {
 func testApplyStock(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("STOCK", 10, 0))
-	m1, m2 := order.ReservationMarker(order.NewID(at(1))), order.ReservationMarker(order.NewID(at(2)))
+	m1, m2 := order.ReservationMarker(order.NewID(at(1)), 3), order.ReservationMarker(order.NewID(at(2)), 8)
 
 	wantNil(t, "ApplyStock(m1, -3)", s.ApplyStock(ctx, p.ID, m1, -3))
 	wantStock(t, s, p.ID, 7)
@@ -275,7 +278,7 @@ func testApplyStock(t *testing.T, s order.Store) {
 func testApplyStockRelease(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("REL", 0, 0))
-	m := order.ReleaseMarker(order.NewID(at(1)))
+	m := order.ReleaseMarker(order.NewID(at(1)), 4)
 	wantNil(t, "ApplyStock(+4)", s.ApplyStock(ctx, p.ID, m, 4))
 	wantStock(t, s, p.ID, 4)
 	wantNil(t, "ApplyStock(+4) again", s.ApplyStock(ctx, p.ID, m, 4))
@@ -287,7 +290,7 @@ func testApplyStockRelease(t *testing.T, s order.Store) {
 func testRevertStock(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("REV", 10, 0))
-	m := order.ReservationMarker(order.NewID(at(1)))
+	m := order.ReservationMarker(order.NewID(at(1)), 3)
 
 	// No marker: nothing to undo.
 	wantNil(t, "RevertStock(no marker)", s.RevertStock(ctx, p.ID, m, -3))
@@ -309,7 +312,7 @@ func testRevertStock(t *testing.T, s order.Store) {
 func testClearMarker(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("CLR", 10, 0))
-	m := order.ReservationMarker(order.NewID(at(1)))
+	m := order.ReservationMarker(order.NewID(at(1)), 2)
 
 	wantNil(t, "ApplyStock(-2)", s.ApplyStock(ctx, p.ID, m, -2))
 	wantNil(t, "ClearMarker", s.ClearMarker(ctx, p.ID, m))
@@ -345,7 +348,7 @@ func testApplyStockConcurrent(t *testing.T, s order.Store) {
 		go func() {
 			defer wg.Done()
 			<-start
-			err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(fmt.Sprintf("buyer-%03d", i)), -1)
+			err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(order.NewID(at(i+1)), 1), -1)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -446,10 +449,13 @@ func testOrderMarkReleasedDelete(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	o := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusCancelled, 0))
 	wantNil(t, "MarkStockReleased", s.MarkStockReleased(ctx, o.ID, at(40)))
+	wantErrIs(t, "DeleteOrder(cancelled)", s.DeleteOrder(ctx, o.ID), order.ErrConflict)
+	_, err := s.ClaimOrder(ctx, o.ID, order.StatusCancelled, at(40), order.StatusReserving, at(41))
+	wantNil(t, "ClaimOrder(to reserving)", err)
 	got, err := s.GetOrder(ctx, o.ID)
 	wantNil(t, "GetOrder", err)
-	if !got.StockReleased || !got.UpdatedAt.Equal(at(40)) {
-		t.Errorf("after MarkStockReleased: StockReleased %v UpdatedAt %v, want true %v", got.StockReleased, got.UpdatedAt, at(40))
+	if !got.StockReleased || !got.UpdatedAt.Equal(at(41)) {
+		t.Errorf("after MarkStockReleased and a claim: StockReleased %v UpdatedAt %v, want true %v", got.StockReleased, got.UpdatedAt, at(41))
 	}
 	wantErrIs(t, "MarkStockReleased(missing)", s.MarkStockReleased(ctx, order.NewID(at(1)), at(40)), order.ErrNotFound)
 
@@ -458,6 +464,91 @@ func testOrderMarkReleasedDelete(t *testing.T, s order.Store) {
 	wantErrIs(t, "GetOrder(deleted)", err, order.ErrNotFound)
 	wantErrIs(t, "DeleteOrder(again)", s.DeleteOrder(ctx, o.ID), order.ErrNotFound)
 }
+
+func testOrderClaim(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	o := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusReserving, 0))
+	// Wrong UpdatedAt, wrong status: refused, nothing changes.
+	_, err := s.ClaimOrder(ctx, o.ID, order.StatusReserving, at(1), order.StatusPending, at(10))
+	wantErrIs(t, "ClaimOrder(other UpdatedAt)", err, order.ErrConflict)
+	_, err = s.ClaimOrder(ctx, o.ID, order.StatusPending, o.UpdatedAt, order.StatusPaid, at(10))
+	wantErrIs(t, "ClaimOrder(other status)", err, order.ErrConflict)
+	stored, err := s.GetOrder(ctx, o.ID)
+	wantNil(t, "GetOrder", err)
+	if d := cmp.Diff(o, stored); d != "" {
+		t.Errorf("order after refused claims mismatch (-want +got):\n%s", d)
+	}
+
+	// The claim that matches wins once; the same claim again is refused.
+	got, err := s.ClaimOrder(ctx, o.ID, order.StatusReserving, o.UpdatedAt, order.StatusReserving, at(10))
+	wantNil(t, "ClaimOrder(match)", err)
+	want := o
+	want.UpdatedAt = at(10)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ClaimOrder result mismatch (-want +got):\n%s", d)
+	}
+	_, err = s.ClaimOrder(ctx, o.ID, order.StatusReserving, o.UpdatedAt, order.StatusPending, at(11))
+	wantErrIs(t, "ClaimOrder(stale UpdatedAt)", err, order.ErrConflict)
+	got, err = s.ClaimOrder(ctx, o.ID, order.StatusReserving, at(10), order.StatusPending, at(12))
+	wantNil(t, "ClaimOrder(reserving→pending)", err)
+	if got.Status != order.StatusPending || !got.UpdatedAt.Equal(at(12)) {
+		t.Errorf("ClaimOrder = %s at %v, want pending at %v", got.Status, got.UpdatedAt, at(12))
+	}
+
+	_, err = s.ClaimOrder(ctx, order.NewID(at(1)), order.StatusReserving, at(0), order.StatusPending, at(12))
+	wantErrIs(t, "ClaimOrder(missing)", err, order.ErrNotFound)
+}
+
+func testOrderDeleteOnlyReserving(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	o := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusPending, 0))
+	wantErrIs(t, "DeleteOrder(pending)", s.DeleteOrder(ctx, o.ID), order.ErrConflict)
+	if _, err := s.GetOrder(ctx, o.ID); err != nil {
+		t.Errorf("GetOrder after refused delete = %v, want the order", err)
+	}
+	r := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusReserving, 1))
+	wantNil(t, "DeleteOrder(reserving)", s.DeleteOrder(ctx, r.ID))
+	wantErrIs(t, "DeleteOrder(deleted)", s.DeleteOrder(ctx, r.ID), order.ErrNotFound)
+}
+
+func testListMarkedProducts(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	var ps []order.Product
+	for i, sku := range []string{"M0", "M1", "M2", "M3"} {
+		ps = append(ps, mustCreateProduct(t, s, newProduct(sku, 10, i)))
+	}
+	got, err := s.ListMarkedProducts(ctx, "", 10)
+	wantNil(t, "ListMarkedProducts(none)", err)
+	if len(got) != 0 {
+		t.Errorf("ListMarkedProducts with no markers = %v, want none", got)
+	}
+	r1, r2 := order.ReservationMarker(order.NewID(at(10)), 2), order.ReservationMarker(order.NewID(at(11)), 1)
+	c1 := order.ReleaseMarker(order.NewID(at(12)), 3)
+	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[3].ID, r1, -2))
+	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[1].ID, r1, -2))
+	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[1].ID, c1, 3))
+	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[2].ID, r2, -1))
+	wantNil(t, "ClearMarker", s.ClearMarker(ctx, ps[2].ID, r2)) // no marker left on M2
+
+	got, err = s.ListMarkedProducts(ctx, "", 10)
+	wantNil(t, "ListMarkedProducts", err)
+	want := []order.ProductMarkers{{ProductID: ps[1].ID, Markers: []string{c1, r1}}, {ProductID: ps[3].ID, Markers: []string{r1}}}
+	if d := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); d != "" {
+		t.Errorf("ListMarkedProducts mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.ListMarkedProducts(ctx, ps[1].ID, 10)
+	wantNil(t, "ListMarkedProducts(after)", err)
+	if d := cmp.Diff([]string{ps[3].ID}, ids(got, markedID)); d != "" {
+		t.Errorf("ListMarkedProducts(after M1) mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.ListMarkedProducts(ctx, "", 1)
+	wantNil(t, "ListMarkedProducts(limit 1)", err)
+	if d := cmp.Diff([]string{ps[1].ID}, ids(got, markedID)); d != "" {
+		t.Errorf("ListMarkedProducts(limit 1) mismatch (-want +got):\n%s", d)
+	}
+}
+
+func markedID(p order.ProductMarkers) string { return p.ProductID }
 
 func testOrderList(t *testing.T, s order.Store) {
 	ctx := t.Context()
@@ -533,10 +624,10 @@ func testOrderListStale(t *testing.T, s order.Store) {
 	for _, o := range orders {
 		mustCreateOrder(t, s, o)
 	}
-	got, err := s.ListStaleOrders(ctx, cutoff, 100)
+	got, err := s.ListStaleOrders(ctx, cutoff, "", 100)
 	wantNil(t, "ListStaleOrders", err)
 	want := []string{orders[0].ID, orders[1].ID, orders[6].ID}
-	if d := cmp.Diff(want, ids(got, orderID), sortStrings); d != "" {
+	if d := cmp.Diff(want, ids(got, orderID)); d != "" {
 		t.Errorf("ListStaleOrders ids mismatch (-want +got):\n%s", d)
 	}
 	for _, o := range got {
@@ -547,23 +638,24 @@ func testOrderListStale(t *testing.T, s order.Store) {
 		}
 	}
 
-	got, err = s.ListStaleOrders(ctx, cutoff, 2)
+	got, err = s.ListStaleOrders(ctx, cutoff, "", 2)
 	wantNil(t, "ListStaleOrders(limit 2)", err)
-	if len(got) != 2 {
-		t.Errorf("ListStaleOrders(limit 2) returned %d orders, want 2", len(got))
+	if d := cmp.Diff(want[:2], ids(got, orderID)); d != "" {
+		t.Errorf("ListStaleOrders(limit 2) mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.ListStaleOrders(ctx, cutoff, orders[1].ID, 100)
+	wantNil(t, "ListStaleOrders(after)", err)
+	if d := cmp.Diff(want[2:], ids(got, orderID)); d != "" {
+		t.Errorf("ListStaleOrders(after the second) mismatch (-want +got):\n%s", d)
 	}
 
 	// Once handled (moved on, or released) an order is no longer stale.
 	_, err = s.SetOrderStatus(ctx, orders[0].ID, order.StatusReserving, order.StatusPending, at(200))
 	wantNil(t, "SetOrderStatus", err)
 	wantNil(t, "MarkStockReleased", s.MarkStockReleased(ctx, orders[1].ID, at(200)))
-	got, err = s.ListStaleOrders(ctx, cutoff, 100)
+	got, err = s.ListStaleOrders(ctx, cutoff, "", 100)
 	wantNil(t, "ListStaleOrders", err)
 	if d := cmp.Diff([]string{orders[6].ID}, ids(got, orderID)); d != "" {
 		t.Errorf("ListStaleOrders after handling ids mismatch (-want +got):\n%s", d)
 	}
 }
-
-// sortStrings compares string slices as sets: ListStaleOrders promises no
-// order.
-var sortStrings = cmpopts.SortSlices(func(a, b string) bool { return a < b })

@@ -31,7 +31,7 @@ func BenchmarkStore(b *testing.B) {
 	b.Run("ApplyStock+ClearMarker", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			m := order.ReservationMarker(fmt.Sprint(i))
+			m := order.ReservationMarker(fmt.Sprintf("%024x", i), 1)
 			if err := s.ApplyStock(ctx, p.ID, m, -1); err != nil {
 				b.Fatal(err)
 			}

@@ -115,8 +115,16 @@ func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Or
 	return get(ctx, s, func() ([]order.Order, error) { return s.next.ListOrders(ctx, f) })
 }
 
-func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, limit int) ([]order.Order, error) {
-	return get(ctx, s, func() ([]order.Order, error) { return s.next.ListStaleOrders(ctx, cutoff, limit) })
+func (s *Store) ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]order.Order, error) {
+	return get(ctx, s, func() ([]order.Order, error) { return s.next.ListStaleOrders(ctx, cutoff, after, limit) })
+}
+
+func (s *Store) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
+	return get(ctx, s, func() ([]order.ProductMarkers, error) { return s.next.ListMarkedProducts(ctx, after, limit) })
+}
+
+func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
+	return get(ctx, s, func() (order.Order, error) { return s.next.ClaimOrder(ctx, id, from, seen, to, now) })
 }
 
 func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {

@@ -1,0 +1,69 @@
+package order_test
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/memstore"
+	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/order/storetest"
+)
+
+// TestModelMemstore runs the randomised model (storetest.Model) on the
+// in-memory store, atomic like MongoDB, behind a Faulty wrapper that
+// refuses calls, loses replies, applies writes late and black-holes calls
+// at random. MODEL_SEED replays a seed; MODEL_DURATION runs longer
+// (make test-model-heavy).
+func TestModelMemstore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("randomised model: not in -short")
+	}
+	seed := storetest.SeedFromEnv(t)
+	total := storetest.DurationFromEnv(t, 8*time.Second)
+	const round = 2 * time.Second
+	for i := 0; time.Duration(i)*round < total; i++ {
+		s := seed + uint64(i)
+		if !t.Run("seed", func(t *testing.T) { runMemModel(t, s, round) }) {
+			break
+		}
+	}
+}
+
+func runMemModel(t *testing.T, seed uint64, d time.Duration) {
+	mem := memstore.New()
+	faulty := storetest.NewFaulty(mem)
+	faulty.LateDelay = 10 * time.Millisecond
+	const lease = 300 * time.Millisecond
+	var svcs []*order.Service
+	for range 2 {
+		svcs = append(svcs, order.NewService(faulty,
+			order.WithLease(lease), order.WithCallTimeout(30*time.Millisecond), order.WithIdempotencyWait(50*time.Millisecond)))
+	}
+	storetest.Model{
+		Store:          mem,
+		Services:       svcs,
+		Lease:          lease,
+		RequestTimeout: 80 * time.Millisecond,
+		Faults: func(rng *rand.Rand) {
+			var mu sync.Mutex
+			faulty.SetPlan(func(storetest.Call) storetest.Fault {
+				mu.Lock()
+				defer mu.Unlock()
+				if rng.IntN(100) < 8 {
+					return storetest.Faults[rng.IntN(len(storetest.Faults))]
+				}
+				return storetest.NoFault
+			})
+		},
+		Heal: func() {
+			faulty.SetPlan(nil)
+			faulty.Settle()
+		},
+		Products: 4,
+		Stock:    60,
+		Clients:  6,
+		Duration: d,
+	}.Run(t, seed)
+}

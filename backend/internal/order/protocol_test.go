@@ -1,0 +1,97 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/memstore"
+	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/order/storetest"
+)
+
+// hangUp is the client hanging up just before the call: not a store fault,
+// but run in the same table.
+const hangUp = storetest.Fault(-1)
+
+func newProtoEnv(tb testing.TB) (*storetest.ProtocolEnv, *storetest.Faulty) {
+	mem := memstore.New()
+	faulty := storetest.NewFaulty(mem)
+	faulty.LateDelay = 5 * time.Millisecond
+	svc := order.NewService(faulty, order.WithLease(time.Minute), order.WithCallTimeout(50*time.Millisecond),
+		order.WithIdempotencyWait(20*time.Millisecond))
+	return storetest.NewProtocolEnv(tb, mem, svc), faulty
+}
+
+// TestProtocolFaults runs every use case (storetest.ProtocolCases) on the
+// in-memory store with each fault on each of its store calls, one at a
+// time, then heals (faults off, late writes landed, Recover) and checks the
+// invariant and the client's answer. The wire-protocol twin, through a
+// fault-injecting TCP proxy to FerretDB, is
+// backend/local/internal/mongodbtest.TestProxyFaults.
+func TestProtocolFaults(t *testing.T) {
+	faults := append([]storetest.Fault{hangUp}, storetest.Faults...)
+	for _, pc := range storetest.ProtocolCases {
+		// A clean run tells which calls the use case makes.
+		env, faulty := newProtoEnv(t)
+		id := pc.Setup(t, env)
+		faulty.SetPlan(nil)
+		if _, err := pc.Run(context.Background(), env, id); err != nil && !errors.Is(err, order.ErrInsufficientStock) {
+			t.Fatalf("%s without faults = %v", pc.Name, err)
+		}
+		var table []string
+		for _, call := range faulty.Calls() {
+			row := fmt.Sprintf("%-28s", fmt.Sprintf("%s #%d", call.Op, call.N))
+			for _, flt := range faults {
+				var got string
+				t.Run(fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
+					got = runProtocolCase(t, pc, call, flt)
+				})
+				row += fmt.Sprintf(" | %-28s", got)
+			}
+			table = append(table, row)
+		}
+		t.Logf("%s: call × (%s)\n%s", pc.Name, strings.Join(faultNames(faults), ", "), strings.Join(table, "\n"))
+	}
+}
+
+func faultName(f storetest.Fault) string {
+	if f == hangUp {
+		return "hang-up"
+	}
+	return f.String()
+}
+
+func faultNames(fs []storetest.Fault) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, faultName(f))
+	}
+	return out
+}
+
+// runProtocolCase runs pc with flt on call and returns the outcome.
+func runProtocolCase(t *testing.T, pc storetest.ProtocolCase, call storetest.Call, flt storetest.Fault) string {
+	env, faulty := newProtoEnv(t)
+	id := pc.Setup(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	faulty.SetPlan(func(c storetest.Call) storetest.Fault {
+		if c != call {
+			return storetest.NoFault
+		}
+		if flt == hangUp {
+			cancel()
+			return storetest.NoFault
+		}
+		return flt
+	})
+	gotID, err := pc.Run(ctx, env, id)
+	faulty.SetPlan(nil)
+	faulty.Settle()
+	env.Heal(t)
+	return env.Outcome(t, pc, id, gotID, err)
+}

@@ -1,0 +1,210 @@
+package mongodbtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/mongodb"
+	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/order/storetest"
+	"github.com/orderstack/orderstack/backend/local/internal/faultproxy"
+)
+
+// Timeouts of the proxy tests: the adapter's per-operation timeout
+// (MONGODB_TIMEOUT), the Service's per-call timeout, and how late the
+// proxy delivers a delayed reply or command (beyond both).
+const (
+	proxyOpTimeout   = 250 * time.Millisecond
+	proxyCallTimeout = 300 * time.Millisecond
+	proxyDelay       = 500 * time.Millisecond
+	// proxyWorkers: cases run this many at a time, each on its own proxy
+	// and database (FerretDB's lost updates are per document, and every
+	// proxy serialises its own traffic). They mostly wait for timeouts.
+	proxyWorkers = 8
+)
+
+// startProxy starts a fault proxy in front of the test server.
+func startProxy(tb testing.TB) *faultproxy.Proxy {
+	tb.Helper()
+	u, err := url.Parse(serverURI)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := faultproxy.Start(u.Host)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.Delay = proxyDelay
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// proxyEnv opens one fresh database twice: through the proxy for the
+// Service, directly for setting up and checking.
+func proxyEnv(tb testing.TB, p *faultproxy.Proxy) *storetest.ProtocolEnv {
+	tb.Helper()
+	direct := openDB(tb, serverURI, mongodb.Options{MaxPoolSize: 1})
+	proxied, err := mongodb.Open(tb.Context(), "mongodb://"+p.Addr()+"/"+direct.Name(), mongodb.Options{Timeout: proxyOpTimeout})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = proxied.Close(ctx)
+	})
+	svc := order.NewService(proxied.Store(), order.WithLease(time.Minute), order.WithCallTimeout(proxyCallTimeout),
+		order.WithIdempotencyWait(50*time.Millisecond))
+	return storetest.NewProtocolEnv(tb, direct.Store(), svc)
+}
+
+// TestProxyFaults is the protocol table test on the real wire protocol:
+// the MongoDB adapter talks to FerretDB through faultproxy, and every
+// database command that placing, cancelling, marking paid and Recover
+// send (storetest.ProtocolCases) gets each fault in turn — the client
+// hangs up while it is in flight, its reply is dropped or late, it is
+// applied late, the connection is reset, or it is black-holed. After
+// healing (faults off, delayed traffic delivered, Recover), the stock
+// invariant holds and the client's answer matches what is stored. -short
+// runs the placing case only.
+func TestProxyFaults(t *testing.T) {
+	sem := make(chan struct{}, proxyWorkers)
+	var wg sync.WaitGroup
+	defer wg.Wait() // also when a Fatal ends this goroutine early
+	for _, pc := range storetest.ProtocolCases {
+		if testing.Short() && pc.Name != "place" {
+			continue
+		}
+		cmds := cleanRun(t, pc)
+		table := make([][]string, len(cmds))
+		for i, cmd := range cmds {
+			table[i] = make([]string, len(faultproxy.Faults))
+			for j, flt := range faultproxy.Faults {
+				wg.Go(func() {
+					sem <- struct{}{}
+					defer func() { <-sem }()
+					t.Run(fmt.Sprintf("%s/%s_%s#%d/%s", pc.Name, cmd.Name, cmd.Collection, cmd.N, flt), func(t *testing.T) {
+						table[i][j] = runProxyCase(t, pc, cmd, flt)
+					})
+				})
+			}
+		}
+		defer func() { // after wg.Wait below
+			var names, rows []string
+			for _, f := range faultproxy.Faults {
+				names = append(names, f.String())
+			}
+			for i, cmd := range cmds {
+				row := fmt.Sprintf("%-28s", cmd.String())
+				for _, cell := range table[i] {
+					row += fmt.Sprintf(" | %-30s", cell)
+				}
+				rows = append(rows, row)
+			}
+			t.Logf("%s: command × (%s)\n%s", pc.Name, strings.Join(names, ", "), strings.Join(rows, "\n"))
+		}()
+	}
+}
+
+// cleanRun runs pc without faults and returns the commands it sent. A
+// busy machine can time a command out on its own; then it tries again.
+func cleanRun(t *testing.T, pc storetest.ProtocolCase) []faultproxy.Command {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p := startProxy(t)
+		env := proxyEnv(t, p)
+		id := pc.Setup(t, env)
+		p.SetRule(nil)
+		_, err := pc.Run(context.Background(), env, id)
+		if err == nil || errors.Is(err, order.ErrInsufficientStock) {
+			return p.Commands()
+		}
+		if attempt == 3 || !order.MaybeApplied(err) {
+			t.Fatalf("%s without faults = %v", pc.Name, err)
+		}
+		t.Logf("%s without faults = %v; again", pc.Name, err)
+	}
+}
+
+func runProxyCase(t *testing.T, pc storetest.ProtocolCase, cmd faultproxy.Command, flt faultproxy.Action) string {
+	p := startProxy(t)
+	env := proxyEnv(t, p)
+	id := pc.Setup(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	p.OnHangUp = cancel
+	p.SetRule(func(c faultproxy.Command) faultproxy.Action {
+		if c == cmd {
+			return flt
+		}
+		return faultproxy.Pass
+	})
+	gotID, err := pc.Run(ctx, env, id)
+	p.SetRule(nil)
+	p.Settle()
+	env.Heal(t)
+	return env.Outcome(t, pc, id, gotID, err)
+}
+
+// TestModelProxy runs the randomised model (storetest.Model) on FerretDB
+// with the real adapter, two replicas each with its own client, all
+// through one fault proxy that drops, delays, applies late, resets and
+// black-holes random commands. MODEL_SEED replays a seed, MODEL_DURATION
+// runs longer (make test-model-heavy).
+func TestModelProxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("randomised model: not in -short")
+	}
+	seed := storetest.SeedFromEnv(t)
+	p := startProxy(t)
+	p.Delay = 300 * time.Millisecond
+	direct := openDB(t, serverURI, mongodb.Options{MaxPoolSize: 1})
+	const lease = 2 * time.Second // > 2 × (call timeout + proxy delay)
+	var svcs []*order.Service
+	for range 2 {
+		db, err := mongodb.Open(t.Context(), "mongodb://"+p.Addr()+"/"+direct.Name(), mongodb.Options{Timeout: 250 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = db.Close(ctx)
+		})
+		svcs = append(svcs, order.NewService(db.Store(), order.WithLease(lease),
+			order.WithCallTimeout(300*time.Millisecond), order.WithIdempotencyWait(200*time.Millisecond)))
+	}
+	faults := []faultproxy.Action{faultproxy.DropReply, faultproxy.DelayReply, faultproxy.ApplyLate, faultproxy.Reset, faultproxy.BlackHole}
+	storetest.Model{
+		Store:          direct.Store(),
+		Services:       svcs,
+		Lease:          lease,
+		RequestTimeout: time.Second,
+		Faults: func(rng *rand.Rand) {
+			var mu sync.Mutex
+			p.SetRule(func(faultproxy.Command) faultproxy.Action {
+				mu.Lock()
+				defer mu.Unlock()
+				if rng.IntN(100) < 5 {
+					return faults[rng.IntN(len(faults))]
+				}
+				return faultproxy.Pass
+			})
+		},
+		Heal: func() {
+			p.SetRule(nil)
+			p.Settle()
+		},
+		Products: 3,
+		Stock:    40,
+		Clients:  4,
+		Duration: storetest.DurationFromEnv(t, 10*time.Second),
+	}.Run(t, seed)
+}
