@@ -20,6 +20,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The exporter sidecar and its scrape: the credentials are the operator's monitor user,
@@ -225,7 +227,7 @@ type ksmResource struct {
 
 func loadKSMConfig(tb testing.TB) ksmConfig {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(tb), "deploy", "mongodb", "kube-state-metrics-values.yaml"))
+	data, err := os.ReadFile(filepath.Join(repo.Root(tb), "deploy", "mongodb", "kube-state-metrics-values.yaml"))
 	if err != nil {
 		tb.Fatal(err)
 	}
