@@ -7,7 +7,7 @@ LOCAL_DATA := $(ROOT)/.data/ferretdb
 # say so before `go run` starts. FerretDB's package is stale exactly when it is not in the Go build
 # cache yet (`go list` only hashes files to tell; ~1 s).
 FERRETDB_BUILD_NOTE = if [ "$$(cd $(ROOT)/backend/local && go list -f '{{.Stale}}' github.com/FerretDB/FerretDB/ferretdb 2>/dev/null)" != false ]; then \
-	echo "make run: compiling FerretDB and SQLite for the embedded store (first build only: $(FERRETDB_BUILD_TIME); later runs start in seconds) ..."; fi
+	echo "first build: compiling FerretDB and SQLite for the embedded store ($(FERRETDB_BUILD_TIME); later runs start in seconds) ..."; fi
 # Measured with an empty build cache: 155 s of CPU time (see README.md).
 FERRETDB_BUILD_TIME := about 2 min on an idle 2-core machine, much longer on a busy one
 
