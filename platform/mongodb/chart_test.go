@@ -125,7 +125,7 @@ func TestClusterObjectNamesMatchContract(t *testing.T) {
 	for _, o := range objs {
 		kinds = append(kinds, o["kind"].(string))
 	}
-	if diff := cmp.Diff([]string{"NetworkPolicy", "ServiceAccount", "StorageClass", "PerconaServerMongoDB"}, kinds); diff != "" {
+	if diff := cmp.Diff([]string{"NetworkPolicy", "ServiceAccount", "ConfigMap", "StorageClass", "PerconaServerMongoDB", "PodMonitor", "PrometheusRule"}, kinds); diff != "" {
 		t.Errorf("rendered kinds (-want +got):\n%s", diff)
 	}
 }
@@ -380,8 +380,14 @@ func TestNetworkPolicyAdmitsOnlyClientsAndMembers(t *testing.T) {
 	if diff := cmp.Diff(wantSelector, np.Spec.PodSelector.MatchLabels); diff != "" {
 		t.Errorf("podSelector (-want +got):\n%s", diff)
 	}
-	if len(np.Spec.Ingress) != 1 || len(np.Spec.Ingress[0].Ports) != 1 || np.Spec.Ingress[0].Ports[0].Port.IntValue() != 27017 {
-		t.Fatalf("ingress = %+v, want one rule on port 27017", np.Spec.Ingress)
+	// Rule 0: mongod; rule 1 (monitoring on): only Prometheus's namespace, only the exporter port.
+	if len(np.Spec.Ingress) != 2 || len(np.Spec.Ingress[0].Ports) != 1 || np.Spec.Ingress[0].Ports[0].Port.IntValue() != 27017 {
+		t.Fatalf("ingress = %+v, want a rule on port 27017 and one for the exporter", np.Spec.Ingress)
+	}
+	if r := np.Spec.Ingress[1]; len(r.Ports) != 1 || r.Ports[0].Port.IntValue() != 9216 || len(r.From) != 1 ||
+		r.From[0].NamespaceSelector == nil || r.From[0].PodSelector != nil ||
+		!cmp.Equal(r.From[0].NamespaceSelector.MatchLabels, map[string]string{"kubernetes.io/metadata.name": "monitoring"}) {
+		t.Errorf("exporter rule = %+v, want port 9216 from namespace monitoring only", r)
 	}
 	var sameNamespace bool
 	var namespaces []string
