@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -27,10 +29,35 @@ type validator interface {
 // encode writes v as JSON with status. A failed write means the client is
 // gone; there is nobody to tell.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	e := encoders.Get().(*encoder)
+	e.buf.Reset()
+	_ = e.enc.Encode(v) // plain DTOs: cannot fail
+	_, _ = w.Write(e.buf.Bytes())
+	if e.buf.Cap() <= 64<<10 { // a rare huge page does not stay pinned
+		encoders.Put(e)
+	}
 }
+
+// jsonContentType is shared by every response: net/http only reads header
+// values, and its capacity of 1 makes an Add copy it rather than write into
+// it.
+var jsonContentType = []string{"application/json"}[:1:1]
+
+// encoder is a reusable JSON encoder with its buffer: encode wrote through
+// a new json.Encoder per response. The body is written in one Write, as
+// before (json.Encoder buffers the whole value too).
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
 
 // decodeOptions make decoding strict where encoding/json is lenient: an
 // unknown member is an error (the schema says additionalProperties:

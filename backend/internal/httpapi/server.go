@@ -85,9 +85,7 @@ func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Co
 	s := &server{mux: http.NewServeMux(), patterns: map[string]bool{}, logger: logger, metrics: metrics}
 	addRoutes(s.handle, logger, svc, metrics, cfg)
 	var h http.Handler = http.HandlerFunc(s.route)
-	h = metricsMiddleware(metrics)(h)
-	h = logMiddleware(logger)(h)
-	h = requestIDMiddleware(h)
+	h = observeMiddleware(logger, metrics)(h)
 	h = recoverMiddleware(logger)(h)
 	s.handler = h
 	return s
