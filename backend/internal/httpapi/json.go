@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -31,33 +29,13 @@ type validator interface {
 func encode(w http.ResponseWriter, status int, v any) {
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	e := encoders.Get().(*encoder)
-	e.buf.Reset()
-	_ = e.enc.Encode(v) // plain DTOs: cannot fail
-	_, _ = w.Write(e.buf.Bytes())
-	if e.buf.Cap() <= 64<<10 { // a rare huge page does not stay pinned
-		encoders.Put(e)
-	}
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // jsonContentType is shared by every response: net/http only reads header
 // values, and its capacity of 1 makes an Add copy it rather than write into
 // it.
 var jsonContentType = []string{"application/json"}[:1:1]
-
-// encoder is a reusable JSON encoder with its buffer: encode wrote through
-// a new json.Encoder per response. The body is written in one Write, as
-// before (json.Encoder buffers the whole value too).
-type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var encoders = sync.Pool{New: func() any {
-	e := &encoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	return e
-}}
 
 // decodeOptions make decoding strict where encoding/json is lenient: an
 // unknown member is an error (the schema says additionalProperties:

@@ -74,8 +74,8 @@ type server struct {
 }
 
 // NewServer returns the service's HTTP handler: the API under /api/v1,
-// /healthz and /readyz, wrapped in recover → request id → access log →
-// metrics. metrics comes from NewMetrics.
+// /healthz and /readyz, wrapped in recover → observe (request id, access log,
+// metrics). metrics comes from NewMetrics.
 func NewServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Config) http.Handler {
 	return newServer(logger, svc, metrics, cfg).handler
 }
