@@ -105,6 +105,15 @@ module "addons" {
   depends_on = [module.eks, module.workload_identities]
 }
 
+# HTTPS: a DNS-validated ACM certificate for domain_name, when one is given.
+module "certificate" {
+  source = "../certificate"
+  count  = var.domain_name == null ? 0 : 1
+
+  domain_name    = var.domain_name
+  hosted_zone_id = var.hosted_zone_id
+}
+
 module "alarms" {
   source = "../alarms"
 
