@@ -24,6 +24,8 @@ module "stack" {
   public_access_cidrs    = var.public_access_cidrs
   alarm_email            = var.alarm_email
   monthly_budget_usd     = var.monthly_budget_usd
+  domain_name            = var.domain_name
+  hosted_zone_id         = var.hosted_zone_id
 
   single_nat_gateway     = var.single_nat_gateway
   flow_logs_enabled      = var.flow_logs_enabled

@@ -26,6 +26,11 @@ alarm_email          = null
 
 monthly_budget_usd = 1500
 
+# HTTPS: the API's name and its Route 53 hosted zone (a DNS-validated ACM certificate is made and
+# deploys use it, HTTP redirects to HTTPS); null: HTTP on the ALB's own name.
+domain_name    = null
+hosted_zone_id = null
+
 # prod: a NAT gateway per zone, flow logs, bigger nodes, long retention, data survives destroy.
 single_nat_gateway      = false
 flow_logs_enabled       = true

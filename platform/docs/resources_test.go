@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestGenerateResources renders a made-up repository from made-up terraform-docs output and
@@ -22,10 +24,10 @@ func TestGenerateResources(t *testing.T) {
 		"infra/envs":          `{"modules":[{"name":"stack","source":"../modules/stack"}],"resources":[]}`,
 	}
 	for dir := range docs {
-		write(t, root, dir+"/main.tf", "")
+		repo.Write(t, root, dir+"/main.tf", "")
 	}
-	write(t, root, "infra/envs/dev.tfvars", "environment = \"dev\"\nregion = \"eu-west-1\"\nsizes = {\n  a = 1\n}\n")
-	write(t, root, "infra/envs/prod.tfvars", "environment = \"prod\"\nregion = \"eu-west-1\"\nsizes = {\n  a = 2\n}\nflow_logs = true\n")
+	repo.Write(t, root, "infra/envs/dev.tfvars", "environment = \"dev\"\nregion = \"eu-west-1\"\nsizes = {\n  a = 1\n}\n")
+	repo.Write(t, root, "infra/envs/prod.tfvars", "environment = \"prod\"\nregion = \"eu-west-1\"\nsizes = {\n  a = 2\n}\nflow_logs = true\n")
 	got, err := GenerateResources(root, func(dir string) ([]byte, error) {
 		rel, _ := filepath.Rel(root, dir)
 		d, ok := docs[filepath.ToSlash(rel)]

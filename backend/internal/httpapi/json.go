@@ -27,10 +27,15 @@ type validator interface {
 // encode writes v as JSON with status. A failed write means the client is
 // gone; there is nobody to tell.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// jsonContentType is shared by every response: net/http only reads header
+// values, and its capacity of 1 makes an Add copy it rather than write into
+// it.
+var jsonContentType = []string{"application/json"}[:1:1]
 
 // decodeOptions make decoding strict where encoding/json is lenient: an
 // unknown member is an error (the schema says additionalProperties:
