@@ -130,8 +130,8 @@ func counts(s schemas) map[string]int {
 
 func TestServesTheSchemaOfTheFile(t *testing.T) {
 	dir, env := setup(t, requireAll)
-	if out, err := terraform(t, dir, env, "init", "-backend=false", "-input=false", "-no-color"); err != nil {
-		t.Fatalf("terraform init: %v\n%s", err, out)
+	if out, err := terraform(t, dir, env, "get", "-no-color"); err != nil {
+		t.Fatalf("terraform get: %v\n%s", err, out)
 	}
 	out, err := terraform(t, dir, env, "providers", "schema", "-json")
 	if err != nil {
@@ -185,8 +185,8 @@ func TestValidateCatchesSchemaErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, env := setup(t, requireAll+tc.resource+"\n")
-			if out, err := terraform(t, dir, env, "init", "-backend=false", "-input=false", "-no-color"); err != nil {
-				t.Fatalf("terraform init: %v\n%s", err, out)
+			if out, err := terraform(t, dir, env, "get", "-no-color"); err != nil {
+				t.Fatalf("terraform get: %v\n%s", err, out)
 			}
 			out, err := terraform(t, dir, env, "validate", "-no-color")
 			switch {

@@ -2,7 +2,28 @@
 # `terraform test -var-file=<env>.tfvars`): every value passes the validations of modules/stack,
 # every required choice is set, and prod keeps the choices that protect it.
 
-mock_provider "aws" {}
+# Data sources answer like a real account would where a module validates the shape (ARNs).
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
+      arn        = "arn:aws:iam::111122223333:user/test"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+}
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 mock_provider "random" {}
