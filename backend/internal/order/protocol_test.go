@@ -91,6 +91,7 @@ func runProtocolCase(t *testing.T, pc storetest.ProtocolCase, call storetest.Cal
 	})
 	gotID, err := pc.Run(ctx, env, id)
 	faulty.SetPlan(nil)
+	env.Svc.Wait() // work the request left running may still meet faults
 	faulty.Settle()
 	env.Heal(t)
 	return env.Outcome(t, pc, id, gotID, err)

@@ -148,6 +148,7 @@ func runProxyCase(t *testing.T, pc storetest.ProtocolCase, cmd faultproxy.Comman
 	})
 	gotID, err := pc.Run(ctx, env, id)
 	p.SetRule(nil)
+	env.Svc.Wait()
 	p.Settle()
 	env.Heal(t)
 	return env.Outcome(t, pc, id, gotID, err)
