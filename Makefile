@@ -15,7 +15,8 @@ export GOFLAGS := -buildvcs=false
 help: ## list the targets with a line on each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## run the service on :3000 (PORT) with the embedded FerretDB/SQLite store; SEED=1 adds demo products
+run: ## run the service on 127.0.0.1:3000 (HOST, PORT) with the embedded FerretDB/SQLite store; SEED=1 adds demo products
+	@$(FERRETDB_BUILD_NOTE)
 	cd backend/local && go run ./cmd/orders-local $(if $(SEED),-seed,)
 
 test: ## every offline check: service, chart, Terraform, workflows, docs (what CI runs)

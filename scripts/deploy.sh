@@ -19,7 +19,7 @@ if [ "${AUTO_APPROVE:-}" = 1 ]; then
 	approve=(-auto-approve)
 fi
 
-preflight() { "$ROOT/scripts/preflight.sh"; }
+preflight() { ENV=$ENV "$ROOT/scripts/preflight.sh"; }
 
 # The image tag is the commit: a dirty tree would push an image whose tag
 # lies about its content.
@@ -78,7 +78,14 @@ image() {
 	esac
 	registry=${ECR_REPOSITORY_URL%%/*}
 	aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$registry"
-	make -C "$ROOT" --no-print-directory image IMAGE="$ECR_REPOSITORY_URL" VERSION="$IMAGE_TAG" \
+	# Provenance and SBOM attestations need a docker-container builder (the default docker driver
+	# rejects them); one named $BUILDER is created once and reused.
+	local builder=${BUILDX_BUILDER:-orderstack}
+	if ! docker buildx inspect "$builder" >/dev/null 2>&1; then
+		say "    creating buildx builder $builder (docker-container driver, for the attestations)"
+		docker buildx create --name "$builder" --driver docker-container >/dev/null
+	fi
+	BUILDX_BUILDER=$builder make -C "$ROOT" --no-print-directory image IMAGE="$ECR_REPOSITORY_URL" VERSION="$IMAGE_TAG" \
 		PLATFORM="${PLATFORM:-linux/amd64}" IMAGE_OUTPUT="--push --provenance=mode=max --sbom=true"
 }
 
@@ -106,5 +113,5 @@ grafana_password=$(tf_output grafana_password_command 2>/dev/null) ||
 	grafana_password="kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d"
 say "              (user admin; password: $grafana_password)"
 say "    MongoDB:  kubectl -n mongodb port-forward pod/orders-mongodb-rs0-0 27017:27017, then"
-say "              mongosh 'mongodb://127.0.0.1:27017/orders?directConnection=true&authSource=admin' -u orders"
+say "              mongosh 'mongodb://localhost:27017/orders?directConnection=true&authSource=admin&tls=true&tlsCAFile=ca.crt' -u <your user>"
 say "              (docs/deployment-plan.md, section 10: developer access)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks what `make deploy` and `make destroy` need on this machine, printing
-# ONE line per problem, and exits 1 if there is any. Usage: scripts/preflight.sh
+# ONE line per problem, and exits 1 if there is any. Usage: [ENV=dev|prod] scripts/preflight.sh
+# With ENV, it also checks that the AWS identity is one of the environment's admin_principal_arns.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,6 +16,41 @@ problem() {
 	problems=$((problems + 1))
 }
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# BUILDER is the buildx builder `make deploy` pushes with: the default `docker` driver rejects the
+# provenance and SBOM attestations, a docker-container builder takes them.
+BUILDER=${BUILDX_BUILDER:-orderstack}
+
+# admin_arns FILE: the ARNs of admin_principal_arns = [...] in a tfvars file, one per line.
+admin_arns() {
+	awk '/^[[:space:]]*admin_principal_arns[[:space:]]*=/ {on = 1} on {print} on && /\]/ {exit}' "$1" |
+		grep -o '"arn:[^"]*"' | tr -d '"' || true
+}
+
+# is_admin CALLER: whether stdin's ARNs hold the caller. An assumed-role session
+# (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION) is the role arn:aws:iam::ACCOUNT:role/[PATH/]NAME.
+is_admin() {
+	local caller=$1 a partition account name
+	case $caller in
+	arn:*:sts::*:assumed-role/*)
+		partition=$(cut -d: -f2 <<<"$caller")
+		account=$(cut -d: -f5 <<<"$caller")
+		name=${caller#*:assumed-role/}
+		name=${name%%/*}
+		while read -r a; do
+			case $a in
+			"arn:$partition:iam::$account:role/$name" | "arn:$partition:iam::$account:role/"*"/$name") return 0 ;;
+			esac
+		done
+		;;
+	*)
+		while read -r a; do
+			[ "$a" = "$caller" ] && return 0
+		done
+		;;
+	esac
+	return 1
+}
 
 # terraform >= 1.10 (S3 native state locking)
 if ! have terraform; then
@@ -76,6 +112,11 @@ elif ! docker info >/dev/null 2>&1; then
 	problem "docker engine is not running: start Docker ('docker info' must work)"
 else
 	found+=("docker buildx")
+	driver=$(docker buildx inspect "$BUILDER" 2>/dev/null | sed -n 's/^Driver:[[:space:]]*//p' | head -n 1) || driver="" # no builder yet
+	case $driver in
+	"" | docker-container) ;;
+	*) problem "buildx builder $BUILDER uses the $driver driver, which rejects the image's attestations: docker buildx rm $BUILDER (make deploy recreates it with the docker-container driver)" ;;
+	esac
 fi
 
 # the rest of the toolchain the scripts call
@@ -98,6 +139,10 @@ fi
 if $aws_ok; then
 	if arn=$(aws sts get-caller-identity --query Arn --output text 2>/dev/null) && [ -n "$arn" ]; then
 		found+=("AWS identity $arn")
+		tfvars="$ROOT/infra/envs/${ENV:-}/terraform.tfvars"
+		if [ -n "${ENV:-}" ] && [ -f "$tfvars" ] && ! admin_arns "$tfvars" | is_admin "$arn"; then
+			problem "AWS identity $arn is not in admin_principal_arns of infra/envs/$ENV/terraform.tfvars: add its IAM role or user ARN and commit, else the cluster is created without your access and the apply ends in Unauthorized"
+		fi
 	else
 		problem "AWS credentials do not work: 'aws sts get-caller-identity' failed (run 'aws sso login' or set AWS_PROFILE)"
 	fi

@@ -24,6 +24,8 @@ import (
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 var (
@@ -35,7 +37,7 @@ var (
 // fails the test on any parser warning or BuildKit lint finding.
 func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "backend", "Dockerfile"))
+	b, err := os.ReadFile(filepath.Join(repo.Root(tb), "backend", "Dockerfile"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -143,26 +145,6 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("runtime stage has %d RUN instructions; distroless has no shell", n)
 		}
 
-		labels := map[string]string{}
-		for _, l := range commands[*instructions.LabelCommand](runtime) {
-			for _, kv := range l.Labels {
-				labels[kv.Key] = kv.Value
-			}
-		}
-		for _, k := range []string{"title", "description", "source", "version", "revision"} {
-			if labels["org.opencontainers.image."+k] == "" {
-				t.Errorf("no LABEL org.opencontainers.image.%s", k)
-			}
-		}
-
-		var exposed []string
-		for _, e := range commands[*instructions.ExposeCommand](runtime) {
-			exposed = append(exposed, e.Ports...)
-		}
-		if !slices.Contains(exposed, "3000") {
-			t.Errorf("EXPOSE %v, want 3000", exposed)
-		}
-
 		users := commands[*instructions.UserCommand](runtime)
 		if len(users) == 0 || !slices.Contains([]string{"nonroot:nonroot", "65532:65532"}, users[len(users)-1].User) {
 			t.Errorf("USER %v, want nonroot:nonroot (65532)", users)
@@ -200,59 +182,22 @@ func TestDockerfile(t *testing.T) {
 	})
 }
 
-func TestBuildScriptIsTheOnlyBuild(t *testing.T) {
-	root := repoRoot(t)
-	script, err := os.ReadFile(filepath.Join(root, "backend", "scripts", "build.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=${version}"`, "./cmd/orders"} {
-		if !strings.Contains(string(script), want) {
-			t.Errorf("build.sh does not contain %q", want)
-		}
-	}
-	if info, err := os.Stat(filepath.Join(root, "backend", "scripts", "build.sh")); err != nil || info.Mode()&0o111 == 0 {
-		t.Errorf("build.sh is not executable: %v", err)
-	}
-
-	mk, err := os.ReadFile(filepath.Join(root, "mk", "image.mk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	buildRecipe := regexp.MustCompile(`(?m)^build:.*\n((?:\t.*\n)+)`).FindSubmatch(mk)
-	if buildRecipe == nil || !strings.Contains(string(buildRecipe[1]), "backend/scripts/build.sh") {
-		t.Errorf("mk/image.mk target build does not call backend/scripts/build.sh")
-	}
-	if !regexp.MustCompile(`(?m)^image:.*## `).Match(mk) || !strings.Contains(string(mk), "docker buildx build") {
-		t.Error("mk/image.mk has no documented image target running docker buildx build")
-	}
-	// Nothing else defines the flags: they live in build.sh only.
-	for _, f := range []string{"backend/Dockerfile", "mk/image.mk"} {
-		b, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(string(b), "-trimpath") || strings.Contains(string(b), "-ldflags") {
-			t.Errorf("%s repeats build flags; only backend/scripts/build.sh may define them", f)
-		}
-	}
-}
-
-// TestBuildScriptBinary runs backend/scripts/build.sh and checks the binary it
-// makes: static (cgo off) and trimpath in its build info, the version stamped,
-// no symbol table or DWARF, no local path in it. It builds from backend/go.mod alone (GOWORK=off), as the
-// image does, so it also fails when backend/go.sum lacks an entry the image
-// build would need.
+// TestBuildScriptBinary runs `make build` (backend/scripts/build.sh, which the
+// Dockerfile runs too, see TestDockerfile) and checks the binary it makes:
+// static (cgo off) and trimpath in its build info, the version stamped, no
+// symbol table or DWARF, no local path in it. It builds from backend/go.mod
+// alone (GOWORK=off), as the image does, so it also fails when backend/go.sum
+// lacks an entry the image build would need.
 func TestBuildScriptBinary(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	if _, err := os.Stat(filepath.Join(root, "backend", "cmd", "orders")); err != nil {
 		t.Skip("backend/cmd/orders does not exist yet")
 	}
-	out := filepath.Join(t.TempDir(), "orders")
-	cmd := exec.Command(filepath.Join(root, "backend", "scripts", "build.sh"), out)
-	cmd.Env = append(os.Environ(), "VERSION=chart-test-1.2.3")
+	bin := t.TempDir()
+	out := filepath.Join(bin, "orders")
+	cmd := exec.Command("make", "-C", root, "build", "BIN="+bin, "VERSION=chart-test-1.2.3")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build.sh: %v\n%s", err, b)
+		t.Fatalf("make build: %v\n%s", err, b)
 	}
 
 	info, err := buildinfo.ReadFile(out)
@@ -293,11 +238,11 @@ func TestBuildScriptBinary(t *testing.T) {
 		}
 	}
 
-	bin, err := os.ReadFile(out)
+	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(bin, []byte(root)) {
+	if bytes.Contains(data, []byte(root)) {
 		t.Errorf("the binary contains the local path %s (trimpath not applied)", root)
 	}
 
@@ -365,7 +310,7 @@ func checkHealthCommands(t *testing.T, binary string) {
 }
 
 func TestDockerignore(t *testing.T) {
-	f, err := os.Open(filepath.Join(repoRoot(t), "backend", ".dockerignore"))
+	f, err := os.Open(filepath.Join(repo.Root(t), "backend", ".dockerignore"))
 	if err != nil {
 		t.Fatal(err)
 	}

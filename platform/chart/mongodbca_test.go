@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The CA volume's file name inside caMountPath: tlsCAFile is <caMountPath>/ca.crt.
@@ -51,7 +53,7 @@ func caVolume(tb testing.TB, d *appsv1.Deployment) (corev1.Volume, corev1.Volume
 // tlsCAFile it writes into MONGODB_URL and the Secret key it stores the CA under.
 func scriptCAFile(tb testing.TB) (caFile, caKey string) {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "scripts", "mongodb-secret.sh"))
+	b, err := os.ReadFile(filepath.Join(repo.Root(tb), "scripts", "mongodb-secret.sh"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,18 +3,14 @@ package chart
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/cli/values"
-	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -27,28 +23,13 @@ import (
 const (
 	releaseName = "orders"
 	namespace   = "orders"
-	// Oldest Kubernetes the chart supports (Chart.yaml kubeVersion); EKS runs it.
-	kubeVersion = "v1.33.0"
 	// The prometheus-operator API that kube-prometheus-stack installs.
 	monitoringAPI = "monitoring.coreos.com/v1"
 )
 
-// repoRoot is the repository root: platform/chart is two levels below it.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.work")); err != nil {
-		tb.Fatalf("repository root %s has no go.work: %v", root, err)
-	}
-	return root
-}
-
 func chartDir(tb testing.TB) string {
 	tb.Helper()
-	return filepath.Join(repoRoot(tb), "deploy", "helm", "orders")
+	return filepath.Join(repo.Root(tb), "deploy", "helm", "orders")
 }
 
 // environments are the value sets the chart ships with: defaults alone, then
@@ -89,47 +70,22 @@ type rendered struct {
 	manifest string // the raw stream, hooks excluded
 }
 
-// render runs the Helm SDK's client-only install (what `helm template` does):
+// render runs the Helm SDK's client-only install (what `helm template` does:
 // values merged like the CLI, schema validation, templates rendered for a
-// Kubernetes 1.33 cluster. Every manifest is then decoded strictly.
+// Kubernetes 1.33 cluster) and decodes every manifest strictly.
 func render(tb testing.TB, opts renderOptions) (*rendered, error) {
 	tb.Helper()
-	dir := chartDir(tb)
-	chrt, err := loader.Load(dir)
-	if err != nil {
-		tb.Fatalf("load chart: %v", err)
-	}
-	vo := values.Options{Values: opts.set, JSONValues: opts.setJSON}
-	for _, f := range opts.valueFiles {
-		vo.ValueFiles = append(vo.ValueFiles, filepath.Join(dir, f))
-	}
-	vals, err := vo.MergeValues(getter.Providers{})
-	if err != nil {
-		tb.Fatalf("merge values: %v", err)
-	}
-
-	kv, err := chartutil.ParseKubeVersion(kubeVersion)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	apis := opts.apiVersions
 	if apis == nil {
 		apis = []string{monitoringAPI, monitoringAPI + "/ServiceMonitor", monitoringAPI + "/PrometheusRule"}
 	}
-	cfg := &action.Configuration{Log: func(string, ...any) {}}
-	install := action.NewInstall(cfg)
-	install.DryRun = true
-	install.ClientOnly = true
-	install.Replace = true
-	install.ReleaseName = releaseName
-	install.Namespace = namespace
-	install.KubeVersion = kv
-	install.APIVersions = apis
-	rel, err := install.Run(chrt, vals)
+	rel, err := helmrender.Render(chartDir(tb), helmrender.Options{
+		Release: releaseName, Namespace: namespace,
+		ValueFiles: opts.valueFiles, Set: opts.set, SetJSON: opts.setJSON, APIVersions: apis,
+	})
 	if err != nil {
 		return nil, err
 	}
-
 	out := &rendered{notes: rel.Info.Notes, manifest: rel.Manifest}
 	out.objects = decodeAll(tb, rel.Manifest)
 	for _, h := range rel.Hooks {

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -118,47 +116,4 @@ func TestValuesMatchSchema(t *testing.T) {
 			t.Errorf("values.schema.json property %s has no default in values.yaml", k)
 		}
 	}
-}
-
-// TestValuesDocumented: the "Helm chart values" section of docs/config.md
-// names every leaf key of values.yaml.
-func TestValuesDocumented(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "config.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(b), "\n## Helm chart values\n")
-	if !ok {
-		t.Fatal(`docs/config.md has no "## Helm chart values" section`)
-	}
-	if i := strings.Index(section, "\n## "); i >= 0 {
-		section = section[:i]
-	}
-	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("`([A-Za-z0-9.]+)`").FindAllStringSubmatch(section, -1) {
-		documented[m[1]] = true
-	}
-	keys := valueKeys(t, filepath.Join(chartDir(t), "values.yaml"))
-	var missing []string
-	for k := range keys {
-		if isParent(k, keys) || strings.HasPrefix(k, "monitoring.labels.") {
-			continue
-		}
-		if !documented[k] {
-			missing = append(missing, k)
-		}
-	}
-	sort.Strings(missing)
-	for _, k := range missing {
-		t.Errorf("docs/config.md \"Helm chart values\" does not document `%s`", k)
-	}
-}
-
-func isParent(k string, keys map[string]bool) bool {
-	for other := range keys {
-		if strings.HasPrefix(other, k+".") {
-			return true
-		}
-	}
-	return false
 }

@@ -1,11 +1,15 @@
 package docs
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
+)
 
 // BenchmarkGenerateResources: one generation of docs/resources.md from the
 // repository (HCL parsing of infra/, template scan of deploy/).
 func BenchmarkGenerateResources(b *testing.B) {
-	root := repoRoot(b)
+	root := repo.Root(b)
 	for b.Loop() {
 		if _, err := GenerateResources(root); err != nil {
 			b.Fatal(err)
@@ -16,7 +20,7 @@ func BenchmarkGenerateResources(b *testing.B) {
 // BenchmarkLinkCheck: parse every Markdown file of the repository and
 // resolve all their links and anchors.
 func BenchmarkLinkCheck(b *testing.B) {
-	root := repoRoot(b)
+	root := repo.Root(b)
 	for b.Loop() {
 		files, err := MarkdownFiles(root)
 		if err != nil {
@@ -29,7 +33,7 @@ func BenchmarkLinkCheck(b *testing.B) {
 // BenchmarkRunbookURLs: render the charts that carry runbook_url with the
 // Helm SDK and extract the URLs.
 func BenchmarkRunbookURLs(b *testing.B) {
-	root := repoRoot(b)
+	root := repo.Root(b)
 	for b.Loop() {
 		if _, err := RunbookURLs(root); err != nil {
 			b.Fatal(err)

@@ -1,7 +1,6 @@
 package docs
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,28 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
+	"helm.sh/helm/v3/pkg/releaseutil"
 )
-
-// RepoRoot walks up from dir to the folder holding go.work.
-func RepoRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.work above the working directory")
-		}
-		dir = parent
-	}
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -44,76 +24,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// ruleRe matches a rule line "a b: deps"; assignments (":=", "::=") and
-// recipe lines (tab first) are excluded by the caller.
-var ruleRe = regexp.MustCompile(`^([A-Za-z0-9_.%/$(){}-][A-Za-z0-9_.%/$(){} -]*?)\s*::?(?:[^=]|$)`)
-
-// MakeTargets returns the explicit targets defined in the root Makefile and
-// every mk/*.mk fragment it includes.
-func MakeTargets(root string) (map[string]bool, error) {
-	files := []string{filepath.Join(root, "Makefile")}
-	frags, err := filepath.Glob(filepath.Join(root, "mk", "*.mk"))
-	if err != nil {
-		return nil, err
-	}
-	files = append(files, frags...)
-	targets := map[string]bool{}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		sc := bufio.NewScanner(bytes.NewReader(src))
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" || line[0] == '\t' || line[0] == '#' || line[0] == ' ' {
-				continue
-			}
-			m := ruleRe.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			for _, t := range strings.Fields(m[1]) {
-				if strings.ContainsAny(t, "$%(){}") || strings.HasPrefix(t, ".") {
-					continue // variable, pattern or special target
-				}
-				targets[t] = true
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return targets, nil
-}
-
-// makeCmdRe finds `make` in command position: at the start of a line or a
-// code span (after an optional "$ " prompt), or after a shell separator.
-var makeCmdRe = regexp.MustCompile(`(?m)(?:^\s*(?:\$\s+)?|&&\s*|\|\|\s*|;\s*|\(\s*)make((?:[ \t]+[^\s;&|)#]+)*)`)
-
-var (
-	targetRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	placeholderRe = regexp.MustCompile(`^[A-Z]+$`)
-)
-
-// MakeCommands returns the targets named by the `make` commands in code:
-// the words after "make" up to the first VAR=value, flag or shell operator.
-func MakeCommands(code string) []string {
-	var out []string
-	for _, m := range makeCmdRe.FindAllStringSubmatch(code, -1) {
-		for _, w := range strings.Fields(m[1]) {
-			if strings.HasPrefix(w, "-") && len(out) == 0 {
-				return out // make -C dir ...: not a target of this repo's Makefile
-			}
-			if !targetRe.MatchString(w) || placeholderRe.MatchString(w) {
-				break // not a target, or a placeholder like `make X` / `make TARGET`
-			}
-			out = append(out, w)
-		}
-	}
-	return out
 }
 
 // runbookRe finds a runbook_url and, in its value, the Markdown file and
@@ -197,31 +107,34 @@ func RunbookURLs(root string) ([]RunbookURL, error) {
 // and the monitoring.coreos.com/v1 API available, if any of its templates
 // mentions runbook_url; it returns the manifests by template name.
 func renderChartIfRunbooks(dir string) (map[string]string, error) {
-	ch, err := loader.Load(dir)
-	if err != nil {
-		return nil, err
-	}
 	mentions := false
-	for _, t := range ch.Templates {
-		if bytes.Contains(t.Data, []byte("runbook_url")) {
-			mentions = true
+	err := filepath.WalkDir(filepath.Join(dir, "templates"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		b, err := os.ReadFile(p)
+		mentions = mentions || bytes.Contains(b, []byte("runbook_url"))
+		return err
+	})
+	if err != nil || !mentions {
+		return nil, err
 	}
-	if !mentions {
-		return nil, nil
+	// A chart whose values have required entries keeps example values in ci/default-values.yaml
+	// (chart-testing's convention).
+	opts := helmrender.Options{APIVersions: []string{"monitoring.coreos.com/v1"}}
+	if _, err := os.Stat(filepath.Join(dir, "ci", "default-values.yaml")); err == nil {
+		opts.ValueFiles = []string{filepath.Join("ci", "default-values.yaml")}
 	}
-	caps := &chartutil.Capabilities{
-		KubeVersion: chartutil.KubeVersion{Version: "v1.33.0", Major: "1", Minor: "33"},
-		APIVersions: append(chartutil.VersionSet{"monitoring.coreos.com/v1"}, chartutil.DefaultVersionSet...),
-		HelmVersion: chartutil.DefaultCapabilities.HelmVersion,
-	}
-	vals, err := chartutil.ToRenderValues(ch, map[string]any{}, chartutil.ReleaseOptions{
-		Name: ch.Name(), Namespace: ch.Name(), Revision: 1, IsInstall: true,
-	}, caps)
+	rel, err := helmrender.Render(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	return engine.Render(ch, vals)
+	out := map[string]string{}
+	for _, doc := range releaseutil.SplitManifests(rel.Manifest) {
+		src, body, _ := strings.Cut(doc, "\n")
+		out[strings.TrimPrefix(src, "# Source: ")] += body
+	}
+	return out, nil
 }
 
 // trimToRepoPath drops a leading web address: the repository path starts

@@ -3,23 +3,15 @@ package docs
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-)
 
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	root, err := RepoRoot(".")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return root
-}
+	"github.com/orderstack/orderstack/platform/internal/repo"
+)
 
 func repoMarkdown(tb testing.TB) (string, map[string]Markdown) {
 	tb.Helper()
-	root := repoRoot(tb)
+	root := repo.Root(tb)
 	files, err := MarkdownFiles(root)
 	if err != nil {
 		tb.Fatal(err)
@@ -66,10 +58,11 @@ func TestRepoRunbookURLs(t *testing.T) {
 }
 
 // TestRepoMakeTargets: every `make TARGET` in the code of docs/ and of every
-// README is a target of the Makefile or an mk/*.mk fragment.
+// README is a target that make finds in the Makefile (and the mk/*.mk it
+// includes).
 func TestRepoMakeTargets(t *testing.T) {
 	root, files := repoMarkdown(t)
-	targets, err := MakeTargets(root)
+	targets, err := repo.MakeTargets(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +72,7 @@ func TestRepoMakeTargets(t *testing.T) {
 			continue
 		}
 		for _, code := range files[f].Code {
-			for _, target := range MakeCommands(code) {
+			for _, target := range repo.MakeCalls(code) {
 				n++
 				if !targets[target] {
 					t.Errorf("%s: `make %s`: no such target in Makefile or mk/*.mk", f, target)
@@ -93,7 +86,7 @@ func TestRepoMakeTargets(t *testing.T) {
 // TestDiagramsUpToDate: each SVG under docs/diagrams records the SHA-256 of
 // its D2 source as it is now (d2render writes it; `make docs` re-renders).
 func TestDiagramsUpToDate(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "docs", "diagrams")
+	dir := filepath.Join(repo.Root(t), "docs", "diagrams")
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("docs/diagrams: %v", err)
 	}
@@ -134,17 +127,4 @@ func TestDocsIndexed(t *testing.T) {
 		}
 	}
 	t.Error("README.md does not link docs/README.md")
-}
-
-// TestRendererStampMatches: the renderer in tools/d2 (its own module, not
-// importable here) writes the same hash prefix this package looks for.
-func TestRendererStampMatches(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(repoRoot(t), "tools", "d2", "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "const SourceHashPrefix = " + strconv.Quote(SourceHashPrefix)
-	if !strings.Contains(string(src), want) {
-		t.Errorf("tools/d2/main.go does not declare %s", want)
-	}
 }

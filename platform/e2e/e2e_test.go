@@ -25,6 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 const (
@@ -205,6 +207,10 @@ func TestE2E(t *testing.T) {
 		k.checkMongoDBChart(ctx, h, filepath.Join(env.root, "deploy", "mongodb", "cluster"))
 	})
 
+	phases.run("restore drill: its backup and restore objects, server-side dry run against the Percona CRDs", func() {
+		k.checkRestoreDrillObjects(ctx, env.root)
+	})
+
 	phases.run("teardown: backups with percona.com/delete-backup, no operator; pre-destroy.sh; namespace mongodb deletes", func() {
 		k.checkTeardown(ctx, env.root, runDir)
 	})
@@ -220,10 +226,7 @@ type e2eEnv struct {
 
 func loadEnv(t *testing.T) e2eEnv {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repo.Root(t)
 	get := func(name string) string {
 		v := os.Getenv(name)
 		if v == "" {

@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestK8sWrapperPinsOneRelease: tools/k8s builds k8s.io/kubernetes v1.X.Y against the staging
 // modules at v0.X.Y. A bump of one without the others builds a mixed control plane (or none), so
 // every k8s.io replace must name exactly the matching staging release.
 func TestK8sWrapperPinsOneRelease(t *testing.T) {
-	path := filepath.Join("..", "..", "tools", "k8s", "go.mod")
+	path := filepath.Join(repo.Root(t), "tools", "k8s", "go.mod")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

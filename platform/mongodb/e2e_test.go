@@ -16,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orderstack/orderstack/platform/e2e"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestMongoDBE2E runs scripts/mongodb-secret.sh with a real kubectl (built from the platform
@@ -113,7 +115,7 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 	t.Log(kubectl([]byte(manifest), "apply", "--server-side", "--field-manager=helm", "--validate=strict", "-f", "-"))
 	for _, example := range []string{"backup-now.yaml", "restore-backup.yaml", "restore-pitr.yaml", "restore-from-bucket.yaml"} {
-		kubectl(nil, "create", "--dry-run=server", "--validate=strict", "-f", filepath.Join(repoRoot(t), "deploy", "mongodb", "examples", example))
+		kubectl(nil, "create", "--dry-run=server", "--validate=strict", "-f", filepath.Join(repo.Root(t), "deploy", "mongodb", "examples", example))
 	}
 
 	// What the operator does once the replica set is up.
@@ -134,7 +136,7 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 
 	script := func(env ...string) (stdout, stderr string, err error) {
-		cmd := exec.CommandContext(ctx, "bash", filepath.Join(repoRoot(t), "scripts", "mongodb-secret.sh"))
+		cmd := exec.CommandContext(ctx, "bash", filepath.Join(repo.Root(t), "scripts", "mongodb-secret.sh"))
 		cmd.Env = append(os.Environ(), append([]string{
 			"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 			"KUBECONFIG=" + c.Kubeconfig,

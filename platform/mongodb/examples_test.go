@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // Every example the docs tell an operator to apply must be accepted by the API server and
 // point at the real cluster and storage.
 func TestExamplesAreValidAndPointAtTheCluster(t *testing.T) {
 	c, _ := renderCluster(t, nil)
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "deploy", "mongodb", "examples", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(repo.Root(t), "deploy", "mongodb", "examples", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,37 +2,18 @@ package mongodb
 
 import (
 	"context"
-	"io"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	kubefake "helm.sh/helm/v3/pkg/kube/fake"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 	"sigs.k8s.io/yaml"
 )
 
-// The EKS version the charts are rendered for.
-const kubeVersion = "v1.33.0"
-
-// repoRoot is the repository's top directory, found from this file's location.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		tb.Fatal("runtime.Caller failed")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 func clusterChartDir(tb testing.TB) string {
-	return filepath.Join(repoRoot(tb), "deploy", "mongodb", "cluster")
+	return filepath.Join(repo.Root(tb), "deploy", "mongodb", "cluster")
 }
 
 // requiredValues are the inputs Terraform passes to the cluster chart.
@@ -47,32 +28,20 @@ func requiredValues() map[string]any {
 // API server) into namespace mongodb with the given values, and returns the manifest.
 func render(tb testing.TB, values map[string]any) (string, error) {
 	tb.Helper()
-	chrt, err := loader.Load(clusterChartDir(tb))
-	if err != nil {
-		tb.Fatalf("load chart: %v", err)
-	}
-	kv, err := chartutil.ParseKubeVersion(kubeVersion)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg := &action.Configuration{
-		Releases:     storage.Init(driver.NewMemory()),
-		KubeClient:   &kubefake.PrintingKubeClient{Out: io.Discard},
-		Capabilities: chartutil.DefaultCapabilities,
-		Log:          func(string, ...any) {},
-	}
-	install := action.NewInstall(cfg)
-	install.DryRun = true
-	install.ClientOnly = true
-	install.ReleaseName = "orders-mongodb"
-	install.Namespace = "mongodb"
-	install.KubeVersion = kv
-	rel, err := install.RunWithContext(context.Background(), chrt, values)
+	rel, err := helmrender.Render(clusterChartDir(tb), helmrender.Options{Release: "orders-mongodb", Namespace: "mongodb", Values: values})
 	if err != nil {
 		return "", err
 	}
+	hooks := ""
+	for _, h := range rel.Hooks {
+		hooks += "---\n" + h.Manifest + "\n"
+	}
+	renderedHooks[tb.Name()] = hooks
 	return rel.Manifest, nil
 }
+
+// renderedHooks holds the hook manifests of each test's last render (tests here are sequential).
+var renderedHooks = map[string]string{}
 
 // mustRenderObjects renders the chart and decodes every object, failing the test on error.
 func mustRenderObjects(tb testing.TB, values map[string]any) []map[string]any {

@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // operatorValues is the part of the psmdb-operator chart's values this project sets.
@@ -33,7 +35,7 @@ type operatorValues struct {
 // a key this struct doesn't know is a typo or an unreviewed addition) and for consistency
 // with the cluster chart and the README's install command.
 func TestOperatorValues(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	data, err := os.ReadFile(filepath.Join(root, "deploy", "mongodb", "operator-values.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The scanner must flag real secret shapes and leave references and placeholders alone,
@@ -68,7 +70,7 @@ func TestScanForSecretsRules(t *testing.T) {
 }
 
 func TestNoSecretMaterialInDeploy(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "deploy")
+	dir := filepath.Join(repo.Root(t), "deploy")
 	findings, files, err := ScanForSecrets(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
+
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // A password with every character class a URI cares about; the operator only generates
@@ -35,7 +39,7 @@ type scriptRun struct {
 // (namespace/name/key -> value) in the fake cluster and extra environment variables.
 func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scriptRun {
 	t.Helper()
-	root := repoRoot(t)
+	root := repo.Root(t)
 	state := t.TempDir()
 	for path, value := range secrets {
 		file := filepath.Join(state, "secrets", filepath.FromSlash(path))
@@ -46,23 +50,22 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 			t.Fatal(err)
 		}
 	}
-	bin := t.TempDir()
-	fake, err := filepath.Abs(filepath.Join("testdata", "kubectl"))
+	// A closed PATH (platform/internal/clisandbox): the fake kubectl and the basic real programs,
+	// so the script can never reach a real kubectl.
+	sb := clisandbox.New(t)
+	fake, err := os.ReadFile(filepath.Join("testdata", "kubectl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(fake, filepath.Join(bin, "kubectl")); err != nil {
-		t.Fatal(err)
-	}
+	sb.Fake(t, "kubectl", string(fake))
+	sb.Real(t, append(clisandbox.Basics, "od")...)
 
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "mongodb-secret.sh"))
-	cmd.Env = append([]string{
-		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
+	cmd.Env = sb.Env(append([]string{
 		"FAKE_KUBE_DIR=" + state,
 		"WAIT_SECONDS=0",
 		"SECRET_WAIT_SECONDS=0",
-	}, env...)
+	}, env...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	run := scriptRun{err: cmd.Run(), stdout: stdout.String(), stderr: stderr.String()}
@@ -239,8 +242,8 @@ func TestSecretScriptFailsClearlyWithoutApplying(t *testing.T) {
 		{"no ENV", operatorSecrets(), nil, "ENV must be dev or prod"},
 		{"bad ENV", operatorSecrets(), []string{"ENV=staging"}, "ENV must be dev or prod"},
 		{"bad TLS mode", operatorSecrets(), []string{"ENV=dev", "MONGODB_TLS=maybe"}, "MONGODB_TLS"},
-		{"cluster not ready", operatorSecrets(), []string{"ENV=dev", "FAKE_STATE=initializing"}, "is not ready (state 'initializing'"},
-		{"no status yet", operatorSecrets(), []string{"ENV=dev", "FAKE_STATE="}, "is not ready (state 'none'"},
+		{"cluster not ready", operatorSecrets(), []string{"ENV=dev", "FAKE_PSMDB_STATE=initializing"}, "is not ready (state 'initializing'"},
+		{"no status yet", operatorSecrets(), []string{"ENV=dev", "FAKE_PSMDB_STATE="}, "is not ready (state 'none'"},
 		{"no size", operatorSecrets(), []string{"ENV=dev", "FAKE_SIZE="}, "has no size"},
 		{"no user secret", noUser, []string{"ENV=dev"}, "orders-mongodb-custom-user-secret"},
 		{"no CA", noCA, []string{"ENV=dev"}, "orders-mongodb-ssl"},

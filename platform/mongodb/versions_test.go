@@ -11,6 +11,10 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
+
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
 )
 
 // releaseVersions reads e2e-tests/release_versions of the pinned operator module: the images
@@ -53,7 +57,7 @@ func TestImagesAndKubernetesCertifiedByOperatorRelease(t *testing.T) {
 		t.Fatal("release_versions lists no images")
 	}
 
-	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy", "mongodb", "operator-values.yaml"))
+	raw, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "mongodb", "operator-values.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +107,7 @@ func TestImagesAndKubernetesCertifiedByOperatorRelease(t *testing.T) {
 		}
 		return n
 	}
-	if minor := minorOf(kubeVersion); minor < minorOf(rv["EKS_MIN"]) || minor > minorOf(rv["EKS_MAX"]) {
-		t.Errorf("tests render for Kubernetes %s, outside EKS %s..%s", kubeVersion, rv["EKS_MIN"], rv["EKS_MAX"])
+	if minor := minorOf(helmrender.KubeVersion); minor < minorOf(rv["EKS_MIN"]) || minor > minorOf(rv["EKS_MAX"]) {
+		t.Errorf("tests render for Kubernetes %s, outside EKS %s..%s", helmrender.KubeVersion, rv["EKS_MIN"], rv["EKS_MAX"])
 	}
 }

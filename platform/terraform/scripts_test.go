@@ -2,28 +2,27 @@ package terraform
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 )
 
 // Fakes of kubectl and aws record each call in $FAKE_LOG and answer like a cluster with one
 // Ingress, one LoadBalancer Service, a retained EBS volume and a controller security group; the
 // ALB disappears after $FAKE_LB_POLLS polls.
-const fakeAWS = `#!/usr/bin/env bash
-echo "aws $*" >>"$FAKE_LOG"
-case "$*" in
+const fakeAWS = `case "$*" in
 "eks describe-cluster"*) echo vpc-123 ;;
 "resourcegroupstaggingapi get-resources"*)
-	n=$(cat "$FAKE_DIR/lb" 2>/dev/null || echo 0)
+	n=$(cat "$FAKE_STATE/lb" 2>/dev/null || echo 0)
 	if [ "$n" -lt "$FAKE_LB_POLLS" ]; then echo arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/k8s-orders/abc; fi
-	echo $((n + 1)) >"$FAKE_DIR/lb" ;;
+	echo $((n + 1)) >"$FAKE_STATE/lb" ;;
 "ec2 describe-network-interfaces"*) ;;
-"ec2 describe-volumes"*) [ -f "$FAKE_DIR/vol" ] || printf 'vol-1\tavailable\n' ;;
-"ec2 delete-volume"*) touch "$FAKE_DIR/vol" ;;
-"ec2 describe-security-groups"*) [ -f "$FAKE_DIR/sg" ] || echo sg-9 ;;
-"ec2 delete-security-group"*) touch "$FAKE_DIR/sg" ;;
+"ec2 describe-volumes"*) [ -f "$FAKE_STATE/vol" ] || printf 'vol-1\tavailable\n' ;;
+"ec2 delete-volume"*) touch "$FAKE_STATE/vol" ;;
+"ec2 describe-security-groups"*) [ -f "$FAKE_STATE/sg" ] || echo sg-9 ;;
+"ec2 delete-security-group"*) touch "$FAKE_STATE/sg" ;;
 *) echo "fake aws: unexpected $*" >&2; exit 3 ;;
 esac
 `
@@ -33,11 +32,9 @@ esac
 // delete-psmdb-pods-in-order. A delete only marks an object with finalizers; it is gone once it is
 // both deleted and without finalizers. The replica set's finalizer is run by the operator when
 // $FAKE_OPERATOR is 1 (a psmdb-operator pod is Running), else only a patch removes it.
-const fakeKubectl = `#!/usr/bin/env bash
-echo "kubectl $*" >>"$FAKE_LOG"
-# obj NAME: prints NAME unless gone; mark NAME deleted|unfinalized: gone when both.
-obj() { [ -f "$FAKE_DIR/$1.deleted" ] && [ -f "$FAKE_DIR/$1.unfinalized" ] || echo "mongodb $1"; }
-mark() { touch "$FAKE_DIR/$1.$2"; }
+const fakeKubectl = `# obj NAME: prints NAME unless gone; mark NAME deleted|unfinalized: gone when both.
+obj() { [ -f "$FAKE_STATE/$1.deleted" ] && [ -f "$FAKE_STATE/$1.unfinalized" ] || echo "mongodb $1"; }
+mark() { touch "$FAKE_STATE/$1.$2"; }
 bkp=perconaservermongodbbackups.psmdb.percona.com
 rst=perconaservermongodbrestores.psmdb.percona.com
 psmdb=perconaservermongodbs.psmdb.percona.com
@@ -68,43 +65,23 @@ func writeExec(tb testing.TB, dir, name, src string) {
 	}
 }
 
-// runScript runs a script of infra/scripts with fakes first on PATH; it returns output, the
-// fakes' call log and the exit code.
+// runScript runs a script of infra/scripts in a closed-PATH sandbox (platform/internal/clisandbox)
+// holding the fake aws and kubectl (and terraform when fakeTF) plus the basic real programs; it
+// returns output, the fakes' call log and the exit code.
 func runScript(t *testing.T, script string, args []string, env ...string) (out, calls string, code int) {
 	t.Helper()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not installed")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	if err := os.Mkdir(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeExec(t, bin, "aws", fakeAWS)
-	writeExec(t, bin, "kubectl", fakeKubectl)
-	logPath := filepath.Join(dir, "calls.log")
+	sb := clisandbox.New(t)
+	sb.Fake(t, "aws", fakeAWS)
+	sb.Fake(t, "kubectl", fakeKubectl)
+	sb.Fake(t, "terraform", fakeTerraform)
+	sb.Real(t, clisandbox.Basics...)
 	path, err := filepath.Abs(filepath.Join(infraDir, "scripts", script))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", append([]string{path}, args...)...)
-	cmd.Env = append([]string{
-		"PATH=" + bin + ":" + os.Getenv("PATH"),
-		"HOME=" + dir,
-		"FAKE_LOG=" + logPath,
-		"FAKE_DIR=" + dir,
-		"FAKE_LB_POLLS=2",
-		"PRE_DESTROY_POLL=0",
-	}, env...)
-	b, err := cmd.CombinedOutput()
-	code = 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := os.ReadFile(logPath)
-	return string(b), string(l), code
+	sb.Setenv("FAKE_LB_POLLS=2", "PRE_DESTROY_POLL=0", "TERRAFORM="+filepath.Join(sb.Bin, "terraform"))
+	r := sb.Run(t, path, args, env...)
+	return r.Output, strings.Join(sb.Calls(t), "\n"), r.Code
 }
 
 // inOrder asserts that each want line occurs in calls, in this order.
@@ -198,9 +175,7 @@ func TestPreDestroyNeedsACluster(t *testing.T) {
 }
 
 // A fake terraform whose behaviour $FAKE_TF selects: offline, ok, invalid or broken.
-const fakeTerraform = `#!/usr/bin/env bash
-echo "terraform $*" >>"$FAKE_LOG"
-case "$FAKE_TF $2" in
+const fakeTerraform = `case "$FAKE_TF $2" in
 "offline init") echo 'Error: Failed to query available provider packages: could not connect to registry.terraform.io' >&2; exit 1 ;;
 "broken init") echo 'Error: Unsupported Terraform Core version' >&2; exit 1 ;;
 "invalid validate") echo 'Error: Unsupported argument' >&2; exit 1 ;;
@@ -220,9 +195,7 @@ func TestTfValidate(t *testing.T) {
 		{"broken", 1, "Unsupported Terraform Core version"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			dir := t.TempDir()
-			writeExec(t, dir, "terraform", fakeTerraform)
-			out, calls, code := runScript(t, "tf-validate.sh", nil, "TERRAFORM="+filepath.Join(dir, "terraform"), "FAKE_TF="+tc.mode)
+			out, calls, code := runScript(t, "tf-validate.sh", nil, "FAKE_TF="+tc.mode)
 			if code != tc.wantCode || !strings.Contains(out, tc.wantOut) {
 				t.Errorf("tf-validate.sh (%s) = exit %d, output:\n%s\nwant exit %d with %q", tc.mode, code, out, tc.wantCode, tc.wantOut)
 			}

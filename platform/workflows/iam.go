@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -52,6 +53,8 @@ type EnvIAM struct {
 	ClusterName       string
 	StateBucket       string // from the root's backend.tf
 	StateKey          string
+	PlansKeyARN       string // placeholder ARN of aws_kms_key.plans
+	PlansKeyAlias     string // alias/<name>-ci-plans
 }
 
 // Sources reads repository files, with in-memory replacements (mutation tests).
@@ -247,14 +250,55 @@ func str(v cty.Value) string {
 	return v.AsString()
 }
 
-// LoadEnvIAM evaluates infra/envs/<env> → modules/stack → modules/iam-github.
-func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
-	envDir := "infra/envs/" + env
-	root, err := src.module(envDir)
+// Layout names where an environment's Terraform lives: a root per environment
+// (infra/envs/<env>/{*.tf,terraform.tfvars,backend.tf}) or one root with per-environment files
+// (infra/envs/{*.tf,<env>.tfvars,<env>.s3.tfbackend}).
+type Layout struct {
+	Root, TFVars, Backend string // slash paths relative to the repository
+	BackendFile           bool   // Backend is a -backend-config file, not a backend block
+}
+
+// EnvLayout finds env's layout.
+func (s Sources) EnvLayout(env string) Layout {
+	if _, err := s.read("infra/envs/" + env + ".tfvars"); err == nil {
+		return Layout{"infra/envs", "infra/envs/" + env + ".tfvars", "infra/envs/" + env + ".s3.tfbackend", true}
+	}
+	d := "infra/envs/" + env
+	return Layout{d, d + "/terraform.tfvars", d + "/backend.tf", false}
+}
+
+// Environments lists the environments of either layout, sorted.
+func (s Sources) Environments() ([]string, error) {
+	var envs []string
+	dirs, err := filepath.Glob(filepath.Join(s.Root, "infra", "envs", "*", "main.tf"))
 	if err != nil {
 		return nil, err
 	}
-	tfvars, err := src.tfvars(envDir + "/terraform.tfvars")
+	for _, p := range dirs {
+		envs = append(envs, filepath.Base(filepath.Dir(p)))
+	}
+	files, err := filepath.Glob(filepath.Join(s.Root, "infra", "envs", "*.tfvars"))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range files {
+		envs = append(envs, strings.TrimSuffix(filepath.Base(p), ".tfvars"))
+	}
+	sort.Strings(envs)
+	if len(envs) == 0 {
+		return nil, fmt.Errorf("no environments under infra/envs")
+	}
+	return envs, nil
+}
+
+// LoadEnvIAM evaluates the environment's root → modules/stack → modules/iam-github.
+func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
+	lay := src.EnvLayout(env)
+	root, err := src.module(lay.Root)
+	if err != nil {
+		return nil, err
+	}
+	tfvars, err := src.tfvars(lay.TFVars)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +318,7 @@ func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
 	if err != nil {
 		return nil, err
 	}
-	stack, err := src.module("infra/modules/stack")
+	stack, err := src.module(path.Clean(lay.Root + "/" + stackSource(stackCall)))
 	if err != nil {
 		return nil, err
 	}
@@ -323,22 +367,47 @@ func LoadEnvIAM(src Sources, env string) (*EnvIAM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("modules/stack → iam-github: %w", err)
 	}
-	iamCtx, err := iam.context(iamVars, map[string]cty.Value{"data": data})
+	// Attributes only AWS assigns, as placeholders: the KMS key of the saved plans.
+	keyARN := "arn:aws:kms:" + region + ":" + FakeAccount + ":key/plans"
+	iamCtx, err := iam.context(iamVars, map[string]cty.Value{"data": data,
+		"aws_kms_key": cty.ObjectVal(map[string]cty.Value{"plans": cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal(keyARN)})})})
 	if err != nil {
 		return nil, err
 	}
 	out := &EnvIAM{
 		Env: env, Region: region, Repository: str(iamVars["github_repository"]),
 		ECRRepositoryName: str(ecrName), ClusterName: str(iamVars["cluster_name"]),
-		Roles: map[string]*Role{},
+		Roles: map[string]*Role{}, PlansKeyARN: keyARN,
 	}
-	if out.StateBucket, out.StateKey, err = src.backend(envDir + "/backend.tf"); err != nil {
+	if alias, err := iam.block("resource", "aws_kms_alias", "plans"); err == nil {
+		v, err := eval(iamCtx, alias.Body, "name")
+		if err != nil {
+			return nil, err
+		}
+		out.PlansKeyAlias = str(v)
+	}
+	if lay.BackendFile {
+		vals, err := src.tfvars(lay.Backend)
+		if err != nil {
+			return nil, err
+		}
+		out.StateBucket, out.StateKey = str(vals["bucket"]), str(vals["key"])
+	} else if out.StateBucket, out.StateKey, err = src.backend(lay.Backend); err != nil {
 		return nil, err
 	}
 	if err := iam.roles(iamCtx, env, out.Roles); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// stackSource is the source of module "stack", relative to its root.
+func stackSource(call *hclsyntax.Block) string {
+	v, err := eval(nil, call.Body, "source")
+	if err != nil {
+		return "../modules/stack"
+	}
+	return str(v)
 }
 
 func (s Sources) tfvars(rel string) (map[string]cty.Value, error) {
@@ -675,8 +744,9 @@ func glob(pattern, s string, fold bool) bool {
 	return regexp.MustCompile(re).MatchString(s)
 }
 
-// readVerbs are the action verbs that read; every other verb writes something.
-var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View)`)
+// readVerbs are the action verbs that change nothing in the account (read, or kms:GenerateDataKey,
+// which only returns a fresh key); every other verb writes something.
+var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View|GenerateDataKey$)`)
 
 // Writes lists "action on resource" for every allowed action that can change something,
 // except writes to Terraform lock files (<key>.tflock), which a plan needs to take the lock.

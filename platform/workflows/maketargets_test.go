@@ -5,14 +5,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/orderstack/orderstack/platform/internal/repo"
 	"github.com/rhysd/actionlint"
 )
 
-// TestMakeTargetsExist: every `make X` a workflow, script or the CI entry
-// calls is a target of the Makefile or mk/*.mk.
+// TestMakeTargetsExist: every `make X` a workflow, script, make recipe or
+// the CI entry calls is a target make knows.
 func TestMakeTargetsExist(t *testing.T) {
-	root := repoRoot(t)
-	targets, err := MakeTargets(root)
+	root := repo.Root(t)
+	targets, err := repo.MakeTargets(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +23,7 @@ func TestMakeTargetsExist(t *testing.T) {
 		for id, job := range f.Workflow.Jobs {
 			for _, st := range job.Steps {
 				if r, ok := st.Exec.(*actionlint.ExecRun); ok {
-					for _, tg := range MakeCalls(r.Run.Value) {
+					for _, tg := range repo.MakeCalls(r.Run.Value) {
 						calls = append(calls, call{f.Name + " job " + id, tg})
 					}
 				}
@@ -30,7 +31,8 @@ func TestMakeTargetsExist(t *testing.T) {
 		}
 	}
 	others, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
-	others = append(others, filepath.Join(root, ".ci", "run"), filepath.Join(root, "mk", "deploy.mk"))
+	mks, _ := filepath.Glob(filepath.Join(root, "mk", "*.mk"))
+	others = append(append(others, filepath.Join(root, ".ci", "run"), filepath.Join(root, "Makefile")), mks...)
 	for _, p := range others {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -40,7 +42,7 @@ func TestMakeTargetsExist(t *testing.T) {
 			t.Fatal(err)
 		}
 		rel, _ := filepath.Rel(root, p)
-		for _, tg := range MakeCalls(string(b)) {
+		for _, tg := range repo.MakeCalls(string(b)) {
 			calls = append(calls, call{rel, tg})
 		}
 	}

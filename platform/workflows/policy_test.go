@@ -11,25 +11,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 	"github.com/rhysd/actionlint"
 )
 
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	root, err := RepoRoot(wd)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return root
-}
-
 func loadWorkflows(tb testing.TB) []File {
 	tb.Helper()
-	files, err := Load(repoRoot(tb))
+	files, err := Load(repo.Root(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -40,7 +28,7 @@ func loadWorkflows(tb testing.TB) []File {
 // zero findings. Its shellcheck integration runs the run: scripts through
 // shellcheck when it is installed (GitHub's ubuntu runners have it).
 func TestActionlint(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	paths, err := WorkflowPaths(root)
 	if err != nil {
 		t.Fatal(err)
@@ -62,19 +50,6 @@ func TestActionlint(t *testing.T) {
 	}
 	for _, e := range errs {
 		t.Errorf("actionlint: %s:%d:%d: %s [%s]", filepath.Base(e.Filepath), e.Line, e.Column, e.Message, e.Kind)
-	}
-}
-
-// TestWorkflowsExist: the four workflows of the CI/CD design are there.
-func TestWorkflowsExist(t *testing.T) {
-	var got []string
-	for _, f := range loadWorkflows(t) {
-		got = append(got, f.Name)
-	}
-	for _, want := range []string{"ci.yml", "image.yml", "deploy.yml", "infra.yml"} {
-		if !slices.Contains(got, want) {
-			t.Errorf("workflows = %v, want %s among them", got, want)
-		}
 	}
 }
 
@@ -219,7 +194,7 @@ func TestActionsPinnedBySHA(t *testing.T) {
 // TestNoAWSKeys: AWS access only through OIDC roles from vars.*: no
 // access-key inputs or AWS key secrets in workflows or deploy scripts.
 func TestNoAWSKeys(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	forbidden := regexp.MustCompile(`(?i)aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\.AWS_|AKIA[0-9A-Z]{16}`)
 	scripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
 	for _, f := range loadWorkflows(t) {
@@ -315,7 +290,7 @@ func TestPathsFilters(t *testing.T) {
 // script the laptop path uses, with role and cluster from vars, and the
 // script hands Helm image.digest, never image.tag.
 func TestDeployByDigest(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	var deploy *File
 	files := loadWorkflows(t)
 	for i := range files {
@@ -335,7 +310,7 @@ func TestDeployByDigest(t *testing.T) {
 		}
 	}
 	all := strings.Join(runs, "\n")
-	if !slices.Contains(MakeCalls(all), "deploy-app") {
+	if !slices.Contains(repo.MakeCalls(all), "deploy-app") {
 		t.Errorf("deploy.yml does not run `make deploy-app`; its run: steps are:\n%s", all)
 	}
 	if strings.Contains(all, "helm upgrade") {
@@ -350,34 +325,6 @@ func TestDeployByDigest(t *testing.T) {
 	}
 	if regexp.MustCompile(`image\.tag=`).Match(script) {
 		t.Error("scripts/deploy-app.sh passes image.tag to helm; deploy by digest only")
-	}
-}
-
-func TestMakeCalls(t *testing.T) {
-	tests := []struct {
-		text string
-		want []string
-	}{
-		{"make test", []string{"test"}},
-		{"cd x && make lint vulncheck", []string{"lint", "vulncheck"}},
-		{`make deploy-app ENV="$ENV" IMAGE_TAG="$IMAGE_TAG"`, []string{"deploy-app"}},
-		{`make -C "$ROOT" --no-print-directory smoke BASE_URL="$url"`, []string{"smoke"}},
-		{"make \\\n  image IMAGE=x", []string{"image"}},
-		{"$(MAKE) e2e-tools; echo make", []string{"e2e-tools"}},
-		{"cmake build; automake", nil},
-		{"make tf-validate # then plan", []string{"tf-validate"}},
-		{`make tf-validate TF_ROOTS="infra/${{ matrix.root }}"`, []string{"tf-validate"}},
-		{`say "run make mongodb-secret ENV=$ENV first"`, nil},
-		{"for tool in git make go; do", nil},
-		{"# `make deploy` runs it\nmake lint", []string{"lint"}},
-		{"TOKEN=$t make -C x smoke", []string{"smoke"}},
-		{"if x; then make docs; fi", []string{"docs"}},
-		{"secret() { make -C \"$ROOT\" mongodb-secret ENV=\"$ENV\"; }", []string{"mongodb-secret"}},
-	}
-	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, MakeCalls(tt.text)); diff != "" {
-			t.Errorf("MakeCalls(%q) (-want +got):\n%s", tt.text, diff)
-		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	prepo "github.com/orderstack/orderstack/platform/internal/repo"
 	"github.com/rhysd/actionlint"
 )
 
@@ -25,18 +26,13 @@ type ciModel struct {
 	runs  []Run
 }
 
-// environments are the roots under infra/envs.
+// environments are the environments under infra/envs (either layout).
 func environments(tb testing.TB, root string) []string {
 	tb.Helper()
-	m, err := filepath.Glob(filepath.Join(root, "infra", "envs", "*", "main.tf"))
-	if err != nil || len(m) == 0 {
-		tb.Fatalf("no infra/envs/*/main.tf: %v", err)
+	envs, err := Sources{Root: root}.Environments()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	var envs []string
-	for _, p := range m {
-		envs = append(envs, filepath.Base(filepath.Dir(p)))
-	}
-	sort.Strings(envs)
 	return envs
 }
 
@@ -44,7 +40,7 @@ func environments(tb testing.TB, root string) []string {
 // the repository root, wf by workflow file name.
 func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
 	tb.Helper()
-	root := repoRoot(tb)
+	root := prepo.Root(tb)
 	m := &ciModel{envs: environments(tb, root), iam: map[string]*EnvIAM{}}
 	for _, env := range m.envs {
 		e, err := LoadEnvIAM(Sources{Root: root, Override: tf}, env)
@@ -353,11 +349,12 @@ func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, 
 	switch {
 	case ciPlan.MatchString(text):
 		calls = append(calls, call{"s3:ListBucket", state}, call{"s3:GetObject", state + "/" + e.StateKey},
-			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"s3:DeleteObject", state + "/" + e.StateKey + ".tflock"})
+			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"s3:DeleteObject", state + "/" + e.StateKey + ".tflock"},
+			call{"kms:GenerateDataKey", e.PlansKeyARN})
 	case ciApply.MatchString(text):
-		calls = append(calls, call{"s3:GetObject", state + "/" + e.StateKey}, call{"s3:PutObject", state + "/" + e.StateKey},
+		calls = append(calls, call{"kms:Decrypt", e.PlansKeyARN}, call{"s3:GetObject", state + "/" + e.StateKey}, call{"s3:PutObject", state + "/" + e.StateKey},
 			call{"s3:PutObject", state + "/" + e.StateKey + ".tflock"}, call{"iam:CreateRole", "*"}, call{"eks:CreateCluster", "*"})
-	case slices.Contains(MakeCalls(text), "deploy-app"):
+	case slices.Contains(prepo.MakeCalls(text), "deploy-app"):
 		delegated = "scripts/deploy-app.sh"
 	}
 	return calls, delegated, nil
@@ -422,10 +419,10 @@ func checkPromotion(m *ciModel) []string {
 		}
 		for _, st := range r.Job.Steps {
 			uses, in := actionOf(st)
-			if uses == "docker/build-push-action" && in["push"] == "true" || slices.Contains(MakeCalls(runText(st)), "image") {
+			if uses == "docker/build-push-action" && in["push"] == "true" || slices.Contains(prepo.MakeCalls(runText(st)), "image") {
 				out = append(out, fmt.Sprintf("%s builds and pushes an image in %s, which promotes the digest tested in another environment", r.Name(), r.Env))
 			}
-			if slices.Contains(MakeCalls(runText(st)), "deploy-app") {
+			if slices.Contains(prepo.MakeCalls(runText(st)), "deploy-app") {
 				promoting++
 				if st.Env == nil || st.Env.Vars["promote_from_repository_url"] == nil ||
 					st.Env.Vars["promote_from_repository_url"].Value.Value != "${{ vars.PROMOTE_FROM_REPOSITORY_URL }}" {
@@ -488,7 +485,7 @@ func TestWorkflowAWSCallsAllowed(t *testing.T) {
 // TestTrustChecksCatchMutations breaks the real Terraform or workflows in memory, one defect
 // of issue #13 or #12 at a time, and expects the matching check to name it.
 func TestTrustChecksCatchMutations(t *testing.T) {
-	root := repoRoot(t)
+	root := prepo.Root(t)
 	read := func(rel string) string {
 		b, err := os.ReadFile(filepath.Join(root, rel))
 		if err != nil {
@@ -649,7 +646,11 @@ func rolesTable(m *ciModel) (string, error) {
 				for _, r := range s.Resources {
 					res = append(res, "`"+arnPrefix.ReplaceAllString(strings.TrimPrefix(r, "arn:aws:s3:::"), "")+"`")
 				}
-				perms = append(perms, fmt.Sprintf("%s: %s on %s", s.Sid, strings.Join(s.Actions, ", "), strings.Join(res, ", ")))
+				deny := ""
+				if s.Effect == "Deny" {
+					deny = "**deny** "
+				}
+				perms = append(perms, fmt.Sprintf("%s: %s%s on %s", s.Sid, deny, strings.Join(s.Actions, ", "), strings.Join(res, ", ")))
 			}
 			jobs := map[string][]string{}
 			var order []string
@@ -692,7 +693,7 @@ func TestRolesTableInDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(repoRoot(t), "docs", "cicd.md")
+	path := filepath.Join(prepo.Root(t), "docs", "cicd.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -713,4 +714,62 @@ func TestRolesTableInDocs(t *testing.T) {
 		return
 	}
 	t.Errorf("docs/cicd.md's role table is out of date (UPDATE_DOCS=1 go test ./workflows -run TestRolesTableInDocs rewrites it); want:\n%s", table)
+}
+
+// checkOIDCProviderAccountLevel: the GitHub OIDC provider is an account-level resource, so only
+// infra/bootstrap (applied once per account) may create it; an environment that owned it would
+// fail the second environment's apply (EntityAlreadyExists) and delete the other's trust on
+// destroy (issue #12, major 5). The environments look it up.
+func checkOIDCProviderAccountLevel(src Sources) []string {
+	var out []string
+	var dirs []string
+	_ = filepath.WalkDir(filepath.Join(src.Root, "infra"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() != ".terraform" {
+			if m, _ := filepath.Glob(filepath.Join(p, "*.tf")); len(m) > 0 {
+				rel, _ := filepath.Rel(src.Root, p)
+				dirs = append(dirs, filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	lookedUp := false
+	for _, dir := range dirs {
+		mod, err := src.module(dir)
+		if err != nil {
+			out = append(out, err.Error())
+			continue
+		}
+		if n := len(mod.blocks("resource", "aws_iam_openid_connect_provider")); n > 0 && dir != "infra/bootstrap" {
+			out = append(out, fmt.Sprintf("%s creates aws_iam_openid_connect_provider: only infra/bootstrap may (one per account)", dir))
+		}
+		if dir == "infra/bootstrap" && len(mod.blocks("resource", "aws_iam_openid_connect_provider")) != 1 {
+			out = append(out, "infra/bootstrap does not create the GitHub OIDC provider")
+		}
+		if dir == "infra/modules/iam-github" && len(mod.blocks("data", "aws_iam_openid_connect_provider")) == 1 {
+			lookedUp = true
+		}
+	}
+	if !lookedUp {
+		out = append(out, "infra/modules/iam-github does not look the provider up with data.aws_iam_openid_connect_provider")
+	}
+	return out
+}
+
+func TestOIDCProviderAccountLevel(t *testing.T) {
+	root := prepo.Root(t)
+	for _, p := range checkOIDCProviderAccountLevel(Sources{Root: root}) {
+		t.Error(p)
+	}
+	// The defect of issue #12.5, put back: the module creates the provider again.
+	iamMain, err := os.ReadFile(filepath.Join(root, "infra/modules/iam-github/main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutated := string(iamMain) + "\nresource \"aws_iam_openid_connect_provider\" \"github\" {\n  url            = \"https://token.actions.githubusercontent.com\"\n  client_id_list = [\"sts.amazonaws.com\"]\n}\n"
+	got := checkOIDCProviderAccountLevel(Sources{Root: root, Override: map[string]string{"infra/modules/iam-github/main.tf": mutated}})
+	if !slices.ContainsFunc(got, func(p string) bool {
+		return strings.Contains(p, "infra/modules/iam-github creates aws_iam_openid_connect_provider")
+	}) {
+		t.Errorf("a provider created by the environments' module went unnoticed: %q", got)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // asRole makes the sandbox's fake aws (and docker) answer as role would: its policy, rendered
@@ -23,7 +25,7 @@ func (s *sandbox) asRole(tb testing.TB, role *Role) {
 
 func deployRole(tb testing.TB, tf map[string]string, env string) *Role {
 	tb.Helper()
-	e, err := LoadEnvIAM(Sources{Root: repoRoot(tb), Override: tf}, env)
+	e, err := LoadEnvIAM(Sources{Root: repo.Root(tb), Override: tf}, env)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestScriptsUnderRolePolicy(t *testing.T) {
 			t.Error("no line recording the release's digest")
 		}
 	})
-	root := repoRoot(t)
+	root := repo.Root(t)
 	locals, err := os.ReadFile(filepath.Join(root, "infra/modules/iam-github/locals.tf"))
 	if err != nil {
 		t.Fatal(err)
@@ -199,15 +201,27 @@ case " $* " in
   *" apply "*) [ -n "${FAKE_APPLY_FAILS:-}" ] && exit 1; exit 0 ;;
 esac`
 
-func ciSandbox(t *testing.T) *sandbox {
+// ciSandbox runs terraform-ci.sh with the fake terraform, the fake aws (KMS) as role of env and
+// the real openssl.
+func ciSandbox(t *testing.T, env, role string) *sandbox {
 	t.Helper()
 	s := newSandbox(t, "git", "aws")
 	s.Fake(t, "terraform", fakeTerraformCI)
+	s.Real(t, "openssl")
+	e, err := LoadEnvIAM(Sources{Root: repo.Root(t)}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.asRole(t, e.Roles[role])
+	s.Setenv("FAKE_KMS_KEY_ARN=" + e.PlansKeyARN)
+	if want := "alias/orderstack-" + env + "-ci-plans"; e.PlansKeyAlias != want {
+		t.Fatalf("Terraform names the plans key %q, terraform-ci.sh uses %q", e.PlansKeyAlias, want)
+	}
 	return s
 }
 
 func TestTerraformCIPlan(t *testing.T) {
-	s := ciSandbox(t)
+	s := ciSandbox(t, "dev", "plan")
 	dir := filepath.Join(s.state, "plan")
 	summaryFile := filepath.Join(s.state, "step-summary.md")
 	r := s.Run(t, filepath.Join(s.root, "scripts", "terraform-ci.sh"), []string{"plan", "dev", dir}, "GITHUB_SHA="+testSHA, "GITHUB_STEP_SUMMARY="+summaryFile)
@@ -222,11 +236,19 @@ func TestTerraformCIPlan(t *testing.T) {
 			t.Errorf("%s = %q, %v; want %q", file, b, err, want)
 		}
 	}
-	for _, f := range []string{"tfplan", "plan.txt", ".terraform.lock.hcl"} {
+	for _, f := range []string{"tfplan.enc", "tfplan.key", "plan.txt", ".terraform.lock.hcl"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the plan directory lacks %s: %v", f, err)
 		}
 	}
+	// The saved plan (secrets in clear) leaves the job only encrypted.
+	if _, err := os.Stat(filepath.Join(dir, "tfplan")); err == nil {
+		t.Error("the clear plan file is still in the artifact directory")
+	}
+	if enc, _ := os.ReadFile(filepath.Join(dir, "tfplan.enc")); strings.Contains(string(enc), "plan-of-") || len(enc) == 0 {
+		t.Errorf("tfplan.enc is not encrypted: %q", enc)
+	}
+	wantInOrder(t, s.calls(t), `^terraform .* show `, `^aws kms generate-data-key --key-id alias/orderstack-dev-ci-plans --key-spec AES_256`)
 	summary, err := os.ReadFile(filepath.Join(dir, "summary.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +262,7 @@ func TestTerraformCIPlan(t *testing.T) {
 	if step, _ := os.ReadFile(summaryFile); string(step) != string(summary) {
 		t.Errorf("job summary = %q, want the plan summary", step)
 	}
-	r = s.Run(t, filepath.Join(s.root, "scripts", "terraform-ci.sh"), []string{"plan", "dev", dir}, "GITHUB_SHA="+testSHA, "FAKE_PLAN_RC=1")
+	r = s.Run(t, filepath.Join(s.root, "scripts", "terraform-ci.sh"), []string{"plan", "dev", filepath.Join(s.state, "plan2")}, "GITHUB_SHA="+testSHA, "FAKE_PLAN_RC=1")
 	if r.Code == 0 || !strings.Contains(r.Output, "terraform plan of dev failed (exit 1)") {
 		t.Errorf("a failing plan: exit %d, want failure naming it", r.Code)
 	}
@@ -260,17 +282,38 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 	}
 	apply := func(t *testing.T, s *sandbox, env, dir, sha string) (string, int) {
 		t.Helper()
+		e, err := LoadEnvIAM(Sources{Root: repo.Root(t)}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.asRole(t, e.Roles["apply"])
 		r := s.Run(t, filepath.Join(s.root, "scripts", "terraform-ci.sh"), []string{"apply", env, dir}, "GITHUB_SHA="+sha)
 		return r.Output, r.Code
 	}
 	t.Run("same commit and environment", func(t *testing.T) {
-		s := ciSandbox(t)
+		s := ciSandbox(t, "dev", "plan")
 		dir := plan(t, s, "dev", testSHA)
 		if _, code := apply(t, s, "dev", dir, testSHA); code != 0 {
 			t.Fatalf("exit %d, want 0", code)
 		}
-		wantInOrder(t, s.calls(t), `^terraform .* plan `, `^terraform -chdir=\S+/infra/envs/dev init`,
+		wantInOrder(t, s.calls(t), `^terraform .* plan `, `^aws kms decrypt --ciphertext-blob fileb://`+regexp.QuoteMeta(dir)+`/tfplan.key`,
+			`^terraform -chdir=\S+/infra/envs/dev init`,
 			`^terraform -chdir=\S+/infra/envs/dev apply -input=false -no-color -lock-timeout=5m `+regexp.QuoteMeta(dir)+`/tfplan$`)
+		// The decrypted plan is the one terraform wrote.
+		if b, err := os.ReadFile(filepath.Join(dir, "tfplan")); err != nil || !strings.HasPrefix(string(b), "plan-of-") {
+			t.Errorf("decrypted plan = %q, %v; want terraform's plan file", b, err)
+		}
+	})
+	t.Run("the plan role cannot read a plan", func(t *testing.T) {
+		s := ciSandbox(t, "dev", "plan")
+		dir := plan(t, s, "dev", testSHA)
+		r := s.Run(t, filepath.Join(s.root, "scripts", "terraform-ci.sh"), []string{"apply", "dev", dir}, "GITHUB_SHA="+testSHA)
+		if r.Code != 1 || !strings.Contains(r.Output, "is not authorized to perform: kms:Decrypt") {
+			t.Errorf("apply under the plan role: exit %d, want 1 with AccessDenied on kms:Decrypt", r.Code)
+		}
+		if i := index(s.calls(t), 0, `^terraform .* apply`); i >= 0 {
+			t.Errorf("applied anyway: %s", s.calls(t)[i])
+		}
 	})
 	for _, tc := range []struct {
 		name, planEnv, planSHA, applyEnv, want string
@@ -278,11 +321,11 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 	}{
 		{"another commit", "dev", otherSHA, "dev", "the plan was made from commit '" + otherSHA + "', this job runs " + testSHA, ""},
 		{"another environment", "dev", testSHA, "prod", "the plan is of 'dev', not prod", ""},
-		{"no plan file", "dev", testSHA, "dev", "no plan file", "tfplan"},
+		{"no plan file", "dev", testSHA, "dev", "no encrypted plan", "tfplan.enc"},
 		{"no commit record", "dev", testSHA, "dev", "the plan was made from commit ''", "commit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := ciSandbox(t)
+			s := ciSandbox(t, tc.planEnv, "plan")
 			dir := plan(t, s, tc.planEnv, tc.planSHA)
 			if tc.remove != "" {
 				if err := os.Remove(filepath.Join(dir, tc.remove)); err != nil {
@@ -299,4 +342,31 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTerraformCIOneRootLayout: with infra/envs/<env>.tfvars (one root for all environments),
+// init gets the environment's backend settings, plan its variables, and the apply of the saved
+// plan neither (Terraform refuses variables with a saved plan).
+func TestTerraformCIOneRootLayout(t *testing.T) {
+	s := ciSandbox(t, "dev", "plan")
+	writeFile(t, filepath.Join(s.root, "infra", "envs", "dev.tfvars"), "environment = \"dev\"\n", 0o644)
+	dir := filepath.Join(s.state, "plan")
+	script := filepath.Join(s.root, "scripts", "terraform-ci.sh")
+	if r := s.Run(t, script, []string{"plan", "dev", dir}, "GITHUB_SHA="+testSHA); r.Code != 0 {
+		t.Fatalf("plan: exit %d", r.Code)
+	}
+	e, err := LoadEnvIAM(Sources{Root: repo.Root(t)}, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.asRole(t, e.Roles["apply"])
+	if r := s.Run(t, script, []string{"apply", "dev", dir}, "GITHUB_SHA="+testSHA); r.Code != 0 {
+		t.Fatalf("apply: exit %d", r.Code)
+	}
+	envs := `-chdir=\S+/infra/envs `
+	wantInOrder(t, s.calls(t),
+		`^terraform `+envs+`init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
+		`^terraform `+envs+`plan .* -var-file=dev.tfvars -out=`,
+		`^terraform `+envs+`init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
+		`^terraform `+envs+`apply -input=false -no-color -lock-timeout=5m \S+/tfplan$`)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/clisandbox"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // The deploy scripts run here against FAKE terraform, aws, kubectl, helm,
@@ -69,13 +70,15 @@ case "$*" in
   *"output -raw region") echo eu-west-1 ;;
   *"output -raw cluster_name") echo orderstack-dev ;;
   *"output -raw ecr_repository_url") echo ` + fakeRepoURL + ` ;;
+  *"output -raw certificate_arn") echo "${FAKE_TF_CERTIFICATE_ARN:-}" ;;
+  *"output -raw public_host") echo "${FAKE_TF_PUBLIC_HOST:-}" ;;
   *"output -raw alb_hostname_command") echo "$FAKE_STATE/alb-hostname" ;;
   *"output -raw grafana_password_command") echo "kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d" ;;
   *bootstrap*" apply"*) touch "$FAKE_STATE/bucket" ;;
 esac`,
 	"aws": `. "$FAKE_STATE/iam.sh"
 svc=${1:-} op=${2:-}
-repo="" name="" bucket="" ids="" tag="" digest=""
+repo="" name="" bucket="" ids="" tag="" digest="" blob_file=""
 shift 2 || true
 while [ $# -gt 0 ]; do
   case $1 in
@@ -86,6 +89,7 @@ while [ $# -gt 0 ]; do
     --image-ids) ids=$2; shift ;;
     --image-tag) tag=$2; shift ;;
     --image-digest) digest=$2; shift ;;
+    --ciphertext-blob) blob_file=$2; shift ;;
   esac
   shift
 done
@@ -122,6 +126,16 @@ case "$svc $op" in
   "ecr get-login-password")
     iam_check ecr:GetAuthorizationToken "*" GetAuthorizationToken
     echo not-a-real-password ;;
+  # KMS: a data key's "ciphertext blob" here is KMSBLOB:<plaintext>, base64; the key is
+  # $FAKE_KMS_KEY_ARN whatever alias names it.
+  "kms generate-data-key")
+    iam_check kms:GenerateDataKey "${FAKE_KMS_KEY_ARN:-arn:aws:kms:eu-west-1:` + FakeAccount + `:key/plans}" GenerateDataKey
+    plain=$(printf '%s' "${FAKE_DATA_KEY:-0123456789abcdef0123456789abcdef}" | base64)
+    printf '%s\t%s\n' "$plain" "$(printf 'KMSBLOB:%s' "$plain" | base64 | tr -d '\n')" ;;
+  "kms decrypt")
+    iam_check kms:Decrypt "${FAKE_KMS_KEY_ARN:-arn:aws:kms:eu-west-1:` + FakeAccount + `:key/plans}" Decrypt
+    blob=$(cat "${blob_file#fileb://}") && [[ "$blob" == KMSBLOB:* ]] || { echo "An error occurred (InvalidCiphertextException) when calling the Decrypt operation:" >&2; exit 254; }
+    echo "${blob#KMSBLOB:}" ;;
   "eks update-kubeconfig")
     iam_check eks:DescribeCluster "arn:aws:eks:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:cluster/$name" DescribeCluster
     echo "Updated context arn:aws:eks:${AWS_REGION:-eu-west-1}:` + FakeAccount + `:cluster/$name" ;;
@@ -192,7 +206,7 @@ type sandbox struct {
 // fakes (all, or only those named) and the real basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
-	repo := repoRoot(tb)
+	repoDir := repo.Root(tb)
 	cs := clisandbox.New(tb)
 	s := &sandbox{Sandbox: cs, root: filepath.Join(cs.Home, "repo"), state: cs.State}
 	for _, d := range []string{filepath.Join(s.root, "scripts"),
@@ -201,9 +215,9 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 			tb.Fatal(err)
 		}
 	}
-	scripts, err := filepath.Glob(filepath.Join(repo, "scripts", "*.sh"))
+	scripts, err := filepath.Glob(filepath.Join(repoDir, "scripts", "*.sh"))
 	if err != nil || len(scripts) == 0 {
-		tb.Fatalf("no scripts in %s/scripts: %v", repo, err)
+		tb.Fatalf("no scripts in %s/scripts: %v", repoDir, err)
 	}
 	for _, p := range scripts {
 		b, err := os.ReadFile(p)
@@ -678,7 +692,7 @@ func TestDestroyCleansKubernetesFirst(t *testing.T) {
 
 // TestScriptsParse: bash -n on every script, and shellcheck when installed.
 func TestScriptsParse(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	scripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
 	for _, p := range scripts {
 		if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {

@@ -91,6 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return app.Run(ctx, cfg, app.Deps{
 		Logger:   logger,
 		Store:    store,
+		Unready:  store.unready,
 		Registry: reg,
 		Version:  version,
 	})

@@ -31,7 +31,7 @@ func TestSRVLookupFailureKeepsRetrying(t *testing.T) {
 
 	var api string
 	retries := 0
-	for deadline := time.Now().Add(30 * time.Second); api == "" || retries < 2; {
+	for deadline := time.Now().Add(60 * time.Second); api == "" || retries < 2; {
 		retries = 0
 		for _, l := range logs.lines() {
 			switch l["msg"] {
@@ -50,7 +50,7 @@ func TestSRVLookupFailureKeepsRetrying(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30s: listening at %q, %d retries logged; want both, 2 or more retries\n%s", api, retries, logs)
+			t.Fatalf("after 60s: listening at %q, %d retries logged; want both, 2 or more retries\n%s", api, retries, logs)
 		}
 	}
 	resp, err := http.Get(api + "/readyz")
@@ -108,6 +108,20 @@ func TestRunReportsEveryBadSetting(t *testing.T) {
 		}
 		if msg := err.Error() + logs.String(); strings.Contains(msg, "hunter2") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("run(%v) = %q (logs %q): want one line, no password", tt.env, err, logs)
+		}
+	}
+}
+
+// TestHealthcheckReadsPortThroughTheTable: orders healthcheck parses PORT
+// with the server's own parser (a bad value names PORT) and refuses PORT=0
+// without -url (the server picked some free port; there is nothing to
+// guess), instead of probing port 0.
+func TestHealthcheckReadsPortThroughTheTable(t *testing.T) {
+	ctx := context.Background()
+	for port, want := range map[string]string{"http": "PORT", "70000": "PORT", "0": "-url"} {
+		err := run(ctx, []string{"healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("healthcheck with PORT=%s = %v, want an error naming %s", port, err, want)
 		}
 	}
 }

@@ -16,28 +16,31 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
-// dbStore is the service's order.Store while MongoDB may not be usable
-// yet. Until the client is open (a mongodb+srv:// name resolves) and the
-// unique indexes the store relies on exist, every call fails with
-// order.ErrUnavailable: /readyz answers 503, no traffic comes, and the
-// service starts, and stays up, through a database or DNS outage instead
-// of crash-looping.
+// dbStore is the service's order.Store, usable only once the MongoDB
+// client is open (a mongodb+srv:// name resolves) and the unique indexes
+// the store relies on exist. Until then unready reports why, and app.Run
+// answers 503 on /readyz and the API and never calls the store, so the
+// service starts, and stays up, through a database or DNS outage instead of
+// crash-looping. The embedded order.Store is set once, before ready turns
+// true (the atomic orders the two).
 type dbStore struct {
-	ready   atomic.Pointer[mongodb.Store] // set once usable
-	db      atomic.Pointer[mongodb.DB]    // set once open, for Close
-	waiting atomic.Pointer[error]         // why it is not ready yet
+	order.Store
+	ready   atomic.Bool
+	db      atomic.Pointer[mongodb.DB] // set once open, for Close
+	waiting atomic.Pointer[error]      // why it is not ready yet
 }
 
-var _ order.Store = (*dbStore)(nil)
+var errNotOpen = errors.New("mongodb client not created yet")
 
-func (s *dbStore) get() (*mongodb.Store, error) {
-	if st := s.ready.Load(); st != nil {
-		return st, nil
+// unready is nil once the store is usable, else why not.
+func (s *dbStore) unready() error {
+	if s.ready.Load() {
+		return nil
 	}
 	if why := s.waiting.Load(); why != nil {
-		return nil, fmt.Errorf("mongodb not usable yet: %w: %w", order.ErrUnavailable, *why)
+		return *why
 	}
-	return nil, fmt.Errorf("mongodb not usable yet: %w", order.ErrUnavailable)
+	return errNotOpen
 }
 
 func (s *dbStore) notReady(err error) { s.waiting.Store(&err) }
@@ -59,7 +62,8 @@ func (s *dbStore) connect(ctx context.Context, logger *slog.Logger, db *mongodb.
 		}
 		if err == nil {
 			if err = db.EnsureIndexes(ctx); err == nil {
-				s.ready.Store(db.Store())
+				s.Store = db.Store()
+				s.ready.Store(true)
 				logger.Info("mongodb indexes ready")
 				return
 			}
@@ -94,156 +98,4 @@ func srvLookupFailure(uri string) error {
 		return dnsErr
 	}
 	return nil
-}
-
-func (s *dbStore) Ping(ctx context.Context) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.Ping(ctx)
-}
-
-func (s *dbStore) CreateProduct(ctx context.Context, p order.Product) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.CreateProduct(ctx, p)
-}
-
-func (s *dbStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
-	st, err := s.get()
-	if err != nil {
-		return order.Product{}, err
-	}
-	return st.GetProduct(ctx, id)
-}
-
-func (s *dbStore) ListProducts(ctx context.Context, after string, limit int) ([]order.Product, error) {
-	st, err := s.get()
-	if err != nil {
-		return nil, err
-	}
-	return st.ListProducts(ctx, after, limit)
-}
-
-func (s *dbStore) UpdateProduct(ctx context.Context, id string, patch order.ProductPatch, now time.Time) (order.Product, error) {
-	st, err := s.get()
-	if err != nil {
-		return order.Product{}, err
-	}
-	return st.UpdateProduct(ctx, id, patch, now)
-}
-
-func (s *dbStore) DeleteProduct(ctx context.Context, id string) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.DeleteProduct(ctx, id)
-}
-
-func (s *dbStore) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.ApplyStock(ctx, productID, marker, delta)
-}
-
-func (s *dbStore) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.RevertStock(ctx, productID, marker, delta)
-}
-
-func (s *dbStore) ClearMarker(ctx context.Context, productID, marker string) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.ClearMarker(ctx, productID, marker)
-}
-
-func (s *dbStore) CreateOrder(ctx context.Context, o order.Order) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.CreateOrder(ctx, o)
-}
-
-func (s *dbStore) GetOrder(ctx context.Context, id string) (order.Order, error) {
-	st, err := s.get()
-	if err != nil {
-		return order.Order{}, err
-	}
-	return st.GetOrder(ctx, id)
-}
-
-func (s *dbStore) GetOrderByIdempotencyKey(ctx context.Context, key string) (order.Order, error) {
-	st, err := s.get()
-	if err != nil {
-		return order.Order{}, err
-	}
-	return st.GetOrderByIdempotencyKey(ctx, key)
-}
-
-func (s *dbStore) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
-	st, err := s.get()
-	if err != nil {
-		return nil, err
-	}
-	return st.ListOrders(ctx, f)
-}
-
-func (s *dbStore) ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]order.Order, error) {
-	st, err := s.get()
-	if err != nil {
-		return nil, err
-	}
-	return st.ListStaleOrders(ctx, cutoff, after, limit)
-}
-
-func (s *dbStore) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
-	st, err := s.get()
-	if err != nil {
-		return nil, err
-	}
-	return st.ListMarkedProducts(ctx, after, limit)
-}
-
-func (s *dbStore) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
-	st, err := s.get()
-	if err != nil {
-		return order.Order{}, err
-	}
-	return st.ClaimOrder(ctx, id, from, seen, to, now)
-}
-
-func (s *dbStore) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {
-	st, err := s.get()
-	if err != nil {
-		return order.Order{}, err
-	}
-	return st.SetOrderStatus(ctx, id, from, to, now)
-}
-
-func (s *dbStore) MarkStockReleased(ctx context.Context, id string, now time.Time) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.MarkStockReleased(ctx, id, now)
-}
-
-func (s *dbStore) DeleteOrder(ctx context.Context, id string) error {
-	st, err := s.get()
-	if err != nil {
-		return err
-	}
-	return st.DeleteOrder(ctx, id)
 }

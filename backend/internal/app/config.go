@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+
+	"github.com/orderstack/orderstack/backend/internal/httpapi"
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 // Config is every setting of the service. docs/config.md describes each
@@ -76,7 +79,7 @@ var Settings = []Setting{
 			return nil
 		}},
 	{Name: "MONGODB_TIMEOUT", Default: "2s",
-		Doc: "bound on each database operation and on server selection; at least `100ms`. With the database gone, API calls answer 503 after at most this long (with `Retry-After: 1`), so clients fail fast and retry instead of queueing; every call the service makes is a single-document operation on an index, milliseconds on a healthy replica set. Raise it only if a primary election (~10 s) should be waited out inside requests rather than by client retries. `cmd/orders` only.",
+		Doc: "bound on each database operation and on server selection; at least `100ms`. Every call the service makes is a single-document operation on an index, milliseconds on a healthy replica set. With the database gone, a call whose first operation fails answers 503 (with `Retry-After: 1`) after at most this long, so clients fail fast and retry instead of queueing: every read, and every order that arrives while the database is down. One case takes longer: when the database goes away while an order is being placed, the stock already reserved for it is put back first, on a context detached from the request and bounded by 10 s, so that 503 can take up to this long plus 10 s. Raise it only if a primary election (~10 s) should be waited out inside requests rather than by client retries. `cmd/orders` only.",
 		set: duration(func(c *Config) *time.Duration { return &c.MongoTimeout }, 100*time.Millisecond)},
 	{Name: "MONGODB_MAX_POOL_SIZE", DefaultDoc: "driver default (100)",
 		Doc: "connections per pod, 1 to 10000; a `maxPoolSize` in the URI works too. `cmd/orders` only.",
@@ -88,8 +91,8 @@ var Settings = []Setting{
 			c.MongoMaxPoolSize = n
 			return nil
 		}},
-	{Name: "HOST", DefaultDoc: "empty: all interfaces",
-		Doc: "interface both listeners bind to (tests use `127.0.0.1`).",
+	{Name: "HOST", DefaultDoc: "empty: all interfaces (`127.0.0.1` in `make run`)",
+		Doc: "interface both listeners bind to (tests use `127.0.0.1`). `make run` listens on this machine only unless it is set, e.g. `HOST=0.0.0.0 make run`.",
 		set: func(c *Config, v string) error { c.Host = v; return nil }},
 	{Name: "PORT", Default: "3000",
 		Doc: "the API, `/healthz`, `/readyz`; `orders healthcheck` probes it. `0` picks a free port (tests).",
@@ -129,13 +132,13 @@ var Settings = []Setting{
 	{Name: "IDLE_TIMEOUT", Default: "120s",
 		Doc: "keep-alive connections idle longer are closed. Keep it above the ALB's idle timeout (60 s).",
 		set: duration(func(c *Config) *time.Duration { return &c.IdleTimeout }, time.Millisecond)},
-	{Name: "REQUEST_TIMEOUT", Default: "10s",
+	{Name: "REQUEST_TIMEOUT", Default: httpapi.DefaultRequestTimeout.String(),
 		Doc: "bound on the work of one API request; a database call past it answers 503 `unavailable`.",
 		set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Millisecond)},
-	{Name: "READY_TIMEOUT", Default: "1s",
+	{Name: "READY_TIMEOUT", Default: httpapi.DefaultReadyTimeout.String(),
 		Doc: "bound on the database ping of `/readyz`.",
 		set: duration(func(c *Config) *time.Duration { return &c.ReadyTimeout }, time.Millisecond)},
-	{Name: "MAX_BODY_BYTES", Default: "1048576", DefaultDoc: "`1048576` (1 MiB)",
+	{Name: "MAX_BODY_BYTES", Default: strconv.Itoa(httpapi.DefaultMaxBodyBytes), DefaultDoc: fmt.Sprintf("`%d` (%d MiB)", httpapi.DefaultMaxBodyBytes, httpapi.DefaultMaxBodyBytes>>20),
 		Doc: "request bodies above it answer 413 `body_too_large`; 1024 to 67108864.",
 		set: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -266,7 +269,9 @@ func read(getenv func(string) string, table []Setting, required []string) (Confi
 			problems = append(problems, fmt.Sprintf("%s=%s: %s", s.Name, shown, oneLine(err.Error())))
 		}
 	}
-	if len(table) == len(Settings) && len(problems) == 0 {
+	// The rules between settings run even when some failed (those keep
+	// their defaults), so one start names every problem.
+	if len(table) == len(Settings) {
 		for _, check := range crossChecks {
 			if err := check(c); err != nil {
 				problems = append(problems, err.Error())
@@ -341,21 +346,7 @@ func validHost(h string) bool {
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return true
 	}
-	if host == "" || len(host) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(strings.TrimSuffix(host, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
+	return order.ValidHostName(host)
 }
 
 // scrubPassword removes the URI's password, raw and unescaped, from msg;

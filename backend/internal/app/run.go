@@ -33,6 +33,11 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Version is reported by orders_build_info and the start-up log.
 	Version string
+	// Unready, if not nil, reports why Store cannot be used yet (cmd/orders:
+	// the client is not open, or the indexes do not exist). While it
+	// returns an error, /readyz and the API answer 503 and Recover waits;
+	// Store is not called. nil means the store is usable from the start.
+	Unready func() error
 	// Ready, if not nil, receives the bound addresses once both listeners
 	// are open (so tests can use PORT=0). Run does not block on it longer
 	// than the context lasts; give it a buffer of 1.
@@ -90,6 +95,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 			ReadyTimeout:   cfg.ReadyTimeout,
 			RequestTimeout: cfg.RequestTimeout,
 			Draining:       draining.Load,
+			Unready:        deps.Unready,
 		}),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
@@ -128,7 +134,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 
 	recCtx, stopRecovery := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { recoverLoop(recCtx, logger, svc, cfg, recMetrics) })
+	wg.Go(func() { recoverLoop(recCtx, logger, svc, cfg, recMetrics, deps.Unready) })
 	defer func() {
 		stopRecovery()
 		wg.Wait()
@@ -227,12 +233,20 @@ func registerRuntime(reg *prometheus.Registry, version string) error {
 	return nil
 }
 
-// recoverLoop runs Service.Recover now and every cfg.RecoveryInterval until
-// ctx ends. Each pass is bounded by the interval (each database call by
-// MONGODB_TIMEOUT); what a pass leaves is taken up by the next. Orders and
-// markers Recover cannot repair are logged and counted in
-// orders_recovery_stuck.
-func recoverLoop(ctx context.Context, logger *slog.Logger, svc *order.Service, cfg Config, m *recoveryMetrics) {
+// recoverLoop runs Service.Recover once the store is usable and then every
+// cfg.RecoveryInterval until ctx ends. Each pass is bounded by the interval
+// (each database call by MONGODB_TIMEOUT); what a pass leaves is taken up by
+// the next. Orders and markers Recover cannot repair are logged and counted
+// in orders_recovery_stuck.
+func recoverLoop(ctx context.Context, logger *slog.Logger, svc *order.Service, cfg Config, m *recoveryMetrics, unready func() error) {
+	// Wait for the store (polling: it becomes usable once, at start).
+	for unready != nil && unready() != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	t := time.NewTicker(cfg.RecoveryInterval)
 	defer t.Stop()
 	for {

@@ -59,19 +59,36 @@ func TestClientHangUpIs499(t *testing.T) {
 		t.Fatal(err)
 	}
 	// REQUEST_TIMEOUT is far away: only the client's hang-up ends these requests.
-	ts := httptest.NewServer(NewServer(logger, order.NewService(hangingStore{ms}), m, Config{RequestTimeout: time.Minute}))
+	entered := make(chan struct{}, 1)
+	ts := httptest.NewServer(NewServer(logger, order.NewService(signalStore{hangingStore{ms}, entered}), m, Config{RequestTimeout: time.Minute}))
 	defer ts.Close()
 
+	// send hangs up once the server is inside the store call.
 	send := func(method, path, body string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		r, _ := http.NewRequestWithContext(ctx, method, ts.URL+path, strings.NewReader(body))
 		if body != "" {
 			r.Header.Set("Content-Type", "application/json")
 		}
-		if resp, err := ts.Client().Do(r); err == nil {
+		answered := make(chan string, 1)
+		go func() {
+			resp, err := ts.Client().Do(r)
+			if err != nil {
+				answered <- ""
+				return
+			}
 			resp.Body.Close()
-			t.Fatalf("%s %s answered %s; want the client to give up first", method, path, resp.Status)
+			answered <- resp.Status
+		}()
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s %s never reached the store", method, path)
+		}
+		cancel()
+		if status := <-answered; status != "" {
+			t.Fatalf("%s %s answered %s; want the client to give up first", method, path, status)
 		}
 	}
 	send("GET", "/api/v1/products/"+p.ID, "")
@@ -142,5 +159,51 @@ func TestMethodLabelBounded(t *testing.T) {
 	}
 	if got := requestCounts(t, e.reg)[fmt.Sprintf("other %d unmatched", http.StatusNotFound)]; got != 201 {
 		t.Errorf("other 404 unmatched = %v, want 201", got)
+	}
+}
+
+// signalStore tells entered when a GetProduct call starts.
+type signalStore struct {
+	hangingStore
+	entered chan<- struct{}
+}
+
+func (s signalStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
+	s.entered <- struct{}{}
+	return s.hangingStore.GetProduct(ctx, id)
+}
+
+// panicStore panics on any call (its order.Store is nil), which the server
+// turns into a 500: an unready server must not touch
+// its store.
+type panicStore struct{ order.Store }
+
+// TestUnreadyIs503: while Config.Unready reports an error (the store is
+// not open yet), /readyz and the API answer 503 unavailable with
+// Retry-After without calling the store; /healthz stays 200.
+func TestUnreadyIs503(t *testing.T) {
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := errorString("mongodb client not created yet")
+	unready := func() error { return why }
+	h := NewServer(slog.New(slog.DiscardHandler), order.NewService(panicStore{}), m, Config{AdminToken: testToken, Unready: func() error { return unready() }})
+	for _, r := range []*http.Request{
+		httptest.NewRequest("GET", "/readyz", nil),
+		httptest.NewRequest("GET", "/api/v1/products", nil),
+		httptest.NewRequest("GET", "/api/v1/orders/0123456789abcdef01234567", nil),
+		jsonRequest("POST", "/api/v1/orders", orderBody("a@example.com", "0123456789abcdef01234567", 1), false),
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"unavailable"`) {
+			t.Errorf("%s %s while unready = %d %s, want 503 unavailable with Retry-After", r.Method, r.URL.Path, w.Code, w.Body)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+	if w.Code != http.StatusOK {
+		t.Errorf("GET /healthz while unready = %d, want 200", w.Code)
 	}
 }

@@ -47,6 +47,9 @@ func handleReadyz(logger *slog.Logger, svc *order.Service, cfg Config) http.Hand
 		if cfg.Draining() {
 			return errDraining
 		}
+		if err := cfg.Unready(); err != nil {
+			return fmt.Errorf("%w: %w", order.ErrUnavailable, err)
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.ReadyTimeout)
 		defer cancel()
 		if err := svc.Ping(ctx); err != nil {

@@ -11,7 +11,9 @@ import (
 // openapi.yaml; TestOpenAPIMatchesRoutes keeps the two in step.
 func addRoutes(handle func(string, http.Handler), logger *slog.Logger, svc *order.Service, m *Metrics, cfg Config) {
 	admin := adminOnly(logger, cfg.AdminToken)
-	api := func(h http.Handler) http.Handler { return withTimeout(cfg.RequestTimeout, h) }
+	api := func(h http.Handler) http.Handler {
+		return ready(logger, cfg.Unready, withTimeout(cfg.RequestTimeout, h))
+	}
 
 	handle("GET /healthz", handleHealthz())
 	handle("GET /readyz", handleReadyz(logger, svc, cfg))

@@ -18,29 +18,47 @@ type Config struct {
 	// AdminToken is the bearer token of admin endpoints; empty disables
 	// them (401).
 	AdminToken string
-	// MaxBodyBytes caps request bodies (413 above it). Default 1 MiB.
+	// MaxBodyBytes caps request bodies (413 above it). Default
+	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// ReadyTimeout bounds the database ping of /readyz. Default 1s.
+	// ReadyTimeout bounds the database ping of /readyz. Default
+	// DefaultReadyTimeout.
 	ReadyTimeout time.Duration
-	// RequestTimeout bounds the work of one API request. Default 10s.
+	// RequestTimeout bounds the work of one API request. Default
+	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// Draining reports whether the server is shutting down; /readyz is 503
 	// while it returns true. nil means never.
 	Draining func() bool
+	// Unready, if not nil, reports why the service cannot serve yet (its
+	// store is not open); while it returns an error, /readyz and every API
+	// route answer 503 unavailable without touching the store.
+	Unready func() error
 }
+
+// The defaults of Config, which are also the defaults of the service's
+// settings MAX_BODY_BYTES, READY_TIMEOUT and REQUEST_TIMEOUT (internal/app).
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultReadyTimeout   = time.Second
+	DefaultRequestTimeout = 10 * time.Second
+)
 
 func (c Config) withDefaults() Config {
 	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = 1 << 20
+		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if c.ReadyTimeout <= 0 {
-		c.ReadyTimeout = time.Second
+		c.ReadyTimeout = DefaultReadyTimeout
 	}
 	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = 10 * time.Second
+		c.RequestTimeout = DefaultRequestTimeout
 	}
 	if c.Draining == nil {
 		c.Draining = func() bool { return false }
+	}
+	if c.Unready == nil {
+		c.Unready = func() error { return nil }
 	}
 	return c
 }
@@ -56,8 +74,8 @@ type server struct {
 }
 
 // NewServer returns the service's HTTP handler: the API under /api/v1,
-// /healthz and /readyz, wrapped in recover → request id → access log →
-// metrics. metrics comes from NewMetrics.
+// /healthz and /readyz, wrapped in recover → observe (request id, access log,
+// metrics). metrics comes from NewMetrics.
 func NewServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Config) http.Handler {
 	return newServer(logger, svc, metrics, cfg).handler
 }
@@ -67,9 +85,7 @@ func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Co
 	s := &server{mux: http.NewServeMux(), patterns: map[string]bool{}, logger: logger, metrics: metrics}
 	addRoutes(s.handle, logger, svc, metrics, cfg)
 	var h http.Handler = http.HandlerFunc(s.route)
-	h = metricsMiddleware(metrics)(h)
-	h = logMiddleware(logger)(h)
-	h = requestIDMiddleware(h)
+	h = observeMiddleware(logger, metrics)(h)
 	h = recoverMiddleware(logger)(h)
 	s.handler = h
 	return s

@@ -167,18 +167,21 @@ func validateEmail(s string) string {
 		return "must be a valid email address"
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !isHostName(s[strings.LastIndexByte(s, '@')+1:]) {
+	// net/mail takes any atom as the domain (a@b.c'-- would pass): it must
+	// be a host name of two labels or more, not fully qualified.
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	if err != nil || a.Address != s || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || !ValidHostName(domain) {
 		return "must be a valid email address like name@example.com"
 	}
 	return ""
 }
 
-// isHostName reports whether s is a DNS host name with at least two labels
-// (RFC 1123: labels of 1-63 letters, digits and hyphens, not starting or
-// ending with a hyphen; 253 characters at most). net/mail accepts any
-// atom as a domain, so a@b.c'-- would pass without this.
-func isHostName(s string) bool {
-	if len(s) > 253 || !strings.Contains(s, ".") {
+// ValidHostName reports whether s is a DNS host name (RFC 1123): labels of
+// 1-63 letters, digits and hyphens, not starting or ending with a hyphen,
+// 253 characters at most; one trailing dot (fully qualified) is allowed.
+func ValidHostName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
 		return false
 	}
 	for label := range strings.SplitSeq(s, ".") {

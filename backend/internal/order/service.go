@@ -452,7 +452,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, to Status) (Order, e
 		return Order{}, ErrNotFound
 	}
 	if _, ok := ParseStatus(string(to)); !ok {
-		return Order{}, &ValidationError{Fields: map[string]string{"status": "must be one of pending, paid, shipped, delivered, cancelled"}}
+		return Order{}, &ValidationError{Fields: map[string]string{"status": StatusChoices()}}
 	}
 	var (
 		o         Order

@@ -148,6 +148,8 @@ resource "helm_release" "aws_load_balancer_controller" {
     }
     # Leave Services of type LoadBalancer to their own annotations instead of taking them all over.
     enableServiceMutatorWebhook = false
+    # The environment's cost allocation tags on every ALB, target group and security group it makes.
+    defaultTags = var.propagated_tags
   })]
 }
 
@@ -199,6 +201,16 @@ resource "helm_release" "kube_prometheus_stack" {
         }
       }
     }
+    # Alerts reach somebody: the routing of local.alertmanager_config, credentials for SNS from
+    # the pod identity of this service account (workload-identities module), other receivers'
+    # secrets mounted from alertmanager-receivers only when one needs them.
+    alertmanager = {
+      serviceAccount = { create = true, name = local.alertmanager_service_account }
+      config         = local.alertmanager_config
+      alertmanagerSpec = {
+        secrets = local.alertmanager_needs_secret ? [local.alertmanager_secret] : []
+      }
+    }
     grafana = {
       admin = {
         existingSecret = kubernetes_secret_v1.grafana_admin.metadata[0].name
@@ -214,7 +226,7 @@ resource "helm_release" "kube_prometheus_stack" {
         }
       }
     }
-  })]
+  }), file(var.kube_state_metrics_values_path)]
 
   depends_on = [helm_release.aws_load_balancer_controller]
 }
@@ -282,5 +294,7 @@ resource "helm_release" "mongodb" {
   depends_on = [
     helm_release.psmdb_operator,
     helm_release.cluster_autoscaler,
+    # The chart's PodMonitor and PrometheusRule need the monitoring.coreos.com CRDs.
+    helm_release.kube_prometheus_stack,
   ]
 }

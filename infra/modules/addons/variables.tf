@@ -98,6 +98,11 @@ variable "mongodb_chart_path" {
   type        = string
 }
 
+variable "kube_state_metrics_values_path" {
+  description = "Path of extra kube-prometheus-stack values that make kube-state-metrics export the Percona backup objects (deploy/mongodb/kube-state-metrics-values.yaml)."
+  type        = string
+}
+
 variable "mongodb_operator_values_path" {
   description = "Path of the psmdb-operator chart values (deploy/mongodb/operator-values.yaml)."
   type        = string
@@ -118,4 +123,38 @@ variable "mongodb_values" {
   description = "Extra values of the orders-mongodb chart (e.g. replicas, storageSize, resources), merged over the ones this module sets."
   type        = any
   default     = {}
+}
+
+variable "propagated_tags" {
+  description = "Cost allocation tags the AWS Load Balancer Controller puts on the load balancers, target groups and security groups it creates (chart value defaultTags)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "alerting" {
+  description = "Where Alertmanager sends alerts. Every alert but Watchdog and InfoInhibitor goes to sns_topic_arn (the alarm topic, whose e-mail subscription is alarm_email); optionally also to Slack (slack_channel), e-mail over SMTP (email_to, email_from, email_smarthost, email_username) and, for severity critical, PagerDuty (pagerduty). Their secrets are keys of the Secret alertmanager-receivers in the monitoring namespace, created by hand (docs/operations.md), never in git, values or state."
+  type = object({
+    sns_topic_arn   = string
+    slack_channel   = optional(string)
+    pagerduty       = optional(bool, false)
+    email_to        = optional(string)
+    email_from      = optional(string)
+    email_smarthost = optional(string)
+    email_username  = optional(string)
+  })
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alerting.sns_topic_arn))
+    error_message = "alerting.sns_topic_arn must be an SNS topic ARN."
+  }
+
+  validation {
+    condition     = var.alerting.email_to == null || (var.alerting.email_from != null && var.alerting.email_smarthost != null)
+    error_message = "alerting.email_to needs email_from and email_smarthost (host:port)."
+  }
+
+  validation {
+    condition     = var.alerting.slack_channel == null || can(regex("^#[a-z0-9_-]+$", coalesce(var.alerting.slack_channel, "#x")))
+    error_message = "alerting.slack_channel must look like #alerts."
+  }
 }

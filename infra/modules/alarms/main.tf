@@ -212,7 +212,8 @@ resource "aws_cloudwatch_metric_alarm" "node_status_check" {
   tags = var.tags
 }
 
-# Monthly cost budget with alerts at 80% and 100% of actual spend and 100% of forecast.
+# Monthly cost budget of this environment's resources (cost allocation tag Environment) with alerts
+# at 80% and 100% of actual spend and 100% of forecast.
 resource "aws_budgets_budget" "monthly" {
   name         = "${var.name}-monthly"
   budget_type  = "COST"

@@ -78,9 +78,9 @@ variable "monthly_budget_usd" {
 }
 
 variable "budget_filter_by_environment_tag" {
-  description = "Limit the budget to costs tagged Environment=<environment>. Needs the Environment cost allocation tag activated in Billing, else the budget sees nothing; false counts the whole account."
+  description = "Limit the budget to costs tagged Environment=<environment> (every resource carries it through the providers' default_tags), so dev and prod in one account each count their own. Needs the Environment cost allocation tag activated once per account (docs/deployment-plan.md); false counts the whole account."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "tags" {

@@ -18,5 +18,16 @@ locals {
     ssm      = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
   }
 
+  # EKS add-on names by the keys of var.addon_versions; each is pinned or the latest for the version.
+  addon_names = {
+    vpc_cni            = "vpc-cni"
+    coredns            = "coredns"
+    kube_proxy         = "kube-proxy"
+    ebs_csi_driver     = "aws-ebs-csi-driver"
+    pod_identity_agent = "eks-pod-identity-agent"
+    metrics_server     = "metrics-server"
+  }
+  addon_versions = { for k, _ in local.addon_names : k => coalesce(var.addon_versions[k], data.aws_eks_addon_version.latest[k].version) }
+
   access_policy_prefix = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy"
 }

@@ -125,8 +125,10 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
+  # Upgrades are explicit (docs/operations.md, "upgrade Kubernetes"): with EXTENDED support the
+  # version changes only when kubernetes_version does.
   upgrade_policy {
-    support_type = "STANDARD"
+    support_type = var.support_type
   }
 
   tags = var.tags
@@ -189,14 +191,16 @@ resource "aws_launch_template" "node" {
     enabled = true
   }
 
+  # The Auto Scaling group launches the instances, so default_tags never reach them: the cost
+  # allocation tags are given here, or the budget (filtered by Environment) misses the nodes.
   tag_specifications {
     resource_type = "instance"
-    tags          = merge(var.tags, { Name = "${var.cluster_name}-node" })
+    tags          = merge(var.propagated_tags, var.tags, { Name = "${var.cluster_name}-node" })
   }
 
   tag_specifications {
     resource_type = "volume"
-    tags          = merge(var.tags, { Name = "${var.cluster_name}-node" })
+    tags          = merge(var.propagated_tags, var.tags, { Name = "${var.cluster_name}-node" })
   }
 
   tags = var.tags
@@ -236,7 +240,15 @@ resource "aws_eks_node_group" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy_attachment.node]
+  # Pod networking, Service routing and pod credentials are in place before the first node joins
+  # (terraform-aws-eks installs such add-ons with before_compute = true): a node without the VPC
+  # CNI stays NotReady, and pods scheduled before the Pod Identity agent get no credentials.
+  depends_on = [
+    aws_iam_role_policy_attachment.node,
+    aws_eks_addon.vpc_cni,
+    aws_eks_addon.kube_proxy,
+    aws_eks_addon.pod_identity_agent,
+  ]
 
   lifecycle {
     # The cluster autoscaler owns desired_size once the group exists.
@@ -244,11 +256,28 @@ resource "aws_eks_node_group" "this" {
   }
 }
 
+# The most recent version of each add-on that EKS lists for the cluster's Kubernetes version.
+data "aws_eks_addon_version" "latest" {
+  for_each = local.addon_names
+
+  addon_name         = each.value
+  kubernetes_version = var.kubernetes_version
+  most_recent        = true
+}
+
+# A pinned add-on that has a newer version for this Kubernetes version: a warning at plan, not an error.
+check "addon_versions_current" {
+  assert {
+    condition     = alltrue([for k, v in var.addon_versions : v == null || v == data.aws_eks_addon_version.latest[k].version])
+    error_message = "Pinned add-on versions behind the most recent for Kubernetes ${var.kubernetes_version}: ${join(", ", [for k, v in var.addon_versions : "${k} ${v} < ${data.aws_eks_addon_version.latest[k].version}" if v != null && v != data.aws_eks_addon_version.latest[k].version])}."
+  }
+}
+
 # VPC CNI add-on (pod networking) with its network policy agent, so the charts' NetworkPolicies are enforced; installed before the nodes join.
 resource "aws_eks_addon" "vpc_cni" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "vpc-cni"
-  addon_version               = var.addon_versions.vpc_cni
+  addon_version               = local.addon_versions["vpc_cni"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
@@ -263,7 +292,7 @@ resource "aws_eks_addon" "vpc_cni" {
 resource "aws_eks_addon" "kube_proxy" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "kube-proxy"
-  addon_version               = var.addon_versions.kube_proxy
+  addon_version               = local.addon_versions["kube_proxy"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
@@ -274,7 +303,7 @@ resource "aws_eks_addon" "kube_proxy" {
 resource "aws_eks_addon" "pod_identity_agent" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "eks-pod-identity-agent"
-  addon_version               = var.addon_versions.pod_identity_agent
+  addon_version               = local.addon_versions["pod_identity_agent"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
@@ -285,7 +314,7 @@ resource "aws_eks_addon" "pod_identity_agent" {
 resource "aws_eks_addon" "coredns" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "coredns"
-  addon_version               = var.addon_versions.coredns
+  addon_version               = local.addon_versions["coredns"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
@@ -298,7 +327,7 @@ resource "aws_eks_addon" "coredns" {
 resource "aws_eks_addon" "metrics_server" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "metrics-server"
-  addon_version               = var.addon_versions.metrics_server
+  addon_version               = local.addon_versions["metrics_server"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
@@ -325,13 +354,18 @@ resource "aws_iam_role_policy_attachment" "ebs_csi" {
 resource "aws_eks_addon" "ebs_csi_driver" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "aws-ebs-csi-driver"
-  addon_version               = var.addon_versions.ebs_csi_driver
+  addon_version               = local.addon_versions["ebs_csi_driver"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
+  # Keys of the driver's chart values schema (charts/aws-ebs-csi-driver/values.schema.json at
+  # v1.44.0, which the add-on's configuration schema follows; platform/terraform checks them):
+  # k8sTagClusterId tags each volume KubernetesCluster=<name> (pre-destroy finds leftovers by it),
+  # extraVolumeTags adds the cost allocation tags (--extra-tags).
   configuration_values = jsonencode({
     controller = {
       k8sTagClusterId = var.cluster_name
+      extraVolumeTags = var.propagated_tags
     }
   })
 

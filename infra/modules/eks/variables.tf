@@ -161,20 +161,38 @@ variable "developer_trusted_arns" {
 }
 
 variable "addon_versions" {
-  description = "Pinned EKS add-on versions for the cluster's Kubernetes version (list them with `aws eks describe-addon-versions --kubernetes-version 1.33 --addon-name NAME`)."
+  description = "EKS add-on versions to pin, each optional. An add-on left unset gets the most recent version EKS lists for kubernetes_version (data aws_eks_addon_version, resolved at every plan), so raising kubernetes_version brings compatible add-ons along; a pinned one that is no longer the most recent shows a warning (check addon_versions_current). List them with `aws eks describe-addon-versions --kubernetes-version 1.33 --addon-name NAME`."
   type = object({
-    vpc_cni            = string
-    coredns            = string
-    kube_proxy         = string
-    ebs_csi_driver     = string
-    pod_identity_agent = string
-    metrics_server     = string
+    vpc_cni            = optional(string)
+    coredns            = optional(string)
+    kube_proxy         = optional(string)
+    ebs_csi_driver     = optional(string)
+    pod_identity_agent = optional(string)
+    metrics_server     = optional(string)
   })
+  default = {}
 
   validation {
-    condition     = alltrue([for v in values(var.addon_versions) : can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
-    error_message = "Each add-on version must look like v1.2.3-eksbuild.1."
+    condition     = alltrue([for v in values(var.addon_versions) : v == null || can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
+    error_message = "Each pinned add-on version must look like v1.2.3-eksbuild.1."
   }
+}
+
+variable "support_type" {
+  description = "EKS upgrade policy. EXTENDED: the control plane stays on kubernetes_version until you raise it (billed at the extended-support rate once standard support of that version ends, which the budget shows). STANDARD: AWS upgrades the control plane itself when standard support ends, after which this configuration's older kubernetes_version asks for a downgrade EKS refuses, until you raise it."
+  type        = string
+  default     = "EXTENDED"
+
+  validation {
+    condition     = contains(["STANDARD", "EXTENDED"], var.support_type)
+    error_message = "support_type must be STANDARD or EXTENDED."
+  }
+}
+
+variable "propagated_tags" {
+  description = "Tags (the environment's cost allocation tags) for what AWS creates outside Terraform on the cluster's behalf and the providers' default_tags never reach: node instances and root volumes (launch template) and the EBS CSI driver's volumes."
+  type        = map(string)
+  default     = {}
 }
 
 variable "tags" {

@@ -76,6 +76,21 @@ data "aws_iam_policy_document" "plan" {
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     resources = ["${local.state_bucket_arn}/${var.terraform_state.key}.tflock"]
   }
+
+  # The saved plan is encrypted before it becomes an artifact: the plan role makes data keys...
+  statement {
+    sid       = "EncryptPlans"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.plans.arn]
+  }
+
+  # ...and can never decrypt one, whatever managed policy it carries: only the apply role can.
+  statement {
+    sid       = "NeverDecryptPlans"
+    effect    = "Deny"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.plans.arn]
+  }
 }
 
 # Push: ECR login plus push and pull on this environment's repository.
@@ -124,6 +139,23 @@ data "aws_iam_policy_document" "deploy" {
       resources = [statement.value]
     }
   }
+}
+
+# Encrypts the saved plans CI hands from the plan job to the apply job (a plan holds every value in
+# clear, secrets included). The default key policy leaves access to IAM: the plan role may only
+# generate data keys, the apply role (an administrator) may decrypt.
+resource "aws_kms_key" "plans" {
+  description             = "${var.name}: Terraform plans of CI (artifacts between plan and apply)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+
+  tags = var.tags
+}
+
+# The name terraform-ci.sh uses: alias/<name>-ci-plans.
+resource "aws_kms_alias" "plans" {
+  name          = "alias/${var.name}-ci-plans"
+  target_key_id = aws_kms_key.plans.key_id
 }
 
 # Plan role: read-only (ReadOnlyAccess), the state and its lock; PR jobs and the branch's plan job.

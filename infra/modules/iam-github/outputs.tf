@@ -22,3 +22,8 @@ output "push_role_arn" {
   description = "ARN of the image push role (GitHub environment variable AWS_PUSH_ROLE_ARN); null in an environment that promotes images."
   value       = one(aws_iam_role.push[*].arn)
 }
+
+output "plans_key_alias" {
+  description = "KMS alias that encrypts CI's saved plans (scripts/terraform-ci.sh uses alias/<name>-ci-plans)."
+  value       = aws_kms_alias.plans.name
+}

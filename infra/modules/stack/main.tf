@@ -60,6 +60,8 @@ module "eks" {
   mongodb_namespace        = local.mongodb_namespace
   developer_trusted_arns   = var.developer_trusted_arns
   addon_versions           = var.addon_versions
+  support_type             = var.kubernetes_support_type
+  propagated_tags          = local.tags
 }
 
 module "backup_bucket" {
@@ -76,6 +78,7 @@ module "workload_identities" {
   cluster_name              = module.eks.cluster_name
   mongodb_namespace         = local.mongodb_namespace
   backup_writer_policy_json = module.backup_bucket.writer_policy_json
+  alarm_topic_arn           = module.alarms.topic_arn
 }
 
 module "addons" {
@@ -95,9 +98,23 @@ module "addons" {
   mongodb_operator_values_path = "${path.module}/../../../deploy/mongodb/operator-values.yaml"
   mongodb_backup_bucket        = module.backup_bucket.bucket_name
   mongodb_values               = var.mongodb_values
+  alerting                     = merge(var.alert_receivers, { sns_topic_arn = module.alarms.topic_arn })
+  propagated_tags              = local.tags
+
+  # kube-state-metrics series of the Percona backup objects, for the MongoDB backup alerts.
+  kube_state_metrics_values_path = "${path.module}/../../../deploy/mongodb/kube-state-metrics-values.yaml"
 
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]
+}
+
+# HTTPS: a DNS-validated ACM certificate for domain_name, when one is given.
+module "certificate" {
+  source = "../certificate"
+  count  = var.domain_name == null ? 0 : 1
+
+  domain_name    = var.domain_name
+  hosted_zone_id = var.hosted_zone_id
 }
 
 module "alarms" {

@@ -141,27 +141,31 @@ variable "node_max_size_per_az" {
 }
 
 variable "addon_versions" {
-  description = "Pinned EKS add-on versions (vpc_cni, coredns, kube_proxy, ebs_csi_driver, pod_identity_agent, metrics_server)."
+  description = "EKS add-on versions to pin (vpc_cni, coredns, kube_proxy, ebs_csi_driver, pod_identity_agent, metrics_server), each optional; unset: the most recent EKS lists for kubernetes_version, resolved at plan (modules/eks)."
   type = object({
-    vpc_cni            = string
-    coredns            = string
-    kube_proxy         = string
-    ebs_csi_driver     = string
-    pod_identity_agent = string
-    metrics_server     = string
+    vpc_cni            = optional(string)
+    coredns            = optional(string)
+    kube_proxy         = optional(string)
+    ebs_csi_driver     = optional(string)
+    pod_identity_agent = optional(string)
+    metrics_server     = optional(string)
   })
-  default = {
-    vpc_cni            = "v1.19.5-eksbuild.1"
-    coredns            = "v1.12.1-eksbuild.2"
-    kube_proxy         = "v1.33.0-eksbuild.2"
-    ebs_csi_driver     = "v1.44.0-eksbuild.1"
-    pod_identity_agent = "v1.3.7-eksbuild.2"
-    metrics_server     = "v0.7.2-eksbuild.3"
-  }
+  default = {}
 
   validation {
-    condition     = alltrue([for v in values(var.addon_versions) : can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
-    error_message = "Each add-on version must look like v1.2.3-eksbuild.1."
+    condition     = alltrue([for v in values(var.addon_versions) : v == null || can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
+    error_message = "Each pinned add-on version must look like v1.2.3-eksbuild.1."
+  }
+}
+
+variable "kubernetes_support_type" {
+  description = "EKS upgrade policy (modules/eks support_type): EXTENDED keeps the control plane on kubernetes_version until it is raised; STANDARD lets AWS upgrade it when standard support ends."
+  type        = string
+  default     = "EXTENDED"
+
+  validation {
+    condition     = contains(["STANDARD", "EXTENDED"], var.kubernetes_support_type)
+    error_message = "kubernetes_support_type must be STANDARD or EXTENDED."
   }
 }
 
@@ -262,6 +266,36 @@ variable "mongodb_values" {
   description = "Values of the orders-mongodb chart on top of the ones Terraform sets (bucket, region, service account, StorageClass)."
   type        = any
   default     = {}
+}
+
+variable "alert_receivers" {
+  description = "Alertmanager receivers besides the alarm topic (which always gets every alert): slack_channel, pagerduty (critical only), email_to/email_from/email_smarthost/email_username. Their secrets go into the Secret monitoring/alertmanager-receivers by hand (docs/operations.md)."
+  type = object({
+    slack_channel   = optional(string)
+    pagerduty       = optional(bool, false)
+    email_to        = optional(string)
+    email_from      = optional(string)
+    email_smarthost = optional(string)
+    email_username  = optional(string)
+  })
+  default = {}
+}
+
+variable "domain_name" {
+  description = "Name the API is served at over HTTPS (e.g. orders.example.com), in hosted_zone_id; null: HTTP on the ALB's own name only."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone of domain_name, where the certificate's DNS validation records go; required with domain_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.hosted_zone_id == null) == (var.domain_name == null)
+    error_message = "Set domain_name and hosted_zone_id together, or neither."
+  }
 }
 
 variable "allow_destroy_with_data" {

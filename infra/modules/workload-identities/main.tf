@@ -42,6 +42,26 @@ module "mongodb_backup" {
   tags        = var.tags
 }
 
+# Alertmanager (kube-prometheus-stack) publishes notifications to the alarm topic and nothing else.
+module "alertmanager" {
+  source = "../pod-identity"
+
+  name            = "${var.name}-alertmgr"
+  cluster_name    = var.cluster_name
+  namespace       = var.monitoring_namespace
+  service_account = var.alertmanager_service_account
+  policy_json     = data.aws_iam_policy_document.alertmanager.json
+  tags            = var.tags
+}
+
+data "aws_iam_policy_document" "alertmanager" {
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [var.alarm_topic_arn]
+  }
+}
+
 # Cluster Autoscaler: read everything, but resize and terminate only this cluster's node groups (tagged by EKS).
 data "aws_iam_policy_document" "cluster_autoscaler" {
   statement {

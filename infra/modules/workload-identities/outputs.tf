@@ -13,12 +13,18 @@ output "mongodb_backup_role_arn" {
   value       = module.mongodb_backup.role_arn
 }
 
+output "alertmanager_role_arn" {
+  description = "Role of Alertmanager (sns:Publish on the alarm topic only)."
+  value       = module.alertmanager.role_arn
+}
+
 output "association_ids" {
   description = "Pod identity association IDs; Helm releases of these workloads depend on them."
   value = [
     module.lb_controller.association_id,
     module.cluster_autoscaler.association_id,
     module.mongodb_backup.association_id,
+    module.alertmanager.association_id,
     module.mongodb_backup.additional_association_ids["${var.mongodb_namespace}/${var.mongodb_operator_service_account}"],
   ]
 }

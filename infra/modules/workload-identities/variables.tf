@@ -31,6 +31,23 @@ variable "backup_writer_policy_json" {
   type        = string
 }
 
+variable "monitoring_namespace" {
+  description = "Namespace of kube-prometheus-stack."
+  type        = string
+  default     = "monitoring"
+}
+
+variable "alertmanager_service_account" {
+  description = "Service account of Alertmanager (the addons module sets alertmanager.serviceAccount.name to this)."
+  type        = string
+  default     = "alertmanager"
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic Alertmanager publishes to (output of the alarms module)."
+  type        = string
+}
+
 variable "tags" {
   description = "Tags added to every resource on top of the provider's default_tags."
   type        = map(string)

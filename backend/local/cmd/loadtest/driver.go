@@ -10,8 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
 
 // driverResult is one operation measured through the driver directly.

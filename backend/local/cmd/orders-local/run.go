@@ -29,6 +29,9 @@ import (
 // SQLite answers a single-document command in milliseconds.
 const dbTimeout = 1500 * time.Millisecond
 
+// localHost is where orders-local listens unless HOST says otherwise.
+const localHost = "127.0.0.1"
+
 // options are the command-line flags.
 type options struct {
 	dataDir string // -data
@@ -56,6 +59,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if getenv("SHUTDOWN_DRAIN_DELAY") == "" {
 		cfg.ShutdownDrainDelay = 0 // no load balancer to drain locally: Ctrl-C stops at once
+	}
+	if getenv("HOST") == "" {
+		// This machine only: the banner prints an admin token. HOST=0.0.0.0
+		// (or an interface's address) opens it.
+		cfg.Host = localHost
 	}
 	return serve(ctx, opts, cfg, stdout, hooks{})
 }
@@ -199,27 +207,44 @@ func localURL(addr string) string {
 	return "http://localhost:" + port
 }
 
-// printBanner tells a human where the service is. The token is shown only
-// when generated for this run; one from ADMIN_TOKEN stays unprinted.
+// printBanner tells a human where the service is and prints commands that
+// work as pasted into a POSIX shell, bash or zsh (a test runs them through
+// sh). The token is shown only when generated for this run; one from
+// ADMIN_TOKEN stays unprinted, and the commands then read it from the
+// shell's environment. The SKU is new on every run, so the example never
+// collides with a product made earlier in the same data directory.
 func printBanner(w io.Writer, a app.Addrs, storeDesc, token string, generated bool) {
 	api := localURL(a.API)
 	shown := "(from ADMIN_TOKEN)"
-	example := "$ADMIN_TOKEN"
+	try := "Try (in a shell where ADMIN_TOKEN is set):\n"
 	if generated {
-		shown, example = token, token
+		shown = token
+		try = "Try (paste into a shell):\n  export ADMIN_TOKEN=" + token + "\n"
 	}
+	sku := "DEMO-" + newToken()[:6]
 	fmt.Fprintf(w, `
-orders-local is serving
+orders-local is serving on %s (HOST=0.0.0.0 make run to open it to other machines)
   API:         %s/api/v1   (health: %s/healthz, %s/readyz)
   metrics:     %s/metrics
   store:       %s
   Admin token: %s
-Try:
-  curl -s -X POST %s/api/v1/products -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
-    -d '{"sku":"MUG-1","name":"Mug","priceCents":1200,"currency":"EUR","stock":10}'
+%s  curl -s -X POST %s/api/v1/products -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -d '{"sku":"%s","name":"Mug","priceCents":1200,"currency":"EUR","stock":10}'
   curl -s %s/api/v1/products
 
-`, api, api, api, localURL(a.Metrics), storeDesc, shown, api, example, api)
+`, listenHost(a.API), api, api, api, localURL(a.Metrics), storeDesc, shown, try, api, sku, api)
+}
+
+// listenHost is the interface of a listener address, for the banner.
+func listenHost(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "::" || host == "0.0.0.0" || host == "" {
+		return "all interfaces"
+	}
+	return host
 }
 
 func ferretLevel(l slog.Level) slog.Level {

@@ -77,4 +77,3 @@ func TestUnavailable(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-

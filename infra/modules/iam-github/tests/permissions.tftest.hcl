@@ -103,3 +103,26 @@ run "plan_role_takes_the_lock" {
     error_message = "the plan role reads the state and never writes it"
   }
 }
+
+run "plans_key_only_the_apply_role_decrypts" {
+  command = plan
+
+  assert {
+    condition = contains(flatten([
+      for s in data.aws_iam_policy_document.plan.statement : s.actions if s.effect == "Deny"
+    ]), "kms:Decrypt")
+    error_message = "the plan role is explicitly denied kms:Decrypt on the plans key"
+  }
+
+  assert {
+    condition = contains(flatten([
+      for s in data.aws_iam_policy_document.plan.statement : s.actions if s.effect != "Deny"
+    ]), "kms:GenerateDataKey")
+    error_message = "the plan role encrypts its plan with a data key of the plans key"
+  }
+
+  assert {
+    condition     = aws_kms_key.plans.enable_key_rotation && aws_kms_alias.plans.name == "alias/orderstack-dev-ci-plans"
+    error_message = "the plans key rotates and has the alias scripts/terraform-ci.sh uses"
+  }
+}

@@ -6,8 +6,9 @@
 mock_provider "aws" {}
 
 variables {
-  name         = "orderstack-test"
-  cluster_name = "orderstack-test"
+  name            = "orderstack-test"
+  cluster_name    = "orderstack-test"
+  alarm_topic_arn = "arn:aws:sns:eu-west-1:111122223333:orderstack-test-alarms"
   backup_writer_policy_json = jsonencode({
     Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::orderstack-test-backups/*"] }]

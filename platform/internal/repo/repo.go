@@ -1,0 +1,198 @@
+// Package repo answers the questions every check in platform/ asks about the
+// repository: where its root is, which targets `make` has, and which targets
+// a script or a document calls.
+package repo
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// FindRoot returns the repository root: the nearest folder at or above dir
+// that holds go.work.
+func FindRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.work at or above %s", dir)
+		}
+	}
+}
+
+// Root is FindRoot of the working directory (a test's package folder),
+// failing the test when there is none.
+func Root(tb testing.TB) string {
+	tb.Helper()
+	root, err := FindRoot(".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
+// Write writes content to root/rel (a slash path), making its folders: the
+// test helper for a made-up repository in a temporary folder.
+func Write(tb testing.TB, root, rel, content string) {
+	tb.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// MakeTargets asks GNU make which targets the Makefile in dir defines: it
+// prints make's database (make -pq, nothing is run) and keeps the named
+// targets of its "Files" section, leaving out what make marks "Not a
+// target", special targets (.PHONY), pattern rules and file targets (a
+// path with a slash, such as a built tool).
+func MakeTargets(dir string) (map[string]bool, error) {
+	// Asking for the special target .DEFAULT as the goal runs nothing; make
+	// exits 2 ("no rule") after printing the database, so the exit code is
+	// not the signal: the database's Files section is.
+	cmd := exec.Command("make", "--no-print-directory", "-C", dir, "-pq", ".DEFAULT")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return nil, fmt.Errorf("make -pq in %s: %w", dir, err)
+	}
+	for _, m := range makeError.FindAllString(stderr.String(), -1) {
+		if !strings.Contains(m, "'.DEFAULT'") {
+			return nil, fmt.Errorf("make -pq in %s: %s", dir, m)
+		}
+	}
+	targets, ok := parseDatabase(out)
+	if !ok {
+		return nil, fmt.Errorf("make -pq in %s printed no database: %v\n%s", dir, err, stderr.Bytes())
+	}
+	return targets, nil
+}
+
+func parseDatabase(db []byte) (map[string]bool, bool) {
+	targets := map[string]bool{}
+	inFiles, notTarget, seen := false, false, false
+	sc := bufio.NewScanner(bytes.NewReader(db))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "# Files"):
+			inFiles, seen = true, true
+		case strings.HasPrefix(line, "# files hash-table stats"), strings.HasPrefix(line, "# VPATH"):
+			inFiles = false
+		case !inFiles:
+		case line == "# Not a target:":
+			notTarget = true
+		case line == "", line[0] == '#', line[0] == '\t':
+		default:
+			name, _, ok := strings.Cut(line, ":")
+			if ok && !notTarget && !strings.HasPrefix(name, ".") && !strings.ContainsAny(name, "/% =") {
+				targets[name] = true
+			}
+			notTarget = false
+		}
+	}
+	return targets, seen
+}
+
+var (
+	// GitHub Actions expressions are not shell; each becomes one word.
+	ghExpression = regexp.MustCompile(`\$\{\{.*?\}\}`)
+	// A "$ " shell prompt in front of a command in a document.
+	prompt = regexp.MustCompile(`(?m)^([ \t]*)\$[ \t]+`)
+	// Upper-case words stand for a target in prose: `make TARGET`, `make X`.
+	placeholder = regexp.MustCompile(`^[A-Z]+$`)
+	// <env>, <dev|prod>: a value to fill in, in a document.
+	angled = regexp.MustCompile(`<[A-Za-z][A-Za-z0-9_. |-]*>`)
+	// make's own complaints; "no rule to make .DEFAULT" is the expected one.
+	makeError = regexp.MustCompile(`(?m)^.*\*\*\* .*$`)
+)
+
+// MakeCalls returns the targets that the make commands in shell text call
+// (a script, a workflow's run:, a code block of a document). The text is
+// parsed with mvdan.cc/sh, so a make inside a comment, a string or another
+// word (cmake) is not a call; the targets are the literal words after make
+// that are not options, an option's argument or VAR=value. Text that is not
+// shell as a whole is parsed line by line, and lines that are not shell are
+// skipped.
+func MakeCalls(text string) []string {
+	text = ghExpression.ReplaceAllString(text, "X")
+	text = prompt.ReplaceAllString(text, "$1")
+	text = angled.ReplaceAllString(text, "X")
+	if calls, err := makeCalls(text); err == nil {
+		return calls
+	}
+	var calls []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\\\n", " "), "\n") {
+		c, _ := makeCalls(line)
+		calls = append(calls, c...)
+	}
+	return calls
+}
+
+func makeCalls(text string) ([]string, error) {
+	f, err := syntax.NewParser().Parse(strings.NewReader(text), "")
+	if err != nil {
+		return nil, err
+	}
+	var targets []string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		call, ok := n.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 || !isMake(call.Args[0]) {
+			return true
+		}
+		args := call.Args[1:]
+	words:
+		for i := 0; i < len(args); i++ {
+			w := args[i].Lit() // "" when the word has expansions or quotes
+			switch {
+			case w == "-C" || w == "-f" || w == "-j" || w == "-o" || w == "-W" || w == "-I" ||
+				w == "--directory" || w == "--file" || w == "--makefile":
+				i++ // the option's argument
+			case placeholder.MatchString(w):
+				break words // prose: `make X runs target X`
+			case w == "", strings.HasPrefix(w, "-"), strings.Contains(w, "="):
+			default:
+				targets = append(targets, w)
+			}
+		}
+		return true
+	})
+	return targets, nil
+}
+
+// isMake reports whether a command word is make or $(MAKE).
+func isMake(w *syntax.Word) bool {
+	if w.Lit() == "make" {
+		return true
+	}
+	if len(w.Parts) != 1 {
+		return false
+	}
+	cs, ok := w.Parts[0].(*syntax.CmdSubst)
+	if !ok || len(cs.Stmts) != 1 {
+		return false
+	}
+	inner, ok := cs.Stmts[0].Cmd.(*syntax.CallExpr)
+	return ok && len(inner.Args) == 1 && inner.Args[0].Lit() == "MAKE"
+}
