@@ -49,6 +49,11 @@ func TestProtocolFaults(t *testing.T) {
 				var got string
 				t.Run(fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
 					got = runProtocolCase(t, pc, call, flt)
+					// The fault must bite: an order whose journal insert
+					// failed is never placed.
+					if pc.Name == "place" && call.Op == "CreateOrder" && got == "201" {
+						t.Errorf("%s on CreateOrder: 201, want a failure (was it injected?)", faultName(flt))
+					}
 				})
 				row += fmt.Sprintf(" | %-28s", got)
 			}
