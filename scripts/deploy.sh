@@ -113,5 +113,5 @@ grafana_password=$(tf_output grafana_password_command 2>/dev/null) ||
 	grafana_password="kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d"
 say "              (user admin; password: $grafana_password)"
 say "    MongoDB:  kubectl -n mongodb port-forward pod/orders-mongodb-rs0-0 27017:27017, then"
-say "              mongosh 'mongodb://127.0.0.1:27017/orders?directConnection=true&authSource=admin' -u orders"
+say "              mongosh 'mongodb://localhost:27017/orders?directConnection=true&authSource=admin&tls=true&tlsCAFile=ca.crt' -u <your user>"
 say "              (docs/deployment-plan.md, section 10: developer access)"

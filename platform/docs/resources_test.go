@@ -32,7 +32,7 @@ func TestResourcesUpToDate(t *testing.T) {
 // checks each derived column.
 func TestGenerateResources(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "infra/modules/net/main.tf", `
+	repo.Write(t, root, "infra/modules/net/main.tf", `
 # The VPC.
 resource "aws_vpc" "this" {
   cidr_block = var.cidr
@@ -62,14 +62,14 @@ resource "aws_vpc_endpoint" "iface" {
   for_each = toset(["ecr.api", "sts"])
 }
 `)
-	write(t, root, "infra/modules/net/locals.tf", "locals {\n  nat_count = var.single_nat ? 1 : length(var.azs)\n}\n")
-	write(t, root, "infra/modules/net/variables.tf", `
+	repo.Write(t, root, "infra/modules/net/locals.tf", "locals {\n  nat_count = var.single_nat ? 1 : length(var.azs)\n}\n")
+	repo.Write(t, root, "infra/modules/net/variables.tf", `
 variable "single_nat" {
   type    = bool
   default = false
 }
 `)
-	write(t, root, "infra/modules/apps/main.tf", `
+	repo.Write(t, root, "infra/modules/apps/main.tf", `
 # Ingress controller.
 resource "helm_release" "lbc" {
   name       = "aws-load-balancer-controller"
@@ -79,8 +79,8 @@ resource "helm_release" "lbc" {
   namespace  = "kube-system"
 }
 `)
-	write(t, root, "infra/modules/apps/variables.tf", "variable \"lbc_version\" {\n  default = \"1.13.4\"\n}\nvariable \"mon_ns\" {}\n")
-	write(t, root, "infra/modules/apps/mon.tf", `
+	repo.Write(t, root, "infra/modules/apps/variables.tf", "variable \"lbc_version\" {\n  default = \"1.13.4\"\n}\nvariable \"mon_ns\" {}\n")
+	repo.Write(t, root, "infra/modules/apps/mon.tf", `
 # Monitoring namespace.
 resource "kubernetes_namespace_v1" "mon" {
   metadata {
@@ -97,21 +97,21 @@ resource "helm_release" "kps" {
 }
 `)
 	for env, nat := range map[string]string{"dev": "true", "prod": "false"} {
-		write(t, root, "infra/envs/"+env+"/main.tf", `
+		repo.Write(t, root, "infra/envs/"+env+"/main.tf", `
 module "net" {
   source     = "../../modules/net"
   single_nat = var.single_nat
   cidr       = "10.0.0.0/16"
 }
 `)
-		write(t, root, "infra/envs/"+env+"/variables.tf", "variable \"single_nat\" {\n  default = "+nat+"\n}\n")
+		repo.Write(t, root, "infra/envs/"+env+"/variables.tf", "variable \"single_nat\" {\n  default = "+nat+"\n}\n")
 	}
-	write(t, root, "infra/envs/prod/extra.tf", "module \"apps\" {\n  source = \"../../modules/apps\"\n  mon_ns = \"monitoring\"\n}\n")
-	write(t, root, "deploy/helm/app/Chart.yaml", "name: app\n")
-	write(t, root, "deploy/helm/app/templates/hpa.yaml", "{{- if .Values.autoscaling.enabled }}\nkind: HorizontalPodAutoscaler\n{{- end }}\n")
-	write(t, root, "deploy/helm/app/templates/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n")
-	write(t, root, "deploy/helm/app/templates/tests/t.yaml", "kind: Pod\n")
-	write(t, root, "deploy/db/operator-values.yaml", "replicas: 1\n")
+	repo.Write(t, root, "infra/envs/prod/extra.tf", "module \"apps\" {\n  source = \"../../modules/apps\"\n  mon_ns = \"monitoring\"\n}\n")
+	repo.Write(t, root, "deploy/helm/app/Chart.yaml", "name: app\n")
+	repo.Write(t, root, "deploy/helm/app/templates/hpa.yaml", "{{- if .Values.autoscaling.enabled }}\nkind: HorizontalPodAutoscaler\n{{- end }}\n")
+	repo.Write(t, root, "deploy/helm/app/templates/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n")
+	repo.Write(t, root, "deploy/helm/app/templates/tests/t.yaml", "kind: Pod\n")
+	repo.Write(t, root, "deploy/db/operator-values.yaml", "replicas: 1\n")
 
 	md, err := GenerateResources(root)
 	if err != nil {
@@ -170,14 +170,14 @@ func TestEveryResourceHasPurpose(t *testing.T) {
 // (infra/modules/stack): arguments flow down both levels.
 func TestGenerateResourcesNested(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "infra/modules/net/main.tf", `
+	repo.Write(t, root, "infra/modules/net/main.tf", `
 variable "azs" {}
 # Private subnets.
 resource "aws_subnet" "private" {
   count = length(var.azs)
 }
 `)
-	write(t, root, "infra/modules/apps/main.tf", `
+	repo.Write(t, root, "infra/modules/apps/main.tf", `
 variable "chart_version" {}
 # Load balancer controller.
 resource "helm_release" "lbc" {
@@ -186,7 +186,7 @@ resource "helm_release" "lbc" {
   version = var.chart_version
 }
 `)
-	write(t, root, "infra/modules/stack/main.tf", `
+	repo.Write(t, root, "infra/modules/stack/main.tf", `
 variable "azs" {}
 variable "lbc" {}
 module "net" {
@@ -199,7 +199,7 @@ module "apps" {
 }
 `)
 	for env, v := range map[string][2]string{"dev": {`["a", "b"]`, "1.13.0"}, "prod": {`["a", "b", "c"]`, "1.13.4"}} {
-		write(t, root, "infra/envs/"+env+"/main.tf", `
+		repo.Write(t, root, "infra/envs/"+env+"/main.tf", `
 module "stack" {
   source = "../../modules/stack"
   azs    = `+v[0]+`

@@ -70,6 +70,8 @@ case "$*" in
   *"output -raw region") echo eu-west-1 ;;
   *"output -raw cluster_name") echo orderstack-dev ;;
   *"output -raw ecr_repository_url") echo ` + fakeRepoURL + ` ;;
+  *"output -raw certificate_arn") echo "${FAKE_TF_CERTIFICATE_ARN:-}" ;;
+  *"output -raw public_host") echo "${FAKE_TF_PUBLIC_HOST:-}" ;;
   *"output -raw alb_hostname_command") echo "$FAKE_STATE/alb-hostname" ;;
   *"output -raw grafana_password_command") echo "kubectl -n monitoring get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d" ;;
   *bootstrap*" apply"*) touch "$FAKE_STATE/bucket" ;;

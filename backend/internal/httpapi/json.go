@@ -27,10 +27,15 @@ type validator interface {
 // encode writes v as JSON with status. A failed write means the client is
 // gone; there is nobody to tell.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// jsonContentType is shared by every response: net/http only reads header
+// values, and its capacity of 1 makes an Add copy it rather than write into
+// it.
+var jsonContentType = []string{"application/json"}[:1:1]
 
 // decodeOptions make decoding strict where encoding/json is lenient: an
 // unknown member is an error (the schema says additionalProperties:
@@ -105,6 +110,10 @@ func decodeError(err error) error {
 		return invalidJSON("request body is truncated JSON")
 	case errors.As(err, &syn):
 		field := fieldPath(syn.JSONPointer)
+		// jsontext exports a sentinel only for duplicate names; the others
+		// are told by their message, pinned with the module's version
+		// (TestBadInput's invalid UTF-8, surrogate and trailing-data cases
+		// fail if an upgrade changes them).
 		var why string
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):

@@ -74,8 +74,8 @@ type server struct {
 }
 
 // NewServer returns the service's HTTP handler: the API under /api/v1,
-// /healthz and /readyz, wrapped in recover → request id → access log →
-// metrics. metrics comes from NewMetrics.
+// /healthz and /readyz, wrapped in recover → observe (request id, access log,
+// metrics). metrics comes from NewMetrics.
 func NewServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Config) http.Handler {
 	return newServer(logger, svc, metrics, cfg).handler
 }
@@ -85,9 +85,7 @@ func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Co
 	s := &server{mux: http.NewServeMux(), patterns: map[string]bool{}, logger: logger, metrics: metrics}
 	addRoutes(s.handle, logger, svc, metrics, cfg)
 	var h http.Handler = http.HandlerFunc(s.route)
-	h = metricsMiddleware(metrics)(h)
-	h = logMiddleware(logger)(h)
-	h = requestIDMiddleware(h)
+	h = observeMiddleware(logger, metrics)(h)
 	h = recoverMiddleware(logger)(h)
 	s.handler = h
 	return s

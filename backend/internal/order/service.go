@@ -300,7 +300,7 @@ func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, e
 	if !MaybeApplied(err) {
 		// Recover took the order over (this request outlived the recovery
 		// grace) and rolls it back; it never became visible.
-		return Order{}, fmt.Errorf("%w (taken over by recovery): %w", err, ErrUnavailable)
+		return Order{}, fmt.Errorf("%v (taken over by recovery): %w", err, ErrUnavailable)
 	}
 	// The confirmation may have been applied, or may still be. Fence it:
 	// once the order is claimed with a new UpdatedAt, the confirmation,
@@ -403,7 +403,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, to Status) (Order, e
 		return Order{}, ErrNotFound
 	}
 	if _, ok := ParseStatus(string(to)); !ok {
-		return Order{}, &ValidationError{Fields: map[string]string{"status": "must be one of pending, paid, shipped, delivered, cancelled"}}
+		return Order{}, &ValidationError{Fields: map[string]string{"status": StatusChoices()}}
 	}
 	var (
 		o         Order

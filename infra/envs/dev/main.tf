@@ -27,6 +27,8 @@ module "stack" {
   public_access_cidrs    = var.public_access_cidrs
   alarm_email            = var.alarm_email
   monthly_budget_usd     = var.monthly_budget_usd
+  domain_name            = var.domain_name
+  hosted_zone_id         = var.hosted_zone_id
 
   # dev: one NAT gateway, no flow logs, small nodes, short retention, data deletable on destroy.
   single_nat_gateway     = true

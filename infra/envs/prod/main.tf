@@ -27,6 +27,8 @@ module "stack" {
   public_access_cidrs    = var.public_access_cidrs
   alarm_email            = var.alarm_email
   monthly_budget_usd     = var.monthly_budget_usd
+  domain_name            = var.domain_name
+  hosted_zone_id         = var.hosted_zone_id
 
   # prod: a NAT gateway per zone, flow logs, bigger nodes, long retention, data survives destroy.
   single_nat_gateway     = false

@@ -85,3 +85,13 @@ output "nat_public_ips" {
   description = "Egress IPs of the cluster."
   value       = module.stack.nat_public_ips
 }
+
+output "certificate_arn" {
+  description = "ACM certificate of the API's domain for ingress.certificateArn (GitHub variable CERTIFICATE_ARN); empty: HTTP only."
+  value       = module.stack.certificate_arn
+}
+
+output "public_host" {
+  description = "Host name of the API for ingress.host (GitHub variable PUBLIC_HOST); empty without a domain."
+  value       = module.stack.public_host
+}

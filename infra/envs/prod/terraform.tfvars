@@ -13,3 +13,8 @@ admin_principal_arns = []
 alarm_email          = null
 
 monthly_budget_usd = 1500
+
+# HTTPS: the API's name and its Route 53 hosted zone (a DNS-validated ACM certificate is made and
+# deploys use it, HTTP redirects to HTTPS); null: HTTP on the ALB's own name.
+domain_name    = null
+hosted_zone_id = null

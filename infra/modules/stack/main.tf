@@ -101,8 +101,20 @@ module "addons" {
   alerting                     = merge(var.alert_receivers, { sns_topic_arn = module.alarms.topic_arn })
   propagated_tags              = local.tags
 
+  # kube-state-metrics series of the Percona backup objects, for the MongoDB backup alerts.
+  kube_state_metrics_values_path = "${path.module}/../../../deploy/mongodb/kube-state-metrics-values.yaml"
+
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]
+}
+
+# HTTPS: a DNS-validated ACM certificate for domain_name, when one is given.
+module "certificate" {
+  source = "../certificate"
+  count  = var.domain_name == null ? 0 : 1
+
+  domain_name    = var.domain_name
+  hosted_zone_id = var.hosted_zone_id
 }
 
 module "alarms" {

@@ -281,6 +281,23 @@ variable "alert_receivers" {
   default = {}
 }
 
+variable "domain_name" {
+  description = "Name the API is served at over HTTPS (e.g. orders.example.com), in hosted_zone_id; null: HTTP on the ALB's own name only."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone of domain_name, where the certificate's DNS validation records go; required with domain_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.hosted_zone_id == null) == (var.domain_name == null)
+    error_message = "Set domain_name and hosted_zone_id together, or neither."
+  }
+}
+
 variable "allow_destroy_with_data" {
   description = "Let terraform destroy delete a non-empty ECR repository and backup bucket. true in dev only."
   type        = bool

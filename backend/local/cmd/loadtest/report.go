@@ -71,6 +71,25 @@ func renderMarkdown(r report) string {
 		fmt.Fprintf(&b, "\nProduction binary (`make build`: static, `-trimpath -s -w`): **%.1f MB** (%d bytes).\n", mb(r.BinarySize), r.BinarySize)
 	}
 
+	if len(r.Ceiling) > 0 {
+		fmt.Fprintf(&b, "\nCeiling: the service on the in-memory store against a bare `net/http` handler sending the same response body, each a fresh process started alike; %s; %d alternating rounds of %s closed-loop with %d clients per server and scenario. CPU is the server's utime+stime from `/proc/<pid>/stat` over the requests it answered.\n\n",
+			r.CeilingNote, o.ceilingRounds, o.ceilingDuration, o.workers)
+		b.WriteString("| scenario | body bytes | service µs CPU/req | bare µs CPU/req | ratio | goal | service req/s (median) | bare req/s (median) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, c := range r.Ceiling {
+			var errs uint64
+			for _, x := range append(slices.Clone(c.Service), c.Bare...) {
+				errs += x.Errors
+			}
+			verdict := "met"
+			if c.Ratio() > c.Goal {
+				verdict = "not met"
+			}
+			fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | **%.2f×** | ≤ %.2f× (%s) | %.0f | %.0f | %d |\n",
+				c.Scenario, c.BodyBytes, cpuPerRequest(c.Service), cpuPerRequest(c.Bare), c.Ratio(), c.Goal, verdict,
+				medianRate(c.Service), medianRate(c.Bare), errs)
+		}
+	}
+
 	b.WriteString("\n| store | scenario | rate | requests | ok/s | p50 ms | p95 ms | p99 ms | max ms | errors | server peak RSS |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {

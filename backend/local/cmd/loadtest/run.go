@@ -15,18 +15,20 @@ import (
 )
 
 type config struct {
-	backendDir     string
-	stores         []string
-	rates          []int
-	ferretRates    []int
-	duration       time.Duration
-	maxDuration    time.Duration
-	workers        int
-	driverDuration time.Duration
-	products       int
-	docs           string
-	bin            string
-	goBench        bool
+	backendDir      string
+	stores          []string
+	rates           []int
+	ferretRates     []int
+	duration        time.Duration
+	maxDuration     time.Duration
+	workers         int
+	driverDuration  time.Duration
+	products        int
+	docs            string
+	bin             string
+	goBench         bool
+	ceilingRounds   int
+	ceilingDuration time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -46,6 +48,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&o.docs, "docs", "", "markdown file whose loadtest markers receive the tables (e.g. ../docs/benchmarks.md); empty: print only")
 	fs.StringVar(&o.bin, "bin", "", "a prebuilt orders-local binary (default: build one)")
 	fs.BoolVar(&o.goBench, "gobench", false, "also run the httpapi go test benchmarks (decode+validate, handlers on the in-memory store, writeError) and include them")
+	fs.IntVar(&o.ceilingRounds, "ceiling-rounds", 3, "rounds of the ceiling scenario (service against a bare net/http handler, alternating); 0 skips it")
+	fs.DurationVar(&o.ceilingDuration, "ceiling-duration", 3*time.Second, "length of each closed-loop run of the ceiling scenario")
 	err := fs.Parse(args)
 	if err != nil {
 		return config{}, err
@@ -72,6 +76,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, errors.New("-max-duration must be from 0 to 5m")
 	case o.workers < 1 || o.workers > 1000:
 		return config{}, errors.New("-workers must be from 1 to 1000")
+	case o.ceilingRounds < 0 || o.ceilingRounds > 20:
+		return config{}, errors.New("-ceiling-rounds must be from 0 to 20")
+	case o.ceilingDuration <= 0 || o.ceilingDuration > time.Minute:
+		return config{}, errors.New("-ceiling-duration must be from 1ns to 1m")
 	case o.products < 1 || o.products > 10_000:
 		return config{}, errors.New("-products must be from 1 to 10000")
 	}
@@ -92,14 +100,16 @@ func parseRates(flag, list string) ([]int, error) {
 
 // report is everything one run measured.
 type report struct {
-	Machine    machine
-	Options    config
-	Ready      map[string][]time.Duration // store → exec to first 200 on /readyz, one per start
-	IdleRSS    map[string]int64           // store → largest VmHWM right after seeding
-	Results    []result
-	Driver     []driverResult
-	BinarySize int64  // bytes of the stripped production binary; 0 if not built
-	GoBench    string // output of the httpapi benchmarks, if run
+	Machine     machine
+	Options     config
+	Ready       map[string][]time.Duration // store → exec to first 200 on /readyz, one per start
+	IdleRSS     map[string]int64           // store → largest VmHWM right after seeding
+	Results     []result
+	Driver      []driverResult
+	BinarySize  int64  // bytes of the stripped production binary; 0 if not built
+	GoBench     string // output of the httpapi benchmarks, if run
+	Ceiling     []ceilingResult
+	CeilingNote string // how client and server were placed on the CPUs
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -130,6 +140,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "production binary (scripts/build.sh: static, -trimpath, -s -w): %.1f MB\n", mb(size))
 	}
 
+	if o.ceilingRounds > 0 {
+		fmt.Fprintln(stdout, "ceiling: the service against a bare net/http handler ...")
+		if rep.Ceiling, rep.CeilingNote, err = measureCeiling(ctx, o, bin, tmp, stdout); err != nil {
+			return fmt.Errorf("ceiling: %w", err)
+		}
+		for _, c := range rep.Ceiling {
+			fmt.Fprintf(stdout, "  %-12s service %.1f µs CPU/req, bare %.1f µs: %.2f× (goal ≤ %.2f×)\n",
+				c.Scenario, cpuPerRequest(c.Service), cpuPerRequest(c.Bare), c.Ratio(), c.Goal)
+		}
+	}
 	for _, store := range o.stores {
 		if err := measureStore(ctx, o, bin, store, filepath.Join(tmp, "data-"+store), &rep, stdout); err != nil {
 			return fmt.Errorf("store %s: %w", store, err)
