@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type config struct {
 	docs            string
 	bin             string
 	goBench         bool
+	scenarios       []scenario
 	ceilingRounds   int
 	ceilingDuration time.Duration
 }
@@ -35,7 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o config
-	var stores, rates, ferretRates string
+	var stores, rates, ferretRates, scens string
 	fs.StringVar(&o.backendDir, "backend", "..", "the backend module directory (to build local/cmd/orders-local and cmd/orders, and run the httpapi benchmarks)")
 	fs.StringVar(&stores, "store", "memory,ferretdb", "store modes to measure, comma-separated: memory, ferretdb")
 	fs.StringVar(&rates, "rates", "500,1000", "fixed request rates per second of -store memory, comma-separated")
@@ -48,6 +50,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&o.docs, "docs", "", "markdown file whose loadtest markers receive the tables (e.g. ../docs/benchmarks.md); empty: print only")
 	fs.StringVar(&o.bin, "bin", "", "a prebuilt orders-local binary (default: build one)")
 	fs.BoolVar(&o.goBench, "gobench", false, "also run the httpapi go test benchmarks (decode+validate, handlers on the in-memory store, writeError) and include them")
+	fs.StringVar(&scens, "scenarios", "product-read,product-list,order-create,mixed", "scenarios of the store runs, comma-separated")
 	fs.IntVar(&o.ceilingRounds, "ceiling-rounds", 3, "rounds of the ceiling scenario (service against a bare net/http handler, alternating); 0 skips it")
 	fs.DurationVar(&o.ceilingDuration, "ceiling-duration", 3*time.Second, "length of each closed-loop run of the ceiling scenario")
 	err := fs.Parse(args)
@@ -62,6 +65,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return config{}, fmt.Errorf("-store: %q is not memory or ferretdb", s)
 		}
 		o.stores = append(o.stores, s)
+	}
+	for name := range strings.SplitSeq(scens, ",") {
+		i := slices.IndexFunc(scenarios, func(sc scenario) bool { return sc.name == name })
+		if i < 0 {
+			return config{}, fmt.Errorf("-scenarios: no scenario %q", name)
+		}
+		o.scenarios = append(o.scenarios, scenarios[i])
 	}
 	if o.rates, err = parseRates("-rates", rates); err != nil {
 		return config{}, err
@@ -200,7 +210,7 @@ func measureStore(ctx context.Context, o config, bin, store, dataDir string, rep
 		runs = append(runs, 0)
 	}
 	n := 0
-	for _, sc := range scenarios {
+	for _, sc := range o.scenarios {
 		for _, rate := range runs {
 			if err := ctx.Err(); err != nil {
 				return err
