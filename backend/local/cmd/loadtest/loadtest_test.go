@@ -131,8 +131,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(o.stores, ",") != "memory,ferretdb" || len(o.rates) != 2 || o.rates[0] != 500 || o.rates[1] != 1000 || len(o.ferretRates) != 2 || o.duration != 10*time.Second {
-		t.Errorf("defaults = %+v, want stores memory,ferretdb, rates 500,1000, 10s", o)
+	if strings.Join(o.stores, ",") != "memory,ferretdb" || len(o.rates) != 2 || o.rates[0] != 500 || o.rates[1] != 1000 || len(o.ferretRates) != 2 || o.duration != 5*time.Second || o.ferretWorkers != 20 || len(o.scenarios) != 4 {
+		t.Errorf("defaults = %+v, want stores memory,ferretdb, rates 500,1000, 5s, 20 FerretDB buyers, 4 scenarios", o)
 	}
 	for _, args := range [][]string{
 		{"-store", "postgres"},
