@@ -68,6 +68,18 @@ variable "monthly_budget_usd" {
   type        = number
 }
 
+variable "domain_name" {
+  description = "Name the API is served at over HTTPS (e.g. orders.example.com); null: HTTP on the ALB's own name."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone of domain_name (the certificate's DNS validation records go there); null without domain_name."
+  type        = string
+  default     = null
+}
+
 variable "single_nat_gateway" {
   description = "One NAT gateway for all zones (dev) or one per zone (prod)."
   type        = bool
