@@ -158,15 +158,3 @@ variable "cluster_autoscaler_image_tag" {
   type        = string
   default     = null
 }
-
-variable "domain_name" {
-  description = "Name the API is served at over HTTPS (e.g. orders.example.com); null: HTTP on the ALB's own name."
-  type        = string
-  default     = null
-}
-
-variable "hosted_zone_id" {
-  description = "Route 53 hosted zone of domain_name (the certificate's DNS validation records go there); null without domain_name."
-  type        = string
-  default     = null
-}
