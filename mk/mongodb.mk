@@ -1,9 +1,13 @@
 # MongoDB (deploy/mongodb, scripts/mongodb-secret.sh, platform/mongodb). See docs/mongodb.md.
 
-.PHONY: mongodb-check mongodb-secret
+.PHONY: mongodb-check mongodb-secret restore-drill
 
 mongodb-check: ## offline checks of deploy/mongodb: chart vs the Percona CRDs, examples, secret scan, secret script
-	cd platform && go test -count=1 ./mongodb/...
+	cd platform && go test -count=1 ./mongodb/... ./restoredrill/...
+
+restore-drill: ## back up, restore into the same cluster and verify (markers, order count), timing each phase: ENV=dev [KUBE_CONTEXT=...]
+	@test -n "$(ENV)" || { echo "usage: make restore-drill ENV=dev [KUBE_CONTEXT=...]" >&2; exit 2; }
+	ENV='$(ENV)' KUBE_CONTEXT='$(KUBE_CONTEXT)' $(ROOT)/scripts/restore-drill.sh
 
 mongodb-secret: ## create/update Secret orders-secrets from the operator's credentials: ENV=dev|prod [KUBE_CONTEXT=...]
 	@test -n "$(ENV)" || { echo "usage: make mongodb-secret ENV=dev|prod [KUBE_CONTEXT=...] [MONGODB_TLS=verify|insecure|off]" >&2; exit 2; }

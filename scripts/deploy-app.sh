@@ -9,7 +9,9 @@
 #
 # Settings come from the environment (CI passes the GitHub environment
 # variables) or, when unset, from the Terraform outputs of infra/envs/$ENV:
-# AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL.
+# AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL; and for HTTPS
+# CERTIFICATE_ARN and PUBLIC_HOST (ingress.certificateArn and ingress.host; unset and no
+# Terraform output either: HTTP only).
 #
 # Promotion (prod): with PROMOTE_FROM_REPOSITORY_URL (dev's repository) the
 # image is not looked up here but in dev: the digest tagged tested-$IMAGE_TAG,
@@ -33,6 +35,9 @@ HELM_TIMEOUT=${HELM_TIMEOUT:-10m}
 SMOKE_TIMEOUT=${SMOKE_TIMEOUT:-5m}
 
 resolve() {
+	# The laptop path reads its settings from Terraform; CI passes them all (and has no state).
+	local laptop=false
+	[ -n "${ECR_REPOSITORY_URL:-}" ] || laptop=true
 	from_tf AWS_REGION region
 	from_tf EKS_CLUSTER_NAME cluster_name
 	from_tf ECR_REPOSITORY_URL ecr_repository_url
@@ -59,6 +64,25 @@ resolve() {
 	fi
 	[[ "$IMAGE_DIGEST" =~ ^sha256:[0-9a-f]{64}$ ]] || die "IMAGE_DIGEST '$IMAGE_DIGEST' is not sha256:<64 hex digits>"
 	say "    image: $ECR_REPOSITORY_URL@$IMAGE_DIGEST${IMAGE_TAG:+ (tag $IMAGE_TAG)}"
+	# HTTPS: the environment's certificate (Terraform output certificate_arn, made when the root has
+	# a domain_name; CI: the GitHub variable CERTIFICATE_ARN). With it the ALB listens on 443 and
+	# redirects HTTP to HTTPS (the chart's ingress template).
+	if $laptop; then
+		[ -n "${CERTIFICATE_ARN:-}" ] || CERTIFICATE_ARN=$(tf_output certificate_arn 2>/dev/null) || CERTIFICATE_ARN=""
+		[ -n "${PUBLIC_HOST:-}" ] || PUBLIC_HOST=$(tf_output public_host 2>/dev/null) || PUBLIC_HOST=""
+	fi
+	CERTIFICATE_ARN=${CERTIFICATE_ARN:-} PUBLIC_HOST=${PUBLIC_HOST:-}
+	https_sets=()
+	if [ -n "$CERTIFICATE_ARN" ]; then
+		[[ $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$ ]] || die "CERTIFICATE_ARN '$CERTIFICATE_ARN' is not an ACM certificate ARN"
+		https_sets+=(--set-string "ingress.certificateArn=$CERTIFICATE_ARN")
+		say "    HTTPS: certificate $CERTIFICATE_ARN${PUBLIC_HOST:+, host $PUBLIC_HOST}"
+	else
+		say "    HTTP only: no CERTIFICATE_ARN (nor Terraform output certificate_arn)"
+	fi
+	if [ -n "$PUBLIC_HOST" ]; then
+		https_sets+=(--set-string "ingress.host=$PUBLIC_HOST")
+	fi
 	update_kubeconfig
 }
 
@@ -122,6 +146,7 @@ upgrade() {
 		--values "$CHART/values-$ENV.yaml" \
 		--set-string "image.repository=$ECR_REPOSITORY_URL" \
 		--set-string "image.digest=$IMAGE_DIGEST" \
+		${https_sets[@]+"${https_sets[@]}"} \
 		--atomic --wait --timeout "$HELM_TIMEOUT" \
 		--history-max 10
 }

@@ -119,7 +119,13 @@ func renderChartIfRunbooks(dir string) (map[string]string, error) {
 	if err != nil || !mentions {
 		return nil, err
 	}
-	rel, err := helmrender.Render(dir, helmrender.Options{APIVersions: []string{"monitoring.coreos.com/v1"}})
+	// A chart whose values have required entries keeps example values in ci/default-values.yaml
+	// (chart-testing's convention).
+	opts := helmrender.Options{APIVersions: []string{"monitoring.coreos.com/v1"}}
+	if _, err := os.Stat(filepath.Join(dir, "ci", "default-values.yaml")); err == nil {
+		opts.ValueFiles = []string{filepath.Join("ci", "default-values.yaml")}
+	}
+	rel, err := helmrender.Render(dir, opts)
 	if err != nil {
 		return nil, err
 	}

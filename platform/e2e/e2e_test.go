@@ -207,6 +207,10 @@ func TestE2E(t *testing.T) {
 		k.checkMongoDBChart(ctx, h, filepath.Join(env.root, "deploy", "mongodb", "cluster"))
 	})
 
+	phases.run("restore drill: its backup and restore objects, server-side dry run against the Percona CRDs", func() {
+		k.checkRestoreDrillObjects(ctx, env.root)
+	})
+
 	phases.run("teardown: backups with percona.com/delete-backup, no operator; pre-destroy.sh; namespace mongodb deletes", func() {
 		k.checkTeardown(ctx, env.root, runDir)
 	})

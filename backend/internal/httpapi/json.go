@@ -110,6 +110,10 @@ func decodeError(err error) error {
 		return invalidJSON("request body is truncated JSON")
 	case errors.As(err, &syn):
 		field := fieldPath(syn.JSONPointer)
+		// jsontext exports a sentinel only for duplicate names; the others
+		// are told by their message, pinned with the module's version
+		// (TestBadInput's invalid UTF-8, surrogate and trailing-data cases
+		// fail if an upgrade changes them).
 		var why string
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):

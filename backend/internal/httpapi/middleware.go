@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -227,7 +226,7 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 func ready(logger *slog.Logger, unready func() error, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := unready(); err != nil {
-			writeError(w, r, logger, errors.Join(order.ErrUnavailable, err))
+			writeError(w, r, logger, fmt.Errorf("%w: %w", order.ErrUnavailable, err))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -226,7 +226,7 @@ resource "helm_release" "kube_prometheus_stack" {
         }
       }
     }
-  })]
+  }), file(var.kube_state_metrics_values_path)]
 
   depends_on = [helm_release.aws_load_balancer_controller]
 }
@@ -294,5 +294,7 @@ resource "helm_release" "mongodb" {
   depends_on = [
     helm_release.psmdb_operator,
     helm_release.cluster_autoscaler,
+    # The chart's PodMonitor and PrometheusRule need the monitoring.coreos.com CRDs.
+    helm_release.kube_prometheus_stack,
   ]
 }

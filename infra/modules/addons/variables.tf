@@ -98,6 +98,11 @@ variable "mongodb_chart_path" {
   type        = string
 }
 
+variable "kube_state_metrics_values_path" {
+  description = "Path of extra kube-prometheus-stack values that make kube-state-metrics export the Percona backup objects (deploy/mongodb/kube-state-metrics-values.yaml)."
+  type        = string
+}
+
 variable "mongodb_operator_values_path" {
   description = "Path of the psmdb-operator chart values (deploy/mongodb/operator-values.yaml)."
   type        = string

@@ -97,3 +97,13 @@ output "tags" {
   description = "Tags of every resource (Project, Environment, ManagedBy, Repository); the roots give them to the aws provider's default_tags."
   value       = local.tags
 }
+
+output "certificate_arn" {
+  description = "ACM certificate of domain_name for the chart's ingress.certificateArn (GitHub variable CERTIFICATE_ARN); empty without domain_name (HTTP only)."
+  value       = var.domain_name == null ? "" : module.certificate[0].certificate_arn
+}
+
+output "public_host" {
+  description = "Host name of the API for the chart's ingress.host (GitHub variable PUBLIC_HOST); empty without domain_name."
+  value       = var.domain_name == null ? "" : var.domain_name
+}

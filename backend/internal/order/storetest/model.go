@@ -236,6 +236,9 @@ func (m Model) Run(t *testing.T, seed uint64) {
 	wg.Wait()
 	close(stop)
 	recovery.Wait()
+	for _, svc := range m.Services {
+		svc.Wait()
+	}
 	if m.Heal != nil {
 		m.Heal()
 	}

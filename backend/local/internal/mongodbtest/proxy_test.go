@@ -92,6 +92,11 @@ func TestProxyFaults(t *testing.T) {
 					defer func() { <-sem }()
 					t.Run(fmt.Sprintf("%s/%s_%s#%d/%s", pc.Name, cmd.Name, cmd.Collection, cmd.N, flt), func(t *testing.T) {
 						table[i][j] = runProxyCase(t, pc, cmd, flt)
+						// The fault must bite: an order whose journal insert
+						// failed is never placed.
+						if pc.Name == "place" && cmd.Name == "insert" && table[i][j] == "201" {
+							t.Errorf("%s on the journal insert: 201, want a failure (did the proxy inject it?)", flt)
+						}
 					})
 				})
 			}
@@ -148,6 +153,7 @@ func runProxyCase(t *testing.T, pc storetest.ProtocolCase, cmd faultproxy.Comman
 	})
 	gotID, err := pc.Run(ctx, env, id)
 	p.SetRule(nil)
+	env.Svc.Wait()
 	p.Settle()
 	env.Heal(t)
 	return env.Outcome(t, pc, id, gotID, err)
