@@ -18,7 +18,9 @@ TFLINT            := $(TFLINT_DIR)/tflint
 TFLINT_PLUGIN_DIR := $(TF_CACHE)/tflint-ruleset-aws-$(TFLINT_AWS_VERSION)
 TFDOCS_DIR        := $(TF_CACHE)/terraform-docs-$(TFDOCS_VERSION)
 TFDOCS            := $(TFDOCS_DIR)/terraform-docs
-TFSCHEMA_DIR      := $(TF_CACHE)/tfschema
+# The stand-in has no upstream version: its folder is named by a hash of its sources.
+TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(ROOT)/tools/tfschema/*.go $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
+TFSCHEMA_DIR      := $(TF_CACHE)/tfschema-$(TFSCHEMA_HASH)
 TFSCHEMA          := $(TFSCHEMA_DIR)/tfschema
 TF_TOOLS := $(TERRAFORM_DIR)/.done $(TFLINT_DIR)/.done $(TFLINT_PLUGIN_DIR)/.done $(TFDOCS_DIR)/.done $(TFSCHEMA_DIR)/.done
 
@@ -48,31 +50,34 @@ tf-validate: $(TERRAFORM_DIR)/.done ## online: terraform init -backend=false + v
 pre-destroy: ## delete k8s-made ALBs/volumes of ENV=dev|prod before terraform destroy (AWS_REGION, kubectl context set)
 	$(ROOT)/infra/scripts/pre-destroy.sh $(ENV)
 
-# Each build goes to a temporary directory renamed only when complete (as in mk/e2e.mk).
-$(TERRAFORM_DIR)/.done: $(ROOT)/tools/terraform/go.mod $(ROOT)/tools/terraform/go.sum $(wildcard $(ROOT)/tools/terraform/ocistub/*)
+# Each build goes to a temporary directory renamed only when complete (as in mk/e2e.mk). The
+# folders are named by version (or content hash), so the rules have no file prerequisites: .cache
+# is shared by every worktree, and a checkout's newer go.mod must not make one worktree delete and
+# rebuild the binary another is running.
+$(TERRAFORM_DIR)/.done:
 	@echo "building terraform $(TERRAFORM_VERSION) (cold: a few minutes)"
 	rm -rf $(TERRAFORM_DIR) $(TERRAFORM_DIR).tmp && mkdir -p $(TERRAFORM_DIR).tmp
 	cd $(ROOT)/tools/terraform && GOWORK=off CGO_ENABLED=0 go build -trimpath \
 		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o $(TERRAFORM_DIR).tmp/terraform github.com/hashicorp/terraform
 	touch $(TERRAFORM_DIR).tmp/.done && mv $(TERRAFORM_DIR).tmp $(TERRAFORM_DIR)
 
-$(TFLINT_DIR)/.done: $(ROOT)/tools/tflint/go.mod $(ROOT)/tools/tflint/go.sum
+$(TFLINT_DIR)/.done:
 	rm -rf $(TFLINT_DIR) $(TFLINT_DIR).tmp && mkdir -p $(TFLINT_DIR).tmp
 	cd $(ROOT)/tools/tflint && $(TF_GOBUILD) -o $(TFLINT_DIR).tmp/tflint github.com/terraform-linters/tflint
 	touch $(TFLINT_DIR).tmp/.done && mv $(TFLINT_DIR).tmp $(TFLINT_DIR)
 
 # tflint loads a plugin named in .tflint.hcl without a source from TFLINT_PLUGIN_DIR/tflint-ruleset-<name>.
-$(TFLINT_PLUGIN_DIR)/.done: $(ROOT)/tools/tflint-ruleset-aws/go.mod $(ROOT)/tools/tflint-ruleset-aws/go.sum
+$(TFLINT_PLUGIN_DIR)/.done:
 	rm -rf $(TFLINT_PLUGIN_DIR) $(TFLINT_PLUGIN_DIR).tmp && mkdir -p $(TFLINT_PLUGIN_DIR).tmp
 	cd $(ROOT)/tools/tflint-ruleset-aws && $(TF_GOBUILD) -o $(TFLINT_PLUGIN_DIR).tmp/tflint-ruleset-aws github.com/terraform-linters/tflint-ruleset-aws
 	touch $(TFLINT_PLUGIN_DIR).tmp/.done && mv $(TFLINT_PLUGIN_DIR).tmp $(TFLINT_PLUGIN_DIR)
 
-$(TFDOCS_DIR)/.done: $(ROOT)/tools/terraform-docs/go.mod $(ROOT)/tools/terraform-docs/go.sum
+$(TFDOCS_DIR)/.done:
 	rm -rf $(TFDOCS_DIR) $(TFDOCS_DIR).tmp && mkdir -p $(TFDOCS_DIR).tmp
 	cd $(ROOT)/tools/terraform-docs && $(TF_GOBUILD) -o $(TFDOCS_DIR).tmp/terraform-docs github.com/terraform-docs/terraform-docs
 	touch $(TFDOCS_DIR).tmp/.done && mv $(TFDOCS_DIR).tmp $(TFDOCS_DIR)
 
-$(TFSCHEMA_DIR)/.done: $(wildcard $(ROOT)/tools/tfschema/*.go) $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(ROOT)/tools/tfschema/schemas.json.xz
+$(TFSCHEMA_DIR)/.done:
 	rm -rf $(TFSCHEMA_DIR) $(TFSCHEMA_DIR).tmp && mkdir -p $(TFSCHEMA_DIR).tmp
 	cd $(ROOT)/tools/tfschema && $(TF_GOBUILD) -o $(TFSCHEMA_DIR).tmp/tfschema .
 	touch $(TFSCHEMA_DIR).tmp/.done && mv $(TFSCHEMA_DIR).tmp $(TFSCHEMA_DIR)
