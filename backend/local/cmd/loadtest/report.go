@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -78,7 +79,7 @@ func renderMarkdown(r report) string {
 		b.WriteString("| scenario | body bytes | service µs CPU/req | bare µs CPU/req | ratio | goal | service req/s (median) | bare req/s (median) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, c := range r.Ceiling {
 			var errs uint64
-			for _, x := range append(slices.Clone(c.Service), c.Bare...) {
+			for _, x := range slices.Concat(c.Service, c.Bare, c.Baseline) {
 				errs += x.Errors
 			}
 			verdict := "met"
@@ -88,6 +89,12 @@ func renderMarkdown(r report) string {
 			fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | **%.2f×** | ≤ %.2f× (%s) | %.0f | %.0f | %d |\n",
 				c.Scenario, c.BodyBytes, cpuPerRequest(c.Service), cpuPerRequest(c.Bare), c.Ratio(), c.Goal, verdict,
 				medianRate(c.Service), medianRate(c.Bare), errs)
+		}
+		if len(r.Ceiling) > 0 && len(r.Ceiling[0].Baseline) > 0 {
+			fmt.Fprintf(&b, "\nIn the same rotation, the baseline `%s` (`-ceiling-baseline`):\n\n| scenario | baseline µs CPU/req | baseline ratio | service ratio | baseline req/s (median) |\n|---|---:|---:|---:|---:|\n", filepath.Base(o.ceilingBaseline))
+			for _, c := range r.Ceiling {
+				fmt.Fprintf(&b, "| %s | %.1f | %.2f× | %.2f× | %.0f |\n", c.Scenario, cpuPerRequest(c.Baseline), c.BaselineRatio(), c.Ratio(), medianRate(c.Baseline))
+			}
 		}
 	}
 

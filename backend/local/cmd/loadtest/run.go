@@ -36,6 +36,7 @@ type config struct {
 	scenarios       []scenario
 	ceilingRounds   int
 	ceilingDuration time.Duration
+	ceilingBaseline string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -60,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&o.roundTrips, "roundtrips", true, "count the database commands of a 1-line and a 5-line order on the embedded FerretDB (driver command monitor)")
 	fs.IntVar(&o.ceilingRounds, "ceiling-rounds", 3, "rounds of the ceiling scenario (service against a bare net/http handler, alternating); 0 skips it")
 	fs.DurationVar(&o.ceilingDuration, "ceiling-duration", 3*time.Second, "length of each closed-loop run of the ceiling scenario")
+	fs.StringVar(&o.ceilingBaseline, "ceiling-baseline", "", "an orders-local binary to measure in the ceiling scenario's rotation too (e.g. a build from before a change), reported beside the service")
 	err := fs.Parse(args)
 	if err != nil {
 		return config{}, err
@@ -167,8 +169,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("ceiling: %w", err)
 		}
 		for _, c := range rep.Ceiling {
-			fmt.Fprintf(stdout, "  %-12s service %.1f µs CPU/req, bare %.1f µs: %.2f× (goal ≤ %.2f×)\n",
+			fmt.Fprintf(stdout, "  %-12s service %.1f µs CPU/req, bare %.1f µs: %.2f× (goal ≤ %.2f×)",
 				c.Scenario, cpuPerRequest(c.Service), cpuPerRequest(c.Bare), c.Ratio(), c.Goal)
+			if len(c.Baseline) > 0 {
+				fmt.Fprintf(stdout, "; baseline %.1f µs: %.2f×", cpuPerRequest(c.Baseline), c.BaselineRatio())
+			}
+			fmt.Fprintln(stdout)
 		}
 	}
 	for _, store := range o.stores {
