@@ -32,10 +32,28 @@ CHART="$ROOT/deploy/helm/orders"
 HELM_TIMEOUT=${HELM_TIMEOUT:-10m}
 SMOKE_TIMEOUT=${SMOKE_TIMEOUT:-5m}
 
+# optional_from_tf VAR OUTPUT: like from_tf, but an unset variable and a missing or empty output
+# leave VAR empty with a warning instead of stopping the deploy.
+optional_from_tf() {
+	local var=$1 output=$2 value
+	value=${!var:-}
+	# CI passes the GitHub environment variables and never reads Terraform.
+	if [ -z "$value" ] && [ "${GITHUB_ACTIONS:-}" != true ]; then
+		value=$(tf_output "$output" 2>/dev/null) || value=""
+	fi
+	[ -n "$value" ] || say "    WARNING: no $var (terraform output $output): the ALB goes without it"
+	printf -v "$var" '%s' "$value"
+	export "${var?}"
+}
+
 resolve() {
 	from_tf AWS_REGION region
 	from_tf EKS_CLUSTER_NAME cluster_name
 	from_tf ECR_REPOSITORY_URL ecr_repository_url
+	# The edge (infra/modules/edge): WAF web ACL and access-log bucket of the ALB. Optional, so a
+	# state from before the edge module still deploys; say so loudly when they are missing.
+	optional_from_tf WAF_ACL_ARN waf_web_acl_arn
+	optional_from_tf ALB_ACCESS_LOGS_BUCKET alb_access_logs_bucket
 	if [ -n "${PROMOTE_FROM_REPOSITORY_URL:-}" ]; then
 		[ -n "${IMAGE_TAG:-}" ] || die "set IMAGE_TAG: promotion deploys the image that passed $PROMOTE_FROM_REPOSITORY_URL for that commit"
 		[ -z "${IMAGE_DIGEST:-}" ] || die "IMAGE_DIGEST cannot be given with PROMOTE_FROM_REPOSITORY_URL: the digest is the one that was tested"
@@ -122,6 +140,8 @@ upgrade() {
 		--values "$CHART/values-$ENV.yaml" \
 		--set-string "image.repository=$ECR_REPOSITORY_URL" \
 		--set-string "image.digest=$IMAGE_DIGEST" \
+		${WAF_ACL_ARN:+--set-string "ingress.wafv2AclArn=$WAF_ACL_ARN"} \
+		${ALB_ACCESS_LOGS_BUCKET:+--set-string "ingress.accessLogsBucket=$ALB_ACCESS_LOGS_BUCKET"} \
 		--atomic --wait --timeout "$HELM_TIMEOUT" \
 		--history-max 10
 }

@@ -85,3 +85,13 @@ output "nat_public_ips" {
   description = "Egress IPs of the cluster."
   value       = module.stack.nat_public_ips
 }
+
+output "waf_web_acl_arn" {
+  description = "WAFv2 web ACL of the orders ALB (deploy-app.sh: chart value ingress.wafv2AclArn; GitHub environment variable WAF_ACL_ARN)."
+  value       = module.stack.waf_web_acl_arn
+}
+
+output "alb_access_logs_bucket" {
+  description = "S3 bucket of the ALB access logs (deploy-app.sh: chart value ingress.accessLogsBucket; GitHub environment variable ALB_ACCESS_LOGS_BUCKET)."
+  value       = module.stack.alb_access_logs_bucket
+}

@@ -108,6 +108,18 @@ module "addons" {
   depends_on = [module.eks, module.workload_identities]
 }
 
+# ALB access-log bucket and the WAF web ACL of the orders ALB; the chart points the ALB at both
+# (scripts/deploy-app.sh passes the outputs; docs/operations.md "Edge").
+module "edge" {
+  source = "../edge"
+
+  name                       = local.name
+  access_logs_bucket_name    = "${local.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
+  access_logs_retention_days = var.alb_access_log_retention_days
+  force_destroy              = var.allow_destroy_with_data
+  rate_limit_per_5_minutes   = var.waf_rate_limit_per_5_minutes
+}
+
 module "alarms" {
   source = "../alarms"
 

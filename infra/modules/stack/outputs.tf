@@ -97,3 +97,13 @@ output "tags" {
   description = "Tags of every resource (Project, Environment, ManagedBy, Repository); the roots give them to the aws provider's default_tags."
   value       = local.tags
 }
+
+output "waf_web_acl_arn" {
+  description = "WAFv2 web ACL of the orders ALB (deploy-app.sh: chart value ingress.wafv2AclArn; GitHub environment variable WAF_ACL_ARN)."
+  value       = module.edge.web_acl_arn
+}
+
+output "alb_access_logs_bucket" {
+  description = "S3 bucket of the ALB access logs (deploy-app.sh: chart value ingress.accessLogsBucket; GitHub environment variable ALB_ACCESS_LOGS_BUCKET)."
+  value       = module.edge.access_logs_bucket
+}
