@@ -95,3 +95,8 @@ output "alb_access_logs_bucket" {
   description = "S3 bucket of the ALB access logs (deploy-app.sh: chart value ingress.accessLogsBucket; GitHub environment variable ALB_ACCESS_LOGS_BUCKET)."
   value       = module.stack.alb_access_logs_bucket
 }
+
+output "container_log_group" {
+  description = "CloudWatch Logs group of every container's stdout (Logs Insights queries: docs/operations.md)."
+  value       = module.stack.container_log_group
+}

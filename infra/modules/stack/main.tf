@@ -108,6 +108,20 @@ module "addons" {
   depends_on = [module.eks, module.workload_identities]
 }
 
+# Container logs to CloudWatch Logs (Fluent Bit, Pod Identity), kept log_retention_days like the
+# control-plane logs.
+module "logging" {
+  source = "../logging"
+
+  name           = local.name
+  cluster_name   = module.eks.cluster_name
+  region         = var.region
+  retention_days = var.log_retention_days
+
+  # Nodes and the Pod Identity agent first.
+  depends_on = [module.eks]
+}
+
 # ALB access-log bucket and the WAF web ACL of the orders ALB; the chart points the ALB at both
 # (scripts/deploy-app.sh passes the outputs; docs/operations.md "Edge").
 module "edge" {
