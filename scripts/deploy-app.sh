@@ -9,7 +9,9 @@
 #
 # Settings come from the environment (CI passes the GitHub environment
 # variables) or, when unset, from the Terraform outputs of infra/envs/$ENV:
-# AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL.
+# AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL; and for HTTPS
+# CERTIFICATE_ARN and PUBLIC_HOST (ingress.certificateArn and ingress.host; unset and no
+# Terraform output either: HTTP only).
 #
 # Promotion (prod): with PROMOTE_FROM_REPOSITORY_URL (dev's repository) the
 # image is not looked up here but in dev: the digest tagged tested-$IMAGE_TAG,
@@ -32,28 +34,13 @@ CHART="$ROOT/deploy/helm/orders"
 HELM_TIMEOUT=${HELM_TIMEOUT:-10m}
 SMOKE_TIMEOUT=${SMOKE_TIMEOUT:-5m}
 
-# optional_from_tf VAR OUTPUT: like from_tf, but an unset variable and a missing or empty output
-# leave VAR empty with a warning instead of stopping the deploy.
-optional_from_tf() {
-	local var=$1 output=$2 value
-	value=${!var:-}
-	# CI passes the GitHub environment variables and never reads Terraform.
-	if [ -z "$value" ] && [ "${GITHUB_ACTIONS:-}" != true ]; then
-		value=$(tf_output "$output" 2>/dev/null) || value=""
-	fi
-	[ -n "$value" ] || say "    WARNING: no $var (terraform output $output): the ALB goes without it"
-	printf -v "$var" '%s' "$value"
-	export "${var?}"
-}
-
 resolve() {
+	# The laptop path reads its settings from Terraform; CI passes them all (and has no state).
+	local laptop=false
+	[ -n "${ECR_REPOSITORY_URL:-}" ] || laptop=true
 	from_tf AWS_REGION region
 	from_tf EKS_CLUSTER_NAME cluster_name
 	from_tf ECR_REPOSITORY_URL ecr_repository_url
-	# The edge (infra/modules/edge): WAF web ACL and access-log bucket of the ALB. Optional, so a
-	# state from before the edge module still deploys; say so loudly when they are missing.
-	optional_from_tf WAF_ACL_ARN waf_web_acl_arn
-	optional_from_tf ALB_ACCESS_LOGS_BUCKET alb_access_logs_bucket
 	if [ -n "${PROMOTE_FROM_REPOSITORY_URL:-}" ]; then
 		[ -n "${IMAGE_TAG:-}" ] || die "set IMAGE_TAG: promotion deploys the image that passed $PROMOTE_FROM_REPOSITORY_URL for that commit"
 		[ -z "${IMAGE_DIGEST:-}" ] || die "IMAGE_DIGEST cannot be given with PROMOTE_FROM_REPOSITORY_URL: the digest is the one that was tested"
@@ -77,6 +64,44 @@ resolve() {
 	fi
 	[[ "$IMAGE_DIGEST" =~ ^sha256:[0-9a-f]{64}$ ]] || die "IMAGE_DIGEST '$IMAGE_DIGEST' is not sha256:<64 hex digits>"
 	say "    image: $ECR_REPOSITORY_URL@$IMAGE_DIGEST${IMAGE_TAG:+ (tag $IMAGE_TAG)}"
+	# HTTPS: the environment's certificate (Terraform output certificate_arn, made when the root has
+	# a domain_name; CI: the GitHub variable CERTIFICATE_ARN). With it the ALB listens on 443 and
+	# redirects HTTP to HTTPS (the chart's ingress template).
+	if $laptop; then
+		[ -n "${CERTIFICATE_ARN:-}" ] || CERTIFICATE_ARN=$(tf_output certificate_arn 2>/dev/null) || CERTIFICATE_ARN=""
+		[ -n "${PUBLIC_HOST:-}" ] || PUBLIC_HOST=$(tf_output public_host 2>/dev/null) || PUBLIC_HOST=""
+	fi
+	CERTIFICATE_ARN=${CERTIFICATE_ARN:-} PUBLIC_HOST=${PUBLIC_HOST:-}
+	https_sets=()
+	if [ -n "$CERTIFICATE_ARN" ]; then
+		[[ $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$ ]] || die "CERTIFICATE_ARN '$CERTIFICATE_ARN' is not an ACM certificate ARN"
+		https_sets+=(--set-string "ingress.certificateArn=$CERTIFICATE_ARN")
+		say "    HTTPS: certificate $CERTIFICATE_ARN${PUBLIC_HOST:+, host $PUBLIC_HOST}"
+	else
+		say "    HTTP only: no CERTIFICATE_ARN (nor Terraform output certificate_arn)"
+	fi
+	if [ -n "$PUBLIC_HOST" ]; then
+		https_sets+=(--set-string "ingress.host=$PUBLIC_HOST")
+	fi
+	# The edge (infra/modules/edge): the ALB's WAF web ACL and access-log bucket (Terraform outputs
+	# waf_web_acl_arn, alb_access_logs_bucket; CI: the GitHub variables WAF_ACL_ARN,
+	# ALB_ACCESS_LOGS_BUCKET). Missing: a warning, so a state from before the module still deploys.
+	if $laptop; then
+		[ -n "${WAF_ACL_ARN:-}" ] || WAF_ACL_ARN=$(tf_output waf_web_acl_arn 2>/dev/null) || WAF_ACL_ARN=""
+		[ -n "${ALB_ACCESS_LOGS_BUCKET:-}" ] || ALB_ACCESS_LOGS_BUCKET=$(tf_output alb_access_logs_bucket 2>/dev/null) || ALB_ACCESS_LOGS_BUCKET=""
+	fi
+	WAF_ACL_ARN=${WAF_ACL_ARN:-} ALB_ACCESS_LOGS_BUCKET=${ALB_ACCESS_LOGS_BUCKET:-}
+	edge_sets=()
+	if [ -n "$WAF_ACL_ARN" ]; then
+		edge_sets+=(--set-string "ingress.wafv2AclArn=$WAF_ACL_ARN")
+	else
+		say "    WARNING: no WAF_ACL_ARN (nor Terraform output waf_web_acl_arn): the ALB runs without the web ACL"
+	fi
+	if [ -n "$ALB_ACCESS_LOGS_BUCKET" ]; then
+		edge_sets+=(--set-string "ingress.accessLogsBucket=$ALB_ACCESS_LOGS_BUCKET")
+	else
+		say "    WARNING: no ALB_ACCESS_LOGS_BUCKET (nor Terraform output alb_access_logs_bucket): no ALB access logs"
+	fi
 	update_kubeconfig
 }
 
@@ -140,8 +165,8 @@ upgrade() {
 		--values "$CHART/values-$ENV.yaml" \
 		--set-string "image.repository=$ECR_REPOSITORY_URL" \
 		--set-string "image.digest=$IMAGE_DIGEST" \
-		${WAF_ACL_ARN:+--set-string "ingress.wafv2AclArn=$WAF_ACL_ARN"} \
-		${ALB_ACCESS_LOGS_BUCKET:+--set-string "ingress.accessLogsBucket=$ALB_ACCESS_LOGS_BUCKET"} \
+		${https_sets[@]+"${https_sets[@]}"} \
+		${edge_sets[@]+"${edge_sets[@]}"} \
 		--atomic --wait --timeout "$HELM_TIMEOUT" \
 		--history-max 10
 }

@@ -22,7 +22,8 @@ app_database=${MONGODB_DATABASE:-orders}
 app_namespace=${APP_NAMESPACE:-orders}
 app_secret=${APP_SECRET:-orders-secrets}
 # verify: TLS with the cluster CA (the app mounts MONGODB_CA_CRT at MONGODB_CA_FILE);
-# insecure: TLS without certificate checks; off: no TLS (the server's preferTLS allows it).
+# insecure: TLS without certificate checks; off: no TLS, refused by the chart's default
+# tlsMode requireTLS (only for a cluster installed with tlsMode preferTLS).
 tls_mode=${MONGODB_TLS:-verify}
 ca_file=${MONGODB_CA_FILE:-/etc/orders/mongodb/ca.crt}
 # Seconds to wait for the cluster to report ready, and then for the operator to create the

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/orderstack/orderstack/platform/internal/repo"
+	"github.com/orderstack/orderstack/platform/terraform"
 )
 
 const (
@@ -243,8 +244,8 @@ func TestNetworkPolicy(t *testing.T) {
 		wantCIDRIn []string
 	}{
 		{"default", nil, nil, []string{"cidr 10.0.0.0/16 -> 3000/TCP"}},
-		{"dev", []string{"values-dev.yaml"}, nil, []string{"cidr 10.10.0.0/16 -> 3000/TCP"}},
-		{"prod", []string{"values-prod.yaml"}, nil, []string{"cidr 10.20.0.0/16 -> 3000/TCP"}},
+		{"dev", []string{"values-dev.yaml"}, nil, []string{"cidr 10.10.0.0/20 -> 3000/TCP", "cidr 10.10.16.0/20 -> 3000/TCP", "cidr 10.10.32.0/20 -> 3000/TCP"}},
+		{"prod", []string{"values-prod.yaml"}, nil, []string{"cidr 10.20.0.0/20 -> 3000/TCP", "cidr 10.20.16.0/20 -> 3000/TCP", "cidr 10.20.32.0/20 -> 3000/TCP"}},
 		{"two CIDRs", nil, []string{"networkPolicy.albSourceCidrs={10.1.0.0/16,100.64.0.0/16}"}, []string{"cidr 10.1.0.0/16 -> 3000/TCP", "cidr 100.64.0.0/16 -> 3000/TCP"}},
 	}
 	for _, tt := range tests {
@@ -292,6 +293,28 @@ func TestNetworkPolicy(t *testing.T) {
 }
 
 // tfvarString reads a string attribute of a Terraform .tfvars file.
+// tfvarValue returns a literal value of a tfvars file.
+func tfvarValue(tb testing.TB, path, name string) cty.Value {
+	tb.Helper()
+	f, diags := hclparse.NewParser().ParseHCLFile(path)
+	if diags.HasErrors() {
+		tb.Fatalf("%s: %v", path, diags)
+	}
+	attrs, diags := f.Body.JustAttributes()
+	if diags.HasErrors() {
+		tb.Fatalf("%s: %v", path, diags)
+	}
+	attr, ok := attrs[name]
+	if !ok {
+		tb.Fatalf("%s sets no %s", path, name)
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		tb.Fatalf("%s: %s is not a literal: %v", path, name, diags)
+	}
+	return v
+}
+
 func tfvarString(tb testing.TB, path, name string) string {
 	tb.Helper()
 	f, diags := hclparse.NewParser().ParseHCLFile(path)
@@ -313,17 +336,38 @@ func tfvarString(tb testing.TB, path, name string) string {
 	return v.AsString()
 }
 
-// TestNetworkPolicyMatchesVPC: each environment admits the API from exactly
-// its VPC (infra/envs/<env>/terraform.tfvars vpc_cidr), where the ALB's ENIs
-// live; a mismatch would cut the ALB off from every pod.
+// TestNetworkPolicyMatchesVPC: each environment admits the API from exactly the public subnets
+// Terraform makes for it (infra/modules/network local.public_subnet_cidrs, evaluated for the
+// vpc_cidr and availability_zones of infra/envs/<env>.tfvars), where the internet-facing
+// ALB's ENIs live: a mismatch would cut the ALB off from every pod, and the whole VPC CIDR would
+// admit every pod of the cluster too (with the VPC CNI each has a VPC address).
 func TestNetworkPolicyMatchesVPC(t *testing.T) {
+	infraDir := filepath.Join(repo.Root(t), "infra")
+	files, err := terraform.Load(infraDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, env := range []string{"dev", "prod"} {
 		t.Run(env, func(t *testing.T) {
-			tfvars := filepath.Join(repo.Root(t), "infra", "envs", env, "terraform.tfvars")
+			tfvars := filepath.Join(infraDir, "envs", env+".tfvars")
 			if _, err := os.Stat(tfvars); err != nil {
 				t.Skipf("no %s: %v", tfvars, err)
 			}
-			vpc := tfvarString(t, tfvars, "vpc_cidr")
+			public, err := terraform.EvalLocal(files, "modules/network", "public_subnet_cidrs", map[string]cty.Value{
+				"vpc_cidr":           cty.StringVal(tfvarString(t, tfvars, "vpc_cidr")),
+				"availability_zones": tfvarValue(t, tfvars, "availability_zones"),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for it := public.ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				want = append(want, v.AsString())
+			}
+			if len(want) == 0 {
+				t.Fatal("no public subnets")
+			}
 			r := mustRender(t, renderOptions{valueFiles: []string{"values-" + env + ".yaml"}})
 			np := one[networkingv1.NetworkPolicy](t, r.objects)
 			var cidrs []string
@@ -334,8 +378,8 @@ func TestNetworkPolicyMatchesVPC(t *testing.T) {
 					}
 				}
 			}
-			if diff := cmp.Diff([]string{vpc}, cidrs); diff != "" {
-				t.Errorf("values-%s.yaml networkPolicy.albSourceCidrs vs. infra vpc_cidr (-infra +chart):\n%s", env, diff)
+			if diff := cmp.Diff(want, cidrs); diff != "" {
+				t.Errorf("values-%s.yaml networkPolicy.albSourceCidrs vs. infra public subnets (-infra +chart):\n%s", env, diff)
 			}
 		})
 	}

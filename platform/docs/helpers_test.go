@@ -1,12 +1,11 @@
 package docs
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 func TestSlug(t *testing.T) {
@@ -54,10 +53,10 @@ func TestParseMarkdown(t *testing.T) {
 
 func TestCheckLinks(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "README.md", "# Read me\n[docs](docs/a.md#second-part) [dir](docs) [abs](/docs/a.md) [web](https://example.com/x)\n")
-	write(t, root, "docs/a.md", "# A\n## Second part\n[self](#a) [up](../README.md#read-me)\n"+
+	repo.Write(t, root, "README.md", "# Read me\n[docs](docs/a.md#second-part) [dir](docs) [abs](/docs/a.md) [web](https://example.com/x)\n")
+	repo.Write(t, root, "docs/a.md", "# A\n## Second part\n[self](#a) [up](../README.md#read-me)\n"+
 		"[bad file](missing.md) [bad anchor](../README.md#nope) [out](../../x.md) [svg](d.svg#frag)\n")
-	write(t, root, "docs/d.svg", "<svg/>")
+	repo.Write(t, root, "docs/d.svg", "<svg/>")
 	files, err := MarkdownFiles(root)
 	if err != nil {
 		t.Fatal(err)
@@ -78,14 +77,14 @@ func TestCheckDiagrams(t *testing.T) {
 	src := "a -> b\n"
 	// sha256("a -> b\n")
 	stamped := "<?xml version=\"1.0\"?>\n" + SourceHashPrefix + sha256Hex(src) + " d2 v0.7.2 -->\n<svg/>"
-	write(t, dir, "fresh.d2", src)
-	write(t, dir, "fresh.svg", stamped)
-	write(t, dir, "stale.d2", "a -> c\n")
-	write(t, dir, "stale.svg", stamped)
-	write(t, dir, "unstamped.d2", src)
-	write(t, dir, "unstamped.svg", "<svg/>")
-	write(t, dir, "norender.d2", src)
-	write(t, dir, "orphan.svg", stamped)
+	repo.Write(t, dir, "fresh.d2", src)
+	repo.Write(t, dir, "fresh.svg", stamped)
+	repo.Write(t, dir, "stale.d2", "a -> c\n")
+	repo.Write(t, dir, "stale.svg", stamped)
+	repo.Write(t, dir, "unstamped.d2", src)
+	repo.Write(t, dir, "unstamped.svg", "<svg/>")
+	repo.Write(t, dir, "norender.d2", src)
+	repo.Write(t, dir, "orphan.svg", stamped)
 	got, err := CheckDiagrams(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -103,14 +102,14 @@ func TestCheckDiagrams(t *testing.T) {
 
 func TestRunbookURLs(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "docs/operations.md", "# Ops\n")
-	write(t, root, "deploy/helm/c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
-	write(t, root, "deploy/helm/c/values.yaml", "base: https://github.com/o/r/blob/main\n")
-	write(t, root, "deploy/helm/c/templates/rule.yaml",
+	repo.Write(t, root, "docs/operations.md", "# Ops\n")
+	repo.Write(t, root, "deploy/helm/c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	repo.Write(t, root, "deploy/helm/c/values.yaml", "base: https://github.com/o/r/blob/main\n")
+	repo.Write(t, root, "deploy/helm/c/templates/rule.yaml",
 		"{{- if .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\n"+
 			"{{- $rb := printf \"%s/docs/operations.md\" .Values.base }}\n"+
 			"annotations:\n  runbook_url: {{ $rb }}#ordershigherrorrate\n{{- end }}\n")
-	write(t, root, "deploy/other/rules.yaml", "x:\n  runbook_url: \"docs/operations.md#x\"\n  runbook_url: https://wiki.example/page\n")
+	repo.Write(t, root, "deploy/other/rules.yaml", "x:\n  runbook_url: \"docs/operations.md#x\"\n  runbook_url: https://wiki.example/page\n")
 	got, err := RunbookURLs(root)
 	if err != nil {
 		t.Fatal(err)
@@ -122,16 +121,5 @@ func TestRunbookURLs(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RunbookURLs (-want +got):\n%s", diff)
-	}
-}
-
-func write(tb testing.TB, root, rel, content string) {
-	tb.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		tb.Fatal(err)
 	}
 }

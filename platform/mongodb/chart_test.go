@@ -413,3 +413,89 @@ func TestNetworkPolicyAdmitsOnlyClientsAndMembers(t *testing.T) {
 		t.Errorf("networkPolicy=false rendered %d NetworkPolicies", n)
 	}
 }
+
+// TestDeveloperUsers: developers get their own users on the app's database, read-only unless
+// asked otherwise, with operator-generated passwords; any other role is refused by the schema.
+func TestDeveloperUsers(t *testing.T) {
+	c, _ := renderCluster(t, map[string]any{"developerUsers": []any{
+		map[string]any{"name": "alice"},
+		map[string]any{"name": "bob", "access": "readWrite"},
+	}})
+	if len(c.Spec.Users) != 3 {
+		t.Fatalf("users = %d, want the app's and two developers'", len(c.Spec.Users))
+	}
+	for i, want := range []struct{ name, role string }{{"alice", "read"}, {"bob", "readWrite"}} {
+		u := c.Spec.Users[i+1]
+		if u.Name != want.name || u.DB != "admin" || u.PasswordSecretRef != nil {
+			t.Errorf("user %d = %s@%s (passwordSecretRef %v), want %s@admin with a generated password", i+1, u.Name, u.DB, u.PasswordSecretRef, want.name)
+		}
+		if diff := cmp.Diff([]role{{Name: want.role, DB: "orders"}}, u.Roles); diff != "" {
+			t.Errorf("%s's roles (-want +got):\n%s", want.name, diff)
+		}
+	}
+	for _, bad := range []map[string]any{
+		{"name": "mallory", "access": "root"},
+		{"name": "Mallory"},
+		{"access": "read"},
+	} {
+		if _, err := render(t, map[string]any{"backupBucket": "b", "backupRegion": "eu-west-1", "developerUsers": []any{bad}}); err == nil {
+			t.Errorf("developerUsers [%v] rendered, want the schema to refuse it", bad)
+		}
+	}
+}
+
+// TestTLSRequired: no plaintext client, a developer's port-forward included.
+func TestTLSRequired(t *testing.T) {
+	c, _ := renderCluster(t, nil)
+	if c.Spec.TLS.Mode != "requireTLS" {
+		t.Errorf("tls.mode = %q, want requireTLS", c.Spec.TLS.Mode)
+	}
+}
+
+// TestBaseBackupAtFirstInstall: point-in-time recovery needs a full backup to start from; the
+// chart asks for one at the first install (post-install hook, never on upgrade), to the storage
+// and cluster the chart defines, in a shape the Percona CRD accepts.
+func TestBaseBackupAtFirstInstall(t *testing.T) {
+	c, _ := renderCluster(t, nil)
+	hooks, err := DecodeManifests([]byte(renderedHooks[t.Name()]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backups := objectsOfKind(hooks, "PerconaServerMongoDBBackup")
+	if len(backups) != 1 {
+		t.Fatalf("rendered %d backup hooks, want 1", len(backups))
+	}
+	b := backups[0]
+	mustValidate(t, b)
+	var got struct {
+		Metadata struct {
+			Name        string            `json:"name"`
+			Namespace   string            `json:"namespace"`
+			Annotations map[string]string `json:"annotations"`
+			Finalizers  []string          `json:"finalizers"`
+		} `json:"metadata"`
+		Spec struct {
+			ClusterName string `json:"clusterName"`
+			StorageName string `json:"storageName"`
+			Type        string `json:"type"`
+		} `json:"spec"`
+	}
+	view(t, b, &got)
+	if hook := got.Metadata.Annotations["helm.sh/hook"]; hook != "post-install" {
+		t.Errorf("helm.sh/hook = %q, want post-install (once, not on upgrades)", hook)
+	}
+	if got.Spec.ClusterName != c.Metadata.Name || got.Metadata.Namespace != c.Metadata.Namespace {
+		t.Errorf("backup of %s in %s, want %s in %s", got.Spec.ClusterName, got.Metadata.Namespace, c.Metadata.Name, c.Metadata.Namespace)
+	}
+	if _, ok := c.Spec.Backup.Storages[got.Spec.StorageName]; !ok {
+		t.Errorf("storageName %q is not a storage of the cluster", got.Spec.StorageName)
+	}
+	if got.Spec.Type != "logical" || len(got.Metadata.Finalizers) != 0 {
+		t.Errorf("type %q finalizers %v, want a logical backup without finalizers", got.Spec.Type, got.Metadata.Finalizers)
+	}
+
+	renderCluster(t, map[string]any{"baseBackup": false})
+	if strings.Contains(renderedHooks[t.Name()], "PerconaServerMongoDBBackup") {
+		t.Error("baseBackup=false still renders the base backup")
+	}
+}

@@ -32,8 +32,16 @@ func render(tb testing.TB, values map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	hooks := ""
+	for _, h := range rel.Hooks {
+		hooks += "---\n" + h.Manifest + "\n"
+	}
+	renderedHooks[tb.Name()] = hooks
 	return rel.Manifest, nil
 }
+
+// renderedHooks holds the hook manifests of each test's last render (tests here are sequential).
+var renderedHooks = map[string]string{}
 
 // mustRenderObjects renders the chart and decodes every object, failing the test on error.
 func mustRenderObjects(tb testing.TB, values map[string]any) []map[string]any {

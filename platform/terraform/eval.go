@@ -1,7 +1,9 @@
 package terraform
 
 import (
+	"encoding/binary"
 	"fmt"
+	"net/netip"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -13,11 +15,12 @@ import (
 // evalFunctions are the Terraform functions EvalLocal knows; they behave as Terraform's, which
 // are the same go-cty implementations. An expression calling any other fails to evaluate.
 var evalFunctions = map[string]function.Function{
-	"coalesce": stdlib.CoalesceFunc,
-	"concat":   stdlib.ConcatFunc,
-	"length":   stdlib.LengthFunc,
-	"merge":    stdlib.MergeFunc,
-	"upper":    stdlib.UpperFunc,
+	"cidrsubnet": cidrSubnetFunc,
+	"coalesce":   stdlib.CoalesceFunc,
+	"concat":     stdlib.ConcatFunc,
+	"length":     stdlib.LengthFunc,
+	"merge":      stdlib.MergeFunc,
+	"upper":      stdlib.UpperFunc,
 }
 
 // EvalLocal evaluates local NAME of module directory dir with the given input variables, so that
@@ -91,3 +94,32 @@ func (e *evaluator) local(name string) (cty.Value, error) {
 	e.done[name] = v
 	return v, nil
 }
+
+// cidrSubnetFunc is Terraform's cidrsubnet(prefix, newbits, netnum) for IPv4: the netnum-th
+// subnet of prefix whose mask is newbits longer.
+var cidrSubnetFunc = function.New(&function.Spec{
+	Params: []function.Parameter{
+		{Name: "prefix", Type: cty.String},
+		{Name: "newbits", Type: cty.Number},
+		{Name: "netnum", Type: cty.Number},
+	},
+	Type: function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		p, err := netip.ParsePrefix(args[0].AsString())
+		if err != nil || !p.Addr().Is4() {
+			return cty.NilVal, fmt.Errorf("cidrsubnet: %q is not an IPv4 CIDR", args[0].AsString())
+		}
+		newbits, _ := args[1].AsBigFloat().Int64()
+		netnum, _ := args[2].AsBigFloat().Int64()
+		bits := p.Bits() + int(newbits)
+		if newbits < 0 || bits > 32 || netnum < 0 || netnum >= int64(1)<<newbits {
+			return cty.NilVal, fmt.Errorf("cidrsubnet(%s, %d, %d): no such subnet", p, newbits, netnum)
+		}
+		a := p.Masked().Addr().As4()
+		base := binary.BigEndian.Uint32(a[:])
+		base |= uint32(netnum) << (32 - bits)
+		var out [4]byte
+		binary.BigEndian.PutUint32(out[:], base)
+		return cty.StringVal(netip.PrefixFrom(netip.AddrFrom4(out), bits).String()), nil
+	},
+})

@@ -49,3 +49,30 @@ locals {
 		t.Errorf("EvalLocal without var.y: error = %v, want one naming var.y", err)
 	}
 }
+
+func TestCidrSubnet(t *testing.T) {
+	for _, c := range []struct {
+		prefix          string
+		newbits, netnum int64
+		want            string
+	}{
+		{"10.10.0.0/16", 4, 0, "10.10.0.0/20"},
+		{"10.10.0.0/16", 4, 2, "10.10.32.0/20"},
+		{"10.20.0.0/16", 2, 3, "10.20.192.0/18"},
+		{"10.20.5.0/16", 8, 255, "10.20.255.0/24"},
+	} {
+		v, err := cidrSubnetFunc.Call([]cty.Value{cty.StringVal(c.prefix), cty.NumberIntVal(c.newbits), cty.NumberIntVal(c.netnum)})
+		if err != nil || v.AsString() != c.want {
+			t.Errorf("cidrsubnet(%s, %d, %d) = %v, %v; want %s", c.prefix, c.newbits, c.netnum, v, err, c.want)
+		}
+	}
+	for _, bad := range [][]cty.Value{
+		{cty.StringVal("10.0.0.0/30"), cty.NumberIntVal(4), cty.NumberIntVal(0)},
+		{cty.StringVal("10.0.0.0/16"), cty.NumberIntVal(2), cty.NumberIntVal(4)},
+		{cty.StringVal("fd00::/8"), cty.NumberIntVal(8), cty.NumberIntVal(0)},
+	} {
+		if v, err := cidrSubnetFunc.Call(bad); err == nil {
+			t.Errorf("cidrsubnet(%v) = %v, want an error", bad, v)
+		}
+	}
+}

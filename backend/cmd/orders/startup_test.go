@@ -111,3 +111,17 @@ func TestRunReportsEveryBadSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthcheckReadsPortThroughTheTable: orders healthcheck parses PORT
+// with the server's own parser (a bad value names PORT) and refuses PORT=0
+// without -url (the server picked some free port; there is nothing to
+// guess), instead of probing port 0.
+func TestHealthcheckReadsPortThroughTheTable(t *testing.T) {
+	ctx := context.Background()
+	for port, want := range map[string]string{"http": "PORT", "70000": "PORT", "0": "-url"} {
+		err := run(ctx, []string{"healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("healthcheck with PORT=%s = %v, want an error naming %s", port, err, want)
+		}
+	}
+}

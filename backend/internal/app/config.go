@@ -269,7 +269,9 @@ func read(getenv func(string) string, table []Setting, required []string) (Confi
 			problems = append(problems, fmt.Sprintf("%s=%s: %s", s.Name, shown, oneLine(err.Error())))
 		}
 	}
-	if len(table) == len(Settings) && len(problems) == 0 {
+	// The rules between settings run even when some failed (those keep
+	// their defaults), so one start names every problem.
+	if len(table) == len(Settings) {
 		for _, check := range crossChecks {
 			if err := check(c); err != nil {
 				problems = append(problems, err.Error())

@@ -78,6 +78,7 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{map[string]string{"MONGODB_MAX_POOL_SIZE": "-1"}, []string{"MONGODB_MAX_POOL_SIZE"}, nil},
 		{map[string]string{"MONGODB_MAX_POOL_SIZE": "0x10"}, []string{"MONGODB_MAX_POOL_SIZE"}, nil},
 		{map[string]string{"PORT": "x", "LOG_LEVEL": "y", "IDLE_TIMEOUT": "z"}, []string{"PORT", "LOG_LEVEL", "IDLE_TIMEOUT"}, nil},
+		{map[string]string{"PORT": "x", "RECOVERY_GRACE": "5s"}, []string{"PORT=", "RECOVERY_GRACE (5s)"}, nil},
 		// Every bad setting at once, MONGODB_URL included.
 		{map[string]string{"MONGODB_URL": "nope", "PORT": "x"}, []string{"MONGODB_URL", "PORT"}, nil},
 		{map[string]string{"MONGODB_URL": "mongodb://u:hunter2@bad host/x"}, []string{"MONGODB_URL", `"bad host"`}, []string{"hunter2"}},

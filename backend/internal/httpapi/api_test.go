@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"log/slog"
 	"net/http"
 	"slices"
 	"testing"
@@ -8,6 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
 func TestProductLifecycle(t *testing.T) {
@@ -234,5 +238,29 @@ func TestOpenAPIServed(t *testing.T) {
 	w := e.do(t, req{method: "GET", path: "/api/v1/openapi.yaml"})
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/yaml" || w.Body.String() != string(openAPIDoc) {
 		t.Errorf("GET /api/v1/openapi.yaml = %d %q, want 200 application/yaml with the document", w.Code, w.Header().Get("Content-Type"))
+	}
+}
+
+// TestIdempotencyKeyInProgress: while the order of an Idempotency-Key is
+// still being placed (here: left reserving), a retry answers 409 conflict
+// with Retry-After instead of placing a second order.
+func TestIdempotencyKeyInProgress(t *testing.T) {
+	e := defaultEnv(t)
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = newServer(slog.New(slog.DiscardHandler), order.NewService(e.store, order.WithIdempotencyWait(50*time.Millisecond)), m,
+		Config{AdminToken: testToken, MaxBodyBytes: 4096})
+	p := e.createProduct(t, "P", 100, 10)
+	now := time.Now().UTC()
+	req0 := order.PlaceOrder{Customer: order.Customer{Name: "Ada", Email: "ada@example.com"}, Lines: []order.OrderLine{{ProductID: p.ID, Quantity: 2}}}
+	if err := e.store.CreateOrder(t.Context(), order.Order{ID: order.NewID(now), Status: order.StatusReserving,
+		IdempotencyKey: "busy-1", RequestHash: req0.Hash(), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do(t, req{method: "POST", path: "/api/v1/orders", body: orderBody("ada@example.com", p.ID, 2), header: map[string]string{"Idempotency-Key": "busy-1"}})
+	if w.Code != http.StatusConflict || errorOf(t, w).Code != "conflict" || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("POST with a key in progress = %d %s (Retry-After %q), want 409 conflict with Retry-After: 1", w.Code, w.Body, w.Header().Get("Retry-After"))
 	}
 }

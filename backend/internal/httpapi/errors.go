@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
@@ -48,6 +50,10 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	status, d := classify(err)
 	if status >= 500 && clientGone(r, status, err) {
 		status, d = StatusClientClosedRequest, errorDetail{Code: "client_closed_request", Message: "the client closed the connection before the answer"}
+	}
+	var busy *order.InProgressError
+	if errors.As(err, &busy) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(busy.RetryAfter.Round(time.Second)/time.Second))))
 	}
 	if status >= 500 {
 		level := slog.LevelError
@@ -99,6 +105,8 @@ func classify(err error) (int, errorDetail) {
 	case errors.Is(err, order.ErrIdempotencyMismatch):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "idempotency_mismatch",
 			Message: "this Idempotency-Key was used with a different request"}
+	case errors.As(err, new(*order.InProgressError)):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "a request with this Idempotency-Key is still being processed; retry after Retry-After seconds"}
 	case errors.Is(err, order.ErrConflict):
 		// Store details (index names, other ids) stay out of the response.
 		return http.StatusConflict, errorDetail{Code: "conflict", Message: "the request conflicts with the current state (a unique value is taken, or a concurrent change)"}

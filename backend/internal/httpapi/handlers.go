@@ -48,7 +48,7 @@ func handleReadyz(logger *slog.Logger, svc *order.Service, cfg Config) http.Hand
 			return errDraining
 		}
 		if err := cfg.Unready(); err != nil {
-			return errors.Join(order.ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", order.ErrUnavailable, err)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.ReadyTimeout)
 		defer cancel()

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -27,10 +28,36 @@ type validator interface {
 // encode writes v as JSON with status. A failed write means the client is
 // gone; there is nobody to tell.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
+	if p, ok := v.(productJSON); ok && writeProductJSON(w, &p) {
+		return
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// writeProductJSON writes p as json.Encoder would (appendProductJSON, then
+// a newline); false if it wrote nothing and encoding/json must.
+func writeProductJSON(w http.ResponseWriter, p *productJSON) bool {
+	bp := bufPool.Get().(*[]byte)
+	b, ok := appendProductJSON((*bp)[:0], p)
+	if ok {
+		_, _ = w.Write(append(b, '\n'))
+	}
+	if cap(b) <= 16<<10 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return ok
+}
+
+// bufPool holds the buffers of appendProductJSON.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// jsonContentType is shared by every response: net/http only reads header
+// values, and its capacity of 1 makes an Add copy it rather than write into
+// it.
+var jsonContentType = []string{"application/json"}[:1:1]
 
 // decodeOptions make decoding strict where encoding/json is lenient: an
 // unknown member is an error (the schema says additionalProperties:
@@ -105,6 +132,10 @@ func decodeError(err error) error {
 		return invalidJSON("request body is truncated JSON")
 	case errors.As(err, &syn):
 		field := fieldPath(syn.JSONPointer)
+		// jsontext exports a sentinel only for duplicate names; the others
+		// are told by their message, pinned with the module's version
+		// (TestBadInput's invalid UTF-8, surrogate and trailing-data cases
+		// fail if an upgrade changes them).
 		var why string
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):

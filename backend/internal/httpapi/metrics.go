@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +21,9 @@ type Metrics struct {
 	ordersCreated  prometheus.Counter
 	orderValue     *prometheus.HistogramVec
 	stockConflicts prometheus.Counter
+
+	obs   atomic.Pointer[map[obsKey]*obs] // see observers
+	obsMu sync.Mutex
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -50,6 +56,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Orders refused because a product had too few units.",
 		}),
 	}
+	m.obs.Store(&map[obsKey]*obs{})
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight, m.ordersCreated, m.orderValue, m.stockConflicts} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register http metrics: %w", err)
@@ -59,9 +66,48 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 }
 
 func (m *Metrics) observeRequest(method, route string, code int, d time.Duration) {
-	method = methodLabel(method)
-	m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+	o := m.observers(obsKey{methodLabel(method), route, code})
+	o.requests.Inc()
+	o.duration.Observe(d.Seconds())
+}
+
+// obsKey is one series of http_requests_total. Every field is bounded: the
+// method by methodLabel, the route by the registered patterns (or
+// "unmatched"), the code by what the handlers write.
+type obsKey struct {
+	method, route string
+	code          int
+}
+
+// obs are the curried children of one obsKey.
+type obs struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// observers returns the children of k, from a copy-on-write map: a hit is
+// an atomic load and a map lookup, where WithLabelValues hashes and checks
+// every label value, takes a read lock and formats the code on every
+// request. A miss (once per series) copies the map under obsMu.
+func (m *Metrics) observers(k obsKey) *obs {
+	if o := (*m.obs.Load())[k]; o != nil {
+		return o
+	}
+	m.obsMu.Lock()
+	defer m.obsMu.Unlock()
+	cur := *m.obs.Load()
+	if o := cur[k]; o != nil {
+		return o
+	}
+	o := &obs{
+		requests: m.requests.WithLabelValues(k.method, k.route, strconv.Itoa(k.code)),
+		duration: m.duration.WithLabelValues(k.method, k.route),
+	}
+	next := make(map[obsKey]*obs, len(cur)+1)
+	maps.Copy(next, cur)
+	next[k] = o
+	m.obs.Store(&next)
+	return o
 }
 
 // methodLabel bounds the method label: the client chooses the method, so

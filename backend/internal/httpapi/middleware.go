@@ -2,13 +2,13 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -21,10 +21,19 @@ type ctxKey int
 const infoKey ctxKey = 0
 
 // requestInfo travels in the request context so the outer middleware can
-// see what the inner layers learnt (the matched route pattern).
+// see what the inner layers learnt (the matched route pattern). It is
+// allocated once per request together with the status writer (see
+// observeMiddleware).
 type requestInfo struct {
 	id    string
 	route string
+	// through is set once a registered route's handler runs (server.handle):
+	// until then the writer keeps what is written in rec, which is the
+	// mux's own answer to an unknown path or method, for server.route to
+	// translate. It saves matching each request twice (mux.Handler, then
+	// mux.ServeHTTP).
+	through bool
+	rec     discardRecorder
 }
 
 func infoFrom(ctx context.Context) *requestInfo {
@@ -39,13 +48,30 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// statusWriter records the status code written.
+// statusWriter records the status code written. While info.through is
+// false (no registered route has taken the request yet) it writes into
+// info.rec instead of the response.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	info   *requestInfo
+}
+
+func (w *statusWriter) Header() http.Header {
+	if !w.info.through {
+		if w.info.rec.header == nil {
+			w.info.rec.header = http.Header{}
+		}
+		return w.info.rec.header
+	}
+	return w.ResponseWriter.Header()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
+	if !w.info.through {
+		w.info.rec.WriteHeader(code)
+		return
+	}
 	if w.status == 0 {
 		w.status = code
 	}
@@ -53,6 +79,9 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.info.through {
+		return w.info.rec.Write(b)
+	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -110,66 +139,74 @@ func validRequestID(s string) bool {
 	return true
 }
 
+// newRequestID is 32 hex digits from math/rand/v2's global generator
+// (ChaCha8, seeded from the OS, no lock): unique and unguessable enough for
+// an id that only joins log lines, and cheaper than a crypto/rand read.
 func newRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	var h [32]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
-// requestIDMiddleware honours a valid X-Request-ID from the client, makes
-// one up otherwise, and returns it in the response header.
-func requestIDMiddleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if !validRequestID(id) {
-			id = newRequestID()
-		}
-		w.Header().Set("X-Request-ID", id)
-		info := &requestInfo{id: id, route: "unmatched"}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
-	})
+// Header keys in canonical form: indexing the header map with them skips
+// the canonicalisation (and its allocation) of Header.Get and Header.Set;
+// the bytes on the wire are the same.
+const hdrRequestID = "X-Request-Id"
+
+// observed is one request's shared state: its info (in the context) and the
+// status writer. One allocation instead of one per layer.
+type observed struct {
+	statusWriter
+	info requestInfo
 }
 
-// logMiddleware writes one access line per request. Probes log at debug.
-func logMiddleware(logger *slog.Logger) func(http.Handler) http.Handler {
+// observeMiddleware is the request id, the access log and the metrics in
+// one layer (they were three, each with its own status writer):
+//   - it honours a valid X-Request-ID from the client, makes one up
+//     otherwise, and returns it in the response header;
+//   - it counts and times the request by route pattern (curried observers
+//     cached per method, route and code: Metrics.observeRequest);
+//   - it writes one access line per request; probes log at debug.
+//
+// A panic below is recorded as 500 (recoverMiddleware, outside, answers it).
+func observeMiddleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			sw := &statusWriter{ResponseWriter: w}
-			status := http.StatusInternalServerError // if next panics
-			defer func() {
-				info := infoFrom(r.Context())
-				level := slog.LevelInfo
-				if info.route == "GET /healthz" || info.route == "GET /readyz" {
-					level = slog.LevelDebug
-				}
-				logger.LogAttrs(r.Context(), level, "request",
-					slog.String("method", methodLabel(r.Method)),
-					slog.String("route", info.route),
-					slog.Int("status", status),
-					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-					slog.String("request_id", info.id))
-			}()
-			next.ServeHTTP(sw, r)
-			status = sw.code()
-		})
-	}
-}
-
-// metricsMiddleware counts and times requests by route pattern.
-func metricsMiddleware(m *Metrics) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
+			var id string
+			if v := r.Header[hdrRequestID]; len(v) > 0 && validRequestID(v[0]) {
+				id = v[0]
+			} else {
+				id = newRequestID()
+			}
+			w.Header()[hdrRequestID] = []string{id}
+			o := &observed{statusWriter: statusWriter{ResponseWriter: w}, info: requestInfo{id: id, route: "unmatched"}}
+			o.statusWriter.info = &o.info
 			m.inFlight.Inc()
-			sw := &statusWriter{ResponseWriter: w}
 			status := http.StatusInternalServerError // if next panics
 			defer func() {
 				m.inFlight.Dec()
-				m.observeRequest(r.Method, infoFrom(r.Context()).route, status, time.Since(start))
+				d := time.Since(start)
+				m.observeRequest(r.Method, o.info.route, status, d)
+				level := slog.LevelInfo
+				if o.info.route == "GET /healthz" || o.info.route == "GET /readyz" {
+					level = slog.LevelDebug
+				}
+				if !logger.Enabled(r.Context(), level) {
+					return
+				}
+				logger.LogAttrs(r.Context(), level, "request",
+					slog.String("method", methodLabel(r.Method)),
+					slog.String("route", o.info.route),
+					slog.Int("status", status),
+					slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+					slog.String("request_id", id))
 			}()
-			next.ServeHTTP(sw, r)
-			status = sw.code()
+			next.ServeHTTP(&o.statusWriter, r.WithContext(context.WithValue(r.Context(), infoKey, &o.info)))
+			status = o.code()
 		})
 	}
 }
@@ -189,7 +226,7 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 func ready(logger *slog.Logger, unready func() error, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := unready(); err != nil {
-			writeError(w, r, logger, errors.Join(order.ErrUnavailable, err))
+			writeError(w, r, logger, fmt.Errorf("%w: %w", order.ErrUnavailable, err))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -9,10 +9,13 @@
 // Stock without transactions. Placing an order reserves stock line by line
 // with conditional single-document updates, and cancelling releases it, so
 // the service works on MongoDB-compatible stores without multi-document
-// transactions. Each stock change is made exactly once and can be undone or
-// redone after a crash: it is applied together with a marker on the product
-// document ("r:<order id>" for a reservation, "c:<order id>" for a release),
-// in the same atomic update, and the marker is cleared once the order
-// document records the outcome. Service.Recover finishes or rolls back
-// whatever a crash left half done.
+// transactions. Each stock change is applied together with a marker on the
+// product document ("r:<order id>:<qty>" for a reservation,
+// "c:<order id>:<qty>" for a release) in the same atomic update, which makes
+// it idempotent and undoable, even when its order is gone. Any write whose
+// error does not prove it failed counts as applied (MaybeApplied); orders
+// are confirmed and taken over with a compare-and-set (Store.ClaimOrder);
+// Service.Recover finishes or rolls back whatever a crash, a lost reply or
+// a client that hung up left half done. docs/architecture.md ("Placing an
+// order") describes the protocol and the faults it is tested against.
 package order

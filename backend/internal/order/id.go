@@ -32,3 +32,16 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// IDTime returns the second an id was made in (its first 4 bytes); ok is
+// false for a string that is not an id.
+func IDTime(id string) (t time.Time, ok bool) {
+	if !ValidID(id) {
+		return time.Time{}, false
+	}
+	b, err := hex.DecodeString(id[:8])
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(binary.BigEndian.Uint32(b)), 0).UTC(), true
+}

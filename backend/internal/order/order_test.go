@@ -204,3 +204,13 @@ func TestErrors(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+func TestIDTime(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC)
+	if got, ok := IDTime(NewID(now.Add(700 * time.Millisecond))); !ok || !got.Equal(now) {
+		t.Errorf("IDTime(NewID(%v)) = %v, %v; want %v", now, got, ok, now)
+	}
+	if _, ok := IDTime("not-an-id"); ok {
+		t.Error("IDTime(not-an-id) ok, want not")
+	}
+}

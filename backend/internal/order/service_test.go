@@ -3,6 +3,8 @@ package order_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/order/storetest"
 )
 
 // fixture is a Service on a memstore with two EUR products and one USD.
@@ -358,5 +361,129 @@ func TestProductCRUD(t *testing.T) {
 	}
 	if err := f.svc.DeleteProduct(f.ctx, "bad"); !errors.Is(err, order.ErrNotFound) {
 		t.Errorf("DeleteProduct(bad id) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestCancelRacingPaid: a cancel whose conditional update loses to `paid`
+// retries from the status now stored, where cancelling is still allowed;
+// it never answers invalid_transition.
+func TestCancelRacingPaid(t *testing.T) {
+	t.Run("interleaved", func(t *testing.T) {
+		mem := memstore.New()
+		faulty := storetest.NewFaulty(mem)
+		svc := order.NewService(faulty)
+		f := &fixture{store: mem, ctx: context.Background(), svc: svc}
+		p, err := svc.CreateProduct(f.ctx, order.Product{SKU: "T", Name: "T", PriceCents: 1, Currency: "EUR", Stock: 5})
+		must(t, err)
+		o, _, err := svc.PlaceOrder(f.ctx, f.place(line(p, 2)))
+		must(t, err)
+		// Just before the cancel's conditional update, `paid` lands.
+		faulty.SetPlan(func(c storetest.Call) storetest.Fault {
+			if c == (storetest.Call{Op: "SetOrderStatus", N: 0}) {
+				if _, err := mem.SetOrderStatus(f.ctx, o.ID, order.StatusPending, order.StatusPaid, time.Now().UTC()); err != nil {
+					t.Errorf("paid = %v", err)
+				}
+			}
+			return storetest.NoFault
+		})
+		got, err := svc.CancelOrder(f.ctx, o.ID)
+		if err != nil || got.Status != order.StatusCancelled || !got.StockReleased {
+			t.Fatalf("CancelOrder racing paid = %s released %v, %v; want cancelled and released", got.Status, got.StockReleased, err)
+		}
+		if s := f.stock(t, p.ID); s != 5 {
+			t.Errorf("stock = %d, want 5", s)
+		}
+	})
+	t.Run("concurrent", func(t *testing.T) {
+		f := newFixture(t)
+		for i := range 200 {
+			o, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 1)))
+			must(t, err)
+			start := make(chan struct{})
+			var cancelErr error
+			var wg sync.WaitGroup
+			wg.Go(func() { <-start; _, cancelErr = f.svc.CancelOrder(f.ctx, o.ID) })
+			wg.Go(func() { <-start; _, _ = f.svc.SetStatus(f.ctx, o.ID, order.StatusPaid) })
+			close(start)
+			wg.Wait()
+			if cancelErr != nil {
+				t.Fatalf("race %d: CancelOrder = %v, want it to win from pending or paid", i, cancelErr)
+			}
+		}
+		if got := f.stock(t, f.tea.ID); got != 10 {
+			t.Errorf("tea stock after 200 cancelled orders = %d, want 10", got)
+		}
+	})
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// slowReverts answers RevertStock d late (a slow database).
+type slowReverts struct {
+	order.Store
+	d time.Duration
+}
+
+func (s slowReverts) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
+	select {
+	case <-time.After(s.d):
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", order.ErrUnavailable, ctx.Err())
+	}
+	return s.Store.RevertStock(ctx, productID, marker, delta)
+}
+
+// TestRecoverMakesProgress: a 50-line order left reserving, on a database
+// that answers each revert 60 ms late, with passes of 1 s (less than the
+// 3 s the whole rollback takes): each pass goes on where the last one
+// stopped, reports the order stuck meanwhile, and it is rolled back.
+func TestRecoverMakesProgress(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New()
+	old := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+	o := order.Order{ID: order.NewID(old), Customer: order.Customer{Name: "A", Email: "a@example.com"},
+		Status: order.StatusReserving, Currency: "EUR", CreatedAt: old, UpdatedAt: old}
+	for i := range order.MaxLines {
+		p := order.Product{ID: order.NewID(old.Add(time.Duration(i+1) * time.Second)), SKU: fmt.Sprint("P", i), Name: "P",
+			Currency: "EUR", Stock: 10, CreatedAt: old, UpdatedAt: old}
+		must(t, mem.CreateProduct(ctx, p))
+		o.Items = append(o.Items, order.LineItem{ProductID: p.ID, Quantity: 1})
+	}
+	must(t, mem.CreateOrder(ctx, o))
+	for _, it := range o.Items {
+		must(t, mem.ApplyStock(ctx, it.ProductID, order.ReservationMarker(o.ID, 1), -1))
+	}
+	svc := order.NewService(slowReverts{mem, 60 * time.Millisecond}, order.WithCallTimeout(200*time.Millisecond))
+	var passes int
+	for passes = 1; passes <= 10; passes++ {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		rep, _ := svc.Recover(pctx, time.Now().Add(time.Hour))
+		cancel()
+		if rep.RolledBack == 1 {
+			if len(rep.Stuck) != 0 {
+				t.Errorf("pass %d rolled the order back but reports %v stuck", passes, rep.Stuck)
+			}
+			break
+		}
+		if len(rep.Stuck) != 1 || rep.Stuck[0].OrderID != o.ID {
+			t.Errorf("pass %d: stuck = %v, want the order %s", passes, rep.Stuck, o.ID)
+		}
+	}
+	if passes > 5 {
+		t.Fatalf("not rolled back after %d passes of 1 s (3 s of work): progress is not kept", passes-1)
+	}
+	t.Logf("rolled back in %d passes", passes)
+	if _, err := mem.GetOrder(ctx, o.ID); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order after Recover: %v, want deleted", err)
+	}
+	for _, it := range o.Items {
+		if p, _ := mem.GetProduct(ctx, it.ProductID); p.Stock != 10 {
+			t.Fatalf("product %s stock = %d, want 10", it.ProductID, p.Stock)
+		}
 	}
 }

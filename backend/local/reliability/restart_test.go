@@ -144,6 +144,7 @@ func TestZeroDowntimeRestart(t *testing.T) {
 		failures []string
 		codes    = map[int]int{}
 		wg       sync.WaitGroup
+		sent     atomic.Int64
 	)
 	loadDone := make(chan struct{})
 	go func() {
@@ -153,6 +154,7 @@ func TestZeroDowntimeRestart(t *testing.T) {
 		end := time.Now().Add(duration)
 		for n := 0; time.Now().Before(end); n++ {
 			<-tick.C
+			sent.Add(1)
 			wg.Go(func() {
 				p := products[rand.IntN(len(products))]
 				var code int
@@ -205,7 +207,11 @@ func TestZeroDowntimeRestart(t *testing.T) {
 	for _, f := range failures {
 		t.Error(f)
 	}
-	if total := codes[200] + codes[201]; total < rate*int(duration/time.Second)*9/10 {
-		t.Errorf("only %d requests answered 2xx, want about %d: the load did not run", total, rate*int(duration/time.Second))
+	// Every request sent must be a 2xx (failures above); and the load must
+	// have run: a starved machine drops ticker ticks, so count what was
+	// sent, and ask only for half the nominal rate.
+	nominal := rate * int(duration/time.Second)
+	if total := codes[200] + codes[201]; int64(total) != sent.Load() || total < nominal/2 {
+		t.Errorf("%d requests answered 2xx of %d sent (nominal %d): the load did not run", total, sent.Load(), nominal)
 	}
 }

@@ -43,7 +43,6 @@ module "eks" {
 
   cluster_name             = local.name
   kubernetes_version       = var.kubernetes_version
-  vpc_id                   = module.network.vpc_id
   private_subnet_ids_by_az = module.network.private_subnet_ids_by_az
   endpoint_public_access   = var.endpoint_public_access
   public_access_cidrs      = var.public_access_cidrs
@@ -106,6 +105,15 @@ module "addons" {
 
   # Nodes, core add-ons, access entries and pod identities first.
   depends_on = [module.eks, module.workload_identities]
+}
+
+# HTTPS: a DNS-validated ACM certificate for domain_name, when one is given.
+module "certificate" {
+  source = "../certificate"
+  count  = var.domain_name == null ? 0 : 1
+
+  domain_name    = var.domain_name
+  hosted_zone_id = var.hosted_zone_id
 }
 
 # Container logs to CloudWatch Logs (Fluent Bit, Pod Identity), kept log_retention_days like the

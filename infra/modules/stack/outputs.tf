@@ -98,6 +98,16 @@ output "tags" {
   value       = local.tags
 }
 
+output "certificate_arn" {
+  description = "ACM certificate of domain_name for the chart's ingress.certificateArn (GitHub variable CERTIFICATE_ARN); empty without domain_name (HTTP only)."
+  value       = var.domain_name == null ? "" : module.certificate[0].certificate_arn
+}
+
+output "public_host" {
+  description = "Host name of the API for the chart's ingress.host (GitHub variable PUBLIC_HOST); empty without domain_name."
+  value       = var.domain_name == null ? "" : var.domain_name
+}
+
 output "waf_web_acl_arn" {
   description = "WAFv2 web ACL of the orders ALB (deploy-app.sh: chart value ingress.wafv2AclArn; GitHub environment variable WAF_ACL_ARN)."
   value       = module.edge.web_acl_arn

@@ -12,6 +12,8 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
 	"helm.sh/helm/v3/pkg/release"
 )
 
@@ -42,16 +44,7 @@ func Render(dir string, o Options) (*release.Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	vo := values.Options{Values: o.Set, JSONValues: o.SetJSON}
-	for _, f := range o.ValueFiles {
-		vo.ValueFiles = append(vo.ValueFiles, filepath.Join(dir, f))
-	}
-	vals, err := vo.MergeValues(getter.Providers{})
-	if err != nil {
-		return nil, err
-	}
-	vals = chartutil.MergeTables(vals, o.Values) // the first argument wins
-	kv, err := chartutil.ParseKubeVersion(KubeVersion)
+	vals, kv, err := o.values(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -69,4 +62,36 @@ func Render(dir string, o Options) (*release.Release, error) {
 	install.KubeVersion = kv
 	install.APIVersions = o.APIVersions
 	return install.Run(chrt, vals)
+}
+
+// Lint runs the Helm SDK's linter on the chart in dir (what `helm lint
+// --strict` runs: Chart.yaml, values against the schema, every template
+// rendered and parsed) with o's values and namespace, and returns its
+// warnings and errors.
+func Lint(dir string, o Options) ([]support.Message, error) {
+	vals, kv, err := o.values(dir)
+	if err != nil {
+		return nil, err
+	}
+	var bad []support.Message
+	for _, m := range lint.AllWithKubeVersion(dir, vals, o.Namespace, kv).Messages {
+		if m.Severity >= support.WarningSev {
+			bad = append(bad, m)
+		}
+	}
+	return bad, nil
+}
+
+// values merges o's values in the CLI's order and parses KubeVersion.
+func (o Options) values(dir string) (map[string]any, *chartutil.KubeVersion, error) {
+	vo := values.Options{Values: o.Set, JSONValues: o.SetJSON}
+	for _, f := range o.ValueFiles {
+		vo.ValueFiles = append(vo.ValueFiles, filepath.Join(dir, f))
+	}
+	vals, err := vo.MergeValues(getter.Providers{})
+	if err != nil {
+		return nil, nil, err
+	}
+	kv, err := chartutil.ParseKubeVersion(KubeVersion)
+	return chartutil.MergeTables(vals, o.Values), kv, err // MergeTables: the first argument wins
 }

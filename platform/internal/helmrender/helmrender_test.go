@@ -1,10 +1,10 @@
 package helmrender
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestRenderPrecedenceAndCapabilities: values apply in the CLI's order, the
@@ -23,13 +23,7 @@ func TestRenderPrecedenceAndCapabilities(t *testing.T) {
 		"templates/NOTES.txt": "notes for {{ .Release.Name }}\n",
 	}
 	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		repo.Write(t, dir, name, content)
 	}
 	rel, err := Render(dir, Options{
 		Values:      map[string]any{"a": "map", "b": "map", "c": "map", "d": "map"},
@@ -54,5 +48,11 @@ func TestRenderPrecedenceAndCapabilities(t *testing.T) {
 	}
 	if _, err := Render(dir, Options{Set: []string{"n=x"}}); err == nil || !strings.Contains(err.Error(), "n") {
 		t.Errorf("a value the schema refuses rendered: %v", err)
+	}
+	if msgs, err := Lint(dir, Options{}); err != nil || len(msgs) != 0 {
+		t.Errorf("Lint of a clean chart = %v, %v; want nothing", msgs, err)
+	}
+	if msgs, err := Lint(dir, Options{Set: []string{"n=x"}}); err != nil || len(msgs) == 0 {
+		t.Errorf("Lint with a value the schema refuses = %v, %v; want an error", msgs, err)
 	}
 }

@@ -46,6 +46,19 @@ func Root(tb testing.TB) string {
 	return root
 }
 
+// Write writes content to root/rel (a slash path), making its folders: the
+// test helper for a made-up repository in a temporary folder.
+func Write(tb testing.TB, root, rel, content string) {
+	tb.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // MakeTargets asks GNU make which targets the Makefile in dir defines: it
 // prints make's database (make -pq, nothing is run) and keeps the named
 // targets of its "Files" section, leaving out what make marks "Not a

@@ -1,28 +1,16 @@
 package repo
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-func write(tb testing.TB, root, rel, content string) {
-	tb.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 func TestFindRoot(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "go.work", "go 1.26\n")
-	write(t, root, "a/b/x.go", "package b\n")
+	Write(t, root, "go.work", "go 1.26\n")
+	Write(t, root, "a/b/x.go", "package b\n")
 	got, err := FindRoot(filepath.Join(root, "a", "b"))
 	if err != nil || got != root {
 		t.Errorf("FindRoot(a/b) = %q, %v; want %q", got, err, root)
@@ -37,8 +25,8 @@ func TestFindRoot(t *testing.T) {
 // recipe line that looks like a rule.
 func TestMakeTargets(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "Makefile", "BIN := $(CURDIR)/bin\nX := 1\n.PHONY: help run\nhelp: ## h\n\t@echo $(X)\nrun test: dep\ndep:\n-include mk/*.mk\n")
-	write(t, root, "mk/a.mk", "A ?= b\n$(BIN)/tool: go.mod\n\tgo build\ndeploy: ## d\n\techo deploy: no\nfoo::\n%.o: %.c\nifeq ($(A),c)\nhidden:\nendif\n")
+	Write(t, root, "Makefile", "BIN := $(CURDIR)/bin\nX := 1\n.PHONY: help run\nhelp: ## h\n\t@echo $(X)\nrun test: dep\ndep:\n-include mk/*.mk\n")
+	Write(t, root, "mk/a.mk", "A ?= b\n$(BIN)/tool: go.mod\n\tgo build\ndeploy: ## d\n\techo deploy: no\nfoo::\n%.o: %.c\nifeq ($(A),c)\nhidden:\nendif\n")
 	got, err := MakeTargets(root)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +36,7 @@ func TestMakeTargets(t *testing.T) {
 		t.Errorf("MakeTargets (-want +got):\n%s", diff)
 	}
 
-	write(t, root, "mk/broken.mk", "ifeq (x,y)\n")
+	Write(t, root, "mk/broken.mk", "ifeq (x,y)\n")
 	if got, err := MakeTargets(root); err == nil {
 		t.Errorf("MakeTargets of a Makefile make cannot read = %v, want an error", got)
 	}

@@ -24,6 +24,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv(bareEnv) == "1" { // re-executed as the ceiling scenario's bare server
+		if err := runBare(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest bare server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)

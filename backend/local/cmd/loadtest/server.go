@@ -53,6 +53,14 @@ func freePort() (int, error) {
 // startServer execs bin with -store store and waits (up to timeout) for
 // /readyz to answer 200, measuring how long that took from exec.
 func startServer(ctx context.Context, bin, store, dataDir string, timeout time.Duration) (*server, error) {
+	return startProcess(ctx, []string{bin, "-store", store, "-data", dataDir}, nil, timeout)
+}
+
+// startProcess execs argv with the service's settings (loopback port,
+// admin token, error-level logs) plus env, and waits (up to timeout) for
+// /readyz to answer 200, measuring how long that took from exec.
+func startProcess(ctx context.Context, argv, env []string, timeout time.Duration) (*server, error) {
+	bin := argv[0]
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -67,7 +75,7 @@ func startServer(ctx context.Context, bin, store, dataDir string, timeout time.D
 		out:     &bytes.Buffer{},
 		done:    make(chan error, 1),
 	}
-	s.cmd = exec.Command(bin, "-store", store, "-data", dataDir)
+	s.cmd = exec.Command(bin, argv[1:]...)
 	s.cmd.Env = append(os.Environ(),
 		"HOST=127.0.0.1",
 		"PORT="+strconv.Itoa(port),
@@ -76,6 +84,7 @@ func startServer(ctx context.Context, bin, store, dataDir string, timeout time.D
 		"LOG_LEVEL=error", // one access line per request would measure the log pipe
 		"SHUTDOWN_DRAIN_DELAY=0s",
 	)
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	client := &http.Client{Timeout: time.Second}
 	began := time.Now()

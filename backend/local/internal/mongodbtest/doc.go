@@ -3,5 +3,6 @@
 // contract through the serialising decorator, what serialising prevents,
 // the adapter's behaviour when the server goes away and comes back, and
 // the adapter's own tests and cmd/orders' end-to-end test with
-// TEST_MONGODB_URL pointing at FerretDB. It has tests only.
+// TEST_MONGODB_URL pointing at FerretDB; and CountRoundTrips, the database
+// commands one order costs, which its test checks and `make bench` reports.
 package mongodbtest

@@ -1,0 +1,22 @@
+# Plans the whole environment on mocked providers, once per <env>.tfvars (make test-infra runs
+# `terraform test -var-file=<env>.tfvars`): every value passes the validations of modules/stack,
+# every required choice is set, and prod keeps the choices that protect it.
+
+mock_provider "aws" {}
+mock_provider "helm" {}
+mock_provider "kubernetes" {}
+mock_provider "random" {}
+
+run "plan" {
+  command = plan
+
+  assert {
+    condition     = var.environment != "prod" || (!var.single_nat_gateway && var.flow_logs_enabled && !var.allow_destroy_with_data)
+    error_message = "prod needs a NAT gateway per zone, VPC flow logs and data that survives terraform destroy"
+  }
+
+  assert {
+    condition     = output.cluster_name == "orderstack-${var.environment}"
+    error_message = "the cluster is named after the environment"
+  }
+}
