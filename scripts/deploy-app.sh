@@ -83,6 +83,25 @@ resolve() {
 	if [ -n "$PUBLIC_HOST" ]; then
 		https_sets+=(--set-string "ingress.host=$PUBLIC_HOST")
 	fi
+	# The edge (infra/modules/edge): the ALB's WAF web ACL and access-log bucket (Terraform outputs
+	# waf_web_acl_arn, alb_access_logs_bucket; CI: the GitHub variables WAF_ACL_ARN,
+	# ALB_ACCESS_LOGS_BUCKET). Missing: a warning, so a state from before the module still deploys.
+	if $laptop; then
+		[ -n "${WAF_ACL_ARN:-}" ] || WAF_ACL_ARN=$(tf_output waf_web_acl_arn 2>/dev/null) || WAF_ACL_ARN=""
+		[ -n "${ALB_ACCESS_LOGS_BUCKET:-}" ] || ALB_ACCESS_LOGS_BUCKET=$(tf_output alb_access_logs_bucket 2>/dev/null) || ALB_ACCESS_LOGS_BUCKET=""
+	fi
+	WAF_ACL_ARN=${WAF_ACL_ARN:-} ALB_ACCESS_LOGS_BUCKET=${ALB_ACCESS_LOGS_BUCKET:-}
+	edge_sets=()
+	if [ -n "$WAF_ACL_ARN" ]; then
+		edge_sets+=(--set-string "ingress.wafv2AclArn=$WAF_ACL_ARN")
+	else
+		say "    WARNING: no WAF_ACL_ARN (nor Terraform output waf_web_acl_arn): the ALB runs without the web ACL"
+	fi
+	if [ -n "$ALB_ACCESS_LOGS_BUCKET" ]; then
+		edge_sets+=(--set-string "ingress.accessLogsBucket=$ALB_ACCESS_LOGS_BUCKET")
+	else
+		say "    WARNING: no ALB_ACCESS_LOGS_BUCKET (nor Terraform output alb_access_logs_bucket): no ALB access logs"
+	fi
 	update_kubeconfig
 }
 
@@ -147,6 +166,7 @@ upgrade() {
 		--set-string "image.repository=$ECR_REPOSITORY_URL" \
 		--set-string "image.digest=$IMAGE_DIGEST" \
 		${https_sets[@]+"${https_sets[@]}"} \
+		${edge_sets[@]+"${edge_sets[@]}"} \
 		--atomic --wait --timeout "$HELM_TIMEOUT" \
 		--history-max 10
 }

@@ -116,6 +116,32 @@ module "certificate" {
   hosted_zone_id = var.hosted_zone_id
 }
 
+# Container logs to CloudWatch Logs (Fluent Bit, Pod Identity), kept log_retention_days like the
+# control-plane logs.
+module "logging" {
+  source = "../logging"
+
+  name           = local.name
+  cluster_name   = module.eks.cluster_name
+  region         = var.region
+  retention_days = var.log_retention_days
+
+  # Nodes and the Pod Identity agent first.
+  depends_on = [module.eks]
+}
+
+# ALB access-log bucket and the WAF web ACL of the orders ALB; the chart points the ALB at both
+# (scripts/deploy-app.sh passes the outputs; docs/operations.md "Edge").
+module "edge" {
+  source = "../edge"
+
+  name                       = local.name
+  access_logs_bucket_name    = "${local.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
+  access_logs_retention_days = var.alb_access_log_retention_days
+  force_destroy              = var.allow_destroy_with_data
+  rate_limit_per_5_minutes   = var.waf_rate_limit_per_5_minutes
+}
+
 module "alarms" {
   source = "../alarms"
 

@@ -107,3 +107,18 @@ output "public_host" {
   description = "Host name of the API for the chart's ingress.host (GitHub variable PUBLIC_HOST); empty without domain_name."
   value       = var.domain_name == null ? "" : var.domain_name
 }
+
+output "waf_web_acl_arn" {
+  description = "WAFv2 web ACL of the orders ALB (deploy-app.sh: chart value ingress.wafv2AclArn; GitHub environment variable WAF_ACL_ARN)."
+  value       = module.edge.web_acl_arn
+}
+
+output "alb_access_logs_bucket" {
+  description = "S3 bucket of the ALB access logs (deploy-app.sh: chart value ingress.accessLogsBucket; GitHub environment variable ALB_ACCESS_LOGS_BUCKET)."
+  value       = module.edge.access_logs_bucket
+}
+
+output "container_log_group" {
+  description = "CloudWatch Logs group of every container's stdout (Logs Insights queries: docs/operations.md)."
+  value       = module.logging.log_group_name
+}

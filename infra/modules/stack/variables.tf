@@ -307,3 +307,25 @@ variable "allow_destroy_with_data" {
   type        = bool
   default     = false
 }
+
+variable "alb_access_log_retention_days" {
+  description = "Days the ALB access logs are kept in their S3 bucket."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.alb_access_log_retention_days >= 1
+    error_message = "alb_access_log_retention_days must be at least 1."
+  }
+}
+
+variable "waf_rate_limit_per_5_minutes" {
+  description = "Requests one client IP may send to the orders ALB in 5 minutes before AWS WAF blocks it."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.waf_rate_limit_per_5_minutes >= 10
+    error_message = "waf_rate_limit_per_5_minutes must be at least 10 (the AWS WAF minimum)."
+  }
+}
