@@ -1,6 +1,6 @@
 # orderstack: the front door. `make help` lists every target.
-# Each area keeps its own targets in mk/<area>.mk; this file holds the two
-# commands of the README and the shared settings.
+# Each area keeps its targets in mk/<area>.mk, named for what a reader looks for;
+# this file holds the two commands of the README and the shared settings.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -12,16 +12,16 @@ export GOFLAGS := -buildvcs=false
 
 .PHONY: help run test
 
-help: ## list the targets with a line on each
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## list the targets, grouped by the file that defines them (its first line says what it holds)
+	@awk 'BEGIN {FS = ":.*## "} FNR == 1 {sub(/^# */, ""); printf "\n\033[1m%s\033[0m  (%s)\n", $$0, FILENAME} \
+		/^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## run the service on 127.0.0.1:3000 (HOST, PORT) with the embedded FerretDB/SQLite store; SEED=1 adds demo products
 	@$(FERRETDB_BUILD_NOTE)
 	cd backend/local && go run ./cmd/orders-local $(if $(SEED),-seed,)
 
-test: ## every offline check: service, chart, Terraform, workflows, docs (what CI runs)
-	cd backend && go vet ./... && go test -count=1 ./...
-	cd backend/local && go vet ./... && go test -count=1 ./...
-	cd platform && go vet ./... && go test -count=1 ./...
+# `make test` is exactly the test-<area> targets: each mk/<area>.mk adds its own with a line
+# `test: test-<area>`, and only those targets are named test-* (platform/docs checks both).
+test: ## every offline check, what CI runs: test-service, test-store, test-chart, test-infra, ... (the test-* targets below)
 
 -include mk/*.mk

@@ -4,14 +4,17 @@
 
 D2RENDER := $(ROOT)/.cache/bin/d2render
 
-.PHONY: docs docs-check
+.PHONY: docs test-docs diagrams-check
 
-docs: $(D2RENDER) ## regenerate docs/resources.md (from infra/ and deploy/) and docs/diagrams/*.svg (from *.d2)
-	cd $(ROOT)/platform && go run ./cmd/resourcesgen -root $(ROOT) -out $(ROOT)/docs/resources.md
+test: test-docs
+
+docs: $(D2RENDER) tf-docs ## regenerate the module READMEs and docs/resources.md (terraform-docs, see mk/infra.mk) and docs/diagrams/*.svg (from *.d2)
 	$(D2RENDER) $(ROOT)/docs/diagrams
 
-docs-check: ## documentation checks (links, anchors, runbook URLs, make targets, generated files) + a full re-render of the diagrams
-	cd $(ROOT)/platform && go test -count=1 ./docs/... ./cmd/resourcesgen/...
+test-docs: ## documentation checks: links, anchors, runbook URLs, make targets, generated files, `make test` = the test-* targets
+	cd $(ROOT)/platform && go vet ./docs/... ./cmd/... ./internal/repo/... && go test -count=1 ./docs/... ./cmd/... ./internal/repo/...
+
+diagrams-check: ## tools/d2's own tests: a full re-render of docs/diagrams with the pinned D2
 	cd $(ROOT)/tools/d2 && GOWORK=off go test -count=1 ./...
 
 $(D2RENDER): $(ROOT)/tools/d2/go.mod $(ROOT)/tools/d2/go.sum $(ROOT)/tools/d2/main.go

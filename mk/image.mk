@@ -1,4 +1,5 @@
-# Container image and production binary (owner: chart). Both build through
+# The production binary and the container image.
+# Both build through
 # backend/scripts/build.sh, the one place that defines the release build flags.
 
 IMAGE    ?= orders
@@ -23,7 +24,3 @@ image: ## build the image IMAGE:VERSION from backend/Dockerfile with docker buil
 	docker buildx build $(IMAGE_OUTPUT) --platform $(PLATFORM) \
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
 		-t $(IMAGE):$(VERSION) $(ROOT)/backend
-
-.PHONY: chart-test
-chart-test: ## offline checks of the Helm chart, the Dockerfile and build.sh (platform/chart)
-	cd $(ROOT)/platform && go test -count=1 ./chart/...

@@ -1,9 +1,11 @@
 # MongoDB (deploy/mongodb, scripts/mongodb-secret.sh, platform/mongodb). See docs/mongodb.md.
 
-.PHONY: mongodb-check mongodb-secret restore-drill
+.PHONY: test-mongodb mongodb-secret restore-drill
 
-mongodb-check: ## offline checks of deploy/mongodb: chart vs the Percona CRDs, examples, secret scan, secret script
-	cd platform && go test -count=1 ./mongodb/... ./restoredrill/...
+test: test-mongodb
+
+test-mongodb: ## offline checks of deploy/mongodb: chart vs the Percona CRDs, examples, secret script, restore drill script
+	cd $(ROOT)/platform && go vet ./mongodb/... ./restoredrill/... && go test -count=1 ./mongodb/... ./restoredrill/...
 
 restore-drill: ## back up, restore into the same cluster and verify (markers, order count), timing each phase: ENV=dev [KUBE_CONTEXT=...]
 	@test -n "$(ENV)" || { echo "usage: make restore-drill ENV=dev [KUBE_CONTEXT=...]" >&2; exit 2; }

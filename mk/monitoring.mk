@@ -1,4 +1,5 @@
-# Alerting (owner: deploy): the Alertmanager configuration Terraform gives kube-prometheus-stack
+# Alerting: Alertmanager routing (amtool) and the alert rules (promtool).
+# The Alertmanager configuration Terraform gives kube-prometheus-stack
 # (infra/modules/addons/locals.tf), checked with the pinned amtool (tools/amtool, GOWORK=off) built
 # once per version into .cache/bin/amtool-<version>/. docs/operations.md#where-alerts-go.
 
@@ -6,7 +7,7 @@ AMTOOL_VERSION := $(shell awk '$$1 == "github.com/prometheus/alertmanager" && $$
 AMTOOL_DIR := $(ROOT)/.cache/bin/amtool-$(AMTOOL_VERSION)
 AMTOOL := $(AMTOOL_DIR)/amtool
 
-.PHONY: amtool test-alerts
+.PHONY: amtool alertmanager-check
 
 amtool: $(AMTOOL) ## build (once per version) the pinned amtool into .cache/bin
 
@@ -16,7 +17,7 @@ $(AMTOOL): $(ROOT)/tools/amtool/go.mod $(ROOT)/tools/amtool/go.sum
 		-o $(AMTOOL_DIR).tmp/amtool github.com/prometheus/alertmanager/cmd/amtool
 	mv $(AMTOOL_DIR).tmp $(AMTOOL_DIR)
 
-test-alerts: $(AMTOOL) ## render the Alertmanager routing from Terraform; amtool check-config + routes test per severity
+alertmanager-check: $(AMTOOL) ## render the Alertmanager routing from Terraform; amtool check-config + routes test per severity
 	cd $(ROOT)/platform && AMTOOL=$(AMTOOL) go test -count=1 -run 'TestAlertmanager|TestEvalLocal' ./terraform/
 
 # Alert rules (owner: day2): promtool (pinned in tools/promtool, built with GOWORK=off into .cache/bin) checks

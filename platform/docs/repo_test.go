@@ -3,9 +3,12 @@ package docs
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
@@ -74,13 +77,34 @@ func TestRepoMakeTargets(t *testing.T) {
 		for _, code := range files[f].Code {
 			for _, target := range repo.MakeCalls(code) {
 				n++
-				if !targets[target] {
+				if _, ok := targets[target]; !ok {
 					t.Errorf("%s: `make %s`: no such target in Makefile or mk/*.mk", f, target)
 				}
 			}
 		}
 	}
 	t.Logf("checked %d make commands against %d targets", n, len(targets))
+}
+
+// TestMakeTestIsTheTestTargets: `make test` runs exactly the targets named
+// test-<area> (each mk/<area>.mk adds its own), so a suite named like one is
+// in CI, and nothing else hides in `make test`.
+func TestMakeTestIsTheTestTargets(t *testing.T) {
+	targets, err := repo.MakeTargets(repo.Root(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named []string
+	for name := range targets {
+		if strings.HasPrefix(name, "test-") {
+			named = append(named, name)
+		}
+	}
+	sort.Strings(named)
+	got := slices.Sorted(slices.Values(targets["test"]))
+	if diff := cmp.Diff(named, got); diff != "" {
+		t.Errorf("make test's prerequisites (+) are not the test-* targets (-): add `test: test-<area>` to the mk file, or rename the target\n%s", diff)
+	}
 }
 
 // TestDiagramsUpToDate: each SVG under docs/diagrams records the SHA-256 of

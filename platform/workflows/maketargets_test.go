@@ -50,7 +50,7 @@ func TestMakeTargetsExist(t *testing.T) {
 		t.Fatalf("found only %d make calls (%v); the parser is not finding them", len(calls), calls)
 	}
 	for _, c := range calls {
-		if !targets[c.target] {
+		if _, ok := targets[c.target]; !ok {
 			t.Errorf("%s calls `make %s`, which no Makefile or mk/*.mk defines", c.where, c.target)
 		}
 	}

@@ -1,4 +1,4 @@
-// Module amtool builds Alertmanager's amtool pinned to one release, so that `make test-alerts`
+// Module amtool builds Alertmanager's amtool pinned to one release, so that `make alertmanager-check`
 // checks the Alertmanager configuration Terraform gives kube-prometheus-stack with the real
 // parser and router (amtool check-config, amtool config routes test). Not part of go.work:
 // build with GOWORK=off.

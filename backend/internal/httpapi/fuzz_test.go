@@ -10,7 +10,7 @@ import (
 
 // FuzzOrderCreate: whatever the body, POST /api/v1/orders answers a
 // documented status below 500 with a JSON body, and stock never goes
-// negative. The seeds run in `go test`; `make fuzz-api` explores further.
+// negative. The seeds run in `go test`; `make fuzz-service` explores further.
 func FuzzOrderCreate(f *testing.F) {
 	e := newTestEnvQuiet(f)
 	p := e.createProduct(f, "FUZZ", 100, 3)

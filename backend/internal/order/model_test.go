@@ -15,7 +15,7 @@ import (
 // in-memory store, atomic like MongoDB, behind a Faulty wrapper that
 // refuses calls, loses replies, applies writes late and black-holes calls
 // at random. MODEL_SEED replays a seed; MODEL_DURATION runs longer
-// (make test-model-heavy).
+// (make store-model-heavy).
 func TestModelMemstore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("randomised model: not in -short")

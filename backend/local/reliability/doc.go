@@ -6,5 +6,5 @@
 // docs/reliability.md describes each test and what it proves.
 //
 // `go test -short` skips them; RELIABILITY_HEAVY=1 (make
-// test-reliability-heavy) runs them longer and harder.
+// reliability-heavy) runs them longer and harder.
 package reliability

@@ -63,8 +63,9 @@ func Write(tb testing.TB, root, rel, content string) {
 // prints make's database (make -pq, nothing is run) and keeps the named
 // targets of its "Files" section, leaving out what make marks "Not a
 // target", special targets (.PHONY), pattern rules and file targets (a
-// path with a slash, such as a built tool).
-func MakeTargets(dir string) (map[string]bool, error) {
+// path with a slash, such as a built tool). Each target maps to its
+// prerequisites, as make merged them from every file that names it.
+func MakeTargets(dir string) (map[string][]string, error) {
 	// Asking for the special target .DEFAULT as the goal runs nothing; make
 	// exits 2 ("no rule") after printing the database, so the exit code is
 	// not the signal: the database's Files section is.
@@ -88,8 +89,8 @@ func MakeTargets(dir string) (map[string]bool, error) {
 	return targets, nil
 }
 
-func parseDatabase(db []byte) (map[string]bool, bool) {
-	targets := map[string]bool{}
+func parseDatabase(db []byte) (map[string][]string, bool) {
+	targets := map[string][]string{}
 	inFiles, notTarget, seen := false, false, false
 	sc := bufio.NewScanner(bytes.NewReader(db))
 	sc.Buffer(nil, 1<<20)
@@ -105,9 +106,11 @@ func parseDatabase(db []byte) (map[string]bool, bool) {
 			notTarget = true
 		case line == "", line[0] == '#', line[0] == '\t':
 		default:
-			name, _, ok := strings.Cut(line, ":")
+			name, prereqs, ok := strings.Cut(line, ":")
 			if ok && !notTarget && !strings.HasPrefix(name, ".") && !strings.ContainsAny(name, "/% =") {
-				targets[name] = true
+				prereqs = strings.TrimPrefix(prereqs, ":") // double-colon rule
+				prereqs, _, _ = strings.Cut(prereqs, "|")  // order-only prerequisites
+				targets[name] = append(targets[name], strings.Fields(prereqs)...)
 			}
 			notTarget = false
 		}

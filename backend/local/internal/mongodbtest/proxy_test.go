@@ -170,7 +170,7 @@ func runProxyCase(t *testing.T, pc storetest.ProtocolCase, cmd faultproxy.Comman
 // with the real adapter, two replicas each with its own client, all
 // through one fault proxy that drops, delays, applies late, resets and
 // black-holes random commands. MODEL_SEED replays a seed, MODEL_DURATION
-// runs longer (make test-model-heavy).
+// runs longer (make store-model-heavy).
 func TestModelProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("randomised model: not in -short")
