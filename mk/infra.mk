@@ -19,7 +19,7 @@ TFLINT_PLUGIN_DIR := $(TF_CACHE)/tflint-ruleset-aws-$(TFLINT_AWS_VERSION)
 TFDOCS_DIR        := $(TF_CACHE)/terraform-docs-$(TFDOCS_VERSION)
 TFDOCS            := $(TFDOCS_DIR)/terraform-docs
 # The stand-in has no upstream version: its folder is named by a hash of its sources.
-TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(ROOT)/tools/tfschema/*.go $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
+TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(filter-out %_test.go,$(wildcard $(ROOT)/tools/tfschema/*.go)) $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
 TFSCHEMA_DIR      := $(TF_CACHE)/tfschema-$(TFSCHEMA_HASH)
 TFSCHEMA          := $(TFSCHEMA_DIR)/tfschema
 TF_TOOLS := $(TERRAFORM_DIR)/.done $(TFLINT_DIR)/.done $(TFLINT_PLUGIN_DIR)/.done $(TFDOCS_DIR)/.done $(TFSCHEMA_DIR)/.done
