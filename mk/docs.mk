@@ -8,8 +8,7 @@ D2RENDER := $(ROOT)/.cache/bin/d2render
 
 test: test-docs
 
-docs: $(D2RENDER) ## regenerate docs/resources.md (from infra/ and deploy/) and docs/diagrams/*.svg (from *.d2)
-	cd $(ROOT)/platform && go run ./cmd/resourcesgen -root $(ROOT) -out $(ROOT)/docs/resources.md
+docs: $(D2RENDER) tf-docs ## regenerate the module READMEs and docs/resources.md (terraform-docs, see mk/infra.mk) and docs/diagrams/*.svg (from *.d2)
 	$(D2RENDER) $(ROOT)/docs/diagrams
 
 test-docs: ## documentation checks: links, anchors, runbook URLs, make targets, generated files, `make test` = the test-* targets

@@ -1,23 +1,84 @@
-# Terraform of infra/ (owner: terraform). docs/infra.md explains the modules, apply and teardown.
-# The checks need no terraform binary: formatting and policy tests are Go (platform/terraform).
+# Terraform of infra/: checked offline by the real tools, pinned and built from their Go modules
+# under tools/ (GOWORK=off) into .cache/bin/<tool>-<version>/ (docs/infra.md, "Checks").
+#   terraform (tools/terraform), tflint + the AWS ruleset (tools/tflint, tools/tflint-ruleset-aws),
+#   terraform-docs (tools/terraform-docs), and the schema stand-in provider (tools/tfschema) that
+#   lets `terraform validate` and `terraform test` run without a registry.
 
+TF_CACHE := $(ROOT)/.cache/bin
+tf_mod_version = $(shell awk '$$1 == "$(2)" && $$2 ~ /^v/ {print $$2; exit}' $(ROOT)/tools/$(1)/go.mod)
+TERRAFORM_VERSION  := $(call tf_mod_version,terraform,github.com/hashicorp/terraform)
+TFLINT_VERSION     := $(call tf_mod_version,tflint,github.com/terraform-linters/tflint)
+TFLINT_AWS_VERSION := $(call tf_mod_version,tflint-ruleset-aws,github.com/terraform-linters/tflint-ruleset-aws)
+TFDOCS_VERSION     := $(call tf_mod_version,terraform-docs,github.com/terraform-docs/terraform-docs)
+
+TERRAFORM_DIR     := $(TF_CACHE)/terraform-$(TERRAFORM_VERSION)
+TERRAFORM         := $(TERRAFORM_DIR)/terraform
+TFLINT_DIR        := $(TF_CACHE)/tflint-$(TFLINT_VERSION)
+TFLINT            := $(TFLINT_DIR)/tflint
+TFLINT_PLUGIN_DIR := $(TF_CACHE)/tflint-ruleset-aws-$(TFLINT_AWS_VERSION)
+TFDOCS_DIR        := $(TF_CACHE)/terraform-docs-$(TFDOCS_VERSION)
+TFDOCS            := $(TFDOCS_DIR)/terraform-docs
+# The stand-in has no upstream version: its folder is named by a hash of its sources.
+TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(ROOT)/tools/tfschema/*.go $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
+TFSCHEMA_DIR      := $(TF_CACHE)/tfschema-$(TFSCHEMA_HASH)
+TFSCHEMA          := $(TFSCHEMA_DIR)/tfschema
+TF_TOOLS := $(TERRAFORM_DIR)/.done $(TFLINT_DIR)/.done $(TFLINT_PLUGIN_DIR)/.done $(TFDOCS_DIR)/.done $(TFSCHEMA_DIR)/.done
+
+TF_GOBUILD := GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w"
+TF_ENV := TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) TFLINT=$(TFLINT) TFLINT_PLUGIN_DIR=$(TFLINT_PLUGIN_DIR) TERRAFORM_DOCS=$(TFDOCS)
 TF_ROOTS ?=
 
-.PHONY: tf-fmt tf-fmt-check tf-validate test-infra pre-destroy
+.PHONY: test-infra tf-tools tf-fmt tf-docs tf-validate pre-destroy
 
 test: test-infra
 
-tf-fmt: ## format every .tf/.tfvars under infra/ (hclwrite, what terraform fmt writes)
-	cd $(ROOT)/platform && go run ./terraform/cmd/tffmt $(ROOT)/infra
-
-tf-fmt-check: ## fail when a .tf/.tfvars under infra/ is not formatted
-	cd $(ROOT)/platform && go run ./terraform/cmd/tffmt -check $(ROOT)/infra
-
-tf-validate: ## terraform init -backend=false + validate per root (TF_ROOTS="infra/envs/dev ..."); says SKIPPED offline
-	$(ROOT)/infra/scripts/tf-validate.sh $(foreach r,$(TF_ROOTS),$(ROOT)/$(r))
-
-test-infra: ## offline Terraform checks: parse, format, conventions, security policies, scripts
+test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs
+	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) go test -count=1 ./...
+	$(TF_ENV) $(ROOT)/tools/terraform/check.sh
 	cd $(ROOT)/platform && go vet ./terraform/... && go test -count=1 ./terraform/...
+
+tf-tools: $(TF_TOOLS) ## build (once per version) terraform, tflint + AWS ruleset, terraform-docs and the schema stand-in into .cache/bin
+
+tf-fmt: $(TERRAFORM_DIR)/.done ## format every .tf/.tfvars/.tftest.hcl under infra/ with terraform fmt
+	$(TERRAFORM) fmt -recursive $(ROOT)/infra
+
+tf-docs: $(TFDOCS_DIR)/.done ## regenerate the terraform-docs part of each infra/modules/*/README.md and docs/resources.md
+	$(TF_ENV) $(ROOT)/tools/terraform/check.sh docs-write
+
+tf-validate: $(TERRAFORM_DIR)/.done ## online: terraform init -backend=false + validate per root with the real providers from the registry (TF_ROOTS="infra/envs ..."); SKIPPED offline
+	TERRAFORM=$(TERRAFORM) $(ROOT)/infra/scripts/tf-validate.sh $(foreach r,$(TF_ROOTS),$(ROOT)/$(r))
 
 pre-destroy: ## delete k8s-made ALBs/volumes of ENV=dev|prod before terraform destroy (AWS_REGION, kubectl context set)
 	$(ROOT)/infra/scripts/pre-destroy.sh $(ENV)
+
+# Each build goes to a temporary directory renamed only when complete (as in mk/e2e.mk). The
+# folders are named by version (or content hash), so the rules have no file prerequisites: .cache
+# is shared by every worktree, and a checkout's newer go.mod must not make one worktree delete and
+# rebuild the binary another is running.
+$(TERRAFORM_DIR)/.done:
+	@echo "building terraform $(TERRAFORM_VERSION) (cold: a few minutes)"
+	rm -rf $(TERRAFORM_DIR) $(TERRAFORM_DIR).tmp && mkdir -p $(TERRAFORM_DIR).tmp
+	cd $(ROOT)/tools/terraform && GOWORK=off CGO_ENABLED=0 go build -trimpath \
+		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o $(TERRAFORM_DIR).tmp/terraform github.com/hashicorp/terraform
+	touch $(TERRAFORM_DIR).tmp/.done && mv $(TERRAFORM_DIR).tmp $(TERRAFORM_DIR)
+
+$(TFLINT_DIR)/.done:
+	rm -rf $(TFLINT_DIR) $(TFLINT_DIR).tmp && mkdir -p $(TFLINT_DIR).tmp
+	cd $(ROOT)/tools/tflint && $(TF_GOBUILD) -o $(TFLINT_DIR).tmp/tflint github.com/terraform-linters/tflint
+	touch $(TFLINT_DIR).tmp/.done && mv $(TFLINT_DIR).tmp $(TFLINT_DIR)
+
+# tflint loads a plugin named in .tflint.hcl without a source from TFLINT_PLUGIN_DIR/tflint-ruleset-<name>.
+$(TFLINT_PLUGIN_DIR)/.done:
+	rm -rf $(TFLINT_PLUGIN_DIR) $(TFLINT_PLUGIN_DIR).tmp && mkdir -p $(TFLINT_PLUGIN_DIR).tmp
+	cd $(ROOT)/tools/tflint-ruleset-aws && $(TF_GOBUILD) -o $(TFLINT_PLUGIN_DIR).tmp/tflint-ruleset-aws github.com/terraform-linters/tflint-ruleset-aws
+	touch $(TFLINT_PLUGIN_DIR).tmp/.done && mv $(TFLINT_PLUGIN_DIR).tmp $(TFLINT_PLUGIN_DIR)
+
+$(TFDOCS_DIR)/.done:
+	rm -rf $(TFDOCS_DIR) $(TFDOCS_DIR).tmp && mkdir -p $(TFDOCS_DIR).tmp
+	cd $(ROOT)/tools/terraform-docs && $(TF_GOBUILD) -o $(TFDOCS_DIR).tmp/terraform-docs github.com/terraform-docs/terraform-docs
+	touch $(TFDOCS_DIR).tmp/.done && mv $(TFDOCS_DIR).tmp $(TFDOCS_DIR)
+
+$(TFSCHEMA_DIR)/.done:
+	rm -rf $(TFSCHEMA_DIR) $(TFSCHEMA_DIR).tmp && mkdir -p $(TFSCHEMA_DIR).tmp
+	cd $(ROOT)/tools/tfschema && $(TF_GOBUILD) -o $(TFSCHEMA_DIR).tmp/tfschema .
+	touch $(TFSCHEMA_DIR).tmp/.done && mv $(TFSCHEMA_DIR).tmp $(TFSCHEMA_DIR)

@@ -14,7 +14,7 @@ test: test-reliability
 # Rates and lengths of `make bench`; e.g. make bench BENCH_ARGS='-store memory -rates 1000'.
 BENCH_ARGS ?=
 
-bench: ## load the service with vegeta (memory store at 500 and 1000 req/s, embedded FerretDB at 20 and 100), the raw driver and the httpapi go benchmarks; writes the tables into docs/benchmarks.md (~7 min)
+bench: ## load the service with vegeta (memory store at 500 and 1000 req/s, embedded FerretDB at 20 and 100), the ceiling (service vs bare net/http handler, CPU per request), round trips per order, the raw driver and the httpapi go benchmarks; writes the tables into docs/benchmarks.md (~5 min)
 	cd $(ROOT)/backend/local && go run ./cmd/loadtest -gobench -docs $(ROOT)/docs/benchmarks.md $(BENCH_ARGS)
 
 bench-quick: ## a 1-minute smoke run of the load command (short runs, prints only, writes nothing)

@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_env
-TF_DIR="$ROOT/infra/envs/$ENV"
+BACKEND_CONFIG="$ROOT/infra/envs/$ENV.s3.tfbackend"
 BOOTSTRAP_DIR="$ROOT/infra/bootstrap"
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then
@@ -33,16 +33,16 @@ image_tag() {
 	export IMAGE_TAG
 }
 
-# state_bucket prints the S3 bucket of the environment's backend block.
+# state_bucket prints the S3 bucket of the environment's backend settings.
 state_bucket() {
-	sed -n 's/^[[:space:]]*bucket[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$TF_DIR/backend.tf" | head -n 1
+	sed -n 's/^[[:space:]]*bucket[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$BACKEND_CONFIG" | head -n 1
 }
 
 # state creates the Terraform state bucket (infra/bootstrap) if it is missing.
 state() {
 	local bucket
 	bucket=$(state_bucket)
-	[ -n "$bucket" ] || die "no bucket = \"...\" in $TF_DIR/backend.tf"
+	[ -n "$bucket" ] || die "no bucket = \"...\" in $BACKEND_CONFIG"
 	if aws s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
 		say "    state bucket $bucket exists"
 		return 0
@@ -53,8 +53,8 @@ state() {
 }
 
 infra() {
-	terraform -chdir="$TF_DIR" init -input=false
-	terraform -chdir="$TF_DIR" apply -input=false ${approve[@]+"${approve[@]}"}
+	tf_env init -input=false
+	tf_env apply -input=false ${approve[@]+"${approve[@]}"}
 	# The environment's outputs win over whatever the shell had set.
 	unset AWS_REGION EKS_CLUSTER_NAME ECR_REPOSITORY_URL
 	from_tf AWS_REGION region
@@ -96,7 +96,7 @@ app() { "$ROOT/scripts/deploy-app.sh"; }
 phase "preflight" preflight
 image_tag
 phase "terraform state" state
-phase "infrastructure (terraform apply infra/envs/$ENV)" infra
+phase "infrastructure (terraform apply infra/envs, $ENV.tfvars)" infra
 phase "image $IMAGE_TAG" image
 phase "MongoDB secret" secret
 phase "app (helm by digest, helm test, smoke test)" app

@@ -8,7 +8,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_env
-TF_DIR="$ROOT/infra/envs/$ENV"
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then
 	approve=(-auto-approve)
@@ -22,7 +21,7 @@ fi
 preflight() { "$ROOT/scripts/preflight.sh"; }
 
 cluster_objects() {
-	terraform -chdir="$TF_DIR" init -input=false
+	tf_env init -input=false
 	if from_tf_quiet; then
 		update_kubeconfig
 		"$ROOT/infra/scripts/pre-destroy.sh" "$ENV"
@@ -39,9 +38,9 @@ from_tf_quiet() {
 	[ -n "$AWS_REGION" ] && [ -n "$EKS_CLUSTER_NAME" ]
 }
 
-infra() { terraform -chdir="$TF_DIR" destroy -input=false ${approve[@]+"${approve[@]}"}; }
+infra() { tf_env destroy -input=false ${approve[@]+"${approve[@]}"}; }
 
 phase "preflight" preflight
 phase "Kubernetes-created resources (infra/scripts/pre-destroy.sh)" cluster_objects
-phase "terraform destroy infra/envs/$ENV" infra
+phase "terraform destroy infra/envs ($ENV.tfvars)" infra
 say "==> $ENV destroyed in $(elapsed_total); the state bucket (infra/bootstrap) is kept"

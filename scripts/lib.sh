@@ -12,7 +12,7 @@ die() {
 	exit 1
 }
 
-# need_env checks that ENV is one of the environments (infra/envs/<ENV>).
+# need_env checks that ENV is one of the environments (infra/envs/<ENV>.tfvars).
 need_env() {
 	case "${ENV:-}" in
 	dev | prod) ;;
@@ -55,9 +55,25 @@ phase() {
 
 elapsed_total() { say "$((SECONDS - SCRIPT_START))s"; }
 
-# tf_output NAME prints one output of the environment's Terraform root.
+# tf_env COMMAND ARGS...: terraform in the environment root infra/envs for $ENV, with the
+# environment's own data directory (.terraform/$ENV: dev and prod never share an initialised
+# backend), its backend settings on init ($ENV.s3.tfbackend) and its variables ($ENV.tfvars) on
+# the commands that evaluate the configuration.
+tf_env() {
+	local cmd=$1 extra=()
+	shift
+	case $cmd in
+	init) extra=(-backend-config="$ENV.s3.tfbackend") ;;
+	plan | destroy | import | refresh | console) extra=(-var-file="$ENV.tfvars") ;;
+	apply) # a saved plan (last argument not a flag) already holds the variables
+		if [ $# -eq 0 ] || [[ ${*: -1} == -* ]]; then extra=(-var-file="$ENV.tfvars"); fi ;;
+	esac
+	TF_DATA_DIR=".terraform/$ENV" terraform -chdir="$ROOT/infra/envs" "$cmd" ${extra[@]+"${extra[@]}"} "$@"
+}
+
+# tf_output NAME prints one output of the environment.
 tf_output() {
-	terraform -chdir="$ROOT/infra/envs/$ENV" output -raw "$1"
+	tf_env output -raw "$1"
 }
 
 # from_tf VAR OUTPUT: keeps $VAR when set (CI passes GitHub environment
@@ -66,9 +82,9 @@ from_tf() {
 	local var=$1 output=$2 value
 	value=${!var:-}
 	if [ -z "$value" ]; then
-		value=$(tf_output "$output") || die "terraform output $output of infra/envs/$ENV failed: run 'make deploy ENV=$ENV' first, or set $var"
+		value=$(tf_output "$output") || die "terraform output $output of infra/envs ($ENV) failed: run 'make deploy ENV=$ENV' first, or set $var"
 	fi
-	[ -n "$value" ] || die "terraform output $output of infra/envs/$ENV is empty"
+	[ -n "$value" ] || die "terraform output $output of infra/envs ($ENV) is empty"
 	printf -v "$var" '%s' "$value"
 	export "${var?}"
 }

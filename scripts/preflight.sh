@@ -6,7 +6,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# Terraform: the roots' required_version (infra/envs/terraform.tf, infra/bootstrap/terraform.tf).
 MIN_TERRAFORM=1.10.0
+BELOW_TERRAFORM=2.0.0
 MIN_HELM=3.14.0
 
 problems=0
@@ -52,15 +54,17 @@ is_admin() {
 	return 1
 }
 
-# terraform >= 1.10 (S3 native state locking)
+# terraform >= 1.10 (S3 native state locking), < 2.0
 if ! have terraform; then
-	problem "terraform is missing: install Terraform >= $MIN_TERRAFORM (https://developer.hashicorp.com/terraform/install)"
+	problem "terraform is missing: install Terraform >= $MIN_TERRAFORM, < $BELOW_TERRAFORM (https://developer.hashicorp.com/terraform/install)"
 else
 	v=$(terraform version 2>/dev/null | sed -n '1s/^Terraform v\([0-9][0-9.]*\).*/\1/p')
 	if [ -z "$v" ]; then
 		problem "terraform: cannot read its version from 'terraform version'"
 	elif ! version_ge "$v" "$MIN_TERRAFORM"; then
 		problem "terraform $v is too old: need >= $MIN_TERRAFORM"
+	elif version_ge "$v" "$BELOW_TERRAFORM"; then
+		problem "terraform $v is too new: the roots allow >= $MIN_TERRAFORM, < $BELOW_TERRAFORM"
 	else
 		found+=("terraform $v")
 	fi
@@ -139,9 +143,9 @@ fi
 if $aws_ok; then
 	if arn=$(aws sts get-caller-identity --query Arn --output text 2>/dev/null) && [ -n "$arn" ]; then
 		found+=("AWS identity $arn")
-		tfvars="$ROOT/infra/envs/${ENV:-}/terraform.tfvars"
+		tfvars="$ROOT/infra/envs/${ENV:-}.tfvars"
 		if [ -n "${ENV:-}" ] && [ -f "$tfvars" ] && ! admin_arns "$tfvars" | is_admin "$arn"; then
-			problem "AWS identity $arn is not in admin_principal_arns of infra/envs/$ENV/terraform.tfvars: add its IAM role or user ARN and commit, else the cluster is created without your access and the apply ends in Unauthorized"
+			problem "AWS identity $arn is not in admin_principal_arns of infra/envs/$ENV.tfvars: add its IAM role or user ARN and commit, else the cluster is created without your access and the apply ends in Unauthorized"
 		fi
 	else
 		problem "AWS credentials do not work: 'aws sts get-caller-identity' failed (run 'aws sso login' or set AWS_PROFILE)"

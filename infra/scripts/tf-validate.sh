@@ -3,7 +3,7 @@
 # registry.terraform.io for the providers; where either is missing (an offline machine) it says so
 # and exits 0: the offline checks of platform/terraform still run in `make test`, and CI on GitHub
 # runs this for real.
-# Usage: infra/scripts/tf-validate.sh [ROOT_DIR...]   (default: infra/bootstrap infra/envs/*)
+# Usage: infra/scripts/tf-validate.sh [ROOT_DIR...]   (default: infra/bootstrap infra/envs)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -11,11 +11,11 @@ infra=$(dirname "$here")
 TERRAFORM=${TERRAFORM:-terraform}
 
 if [ $# -eq 0 ]; then
-	set -- "$infra/bootstrap" "$infra"/envs/*
+	set -- "$infra/bootstrap" "$infra/envs"
 fi
 
 if ! command -v "$TERRAFORM" >/dev/null 2>&1; then
-	echo "tf-validate: SKIPPED, no terraform binary on PATH (install Terraform 1.10.5+; CI runs this step)"
+	echo "tf-validate: SKIPPED, no terraform binary on PATH (make tf-validate uses the pinned one; CI runs this step)"
 	exit 0
 fi
 

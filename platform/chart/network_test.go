@@ -338,7 +338,7 @@ func tfvarString(tb testing.TB, path, name string) string {
 
 // TestNetworkPolicyMatchesVPC: each environment admits the API from exactly the public subnets
 // Terraform makes for it (infra/modules/network local.public_subnet_cidrs, evaluated for the
-// vpc_cidr and availability_zones of infra/envs/<env>/terraform.tfvars), where the internet-facing
+// vpc_cidr and availability_zones of infra/envs/<env>.tfvars), where the internet-facing
 // ALB's ENIs live: a mismatch would cut the ALB off from every pod, and the whole VPC CIDR would
 // admit every pod of the cluster too (with the VPC CNI each has a VPC address).
 func TestNetworkPolicyMatchesVPC(t *testing.T) {
@@ -349,7 +349,7 @@ func TestNetworkPolicyMatchesVPC(t *testing.T) {
 	}
 	for _, env := range []string{"dev", "prod"} {
 		t.Run(env, func(t *testing.T) {
-			tfvars := filepath.Join(infraDir, "envs", env, "terraform.tfvars")
+			tfvars := filepath.Join(infraDir, "envs", env+".tfvars")
 			if _, err := os.Stat(tfvars); err != nil {
 				t.Skipf("no %s: %v", tfvars, err)
 			}

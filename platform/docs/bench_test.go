@@ -6,17 +6,6 @@ import (
 	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
-// BenchmarkGenerateResources: one generation of docs/resources.md from the
-// repository (HCL parsing of infra/, template scan of deploy/).
-func BenchmarkGenerateResources(b *testing.B) {
-	root := repo.Root(b)
-	for b.Loop() {
-		if _, err := GenerateResources(root); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkLinkCheck: parse every Markdown file of the repository and
 // resolve all their links and anchors.
 func BenchmarkLinkCheck(b *testing.B) {

@@ -64,8 +64,8 @@ func TestMongoDBChartValuesExist(t *testing.T) {
 		t.Fatalf("local.mongodb_values = %s, want merge({...}, var.mongodb_values)", l.Text())
 	}
 	set := objectKeys(t, call.Args[0])
-	for _, env := range envRoots {
-		v := stackInputs(t, files, env, tfvars(t, env))["mongodb_values"]
+	for _, env := range environments {
+		v := tfvars(t, envRoot+"/"+env+".tfvars")["mongodb_values"]
 		if v.IsNull() {
 			continue
 		}

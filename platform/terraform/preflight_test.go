@@ -30,13 +30,13 @@ esac`,
 	"git": `exit 0`, "make": `exit 0`, "go": `exit 0`,
 }
 
-// runPreflight runs scripts/preflight.sh from a copy of scripts/ whose infra/envs/dev has the
-// given terraform.tfvars, in a closed-PATH sandbox of the fakes and the basic real programs.
+// runPreflight runs scripts/preflight.sh from a copy of scripts/ whose infra/envs/dev.tfvars is the
+// given tfvars, in a closed-PATH sandbox of the fakes and the basic real programs.
 func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
 	t.Helper()
 	sb := clisandbox.New(t)
 	repo := filepath.Join(sb.Home, "repo")
-	for _, d := range []string{filepath.Join(repo, "scripts"), filepath.Join(repo, "infra", "envs", "dev")} {
+	for _, d := range []string{filepath.Join(repo, "scripts"), filepath.Join(repo, "infra", "envs")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
 		}
 		writeExec(t, filepath.Join(repo, "scripts"), s, string(b))
 	}
-	if err := os.WriteFile(filepath.Join(repo, "infra", "envs", "dev", "terraform.tfvars"), []byte(tfvars), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(repo, "infra", "envs", "dev.tfvars"), []byte(tfvars), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for name, body := range preflightFakes {

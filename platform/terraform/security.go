@@ -5,34 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// CheckECR: repositories have immutable tags, scan on push and a lifecycle policy.
-func CheckECR(files []File) []string {
-	var out []string
-	for _, r := range Blocks(files, "resource", "aws_ecr_repository") {
-		if s, _ := LiteralString(r.Body, "image_tag_mutability"); s != "IMMUTABLE" {
-			out = append(out, fmt.Sprintf("%s %s: image_tag_mutability is %q, want IMMUTABLE", r.Where(), r.Name(), s))
-		}
-		scan := false
-		for _, c := range Child(r.Block, "image_scanning_configuration") {
-			scan, _ = LiteralBool(c.Body, "scan_on_push")
-		}
-		if !scan {
-			out = append(out, fmt.Sprintf("%s %s: scan_on_push is not true", r.Where(), r.Name()))
-		}
-		if len(Child(r.Block, "encryption_configuration")) == 0 {
-			out = append(out, fmt.Sprintf("%s %s: no encryption_configuration", r.Where(), r.Name()))
-		}
-		if !referencedBy(InDir(files, r.File.Dir()), "aws_ecr_lifecycle_policy", "repository", "aws_ecr_repository."+r.Labels[1]) {
-			out = append(out, fmt.Sprintf("%s %s: no aws_ecr_lifecycle_policy", r.Where(), r.Name()))
-		}
-	}
-	return out
-}
-
-// referencedBy reports whether a resource of type typ in files has attribute attr referring to ref.
 func referencedBy(files []File, typ, attr, ref string) bool {
 	for _, b := range Blocks(files, "resource", typ) {
 		if a, ok := b.Body.Attributes[attr]; ok && RefersTo(a.Expr, ref) {
@@ -474,4 +450,28 @@ func subjectTemplates(f File, a *hclsyntax.Attribute, locals map[string]Attr) []
 		out = append(out, text)
 	}
 	return out
+}
+
+// passedTo returns the variables of called modules that variable v is handed to unchanged
+// ("name = var.name" in a module call of v's directory).
+func passedTo(files []File, v Block) []Block {
+	var out []Block
+	name, dir := v.Labels[0], v.File.Dir()
+	for _, m := range Blocks(InDir(files, dir), "module", "") {
+		if a, ok := m.Body.Attributes[name]; ok && isVarRef(a.Expr, name) {
+			src, _ := LiteralString(m.Body, "source")
+			out = append(out, Blocks(InDir(files, cleanJoin(dir, src)), "variable", name)...)
+		}
+	}
+	return out
+}
+
+// isVarRef reports whether expr is exactly var.<name>.
+func isVarRef(expr hclsyntax.Expression, name string) bool {
+	st, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(st.Traversal) != 2 || st.Traversal.RootName() != "var" {
+		return false
+	}
+	a, ok := st.Traversal[1].(hcl.TraverseAttr)
+	return ok && a.Name == name
 }

@@ -201,7 +201,8 @@ type sandbox struct {
 	state string
 }
 
-// newSandbox copies scripts/ into a temporary repository with a backend.tf
+// newSandbox copies scripts/ into a temporary repository with dev.s3.tfbackend (and an
+// infra/envs/dev folder for the tests of terraform-ci.sh's per-environment-root layout)
 // and a pre-destroy.sh, and builds the closed PATH (clisandbox) from the
 // fakes (all, or only those named) and the real basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
@@ -210,7 +211,7 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 	cs := clisandbox.New(tb)
 	s := &sandbox{Sandbox: cs, root: filepath.Join(cs.Home, "repo"), state: cs.State}
 	for _, d := range []string{filepath.Join(s.root, "scripts"),
-		filepath.Join(s.root, "infra", "envs", "dev"), filepath.Join(s.root, "infra", "scripts")} {
+		filepath.Join(s.root, "infra", "envs"), filepath.Join(s.root, "infra", "envs", "dev"), filepath.Join(s.root, "infra", "scripts")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			tb.Fatal(err)
 		}
@@ -226,8 +227,8 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 		}
 		writeFile(tb, filepath.Join(s.root, "scripts", filepath.Base(p)), string(b), 0o755)
 	}
-	writeFile(tb, filepath.Join(s.root, "infra", "envs", "dev", "backend.tf"),
-		"terraform {\n  backend \"s3\" {\n    bucket       = \"orderstack-tfstate-123456789012\"\n    key          = \"envs/dev/terraform.tfstate\"\n    use_lockfile = true\n  }\n}\n", 0o644)
+	writeFile(tb, filepath.Join(s.root, "infra", "envs", "dev.s3.tfbackend"),
+		"bucket       = \"orderstack-tfstate-123456789012\"\nkey          = \"orderstack/dev/terraform.tfstate\"\nuse_lockfile = true\n", 0o644)
 	for name, body := range fakes {
 		if name == "pre-destroy.sh" {
 			writeFile(tb, filepath.Join(s.root, "infra", "scripts", name),
@@ -350,6 +351,7 @@ func TestPreflightVersionsAndAccess(t *testing.T) {
 		want string // the one problem line
 	}{
 		{"old terraform", []string{"FAKE_TF_VERSION=1.9.8"}, "terraform 1.9.8 is too old: need >= 1.10.0"},
+		{"terraform 2", []string{"FAKE_TF_VERSION=2.0.0"}, "terraform 2.0.0 is too new: the roots allow >= 1.10.0, < 2.0.0"},
 		{"old helm", []string{"FAKE_HELM_VERSION=v3.13.3"}, "helm 3.13.3 is too old: need >= 3.14.0"},
 		{"aws v1", []string{"FAKE_AWS_VERSION=aws-cli/1.33.2 Python/3.11"}, "aws CLI 1.33.2 is not v2"},
 		{"no buildx", []string{"FAKE_NO_BUILDX=1"}, "docker buildx is missing"},
@@ -401,8 +403,8 @@ func TestDeployPhasesInOrder(t *testing.T) {
 		`^aws s3api head-bucket --bucket orderstack-tfstate-123456789012$`,
 		`^terraform -chdir=\S+/infra/bootstrap init`, // bucket missing: bootstrap
 		`^terraform -chdir=\S+/infra/bootstrap apply -input=false -auto-approve$`,
-		`^terraform -chdir=\S+/infra/envs/dev init`,
-		`^terraform -chdir=\S+/infra/envs/dev apply -input=false -auto-approve$`,
+		`^terraform -chdir=\S+/infra/envs init -backend-config=dev.s3.tfbackend -input=false$`,
+		`^terraform -chdir=\S+/infra/envs apply -var-file=dev.tfvars -input=false -auto-approve$`,
 		`^aws eks update-kubeconfig --region eu-west-1 --name orderstack-dev$`,
 		`^aws ecr describe-images --region eu-west-1 --repository-name orderstack-dev/orders --image-ids imageTag=`+testSHA,
 		`^docker login --username AWS --password-stdin 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com$`,
@@ -417,7 +419,7 @@ func TestDeployPhasesInOrder(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^==> \[\d+\] (.*)$`).FindAllStringSubmatch(out, -1) {
 		phases = append(phases, m[1])
 	}
-	wantPhases := []string{"preflight", "terraform state", "infrastructure (terraform apply infra/envs/dev)",
+	wantPhases := []string{"preflight", "terraform state", "infrastructure (terraform apply infra/envs, dev.tfvars)",
 		"image " + testSHA, "MongoDB secret", "app (helm by digest, helm test, smoke test)",
 		"resolve image and cluster", "helm upgrade orders (by digest)", "helm test and smoke test", "record the tested image"}
 	if !slices.Equal(phases, wantPhases) {
@@ -518,7 +520,7 @@ func TestDeployRerunSkipsExistingImage(t *testing.T) {
 	if !strings.Contains(out, "state bucket orderstack-tfstate-123456789012 exists") {
 		t.Error("re-run does not say the state bucket exists")
 	}
-	wantInOrder(t, second, `^terraform -chdir=\S+/infra/envs/dev apply`, `^helm upgrade --install orders `, `^make .*\bsmoke `)
+	wantInOrder(t, second, `^terraform -chdir=\S+/infra/envs apply -var-file=dev.tfvars`, `^helm upgrade --install orders `, `^make .*\bsmoke `)
 }
 
 func TestDeployRefusesDirtyTree(t *testing.T) {
@@ -675,7 +677,7 @@ func TestDestroyCleansKubernetesFirst(t *testing.T) {
 		`^terraform version$`,
 		`^aws eks update-kubeconfig --region eu-west-1 --name orderstack-dev$`,
 		`^pre-destroy\.sh dev$`,
-		`^terraform -chdir=\S+/infra/envs/dev destroy -input=false -auto-approve$`)
+		`^terraform -chdir=\S+/infra/envs destroy -var-file=dev.tfvars -input=false -auto-approve$`)
 	if !strings.Contains(out, "==> dev destroyed in ") {
 		t.Error("no closing line")
 	}
@@ -722,5 +724,5 @@ func TestDeployLetsTerraformAsk(t *testing.T) {
 	if _, code := s.run(t, "deploy.sh", "ENV=dev", "IMAGE_TAG="+testSHA); code != 0 {
 		t.Fatalf("deploy.sh exit = %d, want 0", code)
 	}
-	wantInOrder(t, s.calls(t), `^terraform -chdir=\S+/infra/envs/dev apply -input=false$`)
+	wantInOrder(t, s.calls(t), `^terraform -chdir=\S+/infra/envs apply -var-file=dev.tfvars -input=false$`)
 }

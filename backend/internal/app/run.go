@@ -186,6 +186,15 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		})
 	}
 	sd.Wait()
+	// Rollbacks and stock releases that requests left running finish
+	// within the shutdown timeout too (Recover redoes what they do not).
+	waited := make(chan struct{})
+	go func() { svc.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-shutCtx.Done():
+		logger.Warn("shutdown: stock work of requests still running; Recover will finish it")
+	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}

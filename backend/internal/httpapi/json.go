@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -29,8 +30,29 @@ type validator interface {
 func encode(w http.ResponseWriter, status int, v any) {
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
+	if p, ok := v.(productJSON); ok && writeProductJSON(w, &p) {
+		return
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// writeProductJSON writes p as json.Encoder would (appendProductJSON, then
+// a newline); false if it wrote nothing and encoding/json must.
+func writeProductJSON(w http.ResponseWriter, p *productJSON) bool {
+	bp := bufPool.Get().(*[]byte)
+	b, ok := appendProductJSON((*bp)[:0], p)
+	if ok {
+		_, _ = w.Write(append(b, '\n'))
+	}
+	if cap(b) <= 16<<10 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return ok
+}
+
+// bufPool holds the buffers of appendProductJSON.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // jsonContentType is shared by every response: net/http only reads header
 // values, and its capacity of 1 makes an Add copy it rather than write into

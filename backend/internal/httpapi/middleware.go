@@ -27,6 +27,13 @@ const infoKey ctxKey = 0
 type requestInfo struct {
 	id    string
 	route string
+	// through is set once a registered route's handler runs (server.handle):
+	// until then the writer keeps what is written in rec, which is the
+	// mux's own answer to an unknown path or method, for server.route to
+	// translate. It saves matching each request twice (mux.Handler, then
+	// mux.ServeHTTP).
+	through bool
+	rec     discardRecorder
 }
 
 func infoFrom(ctx context.Context) *requestInfo {
@@ -41,13 +48,30 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// statusWriter records the status code written.
+// statusWriter records the status code written. While info.through is
+// false (no registered route has taken the request yet) it writes into
+// info.rec instead of the response.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	info   *requestInfo
+}
+
+func (w *statusWriter) Header() http.Header {
+	if !w.info.through {
+		if w.info.rec.header == nil {
+			w.info.rec.header = http.Header{}
+		}
+		return w.info.rec.header
+	}
+	return w.ResponseWriter.Header()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
+	if !w.info.through {
+		w.info.rec.WriteHeader(code)
+		return
+	}
 	if w.status == 0 {
 		w.status = code
 	}
@@ -55,6 +79,9 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.info.through {
+		return w.info.rec.Write(b)
+	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -157,6 +184,7 @@ func observeMiddleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.
 			}
 			w.Header()[hdrRequestID] = []string{id}
 			o := &observed{statusWriter: statusWriter{ResponseWriter: w}, info: requestInfo{id: id, route: "unmatched"}}
+			o.statusWriter.info = &o.info
 			m.inFlight.Inc()
 			status := http.StatusInternalServerError // if next panics
 			defer func() {

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -91,52 +92,91 @@ func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Co
 	return s
 }
 
+// handle registers h for pattern behind a wrapper that records the
+// pattern for the log and metrics, and lets the response through (see
+// requestInfo.through).
 func (s *server) handle(pattern string, h http.Handler) {
 	s.patterns[pattern] = true
-	s.mux.Handle(pattern, h)
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			info.route, info.through = pattern, true
+		}
+		h.ServeHTTP(w, r)
+	}))
 }
 
-// route dispatches to the mux, records the matched pattern for the log and
-// metrics, and answers unknown paths and methods with JSON errors.
+// route dispatches to the mux, and answers unknown paths and methods with
+// JSON errors. Behind observeMiddleware the request is matched once: a
+// registered route records its pattern and writes through; otherwise the
+// mux's own answer (404, 405, a path-cleaning redirect) lands in info.rec
+// and is translated here. Without it (no request info) the mux's answer is
+// run into a recorder first.
 func (s *server) route(w http.ResponseWriter, r *http.Request) {
-	h, pattern := s.mux.Handler(r)
-	if pattern == "" || !s.patterns[pattern] {
-		// Not found, method not allowed, or a path-cleaning redirect: run
-		// the mux's own answer into a recorder and translate the error ones.
-		rec := &discardRecorder{header: http.Header{}}
-		h.ServeHTTP(rec, r)
-		switch rec.code {
-		case http.StatusNotFound:
-			writeError(w, r, s.logger, errNotFound)
-		case http.StatusMethodNotAllowed:
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			writeError(w, r, s.logger, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
-				message: "method " + r.Method + " is not allowed here; allowed: " + rec.header.Get("Allow")})
-		default:
-			for k, v := range rec.header {
-				if k != "Content-Type" && k != "X-Content-Type-Options" {
-					w.Header()[k] = v
-				}
-			}
-			w.WriteHeader(rec.code)
+	info := infoFrom(r.Context())
+	if info == nil {
+		h, pattern := s.mux.Handler(r)
+		if pattern != "" && s.patterns[pattern] {
+			s.mux.ServeHTTP(w, r)
+			return
 		}
-		return
+		info = &requestInfo{}
+		h.ServeHTTP(&info.rec, r)
+	} else {
+		s.mux.ServeHTTP(w, r)
+		if info.through {
+			return
+		}
+		info.through = true // the answer below is written
+		if s.patterns[r.Pattern] {
+			// The mux redirected to the cleaned path of a registered route
+			// (it sets r.Pattern to that route's): its answer goes out as
+			// it is, recorded under that pattern, as mux.Handler matched it.
+			info.route = r.Pattern
+			maps.Copy(w.Header(), info.rec.header)
+			w.WriteHeader(info.rec.code)
+			_, _ = w.Write(info.rec.body)
+			return
+		}
 	}
-	if info := infoFrom(r.Context()); info != nil {
-		info.route = pattern
+	rec := &info.rec
+	if rec.header == nil {
+		rec.header = http.Header{}
 	}
-	s.mux.ServeHTTP(w, r)
+	switch rec.code {
+	case http.StatusNotFound:
+		writeError(w, r, s.logger, errNotFound)
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		writeError(w, r, s.logger, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+			message: "method " + r.Method + " is not allowed here; allowed: " + rec.header.Get("Allow")})
+	default:
+		for k, v := range rec.header {
+			if k != "Content-Type" && k != "X-Content-Type-Options" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.code)
+	}
 }
 
 type discardRecorder struct {
 	header http.Header
 	code   int
+	body   []byte // kept only while small (a redirect's note)
 }
 
-func (d *discardRecorder) Header() http.Header { return d.header }
+func (d *discardRecorder) Header() http.Header {
+	if d.header == nil {
+		d.header = http.Header{}
+	}
+	return d.header
+}
 func (d *discardRecorder) Write(b []byte) (int, error) {
 	if d.code == 0 {
 		d.code = http.StatusOK
+	}
+	if len(d.body)+len(b) <= 4<<10 {
+		d.body = append(d.body, b...)
 	}
 	return len(b), nil
 }

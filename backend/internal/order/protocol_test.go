@@ -49,6 +49,11 @@ func TestProtocolFaults(t *testing.T) {
 				var got string
 				t.Run(fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
 					got = runProtocolCase(t, pc, call, flt)
+					// The fault must bite: an order whose journal insert
+					// failed is never placed.
+					if pc.Name == "place" && call.Op == "CreateOrder" && got == "201" {
+						t.Errorf("%s on CreateOrder: 201, want a failure (was it injected?)", faultName(flt))
+					}
 				})
 				row += fmt.Sprintf(" | %-28s", got)
 			}
@@ -91,6 +96,7 @@ func runProtocolCase(t *testing.T, pc storetest.ProtocolCase, call storetest.Cal
 	})
 	gotID, err := pc.Run(ctx, env, id)
 	faulty.SetPlan(nil)
+	env.Svc.Wait() // work the request left running may still meet faults
 	faulty.Settle()
 	env.Heal(t)
 	return env.Outcome(t, pc, id, gotID, err)

@@ -32,6 +32,8 @@ type Service struct {
 	stuck map[string]Stuck
 	// tried is when each stuck entry was last tried.
 	tried map[string]time.Time
+	// bg counts the work left running by requests (see detach).
+	bg sync.WaitGroup
 }
 
 // Option configures a Service.
@@ -302,40 +304,87 @@ func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, e
 		// grace) and rolls it back; it never became visible.
 		return Order{}, fmt.Errorf("%v (taken over by recovery): %w", err, ErrUnavailable)
 	}
-	// The confirmation may have been applied, or may still be. Fence it:
-	// once the order is claimed with a new UpdatedAt, the confirmation,
-	// which compares the old one, can never match.
-	dctx := context.WithoutCancel(ctx)
-	cctx, cancel := s.call(dctx)
-	_, ferr := s.store.ClaimOrder(cctx, o.ID, StatusReserving, o.UpdatedAt, StatusReserving, s.claimStamp(o.UpdatedAt))
-	cancel()
-	switch {
-	case ferr == nil:
-		return Order{}, s.abort(ctx, o, len(o.Items), err)
-	case errors.Is(ferr, ErrConflict):
-		// Confirmed after all, or taken over by Recover: look which.
-		gctx, cancel := s.call(dctx)
-		got, gerr := s.store.GetOrder(gctx, o.ID)
-		cancel()
-		if gerr == nil && got.Status != StatusReserving {
-			s.clearMarkers(ctx, got)
-			return got, nil
-		}
+	type result struct {
+		o   Order
+		err error
 	}
-	// Unknown: the order is either placed or left for Recover to undo.
-	return Order{}, err
+	r, done := detach(s, ctx, func(dctx context.Context) result {
+		// The confirmation may have been applied, or may still be. Fence
+		// it: once the order is claimed with a new UpdatedAt, the
+		// confirmation, which compares the old one, can never match.
+		cctx, cancel := s.call(dctx)
+		_, ferr := s.store.ClaimOrder(cctx, o.ID, StatusReserving, o.UpdatedAt, StatusReserving, s.claimStamp(o.UpdatedAt))
+		cancel()
+		switch {
+		case ferr == nil:
+			if _, rbErr := s.rollback(dctx, o, 0, len(o.Items), time.Time{}); rbErr != nil {
+				return result{err: errors.Join(err, fmt.Errorf("roll back order %s (Recover will finish it): %w", o.ID, rbErr))}
+			}
+		case errors.Is(ferr, ErrConflict):
+			// Confirmed after all, or taken over by Recover: look which.
+			gctx, cancel := s.call(dctx)
+			got, gerr := s.store.GetOrder(gctx, o.ID)
+			cancel()
+			if gerr == nil && got.Status != StatusReserving {
+				s.clearMarkers(dctx, got)
+				return result{o: got}
+			}
+		}
+		// Unknown: the order is either placed or left for Recover to undo.
+		return result{err: err}
+	})
+	if !done {
+		return Order{}, err
+	}
+	return r.o, r.err
 }
 
 // abort rolls back the first n lines of a reserving order and deletes it,
-// on a context detached from the request's (a client that hangs up must
-// not leave stock reserved), and returns cause, joined with why the
-// rollback could not finish (Recover then does).
+// and returns cause, joined with why the rollback could not finish
+// (Recover then does). The rollback is detached from the request: a
+// client that hangs up, or a request that times out, does not stop it.
 func (s *Service) abort(ctx context.Context, o Order, n int, cause error) error {
-	if _, err := s.rollback(context.WithoutCancel(ctx), o, 0, n, time.Time{}); err != nil {
-		return errors.Join(cause, fmt.Errorf("roll back order %s (Recover will finish it): %w", o.ID, err))
+	rbErr, done := detach(s, ctx, func(dctx context.Context) error {
+		_, err := s.rollback(dctx, o, 0, n, time.Time{})
+		return err
+	})
+	switch {
+	case !done:
+		return fmt.Errorf("%w (order %s is being rolled back)", cause, o.ID)
+	case rbErr != nil:
+		return errors.Join(cause, fmt.Errorf("roll back order %s (Recover will finish it): %w", o.ID, rbErr))
 	}
 	return cause
 }
+
+// detach runs f on a context that keeps ctx's values but not its
+// cancellation, so that f finishes whatever the client does, and waits for
+// it only while ctx lasts: the answer is not held beyond the request's
+// deadline (nor at all once the client has hung up), and f goes on alone,
+// each of its store calls bounded by the call timeout. done tells whether
+// f's result is there. Service.Wait waits for such work.
+func detach[T any](s *Service, ctx context.Context, f func(context.Context) T) (v T, done bool) {
+	ch := make(chan T, 1)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ch <- f(context.WithoutCancel(ctx))
+	}()
+	if ctx.Err() != nil {
+		return v, false
+	}
+	select {
+	case v = <-ch:
+		return v, true
+	case <-ctx.Done():
+		return v, false
+	}
+}
+
+// Wait waits until the work requests left running on their own
+// (rollbacks, stock releases) is done. Call it before shutting down, and
+// in tests before looking at the store.
+func (s *Service) Wait() { s.bg.Wait() }
 
 // rollback releases the stock reserved for lines [from, n) of a reserving
 // order and, once every line is known undone, deletes the order. Each call
@@ -446,7 +495,9 @@ func (s *Service) SetStatus(ctx context.Context, id string, to Status) (Order, e
 	if to == StatusCancelled && !o.StockReleased {
 		// Detached: the cancellation stands whatever the client does, and
 		// Recover finishes a release that fails here.
-		if err := s.releaseStock(context.WithoutCancel(ctx), o, o.UpdatedAt.Add(s.lease/2)); err == nil {
+		stop := o.UpdatedAt.Add(s.lease / 2)
+		err, done := detach(s, ctx, func(dctx context.Context) error { return s.releaseStock(dctx, o, stop) })
+		if done && err == nil {
 			o.StockReleased = true
 		}
 	}

@@ -18,8 +18,14 @@ import (
 )
 
 // pollInterval is how often the test's load balancer probes /readyz, as
-// a Kubernetes readiness probe with periodSeconds would (failureThreshold 1).
-const pollInterval = 100 * time.Millisecond
+// a Kubernetes readiness probe with periodSeconds would; a backend leaves
+// after failureThreshold failed probes in a row, as the chart's
+// readinessProbe.failureThreshold (2) says: one probe lost on a starved
+// machine does not take a healthy backend out.
+const (
+	pollInterval     = 100 * time.Millisecond
+	failureThreshold = 2
+)
 
 // balancer is a small reverse proxy that, like a Kubernetes Service
 // backed by readiness probes, sends requests round-robin to the backends
@@ -37,6 +43,7 @@ type lbBackend struct {
 	proxy  *httputil.ReverseProxy
 	ready  atomic.Bool
 	served atomic.Int64
+	fails  int // failed probes in a row (the probe goroutine's)
 }
 
 func (b *balancer) add(name, rawURL string) {
@@ -65,7 +72,12 @@ func (b *balancer) probe(ctx context.Context) {
 			if err == nil {
 				resp.Body.Close()
 			}
-			be.ready.Store(ok)
+			if ok {
+				be.fails = 0
+				be.ready.Store(true)
+			} else if be.fails++; be.fails >= failureThreshold {
+				be.ready.Store(false)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -18,11 +18,6 @@ variable "kubernetes_version" {
   }
 }
 
-variable "vpc_id" {
-  description = "ID of the VPC of the cluster."
-  type        = string
-}
-
 variable "private_subnet_ids_by_az" {
   description = "Private subnet ID per availability zone; the control plane ENIs and one node group per zone go there."
   type        = map(string)

@@ -43,7 +43,6 @@ module "eks" {
 
   cluster_name             = local.name
   kubernetes_version       = var.kubernetes_version
-  vpc_id                   = module.network.vpc_id
   private_subnet_ids_by_az = module.network.private_subnet_ids_by_az
   endpoint_public_access   = var.endpoint_public_access
   public_access_cidrs      = var.public_access_cidrs

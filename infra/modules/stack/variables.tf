@@ -63,6 +63,7 @@ variable "log_retention_days" {
 variable "kubernetes_version" {
   description = "Pinned EKS Kubernetes minor version; both environments use the default unless one stages an upgrade (docs/infra.md)."
   type        = string
+  nullable    = false # null from infra/envs means "the default"
   default     = "1.33"
 
   validation {
@@ -150,7 +151,8 @@ variable "addon_versions" {
     pod_identity_agent = optional(string)
     metrics_server     = optional(string)
   })
-  default = {}
+  nullable = false # null from infra/envs means "the default"
+  default  = {}
 
   validation {
     condition     = alltrue([for v in values(var.addon_versions) : v == null || can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
@@ -177,6 +179,7 @@ variable "chart_versions" {
     cluster_autoscaler           = string
     psmdb_operator               = string
   })
+  nullable = false # null from infra/envs means "the default"
   default = {
     aws_load_balancer_controller = "1.13.0"
     kube_prometheus_stack        = "75.15.0"
@@ -193,6 +196,7 @@ variable "chart_versions" {
 variable "cluster_autoscaler_image_tag" {
   description = "Cluster Autoscaler image tag matching the Kubernetes minor version, e.g. v1.33.0."
   type        = string
+  nullable    = false # null from infra/envs means "the default"
   default     = "v1.33.0"
 
   validation {

@@ -1,8 +1,8 @@
-// Command resourcesgen writes docs/resources.md from the Terraform under
-// infra/ and the charts under deploy/. `make docs` runs it; the docs test
-// (platform/docs) fails when the committed file differs from its output.
+// Command resourcesgen writes docs/resources.md from `terraform-docs json` of each module and
+// root under infra/ and the environments' variable files. `make docs` runs it with the pinned
+// terraform-docs; `make test-infra` fails when the committed file differs from its output.
 //
-//	go run ./cmd/resourcesgen -root .. -out ../docs/resources.md
+//	go run ./cmd/resourcesgen -root .. -terraform-docs PATH -out ../docs/resources.md
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 
 	"github.com/orderstack/orderstack/platform/docs"
 )
@@ -25,11 +26,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("resourcesgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	root := fs.String("root", ".", "repository root")
+	tfdocs := fs.String("terraform-docs", "terraform-docs", "terraform-docs binary (make builds the pinned one)")
 	out := fs.String("out", "", "file to write; empty writes to stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	md, err := docs.GenerateResources(*root)
+	md, err := docs.GenerateResources(*root, func(dir string) ([]byte, error) {
+		cmd := exec.Command(*tfdocs, "json", dir)
+		cmd.Stderr = stderr
+		return cmd.Output()
+	})
 	if err != nil {
 		return err
 	}

@@ -8,26 +8,42 @@ import (
 	"testing"
 )
 
-func TestRunWritesFile(t *testing.T) {
+// fakeTerraformDocs writes a terraform-docs stand-in that prints body for `json DIR`, or fails.
+func fakeTerraformDocs(t *testing.T, body string, fail bool) string {
+	t.Helper()
+	script := "#!/bin/sh\n[ \"$1\" = json ] || exit 2\ncat <<'JSON'\n" + body + "\nJSON\n"
+	if fail {
+		script = "#!/bin/sh\necho \"Error: cannot read $2\" >&2\nexit 1\n"
+	}
+	p := filepath.Join(t.TempDir(), "terraform-docs")
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func repoWithModule(t *testing.T) string {
+	t.Helper()
 	root := t.TempDir()
-	mod := filepath.Join(root, "infra", "modules", "ecr")
-	if err := os.MkdirAll(mod, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, "infra", "modules", "ecr"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tf := "# Image repository.\nresource \"aws_ecr_repository\" \"this\" {\n  name = \"orders\"\n}\n"
-	if err := os.WriteFile(filepath.Join(mod, "main.tf"), []byte(tf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return root
+}
+
+func TestRunWritesFile(t *testing.T) {
+	root := repoWithModule(t)
+	tfdocs := fakeTerraformDocs(t, `{"resources":[{"type":"ecr_repository","name":"this","provider":"aws","mode":"managed","description":"Image repository."}]}`, false)
 	out := filepath.Join(root, "resources.md")
 	var stdout, stderr bytes.Buffer
-	if err := run([]string{"-root", root, "-out", out}, &stdout, &stderr); err != nil {
+	if err := run([]string{"-root", root, "-terraform-docs", tfdocs, "-out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v (stderr %q)", err, stderr.String())
 	}
 	got, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "| `aws_ecr_repository.this` | Image repository. | one | $0.10/GB-month of images | main.tf |"; !strings.Contains(string(got), want) {
+	if want := "| `aws_ecr_repository.this` | Image repository. | $0.10/GB-month of images |"; !strings.Contains(string(got), want) {
 		t.Errorf("resources.md lacks %q:\n%s", want, got)
 	}
 	if !strings.Contains(stdout.String(), "wrote "+out) {
@@ -36,19 +52,17 @@ func TestRunWritesFile(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	root := t.TempDir()
-	mod := filepath.Join(root, "infra", "modules", "bad")
-	if err := os.MkdirAll(mod, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(mod, "main.tf"), []byte("resource \"x\" {\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root := repoWithModule(t)
 	var stdout, stderr bytes.Buffer
-	if err := run([]string{"-root", root}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "main.tf") {
-		t.Errorf("run on a broken .tf: err = %v, want a parse error naming main.tf", err)
+	err := run([]string{"-root", root, "-terraform-docs", fakeTerraformDocs(t, "", true)}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join("modules", "ecr")) || !strings.Contains(stderr.String(), "cannot read") {
+		t.Errorf("run with a failing terraform-docs: err = %v, stderr %q; want an error naming the folder and terraform-docs' message", err, stderr.String())
 	}
-	if err := run([]string{"-nope"}, &stdout, &stderr); err == nil {
+	err = run([]string{"-root", root, "-terraform-docs", fakeTerraformDocs(t, "not json", false)}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "terraform-docs json of") {
+		t.Errorf("run with bad terraform-docs output: err = %v, want a decode error", err)
+	}
+	if err := run([]string{"-bogus"}, &stdout, &stderr); err == nil {
 		t.Error("run with an unknown flag: no error")
 	}
 }

@@ -33,6 +33,9 @@ type Model struct {
 	// Services are the replicas; each runs Recover concurrently with the
 	// clients. They must share Lease and use a CallTimeout well under it.
 	Services []*order.Service
+	// Healer runs the final Recover once faults are over (a replica on a
+	// sound connection); nil means Services[0].
+	Healer *order.Service
 	// Lease is the replicas' order.WithLease.
 	Lease time.Duration
 	// RequestTimeout bounds each client call, like the HTTP layer does.
@@ -91,10 +94,13 @@ func (m Model) Run(t *testing.T, seed uint64) {
 		t.Helper()
 		t.Errorf("seed %d (rerun: MODEL_SEED=%d): %s", seed, seed, fmt.Sprintf(format, args...))
 	}
-	svc0 := m.Services[0]
+	healer := m.Healer
+	if healer == nil {
+		healer = m.Services[0]
+	}
 	var products []order.Product
 	for i := range m.Products {
-		p, err := svc0.CreateProduct(ctx, order.Product{
+		p, err := healer.CreateProduct(ctx, order.Product{
 			SKU: fmt.Sprintf("MODEL-%d-%d", seed%1000, i), Name: "Model product", PriceCents: 100, Currency: "EUR", Stock: m.Stock,
 		})
 		if err != nil {
@@ -236,6 +242,9 @@ func (m Model) Run(t *testing.T, seed uint64) {
 	wg.Wait()
 	close(stop)
 	recovery.Wait()
+	for _, svc := range m.Services {
+		svc.Wait()
+	}
 	if m.Heal != nil {
 		m.Heal()
 	}
@@ -244,7 +253,7 @@ func (m Model) Run(t *testing.T, seed uint64) {
 	// Heal: Recover until a pass finds nothing to do.
 	future := time.Now().Add(time.Hour)
 	for pass := 0; ; pass++ {
-		rep, err := svc0.Recover(ctx, future)
+		rep, err := healer.Recover(ctx, future)
 		if err != nil {
 			t.Fatalf("seed %d: final Recover = %v", seed, err)
 		}

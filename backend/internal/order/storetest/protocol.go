@@ -153,11 +153,12 @@ func answer(err error) string {
 	return "503"
 }
 
-// Heal runs Recover twice with a cutoff past every lease; the second pass
-// must find nothing left. Call it once faults are off and every delayed
-// write has landed.
+// Heal waits for the work the Service left running, then runs Recover
+// twice with a cutoff past every lease; the second pass must find nothing
+// left. Call it once faults are off and every delayed write has landed.
 func (e *ProtocolEnv) Heal(t *testing.T) {
 	t.Helper()
+	e.Svc.Wait()
 	future := time.Now().Add(24 * time.Hour)
 	if _, err := e.Healer.Recover(context.Background(), future); err != nil {
 		t.Fatalf("Recover = %v", err)

@@ -113,6 +113,9 @@ type ceilingResult struct {
 	Goal          float64 // ratio of CPU per request the issue asks for at most
 	BodyBytes     int     // size of the response body both servers send
 	Service, Bare []ceilingRound
+	// Baseline are the rounds of -ceiling-baseline (another orders-local
+	// build, e.g. before a change), measured in the same rotation.
+	Baseline []ceilingRound
 }
 
 // cpuPerRequest is the server's CPU µs per answered request over rounds.
@@ -150,6 +153,16 @@ func (c ceilingResult) Ratio() float64 {
 		return 0
 	}
 	return cpuPerRequest(c.Service) / b
+}
+
+// BaselineRatio is the baseline's CPU per request over the bare handler's;
+// 0 without a baseline.
+func (c ceilingResult) BaselineRatio() float64 {
+	b := cpuPerRequest(c.Bare)
+	if b == 0 || len(c.Baseline) == 0 {
+		return 0
+	}
+	return cpuPerRequest(c.Baseline) / b
 }
 
 // procCPU returns utime+stime of pid (all its threads), in seconds.
@@ -233,11 +246,22 @@ func measureCeiling(ctx context.Context, o config, bin, tmp string, stdout io.Wr
 		{Scenario: "product-read", Goal: 1.15, BodyBytes: len(product)},
 		{Scenario: "order-create", Goal: 1.6, BodyBytes: len(placed)},
 	}
+	kinds := []string{"service", "bare"}
+	if o.ceilingBaseline != "" {
+		kinds = append(kinds, "baseline")
+	}
 	for round := range o.ceilingRounds {
-		for _, bare := range []bool{round%2 == 1, round%2 == 0} {
-			argv := append(slices.Clone(prefix), bin, "-store", "memory", "-data", filepath.Join(tmp, fmt.Sprintf("ceiling-%d", round)))
-			var env []string
-			if bare {
+		for k := range kinds {
+			kind := kinds[(k+round)%len(kinds)] // each round starts with the next server
+			var argv, env []string
+			switch kind {
+			case "service", "baseline":
+				b := bin
+				if kind == "baseline" {
+					b = o.ceilingBaseline
+				}
+				argv = append(slices.Clone(prefix), b, "-store", "memory", "-data", filepath.Join(tmp, fmt.Sprintf("ceiling-%s-%d", kind, round)))
+			case "bare":
 				argv = append(slices.Clone(prefix), self)
 				env = []string{bareEnv + "=1", bareProductEnv + "=" + productFile, bareOrderEnv + "=" + orderFile}
 			}
@@ -246,7 +270,7 @@ func measureCeiling(ctx context.Context, o config, bin, tmp string, stdout io.Wr
 				return nil, "", err
 			}
 			ids, err := seedProducts(ctx, s.baseURL, s.token, o.products)
-			if bare { // the bare server ignores ids; any will do
+			if kind == "bare" { // the bare server ignores ids; any will do
 				ids, err = []string{"0123456789abcdef01234567"}, nil
 			}
 			for i := range results {
@@ -255,16 +279,15 @@ func measureCeiling(ctx context.Context, o config, bin, tmp string, stdout io.Wr
 				}
 				var r ceilingRound
 				r, err = ceilingRun(s, scenarioNamed(results[i].Scenario).targeter(s.baseURL, ids), o)
-				if bare {
-					results[i].Bare = append(results[i].Bare, r)
-				} else {
+				switch kind {
+				case "service":
 					results[i].Service = append(results[i].Service, r)
+				case "bare":
+					results[i].Bare = append(results[i].Bare, r)
+				case "baseline":
+					results[i].Baseline = append(results[i].Baseline, r)
 				}
-				kind := "service"
-				if bare {
-					kind = "bare"
-				}
-				fmt.Fprintf(stdout, "[ceiling %d] %-12s %-7s %7d ok  %6d errors  %7.0f req/s  %6.1f µs CPU/req\n",
+				fmt.Fprintf(stdout, "[ceiling %d] %-12s %-8s %7d ok  %6d errors  %7.0f req/s  %6.1f µs CPU/req\n",
 					round+1, results[i].Scenario, kind, r.Requests, r.Errors, float64(r.Requests)/r.Wall, r.CPU/float64(max(r.Requests, 1))*1e6)
 			}
 			if stopErr := s.stop(); err == nil && stopErr != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -88,8 +87,14 @@ func TestCeilingRatio(t *testing.T) {
 	if got := c.Ratio(); got < 1.999 || got > 2.001 {
 		t.Errorf("ratio = %v, want 2", got)
 	}
+	if c.BaselineRatio() != 0 {
+		t.Errorf("baseline ratio without a baseline = %v, want 0", c.BaselineRatio())
+	}
+	c.Baseline = []ceilingRound{{Requests: 1000, CPU: 0.075, Wall: 1}}
+	if got := c.BaselineRatio(); got < 2.999 || got > 3.001 {
+		t.Errorf("baseline ratio = %v, want 3", got)
+	}
 	if got := medianRate(c.Service); got != 1500 {
 		t.Errorf("median rate = %v, want 1500", got)
 	}
-	_ = http.StatusOK
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderstack/orderstack/backend/internal/app"
 	"github.com/orderstack/orderstack/backend/internal/memstore"
+	"github.com/orderstack/orderstack/backend/local/internal/mongodbtest"
 )
 
 // startInProcess runs the service on the in-memory store on a free
@@ -130,8 +131,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(o.stores, ",") != "memory,ferretdb" || len(o.rates) != 2 || o.rates[0] != 500 || o.rates[1] != 1000 || len(o.ferretRates) != 2 || o.duration != 10*time.Second {
-		t.Errorf("defaults = %+v, want stores memory,ferretdb, rates 500,1000, 10s", o)
+	if strings.Join(o.stores, ",") != "memory,ferretdb" || len(o.rates) != 2 || o.rates[0] != 500 || o.rates[1] != 1000 || len(o.ferretRates) != 2 || o.duration != 5*time.Second || o.ferretWorkers != 20 || len(o.scenarios) != 4 {
+		t.Errorf("defaults = %+v, want stores memory,ferretdb, rates 500,1000, 5s, 20 FerretDB buyers, 4 scenarios", o)
 	}
 	for _, args := range [][]string{
 		{"-store", "postgres"},
@@ -156,10 +157,14 @@ func TestRenderMarkdown(t *testing.T) {
 		Options: o, Ready: map[string][]time.Duration{"memory": {30 * time.Millisecond, 12 * time.Millisecond, 10 * time.Millisecond}}, IdleRSS: map[string]int64{"memory": 20 << 20},
 		Results: []result{
 			{Store: "memory", Scenario: "product-read", Rate: 1000, Requests: 10000, Achieved: 1000, P50: 300 * time.Microsecond, P99: 2 * time.Millisecond, PeakRSS: 30 << 20},
-			{Store: "ferretdb", Scenario: "product-read", Rate: 0, Requests: 3000, Achieved: 600, Errors: 2, Codes: map[string]int{"200": 2998, "0": 2}},
+			{Store: "ferretdb", Scenario: "product-read", Rate: 0, Workers: 8, Requests: 3000, Achieved: 600, Errors: 2, Codes: map[string]int{"200": 2998, "0": 2}},
 		},
 		Driver:     []driverResult{{Op: "FindOne", PerSec: 1200, P50: time.Millisecond}},
 		BinarySize: 12 << 20,
+		RoundTrips: []mongodbtest.RoundTrips{{Lines: 1, Total: 3, Commands: map[string]int{"update": 2, "find": 1}}},
+		Ceiling: []ceilingResult{{Scenario: "product-read", Goal: 1.15, BodyBytes: 264,
+			Service: []ceilingRound{{Requests: 1000, CPU: 0.06, Wall: 1}}, Bare: []ceilingRound{{Requests: 1000, CPU: 0.05, Wall: 1, Errors: 2}}}},
+		CeilingNote: "pinned",
 	}
 	md := renderMarkdown(rep)
 	for _, want := range []string{
@@ -169,6 +174,8 @@ func TestRenderMarkdown(t *testing.T) {
 		"| memory | product-read | 1000/s | 10000 | 1000 | 0.30 | 0.00 | 2.00 | 0.00 | 0 | 30.0 MB |",
 		"ferretdb product-read max/8c: transport-error:2 200:2998",
 		"| FindOne | 1200 | 1.00 | 0.00 | product-read | 600 | 0.50 |",
+		"| 1 line(s) | 3 | find 1, update 2 |",
+		"| product-read | 264 | 60.0 | 50.0 | **1.20×** | ≤ 1.15× (not met) | 1000 | 1000 | 2 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)

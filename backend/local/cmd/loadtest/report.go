@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -59,8 +61,8 @@ func renderMarkdown(r report) string {
 	o := r.Options
 	fmt.Fprintf(&b, "Measured %s on %d CPUs (`nproc`), %s, %s; load average at the start %s (other work on the machine counts).\n\n",
 		r.Machine.Date.Format("2006-01-02 15:04 UTC"), r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, r.Machine.LoadAvg)
-	fmt.Fprintf(&b, "Each run on a fresh server with %d products seeded. Fixed-rate runs last %s each; closed-loop runs (`max`) %s with %d concurrent clients. Client (vegeta) and server share the machine.\n\n",
-		o.products, o.duration, o.maxDuration, o.workers)
+	fmt.Fprintf(&b, "Each run on a fresh server with %d products seeded. Fixed-rate runs last %s each; closed-loop runs (`max/<n>c`) %s with n concurrent clients (%d on the in-memory store, %d on FerretDB: the buyers of #14). Client (vegeta) and server share the machine.\n\n",
+		o.products, o.duration, o.maxDuration, o.workers, o.ferretWorkers)
 
 	b.WriteString("| store | starts | start → ready, median | slowest | RSS after seeding (largest) |\n|---|---:|---:|---:|---:|\n")
 	for _, s := range o.stores {
@@ -77,7 +79,7 @@ func renderMarkdown(r report) string {
 		b.WriteString("| scenario | body bytes | service µs CPU/req | bare µs CPU/req | ratio | goal | service req/s (median) | bare req/s (median) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, c := range r.Ceiling {
 			var errs uint64
-			for _, x := range append(slices.Clone(c.Service), c.Bare...) {
+			for _, x := range slices.Concat(c.Service, c.Bare, c.Baseline) {
 				errs += x.Errors
 			}
 			verdict := "met"
@@ -88,16 +90,22 @@ func renderMarkdown(r report) string {
 				c.Scenario, c.BodyBytes, cpuPerRequest(c.Service), cpuPerRequest(c.Bare), c.Ratio(), c.Goal, verdict,
 				medianRate(c.Service), medianRate(c.Bare), errs)
 		}
+		if len(r.Ceiling) > 0 && len(r.Ceiling[0].Baseline) > 0 {
+			fmt.Fprintf(&b, "\nIn the same rotation, the baseline `%s` (`-ceiling-baseline`):\n\n| scenario | baseline µs CPU/req | baseline ratio | service ratio | baseline req/s (median) |\n|---|---:|---:|---:|---:|\n", filepath.Base(o.ceilingBaseline))
+			for _, c := range r.Ceiling {
+				fmt.Fprintf(&b, "| %s | %.1f | %.2f× | %.2f× | %.0f |\n", c.Scenario, cpuPerRequest(c.Baseline), c.BaselineRatio(), c.Ratio(), medianRate(c.Baseline))
+			}
+		}
 	}
 
 	b.WriteString("\n| store | scenario | rate | requests | ok/s | p50 ms | p95 ms | p99 ms | max ms | errors | server peak RSS |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f | %s | %s | %s | %s | %d | %.1f MB |\n",
-			x.Store, x.Scenario, rateLabel(x.Rate, o.workers), x.Requests, x.Achieved,
+			x.Store, x.Scenario, rateLabel(x.Rate, x.Workers), x.Requests, x.Achieved,
 			ms(x.P50), ms(x.P95), ms(x.P99), ms(x.Max), x.Errors, mb(x.PeakRSS))
 	}
-	if errs := errorCodes(r.Results, o.workers); errs != "" {
+	if errs := errorCodes(r.Results); errs != "" {
 		fmt.Fprintf(&b, "\nStatus codes of the runs with errors (0 = transport error or client timeout of 5 s): %s\n", errs)
 	}
 
@@ -116,6 +124,17 @@ func renderMarkdown(r report) string {
 				ratio = fmt.Sprintf("%.2f", svc/d.PerSec)
 			}
 			fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %.0f | %s |\n", d.Op, d.PerSec, ms(d.P50), ms(d.P99), sc, svc, ratio)
+		}
+	}
+	if len(r.RoundTrips) > 0 {
+		b.WriteString("\nDatabase round trips of one order on the happy path, counted by the MongoDB driver's command monitor (`orders_mongodb_commands_total`) on the embedded FerretDB (`mongodbtest.CountRoundTrips`; `TestRoundTripsPerOrder` checks the same count):\n\n| order | round trips | commands |\n|---|---:|---|\n")
+		for _, rt := range r.RoundTrips {
+			keys := slices.Sorted(maps.Keys(rt.Commands))
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = fmt.Sprintf("%s %d", k, rt.Commands[k])
+			}
+			fmt.Fprintf(&b, "| %d line(s) | %d | %s |\n", rt.Lines, rt.Total, strings.Join(parts, ", "))
 		}
 	}
 	if r.GoBench != "" {
@@ -145,11 +164,11 @@ func findAchieved(rs []result, store, scen string, rate int) float64 {
 	return 0
 }
 
-func errorCodes(rs []result, workers int) string {
+func errorCodes(rs []result) string {
 	var parts []string
 	for _, x := range rs {
 		if x.Errors > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s %s: %s", x.Store, x.Scenario, rateLabel(x.Rate, workers), codesString(x.Codes)))
+			parts = append(parts, fmt.Sprintf("%s %s %s: %s", x.Store, x.Scenario, rateLabel(x.Rate, x.Workers), codesString(x.Codes)))
 		}
 	}
 	return strings.Join(parts, "; ")

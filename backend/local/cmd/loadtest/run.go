@@ -9,9 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/mongodbtest"
 )
 
 type config struct {
@@ -22,34 +26,42 @@ type config struct {
 	duration        time.Duration
 	maxDuration     time.Duration
 	workers         int
+	ferretWorkers   int
 	driverDuration  time.Duration
 	products        int
 	docs            string
 	bin             string
 	goBench         bool
+	roundTrips      bool
+	scenarios       []scenario
 	ceilingRounds   int
 	ceilingDuration time.Duration
+	ceilingBaseline string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o config
-	var stores, rates, ferretRates string
+	var stores, rates, ferretRates, scens string
 	fs.StringVar(&o.backendDir, "backend", "..", "the backend module directory (to build local/cmd/orders-local and cmd/orders, and run the httpapi benchmarks)")
-	fs.StringVar(&stores, "store", "memory,ferretdb", "store modes to measure, comma-separated: memory, ferretdb")
+	fs.StringVar(&stores, "store", "memory,ferretdb", "store modes to measure, comma-separated: memory, ferretdb; empty: none")
 	fs.StringVar(&rates, "rates", "500,1000", "fixed request rates per second of -store memory, comma-separated")
 	fs.StringVar(&ferretRates, "ferretdb-rates", "20,100", "fixed request rates per second of -store ferretdb (serialised SQLite: far lower), comma-separated")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each fixed-rate run")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each fixed-rate run")
 	fs.DurationVar(&o.maxDuration, "max-duration", 5*time.Second, "length of each closed-loop (full speed) run; 0 skips them")
-	fs.IntVar(&o.workers, "workers", 8, "concurrent clients of the closed-loop runs")
+	fs.IntVar(&o.workers, "workers", 8, "concurrent clients of the closed-loop runs (and of the ceiling scenario)")
+	fs.IntVar(&o.ferretWorkers, "ferretdb-workers", 20, "concurrent clients of -store ferretdb's closed-loop runs (#14: the local store's order rate at 20 concurrent buyers)")
 	fs.DurationVar(&o.driverDuration, "driver-duration", 3*time.Second, "length of each raw-driver measurement; 0 skips them")
 	fs.IntVar(&o.products, "products", 100, "products seeded before the runs")
 	fs.StringVar(&o.docs, "docs", "", "markdown file whose loadtest markers receive the tables (e.g. ../docs/benchmarks.md); empty: print only")
 	fs.StringVar(&o.bin, "bin", "", "a prebuilt orders-local binary (default: build one)")
 	fs.BoolVar(&o.goBench, "gobench", false, "also run the httpapi go test benchmarks (decode+validate, handlers on the in-memory store, writeError) and include them")
+	fs.StringVar(&scens, "scenarios", "product-read,product-list,order-create,mixed", "scenarios of the store runs, comma-separated")
+	fs.BoolVar(&o.roundTrips, "roundtrips", true, "count the database commands of a 1-line and a 5-line order on the embedded FerretDB (driver command monitor)")
 	fs.IntVar(&o.ceilingRounds, "ceiling-rounds", 3, "rounds of the ceiling scenario (service against a bare net/http handler, alternating); 0 skips it")
 	fs.DurationVar(&o.ceilingDuration, "ceiling-duration", 3*time.Second, "length of each closed-loop run of the ceiling scenario")
+	fs.StringVar(&o.ceilingBaseline, "ceiling-baseline", "", "an orders-local binary to measure in the ceiling scenario's rotation too (e.g. a build from before a change), reported beside the service")
 	err := fs.Parse(args)
 	if err != nil {
 		return config{}, err
@@ -58,10 +70,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	for s := range strings.SplitSeq(stores, ",") {
+		if s == "" && stores == "" {
+			break // -store '': no store runs (the ceiling scenario alone, say)
+		}
 		if s != "memory" && s != "ferretdb" {
 			return config{}, fmt.Errorf("-store: %q is not memory or ferretdb", s)
 		}
 		o.stores = append(o.stores, s)
+	}
+	for name := range strings.SplitSeq(scens, ",") {
+		i := slices.IndexFunc(scenarios, func(sc scenario) bool { return sc.name == name })
+		if i < 0 {
+			return config{}, fmt.Errorf("-scenarios: no scenario %q", name)
+		}
+		o.scenarios = append(o.scenarios, scenarios[i])
 	}
 	if o.rates, err = parseRates("-rates", rates); err != nil {
 		return config{}, err
@@ -74,8 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, errors.New("-duration must be from 1ns to 5m")
 	case o.maxDuration < 0 || o.maxDuration > 5*time.Minute:
 		return config{}, errors.New("-max-duration must be from 0 to 5m")
-	case o.workers < 1 || o.workers > 1000:
-		return config{}, errors.New("-workers must be from 1 to 1000")
+	case o.workers < 1 || o.workers > 1000 || o.ferretWorkers < 1 || o.ferretWorkers > 1000:
+		return config{}, errors.New("-workers and -ferretdb-workers must be from 1 to 1000")
 	case o.ceilingRounds < 0 || o.ceilingRounds > 20:
 		return config{}, errors.New("-ceiling-rounds must be from 0 to 20")
 	case o.ceilingDuration <= 0 || o.ceilingDuration > time.Minute:
@@ -108,6 +130,7 @@ type report struct {
 	Driver      []driverResult
 	BinarySize  int64  // bytes of the stripped production binary; 0 if not built
 	GoBench     string // output of the httpapi benchmarks, if run
+	RoundTrips  []mongodbtest.RoundTrips
 	Ceiling     []ceilingResult
 	CeilingNote string // how client and server were placed on the CPUs
 }
@@ -146,8 +169,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("ceiling: %w", err)
 		}
 		for _, c := range rep.Ceiling {
-			fmt.Fprintf(stdout, "  %-12s service %.1f µs CPU/req, bare %.1f µs: %.2f× (goal ≤ %.2f×)\n",
+			fmt.Fprintf(stdout, "  %-12s service %.1f µs CPU/req, bare %.1f µs: %.2f× (goal ≤ %.2f×)",
 				c.Scenario, cpuPerRequest(c.Service), cpuPerRequest(c.Bare), c.Ratio(), c.Goal)
+			if len(c.Baseline) > 0 {
+				fmt.Fprintf(stdout, "; baseline %.1f µs: %.2f×", cpuPerRequest(c.Baseline), c.BaselineRatio())
+			}
+			fmt.Fprintln(stdout)
 		}
 	}
 	for _, store := range o.stores {
@@ -162,6 +189,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		for _, d := range rep.Driver {
 			fmt.Fprintf(stdout, "  %-50s %8.0f ops/s  p50 %v  p99 %v\n", d.Op, d.PerSec, d.P50, d.P99)
+		}
+	}
+
+	if o.roundTrips {
+		fmt.Fprintln(stdout, "database round trips per order (driver command monitor, embedded FerretDB) ...")
+		if rep.RoundTrips, err = countRoundTrips(ctx, filepath.Join(tmp, "data-roundtrips")); err != nil {
+			return fmt.Errorf("round trips: %w", err)
+		}
+		for _, rt := range rep.RoundTrips {
+			fmt.Fprintf(stdout, "  %d-line order: %d round trips %v\n", rt.Lines, rt.Total, rt.Commands)
 		}
 	}
 
@@ -190,9 +227,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // orders whose clients gave up), and the in-memory store keeps every
 // order, so sharing one server would charge one run for another.
 func measureStore(ctx context.Context, o config, bin, store, dataDir string, rep *report, stdout io.Writer) error {
-	rates := o.rates
+	rates, workers := o.rates, o.workers
 	if store == "ferretdb" {
-		rates = o.ferretRates
+		rates, workers = o.ferretRates, o.ferretWorkers
 	}
 	runs := make([]int, 0, len(rates)+1)
 	runs = append(runs, rates...)
@@ -200,26 +237,26 @@ func measureStore(ctx context.Context, o config, bin, store, dataDir string, rep
 		runs = append(runs, 0)
 	}
 	n := 0
-	for _, sc := range scenarios {
+	for _, sc := range o.scenarios {
 		for _, rate := range runs {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			n++
-			r, err := measureRun(ctx, o, bin, store, filepath.Join(dataDir, strconv.Itoa(n)), sc, rate, rep)
+			r, err := measureRun(ctx, o, bin, store, filepath.Join(dataDir, strconv.Itoa(n)), sc, rate, workers, rep)
 			if err != nil {
-				return fmt.Errorf("%s at %s: %w", sc.name, rateLabel(rate, o.workers), err)
+				return fmt.Errorf("%s at %s: %w", sc.name, rateLabel(rate, workers), err)
 			}
 			rep.Results = append(rep.Results, r)
 			fmt.Fprintf(stdout, "[%s] %-12s %-6s %6d req  %7.0f ok/s  p50 %-10v p95 %-10v p99 %-10v errors %d  RSS %.1f MB  %s\n",
-				store, sc.name, rateLabel(rate, o.workers), r.Requests, r.Achieved, r.P50.Round(time.Microsecond),
+				store, sc.name, rateLabel(rate, workers), r.Requests, r.Achieved, r.P50.Round(time.Microsecond),
 				r.P95.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Errors, mb(r.PeakRSS), codesString(r.Codes))
 		}
 	}
 	return nil
 }
 
-func measureRun(ctx context.Context, o config, bin, store, dataDir string, sc scenario, rate int, rep *report) (result, error) {
+func measureRun(ctx context.Context, o config, bin, store, dataDir string, sc scenario, rate, workers int, rep *report) (result, error) {
 	s, err := startServer(ctx, bin, store, dataDir, 60*time.Second)
 	if err != nil {
 		return result{}, err
@@ -243,7 +280,8 @@ func measureRun(ctx context.Context, o config, bin, store, dataDir string, sc sc
 	if rate == 0 {
 		du = o.maxDuration
 	}
-	r := toResult(store, sc.name, rate, attack(sc.targeter(s.baseURL, ids), rate, uint64(o.workers), du))
+	r := toResult(store, sc.name, rate, attack(sc.targeter(s.baseURL, ids), rate, uint64(workers), du))
+	r.Workers = workers
 	if r.PeakRSS, err = peakRSS(pid); err != nil {
 		return result{}, err
 	}
@@ -275,6 +313,25 @@ func rateLabel(rate, workers int) string {
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// countRoundTrips counts the commands of a 1-line and a 5-line order on a
+// fresh embedded FerretDB.
+func countRoundTrips(ctx context.Context, dataDir string) ([]mongodbtest.RoundTrips, error) {
+	srv, err := localdb.Start(ctx, localdb.Config{Dir: dataDir})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	var out []mongodbtest.RoundTrips
+	for _, lines := range []int{1, 5} {
+		rt, err := mongodbtest.CountRoundTrips(ctx, srv.URI(), lines)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rt)
+	}
+	return out, nil
+}
 
 // goBench runs the httpapi benchmarks and keeps their result lines.
 func goBench(ctx context.Context, backendDir string) (string, error) {

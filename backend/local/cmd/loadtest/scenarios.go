@@ -114,6 +114,7 @@ func seedProducts(ctx context.Context, baseURL, token string, n int) ([]string, 
 type result struct {
 	Store, Scenario string
 	Rate            int // requests/s asked; 0 = closed loop at full speed
+	Workers         int // clients of a closed-loop run
 	Requests        uint64
 	Achieved        float64 // successful responses per second
 	P50, P95, P99   time.Duration

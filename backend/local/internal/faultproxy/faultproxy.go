@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -89,12 +90,25 @@ type Proxy struct {
 	conns  map[net.Conn]struct{}
 	closed bool
 
-	turn    chan struct{} // one forwarded command at a time
-	wg      sync.WaitGroup
-	pending sync.WaitGroup // delayed commands and replies
-	// busy counts collection commands read and not yet done with: not
-	// forwarded, or forwarded and answered by the server.
-	busy sync.WaitGroup
+	turn chan struct{} // one forwarded command at a time
+	wg   sync.WaitGroup
+	// pending counts delayed commands and replies not yet sent; busy
+	// counts collection commands read and not yet done with (dropped, or
+	// forwarded and answered by the server). Counters, not WaitGroups:
+	// traffic goes on while Settle waits.
+	pending, busy counter
+}
+
+// counter counts work in flight; wait polls until none is.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) Add(d int) { c.n.Add(int64(d)) }
+func (c *counter) Done()     { c.n.Add(-1) }
+
+func (c *counter) wait() {
+	for c.n.Load() > 0 {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // Start listens on 127.0.0.1 (a free port) and proxies to target.
@@ -149,8 +163,9 @@ func (p *Proxy) SetDown(down bool) {
 // Settle waits until every command read has been dropped or answered by
 // the server, and every delayed command and reply has been sent.
 func (p *Proxy) Settle() {
-	p.busy.Wait()
-	p.pending.Wait()
+	p.busy.wait()
+	p.pending.wait()
+	p.busy.wait() // what the delayed commands sent
 }
 
 // Close stops the proxy and resets every connection. It is safe to call on
@@ -388,7 +403,7 @@ func (p *Proxy) serve(client net.Conn) {
 	// Let delayed commands go out, and every command sent get its reply,
 	// before the server side closes: a server may drop a command whose
 	// connection closes, and a forwarded command must be applied.
-	p.pending.Wait()
+	p.pending.wait()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 		mu.Lock()
 		n := len(holdTurn)

@@ -25,6 +25,16 @@ mock_provider "aws" {
   }
 }
 
+# The plans key's ARN is known only after apply; the plan role's statements name it.
+override_resource {
+  target          = aws_kms_key.plans
+  override_during = plan
+  values = {
+    arn    = "arn:aws:kms:eu-west-1:123456789012:key/plans"
+    key_id = "plans"
+  }
+}
+
 variables {
   name               = "orderstack-dev"
   github_repository  = "orderstack/orderstack"
@@ -124,5 +134,12 @@ run "plans_key_only_the_apply_role_decrypts" {
   assert {
     condition     = aws_kms_key.plans.enable_key_rotation && aws_kms_alias.plans.name == "alias/orderstack-dev-ci-plans"
     error_message = "the plans key rotates and has the alias scripts/terraform-ci.sh uses"
+  }
+
+  assert {
+    condition = contains(flatten([
+      for s in data.aws_iam_policy_document.plan.statement : s.resources if s.effect == "Deny"
+    ]), aws_kms_key.plans.arn)
+    error_message = "the Deny names the plans key itself"
   }
 }

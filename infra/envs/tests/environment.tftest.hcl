@@ -1,0 +1,43 @@
+# Plans the whole environment on mocked providers, once per <env>.tfvars (make test-infra runs
+# `terraform test -var-file=<env>.tfvars`): every value passes the validations of modules/stack,
+# every required choice is set, and prod keeps the choices that protect it.
+
+# Data sources answer like a real account would where a module validates the shape (ARNs).
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
+      arn        = "arn:aws:iam::111122223333:user/test"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+}
+mock_provider "helm" {}
+mock_provider "kubernetes" {}
+mock_provider "random" {}
+
+run "plan" {
+  command = plan
+
+  assert {
+    condition     = var.environment != "prod" || (!var.single_nat_gateway && var.flow_logs_enabled && !var.allow_destroy_with_data)
+    error_message = "prod needs a NAT gateway per zone, VPC flow logs and data that survives terraform destroy"
+  }
+
+  assert {
+    condition     = output.cluster_name == "orderstack-${var.environment}"
+    error_message = "the cluster is named after the environment"
+  }
+}
