@@ -7,24 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
 	"helm.sh/helm/v3/pkg/releaseutil"
 )
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // runbookRe finds a runbook_url and, in its value, the Markdown file and
 // anchor it points to; the path is relative to the repository root (the
@@ -83,7 +75,7 @@ func RunbookURLs(root string) ([]RunbookURL, error) {
 			if err != nil {
 				return fmt.Errorf("render chart %s: %w", rel, err)
 			}
-			for _, name := range sortedKeys(rendered) {
+			for _, name := range slices.Sorted(maps.Keys(rendered)) {
 				scan(rel+" (rendered "+name+")", rendered[name])
 			}
 			return filepath.SkipDir

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -211,7 +213,7 @@ func MarkdownFiles(root string) (map[string]Markdown, error) {
 // (https:, mailto:) are not checked: this machine has no internet.
 func CheckLinks(root string, files map[string]Markdown) []string {
 	var problems []string
-	for _, f := range sortedKeys(files) {
+	for _, f := range slices.Sorted(maps.Keys(files)) {
 		m := files[f]
 		for _, l := range m.Links {
 			if p := checkLink(root, files, m, l.Dest); p != "" {

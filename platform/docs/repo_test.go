@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,7 +71,7 @@ func TestRepoMakeTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, f := range sortedKeys(files) {
+	for _, f := range slices.Sorted(maps.Keys(files)) {
 		if !strings.HasPrefix(f, "docs/") && filepath.Base(f) != "README.md" {
 			continue
 		}
@@ -136,7 +137,7 @@ func TestDocsIndexed(t *testing.T) {
 		target, _, _ := strings.Cut(l.Dest, "#")
 		linked[filepath.ToSlash(filepath.Join("docs", target))] = true
 	}
-	for _, f := range sortedKeys(files) {
+	for _, f := range slices.Sorted(maps.Keys(files)) {
 		if strings.HasPrefix(f, "docs/") && strings.Count(f, "/") == 1 && f != "docs/README.md" && !linked[f] {
 			t.Errorf("docs/README.md does not link %s: add a row for it to the table there", f)
 		}

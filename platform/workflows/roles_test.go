@@ -2,11 +2,11 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -120,7 +120,7 @@ func checkTrustExact(m *ciModel) []string {
 		if e.Repository != m.iam[m.envs[0]].Repository {
 			out = append(out, fmt.Sprintf("%s trusts repository %s, %s trusts %s", env, e.Repository, m.envs[0], m.iam[m.envs[0]].Repository))
 		}
-		for _, name := range sortedKeys(e.Roles) {
+		for _, name := range slices.Sorted(maps.Keys(e.Roles)) {
 			role := e.Roles[name]
 			for _, sub := range role.Trusts {
 				if !used[role][sub] {
@@ -142,7 +142,7 @@ func checkPullRequestsReadOnly(m *ciModel) []string {
 		}
 		sub := m.subject(r)
 		for _, env := range m.envs {
-			for _, name := range sortedKeys(m.iam[env].Roles) {
+			for _, name := range slices.Sorted(maps.Keys(m.iam[env].Roles)) {
 				role := m.iam[env].Roles[name]
 				if !slices.Contains(role.Trusts, sub) {
 					continue
@@ -195,7 +195,7 @@ func checkApplyConsumesPlan(m *ciModel) []string {
 	var out []string
 	applies := 0
 	for _, f := range m.files {
-		for _, id := range sortedKeys(f.Workflow.Jobs) {
+		for _, id := range slices.Sorted(maps.Keys(f.Workflow.Jobs)) {
 			job := f.Workflow.Jobs[id]
 			where := f.Name + " job " + id
 			downloaded := map[string]string{} // path -> artifact name
@@ -443,15 +443,6 @@ func TestReleasesPromoteNotRebuild(t *testing.T) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func TestRolesTrustExactlyTheirJobs(t *testing.T) {
 	for _, p := range checkTrustExact(loadModel(t, nil, nil)) {
 		t.Error(p)
@@ -631,7 +622,7 @@ func rolesTable(m *ciModel) (string, error) {
 	b.WriteString("| role | trusted subjects (`" + repo + "…`) | permissions | jobs that assume it |\n|---|---|---|---|\n")
 	for _, env := range m.envs {
 		e := m.iam[env]
-		for _, name := range sortedKeys(e.Roles) {
+		for _, name := range slices.Sorted(maps.Keys(e.Roles)) {
 			role := e.Roles[name]
 			var subs []string
 			for _, s := range role.Trusts {
