@@ -162,7 +162,7 @@ func (k *kube) installCRDs(ctx context.Context, data []byte) []string {
 	return names
 }
 
-// installMonitoringCRDs generates the ServiceMonitor and PrometheusRule CRDs with controller-gen
+// installMonitoringCRDs generates the ServiceMonitor, PodMonitor and PrometheusRule CRDs with controller-gen
 // from the monitoring API types at the version platform/go.mod pins, installs them, and waits
 // until discovery lists monitoring.coreos.com/v1 (the chart renders them only then).
 func (k *kube) installMonitoringCRDs(ctx context.Context, controllerGen string) {
@@ -182,7 +182,7 @@ func (k *kube) installMonitoringCRDs(ctx context.Context, controllerGen string) 
 		k.t.Fatalf("controller-gen: %v\n%s", err, msg)
 	}
 	var data []byte
-	for _, f := range []string{"monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"} {
+	for _, f := range []string{"monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_podmonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"} {
 		b, err := os.ReadFile(filepath.Join(out, f))
 		if err != nil {
 			k.t.Fatalf("controller-gen did not write %s: %v", f, err)

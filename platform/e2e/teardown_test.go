@@ -38,6 +38,15 @@ func (k *kube) createTerraformNamespace(ctx context.Context, root, resource, nam
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	got, err := k.c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// An earlier phase made it bare (the MongoDB chart's dry run): give it Terraform's labels.
+		if got, err = k.c.Client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); err == nil {
+			for key, v := range labels {
+				got.Labels[key] = v
+			}
+			got, err = k.c.Client.CoreV1().Namespaces().Update(ctx, got, metav1.UpdateOptions{})
+		}
+	}
 	if err != nil {
 		k.t.Fatalf("create namespace %s as Terraform defines it: %v", name, err)
 	}
