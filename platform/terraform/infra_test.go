@@ -142,6 +142,15 @@ func TestEnvBackends(t *testing.T) {
 		if _, ok := be["dynamodb_table"]; ok {
 			t.Errorf("%s: dynamodb_table is not needed with use_lockfile", path)
 		}
+		// The plan role's state rights come from terraform_state in <env>.tfvars: it must name
+		// the state this backend file points at, or plans lose their lock and read rights.
+		vars := envRoot + "/" + env + ".tfvars"
+		st, ok := tfvars(t, vars)["terraform_state"]
+		for _, attr := range []string{"bucket", "key"} {
+			if !ok || st.IsNull() || !st.Type().IsObjectType() || !st.Type().HasAttribute(attr) || !st.GetAttr(attr).RawEquals(be[attr]) {
+				t.Errorf("%s: terraform_state.%s differs from %s's %s (%#v)", vars, attr, path, attr, be[attr])
+			}
+		}
 	}
 	var backends []string
 	for _, tb := range Blocks(InDir(loadInfra(t), envRoot), "terraform", "") {
