@@ -351,62 +351,62 @@ func (s *Store) listOrders(ctx context.Context, filter bson.D, limit int) ([]ord
 	return out, nil
 }
 
-// SetOrderStatus moves the order from `from` to `to` in one conditional
+// SetOrderStatus moves an order from status `from` to `to` in one conditional
 // update; ErrConflict if its status is no longer `from`.
 func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {
-	oid, err := objectID(id)
-	if err != nil {
-		return order.Order{}, err
-	}
-	var doc orderDoc
-	err = s.db.do(ctx, func(ctx context.Context) error {
-		return s.orders().FindOneAndUpdate(ctx,
-			bson.D{{Key: "_id", Value: oid}, {Key: "status", Value: string(from)}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}}},
-			options.FindOneAndUpdate().SetReturnDocument(options.After),
-		).Decode(&doc)
-	})
-	if errors.Is(err, order.ErrNotFound) {
-		// Missing, or no longer in status `from`?
-		cur, getErr := s.GetOrder(ctx, id)
-		if getErr != nil {
-			return order.Order{}, fmt.Errorf("set order %s status: %w", id, getErr)
-		}
+	o, cur, err := s.moveOrder(ctx, id, bson.D{{Key: "status", Value: string(from)}}, to, now)
+	if cur != nil {
 		return order.Order{}, fmt.Errorf("set order %s status from %s: it is %s: %w", id, from, cur.Status, order.ErrConflict)
 	}
 	if err != nil {
 		return order.Order{}, fmt.Errorf("set order %s status: %w", id, err)
 	}
-	return doc.order(), nil
+	return o, nil
 }
 
 // ClaimOrder moves the order from (from, seen) to (to, now) in one
 // conditional update; ErrConflict if it is in another state.
 func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
-	oid, err := objectID(id)
-	if err != nil {
-		return order.Order{}, err
-	}
-	var doc orderDoc
-	err = s.db.do(ctx, func(ctx context.Context) error {
-		return s.orders().FindOneAndUpdate(ctx,
-			bson.D{{Key: "_id", Value: oid}, {Key: "status", Value: string(from)}, {Key: "updatedAt", Value: seen.UTC()}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}}},
-			options.FindOneAndUpdate().SetReturnDocument(options.After),
-		).Decode(&doc)
-	})
-	if errors.Is(err, order.ErrNotFound) {
-		cur, getErr := s.GetOrder(ctx, id)
-		if getErr != nil {
-			return order.Order{}, fmt.Errorf("claim order %s: %w", id, getErr)
-		}
+	o, cur, err := s.moveOrder(ctx, id, bson.D{{Key: "status", Value: string(from)}, {Key: "updatedAt", Value: seen.UTC()}}, to, now)
+	if cur != nil {
 		return order.Order{}, fmt.Errorf("claim order %s from %s as of %s: it is %s as of %s: %w",
 			id, from, seen.UTC().Format(time.RFC3339Nano), cur.Status, cur.UpdatedAt.Format(time.RFC3339Nano), order.ErrConflict)
 	}
 	if err != nil {
 		return order.Order{}, fmt.Errorf("claim order %s: %w", id, err)
 	}
-	return doc.order(), nil
+	return o, nil
+}
+
+// moveOrder sets status `to` and updatedAt `now` on the order id if it also
+// matches cond, and returns it as updated. When nothing matched, cur is the
+// order as it is now (the caller's conflict), or err says why it could not be
+// read (ErrNotFound: no such order).
+func (s *Store) moveOrder(ctx context.Context, id string, cond bson.D, to order.Status, now time.Time) (o order.Order, cur *order.Order, err error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return order.Order{}, nil, err
+	}
+	var doc orderDoc
+	err = s.db.do(ctx, func(ctx context.Context) error {
+		return s.orders().FindOneAndUpdate(ctx,
+			append(bson.D{{Key: "_id", Value: oid}}, cond...),
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After),
+		).Decode(&doc)
+	})
+	if errors.Is(err, order.ErrNotFound) {
+		// Missing, or no longer in the state cond describes?
+		got, getErr := s.GetOrder(ctx, id)
+		if getErr != nil {
+			return order.Order{}, nil, getErr
+		}
+		return order.Order{}, &got, nil
+	}
+	if err != nil {
+		return order.Order{}, nil, err
+	}
+	return doc.order(), nil, nil
 }
 
 // MarkStockReleased records that a cancelled order gave its stock back.
