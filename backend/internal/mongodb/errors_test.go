@@ -13,7 +13,9 @@ import (
 // operation's network error (seen in the outage test as a 500).
 type clearedPool struct{}
 
-func (clearedPool) Error() string   { return "connection pool for 127.0.0.1:1 was cleared because another operation failed" }
+func (clearedPool) Error() string {
+	return "connection pool for 127.0.0.1:1 was cleared because another operation failed"
+}
 func (clearedPool) Retryable() bool { return true }
 
 func TestTranslateUnavailable(t *testing.T) {
