@@ -65,13 +65,16 @@ func loadIAM(tb testing.TB, tf map[string]string) map[string]*EnvIAM {
 }
 
 // loadModel loads Terraform's roles and the workflows, with in-memory replacements: tf by path
-// relative to the repository root, wf by workflow file name.
+// relative to the repository root, wf by workflow file name ("" deletes the workflow).
 func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
 	tb.Helper()
 	m := &ciModel{iam: loadIAM(tb, tf)}
 	m.envs = slices.Sorted(maps.Keys(m.iam))
 	for _, f := range loadWorkflows(tb) {
 		if src, ok := wf[f.Name]; ok {
+			if src == "" { // deleted
+				continue
+			}
 			var err error
 			if f, err = Parse(f.Path, []byte(src)); err != nil {
 				tb.Fatal(err)
@@ -591,6 +594,25 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 			tf:    tfDefects(t),
 			check: checkTrustExact,
 			want:  "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject",
+		},
+		{
+			// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).
+			name:  "image.yml deleted",
+			wf:    map[string]string{"image.yml": ""},
+			check: checkTrustExact,
+			want:  "role dev/push trusts repo:orderstack/orderstack:environment:dev, but no job that assumes it has that subject",
+		},
+		{
+			name:  "deploy.yml deleted",
+			wf:    map[string]string{"deploy.yml": ""},
+			check: checkTrustExact,
+			want:  "role prod/deploy trusts repo:orderstack/orderstack:environment:prod, but no job",
+		},
+		{
+			name:  "infra.yml deleted",
+			wf:    map[string]string{"infra.yml": ""},
+			check: checkTrustExact,
+			want:  "role dev/plan trusts repo:orderstack/orderstack:pull_request, but no job",
 		},
 		{
 			// #13.3: apply without the reviewed plan.
