@@ -17,8 +17,10 @@ test: test-chart
 # PROMTOOL: `make promtool-check`) come along: they are the chart's too.
 CHART_PKGS := ./chart/... ./e2e/... ./promrules/... ./internal/helmrender/...
 
-test-chart: $(HELM_DOCS) ## the chart offline (Helm SDK lint, schema, strict decoding, policies; the Dockerfile and make build) and its README values table up to date (helm-docs)
-	cd $(ROOT)/platform && go vet $(CHART_PKGS) && go test -count=1 $(CHART_PKGS)
+# The NetworkPolicy's ALB sources are compared with the subnets the pinned terraform makes
+# (platform/internal/tfrun; terraform and the schema stand-in: tf-tools, mk/infra.mk).
+test-chart: $(HELM_DOCS) tf-tools ## the chart offline (Helm SDK lint, schema, strict decoding, policies, ALB subnets from terraform; the Dockerfile and make build) and its README values table up to date (helm-docs)
+	cd $(ROOT)/platform && go vet $(CHART_PKGS) ./internal/tfrun/... && TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test -count=1 $(CHART_PKGS)
 	@$(HELM_DOCS) $(HELM_DOCS_FLAGS) --dry-run | diff -u $(ROOT)/deploy/helm/orders/README.md - \
 		|| { echo "deploy/helm/orders/README.md is stale: run make chart-docs" >&2; exit 1; }
 

@@ -1,37 +1,23 @@
 package workflows
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 )
 
 // The CI roles of each environment as Terraform makes them. LoadIAM does not read the HCL
-// itself: it runs the pinned terraform (`terraform test -json -verbose`) on a copy of infra/,
-// applying infra/envs once per <env>.tfvars with mocked providers (the schema stand-in
-// tools/tfschema, never a registry), targeted at module.stack.module.iam_github and the
-// cluster, and reads the state terraform prints: the roles, their inline policies and
-// attachments, linked by the values terraform gave them. Only what AWS assigns is fixed: the
-// account FakeAccount, the partition, the OIDC provider's ARN, the plans key's ARN, and the ECR
-// repository's ARN (rebuilt from its name).
+// itself: tfrun applies infra/envs per <env>.tfvars with the pinned terraform on mocked
+// providers, targeted at module.stack.module.iam_github and the cluster, and LoadIAM reads the
+// roles, their inline policies and attachments from the state, linked by the values terraform
+// gave them. Only what AWS assigns is fixed: the account, partition and region, the OIDC
+// provider's ARN, the plans key's ARN, and the ECR repository's ARN (rebuilt from its name).
 
 // FakeAccount is the account ID the mocked AWS provider answers.
-const FakeAccount = "123456789012"
-
-// ErrNoTerraform: TERRAFORM or TFSCHEMA is unset (make test-workflows sets them).
-var ErrNoTerraform = errors.New("TERRAFORM and TFSCHEMA unset: run make test-workflows (it builds terraform and the schema stand-in)")
+const FakeAccount = tfrun.Account
 
 // Statement is one statement of an IAM policy.
 type Statement struct {
@@ -67,192 +53,31 @@ const iamModule = "module.stack.module.iam_github"
 // LoadIAM returns every environment's CI roles; override replaces files of the repository
 // (slash path relative to root -> content) in the copy terraform reads (mutation tests).
 func LoadIAM(root string, override map[string]string) (map[string]*EnvIAM, error) {
-	tf, schema := os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
-	if tf == "" || schema == "" {
-		return nil, ErrNoTerraform
-	}
-	work, err := os.MkdirTemp("", "ci-iam-")
+	envs, err := tfrun.Apply(root, override, []string{iamModule, "module.stack.module.eks.aws_eks_cluster.this"}, func(e *tfrun.Env) string {
+		return fmt.Sprintf("  override_data {\n    target = %s.data.aws_region.current\n    values = { region = %q }\n  }\n"+
+			"  override_resource {\n    target = %s.aws_kms_key.plans\n    values = { arn = %q, key_id = \"plans\" }\n  }\n",
+			iamModule, e.TFVars["region"], iamModule, plansKey(e.TFVars["region"]))
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer os.RemoveAll(work)
-	for _, d := range []string{"infra", "deploy"} {
-		if err := copyTree(filepath.Join(root, d), filepath.Join(work, d)); err != nil {
-			return nil, err
-		}
-	}
-	for rel, content := range override {
-		if err := os.WriteFile(filepath.Join(work, filepath.FromSlash(rel)), []byte(content), 0o644); err != nil {
-			return nil, err
-		}
-	}
-	envsDir := filepath.Join(work, "infra", "envs")
-	tfvars, _ := filepath.Glob(filepath.Join(envsDir, "*.tfvars"))
-	if len(tfvars) == 0 {
-		return nil, fmt.Errorf("no infra/envs/*.tfvars")
 	}
 	out := map[string]*EnvIAM{}
-	test := mockProviders
-	for _, p := range tfvars {
-		env := strings.TrimSuffix(filepath.Base(p), ".tfvars")
-		vars, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		lit, err := literals(p)
-		if err != nil {
-			return nil, err
-		}
-		be, err := literals(filepath.Join(envsDir, env+".s3.tfbackend"))
-		if err != nil {
-			return nil, err
-		}
-		e := &EnvIAM{Env: env, Region: lit["region"], StateBucket: be["bucket"], StateKey: be["key"], Roles: map[string]*Role{}}
+	for name, env := range envs {
+		e := &EnvIAM{Env: name, Region: env.TFVars["region"], StateBucket: env.Backend["bucket"], StateKey: env.Backend["key"],
+			PlansKeyARN: plansKey(env.TFVars["region"]), Roles: map[string]*Role{}}
 		if e.Region == "" {
-			return nil, fmt.Errorf("%s.tfvars sets no region", env)
+			return nil, fmt.Errorf("%s.tfvars sets no region", name)
 		}
-		e.PlansKeyARN = "arn:aws:kms:" + e.Region + ":" + FakeAccount + ":key/plans"
-		out[env] = e
-		test += fmt.Sprintf(runBlock, env, env, vars, e.Region, e.PlansKeyARN)
-	}
-	if err := os.WriteFile(filepath.Join(envsDir, "tests", "ci_iam.tftest.hcl"), []byte(test), 0o644); err != nil {
-		return nil, err
-	}
-	// The stand-in serves every provider; a generated CLI configuration points terraform at it.
-	providers := filepath.Join(work, "providers")
-	rc := "provider_installation {\n  dev_overrides {\n"
-	for _, p := range []string{"aws", "helm", "kubernetes", "random"} {
-		if err := os.MkdirAll(providers, 0o755); err != nil {
-			return nil, err
+		if err := e.fromState(env.State); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if err := os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)); err != nil {
-			return nil, err
-		}
-		rc += fmt.Sprintf("    %q = %q\n", "hashicorp/"+p, providers)
-	}
-	rc += "  }\n  filesystem_mirror {\n    path    = \"" + filepath.Join(work, "no-mirror") + "\"\n    include = [\"example.invalid/*/*\"]\n  }\n}\n"
-	if err := os.WriteFile(filepath.Join(work, "terraformrc"), []byte(rc), 0o644); err != nil {
-		return nil, err
-	}
-	terraform := func(args ...string) *exec.Cmd {
-		c := exec.Command(tf, append([]string{"-chdir=" + envsDir}, args...)...)
-		c.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(work, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0")
-		return c
-	}
-	if b, err := terraform("get", "-no-color").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("terraform get: %v\n%s", err, b)
-	}
-	stdout, err := terraform("test", "-json", "-verbose", "-no-color", "-filter=tests/ci_iam.tftest.hcl").Output()
-	states, diags := map[string]tfState{}, []string{}
-	r := bufio.NewReader(bytes.NewReader(stdout))
-	for {
-		line, rerr := r.ReadBytes('\n')
-		var msg struct {
-			Type       string   `json:"type"`
-			Run        string   `json:"@testrun"`
-			Level      string   `json:"@level"`
-			Message    string   `json:"@message"`
-			State      *tfState `json:"test_state"`
-			Diagnostic *struct {
-				Detail string `json:"detail"`
-			} `json:"diagnostic"`
-		}
-		if len(bytes.TrimSpace(line)) > 0 && json.Unmarshal(line, &msg) == nil {
-			switch {
-			case msg.Type == "test_state" && msg.State != nil:
-				states[msg.Run] = *msg.State
-			case msg.Type == "diagnostic" && msg.Level == "error":
-				diags = append(diags, msg.Message+": "+msg.Diagnostic.Detail)
-			}
-		}
-		if rerr != nil {
-			break
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("terraform test: %v\n%s", err, strings.Join(diags, "\n"))
-	}
-	for env, e := range out {
-		st, ok := states[env]
-		if !ok {
-			return nil, fmt.Errorf("terraform test printed no state for %s", env)
-		}
-		if err := e.fromState(st); err != nil {
-			return nil, fmt.Errorf("%s: %w", env, err)
-		}
+		out[name] = e
 	}
 	return out, nil
 }
 
-// mockProviders and runBlock make the test file: AWS answers as an account would where the
-// roles read it; each environment is applied with its tfvars, in its own state.
-const mockProviders = `mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "` + FakeAccount + `" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_iam_openid_connect_provider" {
-    defaults = { arn = "arn:aws:iam::` + FakeAccount + `:oidc-provider/token.actions.githubusercontent.com" }
-  }
-  mock_resource "aws_eks_cluster" {
-    defaults = { certificate_authority = [{ data = "" }] }
-  }
-}
-mock_provider "helm" {}
-mock_provider "kubernetes" {}
-mock_provider "random" {}
-`
-
-const runBlock = `
-run %q {
-  command   = apply
-  state_key = %q
-  variables {
-%s
-  }
-  plan_options {
-    target = [` + iamModule + `, module.stack.module.eks.aws_eks_cluster.this]
-  }
-  override_data {
-    target = ` + iamModule + `.data.aws_region.current
-    values = { region = %q }
-  }
-  override_resource {
-    target = ` + iamModule + `.aws_kms_key.plans
-    values = { arn = %q, key_id = "plans" }
-  }
-}
-`
-
-type tfResource struct {
-	Address string         `json:"address"`
-	Mode    string         `json:"mode"`
-	Type    string         `json:"type"`
-	Name    string         `json:"name"`
-	Values  map[string]any `json:"values"`
-}
-
-type tfModule struct {
-	Address   string       `json:"address"`
-	Resources []tfResource `json:"resources"`
-	Children  []tfModule   `json:"child_modules"`
-}
-
-type tfState struct {
-	Root    tfModule `json:"root_module"`
-	Outputs map[string]struct {
-		Value any `json:"value"`
-	} `json:"outputs"`
-}
-
-func (m tfModule) all() []tfResource {
-	out := m.Resources
-	for _, c := range m.Children {
-		out = append(out, c.all()...)
-	}
-	return out
+func plansKey(region string) string {
+	return "arn:aws:kms:" + region + ":" + FakeAccount + ":key/plans"
 }
 
 func str(v any) string {
@@ -274,11 +99,11 @@ func list(v any) []string {
 }
 
 // fromState fills e from the state terraform applied for it.
-func (e *EnvIAM) fromState(st tfState) error {
-	e.ClusterName = str(st.Outputs["cluster_name"].Value)
-	var iam []tfResource
+func (e *EnvIAM) fromState(st tfrun.State) error {
+	e.ClusterName = str(st.Outputs["cluster_name"])
+	var iam []tfrun.Resource
 	arns := map[string]string{} // mocked ECR repository ARN -> the ARN AWS would give it
-	for _, r := range st.Root.all() {
+	for _, r := range st.Resources {
 		if r.Type == "aws_ecr_repository" {
 			e.ECRRepositoryName = str(r.Values["name"])
 			arns[str(r.Values["arn"])] = "arn:aws:ecr:" + e.Region + ":" + FakeAccount + ":repository/" + e.ECRRepositoryName
@@ -371,50 +196,6 @@ func policyDocument(v any, arns map[string]string) (sts []Statement, subs []stri
 		sts = append(sts, st)
 	}
 	return sts, subs, nil
-}
-
-// literals reads a .tfvars or .tfbackend file, which holds only literal values.
-func literals(path string) (map[string]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	f, diags := hclsyntax.ParseConfig(b, path, hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	out := map[string]string{}
-	for name, a := range f.Body.(*hclsyntax.Body).Attributes {
-		if v, d := a.Expr.Value(nil); !d.HasErrors() && v.Type().FriendlyName() == "string" && !v.IsNull() {
-			out[name] = v.AsString()
-		}
-	}
-	return out, nil
-}
-
-// copyTree copies src to dst without terraform's working files.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		name := d.Name()
-		if name == ".terraform" || name == ".terraform.lock.hcl" || strings.Contains(name, ".tfstate") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
 }
 
 // managed are the AWS managed policies the CI roles may carry, as statements. ReadOnlyAccess is

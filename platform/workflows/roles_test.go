@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	prepo "github.com/orderstack/orderstack/platform/internal/repo"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 	"github.com/rhysd/actionlint"
 )
 
@@ -55,7 +56,7 @@ func loadIAM(tb testing.TB, tf map[string]string) map[string]*EnvIAM {
 	v, _ := iamLoads.LoadOrStore(key, &iamLoad{})
 	l := v.(*iamLoad)
 	l.once.Do(func() { l.iam, l.err = LoadIAM(root, tf) })
-	if errors.Is(l.err, ErrNoTerraform) {
+	if errors.Is(l.err, tfrun.ErrNoTerraform) {
 		tb.Skip(l.err)
 	}
 	if l.err != nil {
