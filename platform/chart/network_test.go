@@ -200,32 +200,24 @@ func portKey(tb testing.TB, c corev1.Container, p networkingv1.NetworkPolicyPort
 	return port.String() + "/" + proto
 }
 
-// flatten lists a policy's rules as "peer -> port" strings.
-func flattenIngress(tb testing.TB, c corev1.Container, rules []networkingv1.NetworkPolicyIngressRule) []string {
+// flatten lists a policy's rules (peers and ports of each) as "peer -> port" strings.
+func flatten[R networkingv1.NetworkPolicyIngressRule | networkingv1.NetworkPolicyEgressRule](tb testing.TB, c corev1.Container, rules []R) []string {
 	var out []string
 	for _, r := range rules {
-		if len(r.From) == 0 || len(r.Ports) == 0 {
+		var peers []networkingv1.NetworkPolicyPeer
+		var ports []networkingv1.NetworkPolicyPort
+		switch r := any(r).(type) {
+		case networkingv1.NetworkPolicyIngressRule:
+			peers, ports = r.From, r.Ports
+		case networkingv1.NetworkPolicyEgressRule:
+			peers, ports = r.To, r.Ports
+		}
+		if len(peers) == 0 || len(ports) == 0 {
 			out = append(out, "ANY")
 			continue
 		}
-		for _, f := range r.From {
-			for _, p := range r.Ports {
-				out = append(out, peerKey(f)+" -> "+portKey(tb, c, p))
-			}
-		}
-	}
-	return out
-}
-
-func flattenEgress(tb testing.TB, c corev1.Container, rules []networkingv1.NetworkPolicyEgressRule) []string {
-	var out []string
-	for _, r := range rules {
-		if len(r.To) == 0 || len(r.Ports) == 0 {
-			out = append(out, "ANY")
-			continue
-		}
-		for _, f := range r.To {
-			for _, p := range r.Ports {
+		for _, f := range peers {
+			for _, p := range ports {
 				out = append(out, peerKey(f)+" -> "+portKey(tb, c, p))
 			}
 		}
@@ -265,7 +257,7 @@ func TestNetworkPolicy(t *testing.T) {
 				"pods "+labels.SelectorFromSet(map[string]string{"app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": "helm-test"}).String()+" -> 3000/TCP",
 				"namespace kubernetes.io/metadata.name=monitoring -> 9090/TCP",
 			)
-			if diff := cmp.Diff(wantIn, flattenIngress(t, c, np.Spec.Ingress)); diff != "" {
+			if diff := cmp.Diff(wantIn, flatten(t, c, np.Spec.Ingress)); diff != "" {
 				t.Errorf("ingress rules (-want +got):\n%s", diff)
 			}
 			// The helm test Pod is the one the pod rule admits.
@@ -282,7 +274,7 @@ func TestNetworkPolicy(t *testing.T) {
 				"namespace kubernetes.io/metadata.name=kube-system -> 53/TCP",
 				"namespace kubernetes.io/metadata.name=mongodb -> 27017/TCP",
 			}
-			if diff := cmp.Diff(wantOut, flattenEgress(t, c, np.Spec.Egress)); diff != "" {
+			if diff := cmp.Diff(wantOut, flatten(t, c, np.Spec.Egress)); diff != "" {
 				t.Errorf("egress rules (-want +got):\n%s", diff)
 			}
 		})
