@@ -108,6 +108,44 @@ func TestPlaceOrder(t *testing.T) {
 	}
 }
 
+// TestRecoverClearsMarkersCheaply: the markers placing leaves cost Recover
+// one read per order (not per marker) and one update per product (not per
+// marker): here 20 orders, 5 lines each, on the same 5 products.
+func TestRecoverClearsMarkersCheaply(t *testing.T) {
+	mem := memstore.New()
+	faulty := storetest.NewFaulty(mem)
+	old := time.Now().Add(-time.Hour).UTC()
+	then := order.NewService(mem, order.WithClock(func() time.Time { return old }))
+	var req order.PlaceOrder
+	req.Customer = order.Customer{Name: "Ada", Email: "ada@example.com"}
+	for i := range 5 {
+		p, err := then.CreateProduct(context.Background(), order.Product{SKU: fmt.Sprint("P", i), Name: "P", PriceCents: 1, Currency: "EUR", Stock: 100})
+		must(t, err)
+		req.Lines = append(req.Lines, line(p, 1))
+	}
+	for range 20 {
+		_, _, err := then.PlaceOrder(context.Background(), req)
+		must(t, err)
+	}
+	rep, err := order.NewService(faulty).Recover(context.Background(), time.Now().Add(-time.Minute))
+	if err != nil || rep.Cleared != 100 {
+		t.Fatalf("Recover = %+v, %v; want 100 markers cleared", rep, err)
+	}
+	count := map[string]int{}
+	for _, c := range faulty.Calls() {
+		count[c.Op]++
+	}
+	want := map[string]int{"ListStaleOrders": 1, "ListMarkedProducts": 2, "GetOrder": 20, "ClearMarkers": 5}
+	if d := cmp.Diff(want, count); d != "" {
+		t.Errorf("Recover's store calls for 100 markers of 20 orders on 5 products (-want +got):\n%s", d)
+	}
+	for _, l := range req.Lines {
+		if m := mem.Markers(l.ProductID); len(m) != 0 {
+			t.Errorf("markers of %s after Recover = %v, want none", l.ProductID, m)
+		}
+	}
+}
+
 // TestPlaceOrderCalls: placing costs N+2 store calls for N lines, with or
 // without an Idempotency-Key, and never reads a product: each line is
 // priced from the product its reservation returned. A price changed just
