@@ -185,13 +185,16 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create index %s on %s: %w", s.name, s.coll, err)
 		}
 	}
-	return db.probeReplyProjection(ctx)
+	return db.CheckFeatures(ctx)
 }
 
-// probeReplyProjection sends a findAndModify with a projection that
+// CheckFeatures asks the server which optional features the adapter may
+// use; EnsureIndexes calls it. Today one: a projection on findAndModify
+// (replyProjection). It sends a findAndModify with a projection that
 // matches no document (so changes nothing) and notes whether the server
-// refused the projection.
-func (db *DB) probeReplyProjection(ctx context.Context) error {
+// refused the projection; until then ApplyStock learns it from the first
+// refusal.
+func (db *DB) CheckFeatures(ctx context.Context) error {
 	err := db.do(ctx, func(ctx context.Context) error {
 		return db.db.Collection(productsCollection).FindOneAndUpdate(ctx,
 			bson.D{{Key: "_id", Value: bson.NilObjectID}},

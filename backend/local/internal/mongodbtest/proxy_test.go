@@ -66,26 +66,26 @@ func proxyEnv(tb testing.TB, p *faultproxy.Proxy, patient bool) *storetest.Proto
 		defer cancel()
 		_ = proxied.Close(ctx)
 	})
-	ensureIndexes(tb, proxied)
+	checkFeatures(tb, proxied)
 	svc := order.NewService(proxied.Store(), order.WithLease(time.Minute), order.WithCallTimeout(callTimeout),
 		order.WithIdempotencyWait(50*time.Millisecond))
 	return storetest.NewProtocolEnv(tb, direct.Store(), svc)
 }
 
-// ensureIndexes runs EnsureIndexes through the proxy before any fault, as
-// the service does at start: the indexes exist already (openDB), and the
-// adapter learns whether the server takes a reply projection (FerretDB
-// does not), so that the commands are those of production. A busy machine
-// may time a call out: it tries three times.
-func ensureIndexes(tb testing.TB, db *mongodb.DB) {
+// checkFeatures lets the adapter learn, through the proxy and before any
+// fault, what the server supports, as EnsureIndexes does when the service
+// starts (the indexes exist already: openDB), so that the commands are
+// those of production (FerretDB takes no reply projection). A busy machine
+// may time the call out: it tries again.
+func checkFeatures(tb testing.TB, db *mongodb.DB) {
 	tb.Helper()
 	for attempt := 1; ; attempt++ {
-		err := db.EnsureIndexes(tb.Context())
+		err := db.CheckFeatures(tb.Context())
 		if err == nil {
 			return
 		}
-		if attempt == 3 {
-			tb.Fatalf("EnsureIndexes through the proxy = %v", err)
+		if attempt == 10 {
+			tb.Fatalf("CheckFeatures through the proxy = %v", err)
 		}
 	}
 }
@@ -210,7 +210,7 @@ func TestModelProxy(t *testing.T) {
 			defer cancel()
 			_ = db.Close(ctx)
 		})
-		ensureIndexes(t, db)
+		checkFeatures(t, db)
 		svcs = append(svcs, order.NewService(db.Store(), order.WithLease(lease),
 			order.WithCallTimeout(300*time.Millisecond), order.WithIdempotencyWait(200*time.Millisecond)))
 	}
