@@ -318,6 +318,21 @@ func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 	return cloneOrder(s.orders[id]), nil
 }
 
+// OrderStates returns the state of each order of ids that exists.
+func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	if err := s.begin(ctx, "OrderStates"); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := []order.OrderState{}
+	for _, id := range ids {
+		if o, ok := s.orders[id]; ok {
+			out = append(out, order.OrderState{ID: o.ID, Status: o.Status, StockReleased: o.StockReleased, UpdatedAt: o.UpdatedAt})
+		}
+	}
+	return out, nil
+}
+
 // ListOrders returns up to f.Limit public orders matching f with ID > f.After.
 func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
 	if err := s.begin(ctx, "ListOrders"); err != nil {

@@ -311,6 +311,37 @@ func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 	return o, nil
 }
 
+// OrderStates returns the state of each order of ids that exists, with one
+// find by _id $in, projected on what the state needs.
+func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	oids := make(bson.A, 0, len(ids))
+	for _, id := range ids {
+		if oid, err := objectID(id); err == nil {
+			oids = append(oids, oid)
+		}
+	}
+	out := []order.OrderState{}
+	if len(oids) == 0 {
+		return out, nil
+	}
+	var docs []orderDoc
+	err := s.db.do(ctx, func(ctx context.Context) error {
+		cur, err := s.orders().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids}}}},
+			options.Find().SetProjection(bson.D{{Key: "status", Value: 1}, {Key: "stockReleased", Value: 1}, {Key: "updatedAt", Value: 1}}))
+		if err != nil {
+			return err
+		}
+		return cur.All(ctx, &docs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get %d order states: %w", len(oids), err)
+	}
+	for _, d := range docs {
+		out = append(out, order.OrderState{ID: d.ID.Hex(), Status: order.Status(d.Status), StockReleased: d.StockReleased, UpdatedAt: d.UpdatedAt.UTC()})
+	}
+	return out, nil
+}
+
 // ListOrders returns up to f.Limit public orders matching f after f.After,
 // by id.
 func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {

@@ -109,39 +109,46 @@ func TestPlaceOrder(t *testing.T) {
 }
 
 // TestRecoverClearsMarkersCheaply: the markers placing leaves cost Recover
-// one read per order (not per marker) and one update per product (not per
-// marker): here 20 orders, 5 lines each, on the same 5 products.
+// one read per MaxOrderStates orders (not one per marker or order) and one
+// update per product (not per marker).
 func TestRecoverClearsMarkersCheaply(t *testing.T) {
-	mem := memstore.New()
-	faulty := storetest.NewFaulty(mem)
-	old := time.Now().Add(-time.Hour).UTC()
-	then := order.NewService(mem, order.WithClock(func() time.Time { return old }))
-	var req order.PlaceOrder
-	req.Customer = order.Customer{Name: "Ada", Email: "ada@example.com"}
-	for i := range 5 {
-		p, err := then.CreateProduct(context.Background(), order.Product{SKU: fmt.Sprint("P", i), Name: "P", PriceCents: 1, Currency: "EUR", Stock: 100})
-		must(t, err)
-		req.Lines = append(req.Lines, line(p, 1))
-	}
-	for range 20 {
-		_, _, err := then.PlaceOrder(context.Background(), req)
-		must(t, err)
-	}
-	rep, err := order.NewService(faulty).Recover(context.Background(), time.Now().Add(-time.Minute))
-	if err != nil || rep.Cleared != 100 {
-		t.Fatalf("Recover = %+v, %v; want 100 markers cleared", rep, err)
-	}
-	count := map[string]int{}
-	for _, c := range faulty.Calls() {
-		count[c.Op]++
-	}
-	want := map[string]int{"ListStaleOrders": 1, "ListMarkedProducts": 2, "GetOrder": 20, "ClearMarkers": 5}
-	if d := cmp.Diff(want, count); d != "" {
-		t.Errorf("Recover's store calls for 100 markers of 20 orders on 5 products (-want +got):\n%s", d)
-	}
-	for _, l := range req.Lines {
-		if m := mem.Markers(l.ProductID); len(m) != 0 {
-			t.Errorf("markers of %s after Recover = %v, want none", l.ProductID, m)
+	for _, tc := range []struct {
+		orders, lines int
+		want          map[string]int
+	}{
+		{20, 5, map[string]int{"ListStaleOrders": 1, "ListMarkedProducts": 2, "OrderStates": 1, "ClearMarkers": 5}},
+		{order.MaxOrderStates + 1, 1, map[string]int{"ListStaleOrders": 1, "ListMarkedProducts": 2, "OrderStates": 2, "ClearMarkers": 1}},
+	} {
+		mem := memstore.New()
+		faulty := storetest.NewFaulty(mem)
+		old := time.Now().Add(-time.Hour).UTC()
+		then := order.NewService(mem, order.WithClock(func() time.Time { return old }))
+		var req order.PlaceOrder
+		req.Customer = order.Customer{Name: "Ada", Email: "ada@example.com"}
+		for i := range tc.lines {
+			p, err := then.CreateProduct(context.Background(), order.Product{SKU: fmt.Sprint("P", i), Name: "P", PriceCents: 1, Currency: "EUR", Stock: 1000})
+			must(t, err)
+			req.Lines = append(req.Lines, line(p, 1))
+		}
+		for range tc.orders {
+			_, _, err := then.PlaceOrder(context.Background(), req)
+			must(t, err)
+		}
+		rep, err := order.NewService(faulty).Recover(context.Background(), time.Now().Add(-time.Minute))
+		if err != nil || rep.Cleared != tc.orders*tc.lines {
+			t.Fatalf("Recover = %+v, %v; want %d markers cleared", rep, err, tc.orders*tc.lines)
+		}
+		count := map[string]int{}
+		for _, c := range faulty.Calls() {
+			count[c.Op]++
+		}
+		if d := cmp.Diff(tc.want, count); d != "" {
+			t.Errorf("Recover's store calls for %d orders of %d lines on %d products (-want +got):\n%s", tc.orders, tc.lines, tc.lines, d)
+		}
+		for _, l := range req.Lines {
+			if m := mem.Markers(l.ProductID); len(m) != 0 {
+				t.Errorf("markers of %s after Recover = %v, want none", l.ProductID, m)
+			}
 		}
 	}
 }

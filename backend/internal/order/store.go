@@ -51,6 +51,11 @@ type Store interface {
 	CreateOrder(ctx context.Context, o Order) error
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByIdempotencyKey(ctx context.Context, key string) (Order, error)
+	// OrderStates returns the state of each order of ids that exists, in
+	// any status (StatusReserving too), in no particular order; an id with
+	// no order is left out. Recover reads the orders of many markers with
+	// it at once. Callers pass at most MaxOrderStates ids.
+	OrderStates(ctx context.Context, ids []string) ([]OrderState, error)
 	// ListOrders returns up to f.Limit public orders (never StatusReserving)
 	// matching f with ID > f.After, by ID.
 	ListOrders(ctx context.Context, f OrderFilter) ([]Order, error)
@@ -83,6 +88,18 @@ type Store interface {
 	// ErrConflict and stays.
 	DeleteOrder(ctx context.Context, id string) error
 }
+
+// OrderState is what Recover needs of an order to decide about the markers
+// it left on products.
+type OrderState struct {
+	ID            string
+	Status        Status
+	StockReleased bool
+	UpdatedAt     time.Time
+}
+
+// MaxOrderStates bounds the ids of one Store.OrderStates call.
+const MaxOrderStates = 500
 
 // ProductMarkers are the markers a product carries (see Marker).
 type ProductMarkers struct {

@@ -183,6 +183,10 @@ func (f *Faulty) GetOrderByIdempotencyKey(ctx context.Context, key string) (orde
 	})
 }
 
+func (f *Faulty) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	return run(f, ctx, "OrderStates", func(ctx context.Context) ([]order.OrderState, error) { return f.store.OrderStates(ctx, ids) })
+}
+
 func (f *Faulty) ListOrders(ctx context.Context, flt order.OrderFilter) ([]order.Order, error) {
 	return run(f, ctx, "ListOrders", func(ctx context.Context) ([]order.Order, error) { return f.store.ListOrders(ctx, flt) })
 }

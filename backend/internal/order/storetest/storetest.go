@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) order.Store) {
 		{"OrderSetStatus", testOrderSetStatus},
 		{"OrderClaim", testOrderClaim},
 		{"OrderConfirm", testOrderConfirm},
+		{"OrderStates", testOrderStates},
 		{"OrderDeleteOnlyReserving", testOrderDeleteOnlyReserving},
 		{"ListMarkedProducts", testListMarkedProducts},
 		{"OrderMarkStockReleasedDelete", testOrderMarkReleasedDelete},
@@ -589,6 +590,43 @@ func testOrderConfirm(t *testing.T, s order.Store) {
 	missing := newOrder("ada@example.com", order.StatusReserving, 1)
 	_, err = s.ConfirmOrder(ctx, missing, missing.UpdatedAt, at(12))
 	wantErrIs(t, "ConfirmOrder(missing)", err, order.ErrNotFound)
+}
+
+func testOrderStates(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	released := newOrder("a@example.com", order.StatusCancelled, 2)
+	released.StockReleased = true
+	orders := []order.Order{
+		newOrder("a@example.com", order.StatusReserving, 0),
+		newOrder("a@example.com", order.StatusPending, 1),
+		released,
+	}
+	var ids []string
+	for _, o := range orders {
+		mustCreateOrder(t, s, o)
+		ids = append(ids, o.ID)
+	}
+	want := []order.OrderState{
+		{ID: orders[0].ID, Status: order.StatusReserving, UpdatedAt: orders[0].UpdatedAt},
+		{ID: orders[1].ID, Status: order.StatusPending, UpdatedAt: orders[1].UpdatedAt},
+		{ID: orders[2].ID, Status: order.StatusCancelled, StockReleased: true, UpdatedAt: orders[2].UpdatedAt},
+	}
+	// Missing and malformed ids are left out.
+	got, err := s.OrderStates(ctx, append([]string{order.NewID(at(9)), "not-an-id"}, ids...))
+	wantNil(t, "OrderStates", err)
+	byID := cmpopts.SortSlices(func(a, b order.OrderState) bool { return a.ID < b.ID })
+	if d := cmp.Diff(want, got, byID); d != "" {
+		t.Errorf("OrderStates mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.OrderStates(ctx, ids[1:2])
+	wantNil(t, "OrderStates(one)", err)
+	if d := cmp.Diff(want[1:2], got); d != "" {
+		t.Errorf("OrderStates(one) mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.OrderStates(ctx, nil)
+	if err != nil || len(got) != 0 {
+		t.Errorf("OrderStates(none) = %v, %v; want none", got, err)
+	}
 }
 
 func testOrderDeleteOnlyReserving(t *testing.T, s order.Store) {
