@@ -111,6 +111,10 @@ func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 	return get(ctx, s, func() (order.Order, error) { return s.next.GetOrderByIdempotencyKey(ctx, key) })
 }
 
+func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	return get(ctx, s, func() ([]order.OrderState, error) { return s.next.OrderStates(ctx, ids) })
+}
+
 func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
 	return get(ctx, s, func() ([]order.Order, error) { return s.next.ListOrders(ctx, f) })
 }
