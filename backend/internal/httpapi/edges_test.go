@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
 )
 
 // requestCounts returns orders_http_requests_total by "method code route".
@@ -51,7 +52,7 @@ func TestClientHangUpIs499(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ms := memstore.New()
 	p := order.Product{ID: "0123456789abcdef01234567", SKU: "P", Name: "P", Currency: "EUR", PriceCents: 1, Stock: 5}
@@ -162,7 +163,7 @@ func TestMethodLabelBounded(t *testing.T) {
 	}
 }
 
-// signalStore tells entered when a GetProduct call starts.
+// signalStore tells entered when a GetProduct or CreateOrder call starts.
 type signalStore struct {
 	hangingStore
 	entered chan<- struct{}
@@ -171,6 +172,11 @@ type signalStore struct {
 func (s signalStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
 	s.entered <- struct{}{}
 	return s.hangingStore.GetProduct(ctx, id)
+}
+
+func (s signalStore) CreateOrder(ctx context.Context, o order.Order) error {
+	s.entered <- struct{}{}
+	return s.hangingStore.CreateOrder(ctx, o)
 }
 
 // panicStore panics on any call (its order.Store is nil), which the server
