@@ -288,7 +288,7 @@ func TestNetworkPolicy(t *testing.T) {
 // VPC CIDR would admit every pod of the cluster too (with the VPC CNI each has a VPC address).
 func TestNetworkPolicyMatchesVPC(t *testing.T) {
 	const subnets = "module.stack.module.network.aws_subnet.public"
-	envs, err := tfrun.Apply(repo.Root(t), nil, []string{subnets}, func(*tfrun.Env) string { return "" })
+	envs, err := tfrun.Apply(repo.Root(t), nil)
 	if errors.Is(err, tfrun.ErrNoTerraform) {
 		t.Skip(err)
 	}

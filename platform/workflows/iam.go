@@ -11,7 +11,7 @@ import (
 
 // The CI roles of each environment as Terraform makes them. LoadIAM does not read the HCL
 // itself: tfrun applies infra/envs per <env>.tfvars with the pinned terraform on mocked
-// providers, targeted at module.stack.module.iam_github and the cluster, and LoadIAM reads the
+// providers (targets: module.stack.module.iam_github, the cluster, ...), and LoadIAM reads the
 // roles, their inline policies and attachments from the state, linked by the values terraform
 // gave them. Only what AWS assigns is fixed: the account, partition and region, the OIDC
 // provider's ARN, the plans key's ARN, and the ECR repository's ARN (rebuilt from its name).
@@ -48,23 +48,19 @@ type EnvIAM struct {
 	PlansKeyAlias     string // alias/<name>-ci-plans
 }
 
-const iamModule = "module.stack.module.iam_github"
+const iamModule = tfrun.IAMModule
 
 // LoadIAM returns every environment's CI roles; override replaces files of the repository
 // (slash path relative to root -> content) in the copy terraform reads (mutation tests).
 func LoadIAM(root string, override map[string]string) (map[string]*EnvIAM, error) {
-	envs, err := tfrun.Apply(root, override, []string{iamModule, "module.stack.module.eks.aws_eks_cluster.this"}, func(e *tfrun.Env) string {
-		return fmt.Sprintf("  override_data {\n    target = %s.data.aws_region.current\n    values = { region = %q }\n  }\n"+
-			"  override_resource {\n    target = %s.aws_kms_key.plans\n    values = { arn = %q, key_id = \"plans\" }\n  }\n",
-			iamModule, e.TFVars["region"], iamModule, plansKey(e.TFVars["region"]))
-	})
+	envs, err := tfrun.Apply(root, override)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]*EnvIAM{}
 	for name, env := range envs {
 		e := &EnvIAM{Env: name, Region: env.TFVars["region"], StateBucket: env.Backend["bucket"], StateKey: env.Backend["key"],
-			PlansKeyARN: plansKey(env.TFVars["region"]), Roles: map[string]*Role{}}
+			PlansKeyARN: tfrun.PlansKeyARN(env.TFVars["region"]), Roles: map[string]*Role{}}
 		if e.Region == "" {
 			return nil, fmt.Errorf("%s.tfvars sets no region", name)
 		}
@@ -74,10 +70,6 @@ func LoadIAM(root string, override map[string]string) (map[string]*EnvIAM, error
 		out[name] = e
 	}
 	return out, nil
-}
-
-func plansKey(region string) string {
-	return "arn:aws:kms:" + region + ":" + FakeAccount + ":key/plans"
 }
 
 func str(v any) string {

@@ -1,14 +1,18 @@
 // Package tfrun asks the pinned terraform, not a hand-made evaluator, what infra/ makes: it
 // runs `terraform test -json -verbose` on a copy of infra/ (and deploy/, which the stack reads),
 // applying the environment root infra/envs once per <env>.tfvars on mocked providers served by
-// the schema stand-in (tools/tfschema: no registry, no account), and returns the state
-// terraform prints for each environment. TERRAFORM and TFSCHEMA name the binaries
-// (mk/infra.mk builds them).
+// the schema stand-in (tools/tfschema: no registry, no account), targeted at what the checks of
+// platform/ read (Targets), and returns the state terraform prints for each environment.
+// TERRAFORM and TFSCHEMA name the binaries (mk/infra.mk builds them). Results are cached in
+// .cache/tfrun by the hash of everything terraform reads, so the chart's and the workflows'
+// checks share one run, and a second `make test` with infra/ unchanged runs none.
 package tfrun
 
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -48,6 +53,23 @@ mock_provider "kubernetes" {}
 mock_provider "random" {}
 `
 
+// Targets are the resources applied: the CI roles (and what they reference), the cluster (its
+// name), the public subnets (the chart's NetworkPolicy admits the ALB from them).
+var Targets = []string{IAMModule, "module.stack.module.eks.aws_eks_cluster.this", "module.stack.module.network.aws_subnet.public"}
+
+// IAMModule is the address of the CI roles' module.
+const IAMModule = "module.stack.module.iam_github"
+
+// PlansKeyARN is the ARN the plans key gets (AWS assigns it; the mock cannot).
+func PlansKeyARN(region string) string { return "arn:aws:kms:" + region + ":" + Account + ":key/plans" }
+
+// runHCL fixes, per environment, what AWS would answer: its region, the plans key's ARN.
+func runHCL(e *Env) string {
+	return fmt.Sprintf("  override_data {\n    target = %s.data.aws_region.current\n    values = { region = %q }\n  }\n"+
+		"  override_resource {\n    target = %s.aws_kms_key.plans\n    values = { arn = %q, key_id = \"plans\" }\n  }\n",
+		IAMModule, e.TFVars["region"], IAMModule, PlansKeyARN(e.TFVars["region"]))
+}
+
 // Env is what Apply needs to know of an environment and gives back.
 type Env struct {
 	Name    string
@@ -68,10 +90,9 @@ type Resource struct {
 	Values                    map[string]any
 }
 
-// Apply applies infra/envs per environment with the given targets. override replaces files
-// (slash path relative to root -> content) in the copy; run adds HCL to each environment's run
-// block (override_data, override_resource).
-func Apply(root string, override map[string]string, targets []string, run func(env *Env) string) (map[string]*Env, error) {
+// Apply applies infra/envs per environment. override replaces files (slash path relative to
+// root -> content) in the copy (mutation tests).
+func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	tf, schema := os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
 	if tf == "" || schema == "" {
 		return nil, ErrNoTerraform
@@ -112,10 +133,18 @@ func Apply(root string, override map[string]string, targets []string, run func(e
 		}
 		out[e.Name] = e
 		test += fmt.Sprintf("\nrun %q {\n  command   = apply\n  state_key = %q\n  variables {\n%s\n  }\n  plan_options {\n    target = [%s]\n  }\n%s}\n",
-			e.Name, e.Name, src, strings.Join(targets, ", "), run(e))
+			e.Name, e.Name, src, strings.Join(Targets, ", "), runHCL(e))
 	}
 	if err := os.WriteFile(filepath.Join(envsDir, "tests", "tfrun.tftest.hcl"), []byte(test), 0o644); err != nil {
 		return nil, err
+	}
+	key, err := hashTree(work, tf, schema)
+	if err != nil {
+		return nil, err
+	}
+	cache := filepath.Join(root, ".cache", "tfrun", key+".json")
+	if b, err := os.ReadFile(cache); err == nil && json.Unmarshal(b, &out) == nil {
+		return out, nil
 	}
 	// The stand-in serves every provider, through a generated CLI configuration; nothing else
 	// may be installed.
@@ -177,7 +206,36 @@ func Apply(root string, override map[string]string, targets []string, run func(e
 			return nil, fmt.Errorf("terraform test printed no state for %s", name)
 		}
 	}
+	if b, err := json.Marshal(out); err == nil && os.MkdirAll(filepath.Dir(cache), 0o755) == nil {
+		tmp := cache + ".tmp" + strconv.Itoa(os.Getpid())
+		if os.WriteFile(tmp, b, 0o644) == nil {
+			_ = os.Rename(tmp, cache) // a cache: failing to write it only costs the next run
+		}
+	}
 	return out, nil
+}
+
+// hashTree is the SHA-256 of every file under dir (path and content) and of the binaries' paths
+// (each names its version).
+func hashTree(dir string, tools ...string) (string, error) {
+	h := sha256.New()
+	for _, t := range tools {
+		fmt.Fprintf(h, "%s\x00", t)
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(h, "%s\x00%d\x00", rel, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // state is the JSON of terraform's state (terraform show -json's "values").
