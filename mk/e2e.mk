@@ -50,11 +50,12 @@ $(CGEN_BIN)/.done: $(ROOT)/tools/controller-gen/go.mod $(ROOT)/tools/controller-
 	cd $(ROOT)/tools/controller-gen && $(E2E_GOBUILD) -ldflags "-s -w" -o $(CGEN_BIN).tmp/controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen
 	touch $(CGEN_BIN).tmp/.done && mv $(CGEN_BIN).tmp $(CGEN_BIN)
 
-e2e: e2e-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
+# tf-tools (mk/infra.mk): the namespaces get the labels the pinned terraform gives them (platform/internal/tfrun).
+e2e: e2e-tools tf-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
 	cd $(ROOT)/platform && \
 		E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
 		E2E_CONTROLLER_GEN=$(CGEN_BIN)/controller-gen \
-		E2E_WORKDIR=$(ROOT)/.e2e \
+		E2E_WORKDIR=$(ROOT)/.e2e TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) \
 		go test -tags e2e -run TestE2E -v -count=1 -timeout 40m ./e2e/
 
 e2e-clean: ## remove the e2e binaries cache and state (.cache/bin/{kubernetes,etcd,kwok,controller-gen}-*, .e2e)

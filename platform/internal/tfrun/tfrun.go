@@ -47,6 +47,12 @@ const Mocks = `mock_provider "aws" {
   mock_resource "aws_eks_cluster" {
     defaults = { certificate_authority = [{ data = "" }] }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:` + Account + `:alerts" }
+  }
+  mock_resource "aws_eks_node_group" {
+    defaults = { resources = [{ autoscaling_groups = [{ name = "asg" }] }] }
+  }
 }
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
@@ -54,8 +60,10 @@ mock_provider "random" {}
 `
 
 // Targets are the resources applied: the CI roles (and what they reference), the cluster (its
-// name), the public subnets (the chart's NetworkPolicy admits the ALB from them).
-var Targets = []string{IAMModule, "module.stack.module.eks.aws_eks_cluster.this", "module.stack.module.network.aws_subnet.public"}
+// name), the public subnets (the chart's NetworkPolicy admits the ALB from them), the app's and
+// MongoDB's namespaces (e2e creates them with Terraform's labels).
+var Targets = []string{IAMModule, "module.stack.module.eks.aws_eks_cluster.this", "module.stack.module.network.aws_subnet.public",
+	"module.stack.module.addons.kubernetes_namespace_v1.app", "module.stack.module.addons.kubernetes_namespace_v1.mongodb"}
 
 // IAMModule is the address of the CI roles' module.
 const IAMModule = "module.stack.module.iam_github"
