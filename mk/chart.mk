@@ -5,7 +5,8 @@
 # deploy/helm/orders/README.md.gotmpl. The chart on a real control plane is `make e2e` (mk/e2e.mk).
 
 HELM_DOCS_VERSION := $(shell awk '$$1 == "github.com/norwoodj/helm-docs" && $$2 ~ /^v/ {print $$2; exit}' $(ROOT)/tools/helm-docs/go.mod)
-HELM_DOCS_DIR := $(ROOT)/.cache/bin/helm-docs-$(HELM_DOCS_VERSION)
+# Named by version and a hash of the wrapper module, not rebuilt on a newer file time (fresh checkouts).
+HELM_DOCS_DIR := $(ROOT)/.cache/bin/helm-docs-$(HELM_DOCS_VERSION)-$(shell cat $(ROOT)/tools/helm-docs/go.mod $(ROOT)/tools/helm-docs/go.sum | sha256sum | cut -c1-12)
 HELM_DOCS := $(HELM_DOCS_DIR)/helm-docs
 HELM_DOCS_FLAGS := --chart-search-root $(ROOT)/deploy/helm/orders --sort-values-order file --log-level error
 
@@ -27,7 +28,7 @@ test-chart: $(HELM_DOCS) tf-tools ## the chart offline (Helm SDK lint, schema, s
 chart-docs: $(HELM_DOCS) ## regenerate the values table of deploy/helm/orders/README.md from values.yaml (helm-docs)
 	$(HELM_DOCS) $(HELM_DOCS_FLAGS)
 
-$(HELM_DOCS): $(ROOT)/tools/helm-docs/go.mod $(ROOT)/tools/helm-docs/go.sum
+$(HELM_DOCS):
 	rm -rf $(HELM_DOCS_DIR) $(HELM_DOCS_DIR).tmp && mkdir -p $(HELM_DOCS_DIR).tmp
 	cd $(ROOT)/tools/helm-docs && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
 		-o $(HELM_DOCS_DIR).tmp/helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs
