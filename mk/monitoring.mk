@@ -22,7 +22,8 @@ alertmanager-check: $(AMTOOL) ## render the Alertmanager routing from Terraform;
 	cd $(ROOT)/platform && AMTOOL=$(AMTOOL) go test -count=1 -run 'TestAlertmanager|TestEvalLocal' ./terraform/
 
 # Alert rules (owner: day2): promtool (pinned in tools/promtool, built with GOWORK=off into .cache/bin) checks
-# every rule file the charts render and runs the alert unit tests (platform/promrules/testdata).
+# every rule file the charts render and every query of their Grafana dashboards (as recording
+# rules), and runs the alert unit tests (platform/promrules/testdata).
 
 PROMTOOL_VERSION := $(shell awk '$$1 == "github.com/prometheus/prometheus" && $$2 ~ /^v/ {print $$2; exit}' $(ROOT)/tools/promtool/go.mod)
 PROMTOOL_DIR := $(ROOT)/.cache/bin/promtool-$(PROMTOOL_VERSION)-$(shell cat $(ROOT)/tools/promtool/go.mod $(ROOT)/tools/promtool/go.sum | sha256sum | cut -c1-12)
@@ -41,5 +42,5 @@ $(PROMTOOL):
 		-o $(PROMTOOL_DIR).tmp/promtool github.com/prometheus/prometheus/cmd/promtool
 	mv $(PROMTOOL_DIR).tmp $(PROMTOOL_DIR)
 
-promtool-check: $(PROMTOOL) ## promtool check rules on every rendered PrometheusRule + promtool test rules on the MongoDB alerts
+promtool-check: $(PROMTOOL) ## promtool check rules on every rendered PrometheusRule and every Grafana dashboard query + promtool test rules on the MongoDB alerts
 	cd $(ROOT)/platform && PROMTOOL=$(PROMTOOL) go test -count=1 ./promrules/...
