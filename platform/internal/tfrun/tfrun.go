@@ -146,7 +146,9 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	if err := os.WriteFile(filepath.Join(envsDir, "tests", "tfrun.tftest.hcl"), []byte(test), 0o644); err != nil {
 		return nil, err
 	}
-	key, err := hashTree(work, tf, schema)
+	// The binaries by their versioned directory (terraform-v1.13.5, tfschema-<hash>), so
+	// checkouts sharing .cache share results.
+	key, err := hashTree(work, filepath.Base(filepath.Dir(tf)), filepath.Base(filepath.Dir(schema)))
 	if err != nil {
 		return nil, err
 	}
@@ -223,8 +225,7 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	return out, nil
 }
 
-// hashTree is the SHA-256 of every file under dir (path and content) and of the binaries' paths
-// (each names its version).
+// hashTree is the SHA-256 of every file under dir (path and content) and of the tools' names.
 func hashTree(dir string, tools ...string) (string, error) {
 	h := sha256.New()
 	for _, t := range tools {
