@@ -90,3 +90,26 @@ func BenchmarkListOrders(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListProducts lists 20 products (GET /products' default page)
+// with 1,000 in the catalogue, on each store.
+func BenchmarkListProducts(b *testing.B) {
+	for _, name := range []string{"adapter", "local"} {
+		s := stores(b)[name]
+		ctx := b.Context()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		for i := range 1000 {
+			p := order.Product{ID: order.NewID(now), SKU: fmt.Sprintf("SKU-%d", i), Name: "P", Currency: "EUR", PriceCents: 100, Stock: 10, CreatedAt: now, UpdatedAt: now}
+			if err := s.CreateProduct(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if got, err := s.ListProducts(ctx, "", 20); err != nil || len(got) != 20 {
+					b.Fatalf("ListProducts = %d products, %v; want 20", len(got), err)
+				}
+			}
+		})
+	}
+}

@@ -37,6 +37,7 @@ const (
 	colKey        = `_ferretdb_sjson->"idempotencyKey"`
 	colReleased   = `_ferretdb_sjson->"stockReleased"`
 	colUpdatedMS  = `_ferretdb_sjson->>"updatedAt"`
+	colMarkers    = `_ferretdb_sjson->"markers"`
 )
 
 // index answers list queries from FerretDB's SQLite file, read only. It
@@ -280,4 +281,62 @@ func (s *store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 		return order.Order{}, fmt.Errorf("get order by idempotency key: %w", err)
 	}
 	return o, nil
+}
+
+// ListProducts: ids from the _id index, then each product by _id.
+func (s *store) ListProducts(ctx context.Context, after string, limit int) ([]order.Product, error) {
+	var q query
+	if err := q.after(after); err != nil {
+		return nil, err
+	}
+	ids, err := s.idx.ids(ctx, productsCollection, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	out := make([]order.Product, 0, len(ids))
+	for _, id := range ids {
+		p, err := s.GetProduct(ctx, id)
+		if errors.Is(err, order.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ListMarkedProducts: ids of products with a non-empty markers array, in
+// _id order (there is no index on markers: SQLite walks the _id index and
+// checks each row's array, without FerretDB decoding any document), then
+// each product's markers by _id.
+func (s *store) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
+	var q query
+	q.and(`json_array_length(` + colMarkers + `) > 0`)
+	if err := q.after(after); err != nil {
+		return nil, err
+	}
+	ids, err := s.idx.ids(ctx, productsCollection, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list marked products: %w", err)
+	}
+	out := make([]order.ProductMarkers, 0, len(ids))
+	for _, id := range ids {
+		oid, err := oid(id)
+		if err != nil {
+			return nil, fmt.Errorf("list marked products: %w", err)
+		}
+		st, err := s.readStock(ctx, oid)
+		if errors.Is(err, order.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list marked products: %w", err)
+		}
+		if len(st.Markers) > 0 {
+			out = append(out, order.ProductMarkers{ProductID: id, Markers: st.Markers})
+		}
+	}
+	return out, nil
 }
