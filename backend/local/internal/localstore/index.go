@@ -121,6 +121,12 @@ func (x *index) table(ctx context.Context, coll string) (string, error) {
 	return t, nil
 }
 
+func (x *index) forget(coll string) {
+	x.mu.Lock()
+	delete(x.tables, coll)
+	x.mu.Unlock()
+}
+
 // query is a list query: conditions (SQL with ? placeholders) and args.
 type query struct {
 	where []string
@@ -153,6 +159,7 @@ func (x *index) ids(ctx context.Context, coll string, q query, limit int) ([]str
 	stmt, args := q.sql(table, limit)
 	rows, err := x.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
+		x.forget(coll) // dropped and made again (mongosh)? Look the table up anew next time.
 		return nil, unavailable("query "+coll, err)
 	}
 	defer rows.Close()
