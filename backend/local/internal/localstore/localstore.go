@@ -171,20 +171,17 @@ func (s *store) RevertStock(ctx context.Context, productID, marker string, delta
 	return nil
 }
 
-// ClearMarker: if the product carries marker, pull it.
+// ClearMarker: $pull by _id, no read first. Pulling a marker the product
+// does not carry changes nothing, and a missing product matches nothing;
+// neither is an error (the contract), so the unconditional write is the
+// conditional one.
 func (s *store) ClearMarker(ctx context.Context, productID, marker string) error {
 	id, err := oid(productID)
 	if err != nil {
 		return nil
 	}
-	st, err := s.readStock(ctx, id)
-	if errors.Is(err, order.ErrNotFound) || err == nil && !slices.Contains(st.Markers, marker) {
-		return nil
-	}
-	if err == nil {
-		err = s.updateByID(ctx, productsCollection, id, bson.D{{Key: "$pull", Value: bson.D{{Key: "markers", Value: marker}}}})
-	}
-	if err != nil {
+	err = s.updateByID(ctx, productsCollection, id, bson.D{{Key: "$pull", Value: bson.D{{Key: "markers", Value: marker}}}})
+	if err != nil && !errors.Is(err, order.ErrNotFound) {
 		return fmt.Errorf("clear marker on product %s: %w", productID, err)
 	}
 	return nil
