@@ -334,16 +334,65 @@ func (s *store) ListMarkedProducts(ctx context.Context, after string, limit int)
 		if err != nil {
 			return nil, fmt.Errorf("list marked products: %w", err)
 		}
-		st, err := s.readStock(ctx, oid)
+		d, err := s.readProduct(ctx, oid)
 		if errors.Is(err, order.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list marked products: %w", err)
 		}
-		if len(st.Markers) > 0 {
-			out = append(out, order.ProductMarkers{ProductID: id, Markers: st.Markers})
+		if len(d.Markers) > 0 {
+			out = append(out, order.ProductMarkers{ProductID: id, Markers: d.Markers})
 		}
 	}
 	return out, nil
+}
+
+// OrderStates: Recover asks for the states of up to order.MaxOrderStates
+// orders by id; the adapter's `_id $in` would make FerretDB decode every
+// order. SQLite finds each id through the index New adds (idLookup) and
+// returns the three fields, as FerretDB stores them: status a string,
+// stockReleased a JSON boolean, updatedAt milliseconds.
+func (s *store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	out := []order.OrderState{}
+	var args []any
+	for _, id := range ids {
+		if o, err := oid(id); err == nil {
+			args = append(args, jsonString(o.Hex()))
+		}
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	table, err := s.idx.table(ctx, ordersCollection)
+	if err != nil || table == "" {
+		return out, err
+	}
+	rows, err := s.idx.db.QueryContext(ctx, orderStatesSQL(table, len(args)), args...)
+	if err != nil {
+		s.idx.forget(ordersCollection)
+		return nil, fmt.Errorf("get %d order states: %w", len(args), unavailable("query orders", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st order.OrderState
+		var status string
+		var ms int64
+		if err := rows.Scan(&st.ID, &status, &st.StockReleased, &ms); err != nil {
+			return nil, fmt.Errorf("get order states: %w", unavailable("query orders", err))
+		}
+		st.Status, st.UpdatedAt = order.Status(status), time.UnixMilli(ms).UTC()
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get order states: %w", unavailable("query orders", err))
+	}
+	return out, nil
+}
+
+// orderStatesSQL selects id, status, stockReleased and updatedAt of the
+// orders whose ids are the n arguments.
+func orderStatesSQL(table string, n int) string {
+	return `SELECT _ferretdb_sjson->>'$._id', _ferretdb_sjson->>'$.status', ` + colReleased + ` = 'true', _ferretdb_sjson->>'$.updatedAt'` +
+		` FROM "` + table + `" WHERE ` + idLookup + ` IN (?` + strings.Repeat(`, ?`, n-1) + `)`
 }

@@ -11,17 +11,20 @@
 // this (the handler's pushdown switches are internal test options). So:
 //
 //   - each conditional write of order.Store (ApplyStock, RevertStock,
-//     ClearMarker, SetOrderStatus, ClaimOrder, DeleteOrder) becomes a read
+//     SetOrderStatus, ClaimOrder, ConfirmOrder, DeleteOrder) becomes a read
 //     by _id, the condition checked here, and a write by _id. Two commands
 //     instead of one, each a primary-key lookup instead of a scan. This is
 //     atomic only because nothing else runs in between: New returns the
 //     store behind serial, which runs one store call at a time, and the
 //     embedded FerretDB has no other writer (see docs/local-store.md);
-//   - the lists (ListOrders, ListStaleOrders, GetOrderByIdempotencyKey) ask
-//     SQLite for the matching ids through the indexes the adapter declares
-//     (status_id, customerEmail_id, idempotencyKey_unique, and FerretDB's
-//     own _id_), which FerretDB creates as SQLite expression indexes but
-//     never queries, and then read each order by _id through FerretDB.
+//   - the lists (ListOrders, ListStaleOrders, ListProducts,
+//     ListMarkedProducts, GetOrderByIdempotencyKey) ask SQLite for the
+//     matching ids through the indexes the adapter declares (status_id,
+//     customerEmail_id, idempotencyKey_unique, and FerretDB's own _id_),
+//     which FerretDB creates as SQLite expression indexes but never
+//     queries, and then read each document by _id through FerretDB;
+//     OrderStates (Recover's _id $in) reads its three fields straight from
+//     SQLite, by _id.
 //
 // The production adapter is unchanged and knows nothing of this; the
 // contract suite (order/storetest) runs on this store too.
@@ -37,7 +40,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
@@ -87,22 +89,38 @@ func oid(id string) (bson.ObjectID, error) {
 	return o, nil
 }
 
-// stock is the part of a product document the stock operations read.
-type stock struct {
-	Stock   int64    `bson:"stock"`
-	Markers []string `bson:"markers"`
+// productDoc is a product as the adapter stores it (its productDoc in
+// backend/internal/mongodb); ApplyStock returns the product it reserved
+// from, and needs the markers. The contract suite compares what ApplyStock
+// returns with what the adapter's GetProduct reads.
+type productDoc struct {
+	ID          bson.ObjectID `bson:"_id"`
+	SKU         string        `bson:"sku"`
+	Name        string        `bson:"name"`
+	Description string        `bson:"description"`
+	PriceCents  int64         `bson:"priceCents"`
+	Currency    string        `bson:"currency"`
+	Stock       int64         `bson:"stock"`
+	Markers     []string      `bson:"markers"`
+	CreatedAt   time.Time     `bson:"createdAt"`
+	UpdatedAt   time.Time     `bson:"updatedAt"`
 }
 
-var stockProjection = bson.D{{Key: "stock", Value: 1}, {Key: "markers", Value: 1}}
+func (d productDoc) product() order.Product {
+	return order.Product{
+		ID: d.ID.Hex(), SKU: d.SKU, Name: d.Name, Description: d.Description,
+		PriceCents: d.PriceCents, Currency: d.Currency, Stock: d.Stock,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+	}
+}
 
-// readStock reads the stock and markers of a product by _id.
-func (s *store) readStock(ctx context.Context, id bson.ObjectID) (stock, error) {
-	var st stock
-	err := s.db.Do(ctx, func(ctx context.Context, d *mongo.Database) error {
-		return d.Collection(productsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-			options.FindOne().SetProjection(stockProjection)).Decode(&st)
+// readProduct reads a product with its markers by _id.
+func (s *store) readProduct(ctx context.Context, id bson.ObjectID) (productDoc, error) {
+	var d productDoc
+	err := s.db.Do(ctx, func(ctx context.Context, db *mongo.Database) error {
+		return db.Collection(productsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	})
-	return st, err
+	return d, err
 }
 
 // updateByID applies update to the document id of coll; ErrNotFound if
@@ -123,30 +141,32 @@ func (s *store) updateByID(ctx context.Context, coll string, id bson.ObjectID, u
 }
 
 // ApplyStock: read the product by _id; unless it carries marker already,
-// check the stock and $inc/$push by _id.
-func (s *store) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
+// check the stock and $inc/$push by _id. It returns the product as the
+// write left it (as found, if the marker was there).
+func (s *store) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
 	id, err := oid(productID)
 	if err != nil {
-		return err
+		return order.Product{}, err
 	}
-	st, err := s.readStock(ctx, id)
+	d, err := s.readProduct(ctx, id)
 	if err != nil {
-		return fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
+		return order.Product{}, fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
 	}
-	if slices.Contains(st.Markers, marker) {
-		return nil // applied before
+	if slices.Contains(d.Markers, marker) {
+		return d.product(), nil // applied before
 	}
-	if delta < 0 && st.Stock < -delta {
-		return &order.StockError{ProductID: productID, Requested: -delta, Available: st.Stock}
+	if delta < 0 && d.Stock < -delta {
+		return order.Product{}, &order.StockError{ProductID: productID, Requested: -delta, Available: d.Stock}
 	}
 	err = s.updateByID(ctx, productsCollection, id, bson.D{
 		{Key: "$inc", Value: bson.D{{Key: "stock", Value: delta}}},
 		{Key: "$push", Value: bson.D{{Key: "markers", Value: marker}}},
 	})
 	if err != nil {
-		return fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
+		return order.Product{}, fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
 	}
-	return nil
+	d.Stock += delta
+	return d.product(), nil
 }
 
 // RevertStock: if the product carries marker, subtract delta and pull it.
@@ -155,8 +175,8 @@ func (s *store) RevertStock(ctx context.Context, productID, marker string, delta
 	if err != nil {
 		return nil // no such product, so no marker to undo
 	}
-	st, err := s.readStock(ctx, id)
-	if errors.Is(err, order.ErrNotFound) || err == nil && !slices.Contains(st.Markers, marker) {
+	d, err := s.readProduct(ctx, id)
+	if errors.Is(err, order.ErrNotFound) || err == nil && !slices.Contains(d.Markers, marker) {
 		return nil
 	}
 	if err == nil {
@@ -171,21 +191,8 @@ func (s *store) RevertStock(ctx context.Context, productID, marker string, delta
 	return nil
 }
 
-// ClearMarker: $pull by _id, no read first. Pulling a marker the product
-// does not carry changes nothing, and a missing product matches nothing;
-// neither is an error (the contract), so the unconditional write is the
-// conditional one.
-func (s *store) ClearMarker(ctx context.Context, productID, marker string) error {
-	id, err := oid(productID)
-	if err != nil {
-		return nil
-	}
-	err = s.updateByID(ctx, productsCollection, id, bson.D{{Key: "$pull", Value: bson.D{{Key: "markers", Value: marker}}}})
-	if err != nil && !errors.Is(err, order.ErrNotFound) {
-		return fmt.Errorf("clear marker on product %s: %w", productID, err)
-	}
-	return nil
-}
+// ClearMarkers is the adapter's: one $pullAll by _id, already a write by
+// _id alone.
 
 // SetOrderStatus: read the order by _id, check its status, $set by _id.
 func (s *store) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {
@@ -221,17 +228,57 @@ func (s *store) ClaimOrder(ctx context.Context, id string, from order.Status, se
 	return o, nil
 }
 
-// move sets status and updatedAt of the order cur (just read) by _id and
-// returns it as stored.
-func (s *store) move(ctx context.Context, cur order.Order, to order.Status, now time.Time) (order.Order, error) {
+// lineItemDoc is a line as the adapter stores it (backend/internal/mongodb
+// lineItemDoc); ConfirmOrder writes the priced lines.
+type lineItemDoc struct {
+	ProductID      bson.ObjectID `bson:"productId"`
+	SKU            string        `bson:"sku"`
+	Name           string        `bson:"name"`
+	Quantity       int64         `bson:"quantity"`
+	UnitPriceCents int64         `bson:"unitPriceCents"`
+	LineTotalCents int64         `bson:"lineTotalCents"`
+}
+
+// ConfirmOrder: read the order by _id, check it is reserving as of seen,
+// and $set status pending, updatedAt and the priced lines by _id.
+func (s *store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
+	items := make([]lineItemDoc, len(o.Items))
+	for i, it := range o.Items {
+		pid, err := bson.ObjectIDFromHex(it.ProductID)
+		if err != nil {
+			return order.Order{}, fmt.Errorf("confirm order %s item %d product id %q: %w", o.ID, i, it.ProductID, err)
+		}
+		items[i] = lineItemDoc{ProductID: pid, SKU: it.SKU, Name: it.Name, Quantity: it.Quantity,
+			UnitPriceCents: it.UnitPriceCents, LineTotalCents: it.LineTotalCents}
+	}
+	cur, err := s.GetOrder(ctx, o.ID)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("confirm order %s: %w", o.ID, err)
+	}
+	if cur.Status != order.StatusReserving || cur.UpdatedAt.UnixMilli() != seen.UnixMilli() {
+		return order.Order{}, fmt.Errorf("confirm order %s as of %s: it is %s as of %s: %w",
+			o.ID, seen.UTC().Format(time.RFC3339Nano), cur.Status, cur.UpdatedAt.Format(time.RFC3339Nano), order.ErrConflict)
+	}
+	got, err := s.move(ctx, cur, order.StatusPending, now,
+		bson.E{Key: "items", Value: items}, bson.E{Key: "currency", Value: o.Currency}, bson.E{Key: "totalCents", Value: o.TotalCents})
+	if err != nil {
+		return order.Order{}, fmt.Errorf("confirm order %s: %w", o.ID, err)
+	}
+	// As the adapter reads them back (no lines: nil).
+	got.Items, got.Currency, got.TotalCents = append([]order.LineItem(nil), o.Items...), o.Currency, o.TotalCents
+	return got, nil
+}
+
+// move sets status, updatedAt and the fields of set on the order cur (just
+// read) by _id and returns it with status and updatedAt as stored.
+func (s *store) move(ctx context.Context, cur order.Order, to order.Status, now time.Time, set ...bson.E) (order.Order, error) {
 	id, err := oid(cur.ID)
 	if err != nil {
 		return order.Order{}, err
 	}
 	now = time.UnixMilli(now.UnixMilli()).UTC() // a BSON date holds milliseconds
-	err = s.updateByID(ctx, ordersCollection, id, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now},
-	}}})
+	fields := append(bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now}}, set...)
+	err = s.updateByID(ctx, ordersCollection, id, bson.D{{Key: "$set", Value: fields}})
 	if err != nil {
 		return order.Order{}, err
 	}

@@ -163,6 +163,9 @@ func TestListsUseIndexes(t *testing.T) {
 			explain(t, x, fmt.Sprintf(`SELECT _ferretdb_sjson FROM %q WHERE _ferretdb_sjson->'$._id' = ?`, table), id)
 			explain(t, x, fmt.Sprintf(`UPDATE %q SET _ferretdb_sjson = ? WHERE _ferretdb_sjson->'$._id' = ?`, table), "{}", id)
 			explain(t, x, fmt.Sprintf(`DELETE FROM %q WHERE _ferretdb_sjson->'$._id' IN (?)`, table), id)
+			if coll == ordersCollection {
+				explain(t, x, orderStatesSQL(table, 2), id, id) // OrderStates
+			}
 		})
 	}
 }
