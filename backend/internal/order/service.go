@@ -361,7 +361,9 @@ func (s *Service) scheduleSweep() {
 }
 
 // sweep clears the queued markers, one update per product, each bounded
-// by the call timeout.
+// by the call timeout. The first failure ends it (the store is likely
+// unavailable, and each further call would wait as long): Recover clears
+// what is left.
 func (s *Service) sweep() {
 	s.sweepMu.Lock()
 	q := s.sweepQ
@@ -369,8 +371,11 @@ func (s *Service) sweep() {
 	s.sweepMu.Unlock()
 	for productID, markers := range q {
 		ctx, cancel := context.WithTimeout(context.Background(), s.callTimeout)
-		_ = s.store.ClearMarkers(ctx, productID, markers) // best effort: Recover clears what is left
+		err := s.store.ClearMarkers(ctx, productID, markers)
 		cancel()
+		if err != nil {
+			break
+		}
 	}
 	s.sweepMu.Lock()
 	defer s.sweepMu.Unlock()
