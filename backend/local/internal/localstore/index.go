@@ -330,11 +330,11 @@ func (s *store) ListMarkedProducts(ctx context.Context, after string, limit int)
 	}
 	out := make([]order.ProductMarkers, 0, len(ids))
 	for _, id := range ids {
-		oid, err := oid(id)
+		bid, err := oid(id)
 		if err != nil {
 			return nil, fmt.Errorf("list marked products: %w", err)
 		}
-		d, err := s.readProduct(ctx, oid)
+		d, err := s.readProduct(ctx, bid)
 		if errors.Is(err, order.ErrNotFound) {
 			continue
 		}

@@ -24,10 +24,14 @@
 //     which FerretDB creates as SQLite expression indexes but never
 //     queries, and then read each document by _id through FerretDB;
 //     OrderStates (Recover's _id $in) reads its three fields straight from
-//     SQLite, by _id.
+//     SQLite, by _id;
+//   - even FerretDB's {_id} statements scanned (its _id_ index is on
+//     another expression than the one they compare): New adds the index
+//     they need (addIDIndexes).
 //
-// The production adapter is unchanged and knows nothing of this; the
-// contract suite (order/storetest) runs on this store too.
+// The production adapter knows nothing of this (it only offers DB.Do, a
+// command with its timeout, metrics and error translation); the contract
+// suite (order/storetest) and the stock model run on this store too.
 package localstore
 
 import (
@@ -296,10 +300,10 @@ func (s *store) DeleteOrder(ctx context.Context, id string) error {
 	if cur.Status != order.StatusReserving {
 		return fmt.Errorf("delete order %s: it is %s: %w", id, cur.Status, order.ErrConflict)
 	}
-	oid, _ := oid(id) // GetOrder accepted it
+	bid, _ := oid(id) // GetOrder accepted it
 	var n int64
 	err = s.db.Do(ctx, func(ctx context.Context, d *mongo.Database) error {
-		res, err := d.Collection(ordersCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: oid}})
+		res, err := d.Collection(ordersCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: bid}})
 		if err == nil {
 			n = res.DeletedCount
 		}
