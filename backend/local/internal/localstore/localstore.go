@@ -71,6 +71,10 @@ type store struct {
 // FerretDB's own by-_id statements need (addIDIndexes). The returned func
 // releases the SQLite handle of the lists.
 func New(ctx context.Context, db *mongodb.DB, dir string) (*serial.Store, func() error, error) {
+	dir, err := filepath.Abs(dir) // a relative path in a file: URI does not open (-data rdata)
+	if err != nil {
+		return nil, nil, fmt.Errorf("localstore: data dir: %w", err)
+	}
 	file := filepath.Join(dir, db.Name()+".sqlite")
 	if err := addIDIndexes(ctx, file, productsCollection, ordersCollection); err != nil {
 		return nil, nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,20 @@ func TestListMatchesStoredStrings(t *testing.T) {
 		if err != nil || o.ID != want[e] {
 			t.Errorf("GetOrderByIdempotencyKey(%q) = %s, %v; want order %s", "key-"+e, o.ID, err, want[e])
 		}
+	}
+}
+
+// TestNewRelativeDir: orders-local -data takes a relative directory (as
+// localdb does); New opens FerretDB's file from it.
+func TestNewRelativeDir(t *testing.T) {
+	db := openDB(t)
+	t.Chdir(filepath.Dir(serverDir))
+	s, closeIdx, err := New(t.Context(), db, filepath.Base(serverDir))
+	if err != nil {
+		t.Fatalf("New(relative %q) = %v", filepath.Base(serverDir), err)
+	}
+	defer closeIdx()
+	if _, err := s.ListOrders(t.Context(), order.OrderFilter{}); err != nil {
+		t.Errorf("ListOrders = %v, want nil", err)
 	}
 }
