@@ -41,7 +41,8 @@ const (
 )
 
 // index answers list queries from FerretDB's SQLite file, read only. It
-// returns ids; the documents are read through FerretDB.
+// returns ids, the documents are read through FerretDB; only OrderStates
+// takes its three scalar fields from the file itself.
 type index struct {
 	db *sql.DB
 
