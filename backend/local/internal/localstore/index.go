@@ -141,7 +141,12 @@ func (q *query) and(cond string, args ...any) {
 
 // sql is the id query on table, by _id, at most limit rows.
 func (q query) sql(table string, limit int) (string, []any) {
-	s := `SELECT ` + colID + ` FROM "` + table + `"`
+	return q.selectSQL(colID, table, limit)
+}
+
+// selectSQL is q selecting what, by _id, at most limit rows.
+func (q query) selectSQL(what, table string, limit int) (string, []any) {
+	s := `SELECT ` + what + ` FROM "` + table + `"`
 	if len(q.where) > 0 {
 		s += ` WHERE ` + strings.Join(q.where, ` AND `)
 	}
@@ -150,6 +155,24 @@ func (q query) sql(table string, limit int) (string, []any) {
 
 // ids runs q on coll and returns the ids, in order.
 func (x *index) ids(ctx context.Context, coll string, q query, limit int) ([]string, error) {
+	raws, err := x.rows(ctx, colID, coll, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(raws))
+	for _, raw := range raws {
+		var id string
+		if err := json.Unmarshal([]byte(raw), &id); err != nil {
+			return nil, fmt.Errorf("query %s: _id %s is not a JSON string: %w", coll, raw, err)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// rows runs q on coll selecting what (one text column) and returns it,
+// in _id order.
+func (x *index) rows(ctx context.Context, what, coll string, q query, limit int) ([]string, error) {
 	table, err := x.table(ctx, coll)
 	if err != nil || table == "" {
 		return nil, err
@@ -157,7 +180,7 @@ func (x *index) ids(ctx context.Context, coll string, q query, limit int) ([]str
 	if limit < 1 {
 		limit = defaultLimit
 	}
-	stmt, args := q.sql(table, limit)
+	stmt, args := q.selectSQL(what, table, limit)
 	rows, err := x.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		x.forget(coll) // dropped and made again (mongosh)? Look the table up anew next time.
@@ -170,11 +193,7 @@ func (x *index) ids(ctx context.Context, coll string, q query, limit int) ([]str
 		if err := rows.Scan(&raw); err != nil {
 			return nil, unavailable("query "+coll, err)
 		}
-		var id string
-		if err := json.Unmarshal([]byte(raw), &id); err != nil {
-			return nil, fmt.Errorf("query %s: _id %s is not a JSON string: %w", coll, raw, err)
-		}
-		out = append(out, id)
+		out = append(out, raw)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, unavailable("query "+coll, err)
@@ -291,26 +310,47 @@ func (s *store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 	return o, nil
 }
 
-// ListProducts: ids from the _id index, then each product by _id.
+// productJSON is a product as FerretDB stores it in SQLite (its sjson: the
+// values as JSON, ObjectIDs as hex, dates as milliseconds, and a "$s" key
+// with the BSON types, ignored here). The fields are the adapter's
+// productDoc; TestListProductsAsStored compares the two readings.
+type productJSON struct {
+	ID          string `json:"_id"`
+	SKU         string `json:"sku"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	PriceCents  int64  `json:"priceCents"`
+	Currency    string `json:"currency"`
+	Stock       int64  `json:"stock"`
+	CreatedAt   int64  `json:"createdAt"`
+	UpdatedAt   int64  `json:"updatedAt"`
+}
+
+// ListProducts: one SQLite query walking the _id_ index, the products
+// decoded from their stored JSON. Reading each by _id through FerretDB
+// instead (20 commands for a page) was 5-20 % slower than the adapter's
+// scan of the load test's 100 products; this is one query whatever the
+// catalogue's size.
 func (s *store) ListProducts(ctx context.Context, after string, limit int) ([]order.Product, error) {
 	var q query
 	if err := q.after(after); err != nil {
 		return nil, err
 	}
-	ids, err := s.idx.ids(ctx, productsCollection, q, limit)
+	raws, err := s.idx.rows(ctx, `_ferretdb_sjson`, productsCollection, q, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
-	out := make([]order.Product, 0, len(ids))
-	for _, id := range ids {
-		p, err := s.GetProduct(ctx, id)
-		if errors.Is(err, order.ErrNotFound) {
-			continue
+	out := make([]order.Product, 0, len(raws))
+	for _, raw := range raws {
+		var d productJSON
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			return nil, fmt.Errorf("list products: a stored product is not as expected: %w", err)
 		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+		out = append(out, order.Product{
+			ID: d.ID, SKU: d.SKU, Name: d.Name, Description: d.Description,
+			PriceCents: d.PriceCents, Currency: d.Currency, Stock: d.Stock,
+			CreatedAt: time.UnixMilli(d.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(d.UpdatedAt).UTC(),
+		})
 	}
 	return out, nil
 }

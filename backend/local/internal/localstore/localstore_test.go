@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
 	"github.com/orderstack/orderstack/backend/internal/order/storetest"
@@ -252,5 +254,39 @@ func TestNewRelativeDir(t *testing.T) {
 	defer closeIdx()
 	if _, err := s.ListOrders(t.Context(), order.OrderFilter{}); err != nil {
 		t.Errorf("ListOrders = %v, want nil", err)
+	}
+}
+
+// TestListProductsAsStored: ListProducts decodes FerretDB's stored JSON
+// itself; each product it lists equals the adapter's reading of it by _id
+// (GetProduct), strings with escapes and non-ASCII characters, prices
+// beyond 2^53 and millisecond times included.
+func TestListProductsAsStored(t *testing.T) {
+	s := open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	names := []string{"plain", `<a&b> "q" \ zoë 例え`, ""}
+	for i, n := range names {
+		p := order.Product{
+			ID: order.NewID(now), SKU: fmt.Sprintf("SKU-%d-%s", i, n), Name: n, Description: n + "\n" + n,
+			PriceCents: 1<<53 + int64(i), Currency: "EUR", Stock: int64(i * 7),
+			CreatedAt: now.Add(-time.Duration(i) * time.Hour), UpdatedAt: now.Add(time.Duration(i) * time.Millisecond),
+		}
+		if err := s.CreateProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListProducts(ctx, "", 10)
+	if err != nil || len(got) != len(names) {
+		t.Fatalf("ListProducts = %d products, %v; want %d", len(got), err, len(names))
+	}
+	for _, p := range got {
+		want, err := s.GetProduct(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, p); d != "" {
+			t.Errorf("ListProducts' %s against GetProduct (-want +got):\n%s", p.ID, d)
+		}
 	}
 }
