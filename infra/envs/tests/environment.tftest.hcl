@@ -40,4 +40,11 @@ run "plan" {
     condition     = output.cluster_name == "orderstack-${var.environment}"
     error_message = "the cluster is named after the environment"
   }
+
+  # The ALB's ENIs live in the public subnets; the chart's NetworkPolicy must admit exactly those
+  # (a mismatch cuts the ALB off from every pod; the whole VPC would admit every pod too).
+  assert {
+    condition     = output.public_subnet_cidrs == yamldecode(file("../../deploy/helm/orders/values-${var.environment}.yaml")).networkPolicy.albSourceCidrs
+    error_message = "networkPolicy.albSourceCidrs of deploy/helm/orders/values-${var.environment}.yaml must be the public subnets ${jsonencode(output.public_subnet_cidrs)}"
+  }
 }
