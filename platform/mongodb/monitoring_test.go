@@ -149,8 +149,7 @@ func operatorMonitorSecret(tb testing.TB, cluster string) (name, userKey, passwo
 }
 
 func TestMonitoringCanBeTurnedOff(t *testing.T) {
-	c, objs := renderCluster(t, map[string]any{"monitoring": map[string]any{"enabled": false}})
-	_ = c
+	_, objs := renderCluster(t, map[string]any{"monitoring": map[string]any{"enabled": false}})
 	for _, kind := range []string{"PodMonitor", "PrometheusRule", "ConfigMap"} {
 		if n := len(objectsOfKind(objs, kind)); n != 0 {
 			t.Errorf("monitoring.enabled=false rendered %d %s", n, kind)
