@@ -87,7 +87,7 @@ func TestTrivyCatchesMutations(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, path, old, new string
-		want                   string // "check-id" in path, or "check-id file" when Trivy reports it elsewhere
+		want                 string // "check-id" in path, or "check-id file" when Trivy reports it elsewhere
 	}{
 		{"IMDSv1 allowed", "modules/eks/main.tf", `http_tokens                 = "required"`, `http_tokens                 = "optional"`, "AWS-0130"},
 		{"KMS key not rotated", "modules/eks/main.tf", "enable_key_rotation     = true", "enable_key_rotation     = false", "AWS-0065"},
