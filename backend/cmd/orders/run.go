@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderstack/orderstack/backend/internal/app"
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
+	"github.com/orderstack/orderstack/backend/internal/mongouri"
 )
 
 // run is the whole program: main only wires signals and the exit code.
@@ -58,11 +58,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		if srvLookupFailure(cfg.MongoURL) == nil {
 			// Open's errors carry the URI redacted; say which setting is wrong.
-			return fmt.Errorf("MONGODB_URL is not a usable MongoDB connection string: %s", oneLine(err.Error()))
+			return fmt.Errorf("MONGODB_URL is not a usable MongoDB connection string: %s", app.OneLine(err.Error()))
 		}
 		db = nil
 	}
-	logger.Info("starting", "version", version, "mongodb", mongodb.Redact(cfg.MongoURL), "database", mongodb.DatabaseName(cfg.MongoURL))
+	logger.Info("starting", "version", version, "mongodb", mongouri.Redact(cfg.MongoURL), "database", mongouri.DatabaseName(cfg.MongoURL))
 
 	store := &dbStore{}
 	if db != nil {
@@ -95,10 +95,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Registry: reg,
 		Version:  version,
 	})
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 var errUnhealthy = errors.New("unhealthy")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -16,7 +18,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -152,22 +153,11 @@ func TestNoFerretDBInProductionBinary(t *testing.T) {
 }
 
 // logWatch collects run()'s JSON log lines and finds the "listening" one.
-type logWatch struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logWatch) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logWatch struct{ syncbuf.Buffer }
 
 func (l *logWatch) lines() []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(l.buf.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(l.Bytes()))
 	for sc.Scan() {
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
@@ -175,12 +165,6 @@ func (l *logWatch) lines() []map[string]any {
 		}
 	}
 	return out
-}
-
-func (l *logWatch) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // TestRunEndToEnd runs the binary's run() against the MongoDB server of

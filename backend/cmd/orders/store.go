@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 
+	"github.com/orderstack/orderstack/backend/internal/app"
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
@@ -73,7 +74,7 @@ func (s *dbStore) connect(ctx context.Context, logger *slog.Logger, db *mongodb.
 			return
 		}
 		s.notReady(err)
-		logger.Warn("mongodb not usable yet; retrying", "error", oneLine(err.Error()), "retry_in", wait.String())
+		logger.Warn("mongodb not usable yet; retrying", "error", app.OneLine(err.Error()), "retry_in", wait.String())
 		select {
 		case <-ctx.Done():
 			return

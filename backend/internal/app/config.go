@@ -8,23 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
-
 	"github.com/orderstack/orderstack/backend/internal/httpapi"
-	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/mongouri"
 )
 
 // Config is every setting of the service. docs/config.md describes each
 // one; its table is generated from Settings.
 type Config struct {
-	MongoURL         string        // MONGODB_URL, a secret: log only mongodb.Redact of it
+	MongoURL         string        // MONGODB_URL, a secret: log only mongouri.Redact of it
 	MongoTimeout     time.Duration // MONGODB_TIMEOUT: bound on each database operation
 	MongoMaxPoolSize uint64        // MONGODB_MAX_POOL_SIZE: 0 keeps the driver's default (100)
 
@@ -72,7 +67,7 @@ var Settings = []Setting{
 	{Name: "MONGODB_URL", Secret: true, DefaultDoc: "none: `orders` exits 1 naming it",
 		Doc: "any connection string the official driver accepts (`mongodb://` or `mongodb+srv://`), checked at start by the driver's parser plus a host-name check (`mongodb://u:p@bad host/x` is refused, the password never shown). The database is the URI's path (`mongodb://h/shop` → `shop`), else `orders`. A `mongodb+srv://` name that does not resolve yet is not fatal: the service starts unready (`/readyz` 503), logs the DNS error and retries with backoff (0.5 s doubling to 30 s). A secret: it comes from the Secret `orders-secrets`. `cmd/orders` only (`make run` checks it but does not use it).",
 		set: func(c *Config, v string) error {
-			if err := CheckMongoURL(v); err != nil {
+			if err := mongouri.Check(v); err != nil {
 				return err
 			}
 			c.MongoURL = v
@@ -266,7 +261,7 @@ func read(getenv func(string) string, table []Setting, required []string) (Confi
 			if s.Secret {
 				shown = "(not shown)"
 			}
-			problems = append(problems, fmt.Sprintf("%s=%s: %s", s.Name, shown, oneLine(err.Error())))
+			problems = append(problems, fmt.Sprintf("%s=%s: %s", s.Name, shown, OneLine(err.Error())))
 		}
 	}
 	// The rules between settings run even when some failed (those keep
@@ -284,101 +279,9 @@ func read(getenv func(string) string, table []Setting, required []string) (Confi
 	return c, nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// CheckMongoURL reports what is wrong with a MongoDB connection string,
-// without contacting anything: the driver's own parser
-// (x/mongo/driver/connstring) checks the syntax and options, and each host
-// must be a host name, an IP address or a Unix socket path (the parser
-// takes "bad host" as a host). A mongodb+srv:// URI is checked as the
-// mongodb:// URI of its one host, because parsing it as is would resolve
-// its SRV and TXT records; the SRV-only options are checked by the driver
-// when the service connects. The error never contains the password.
-func CheckMongoURL(uri string) error {
-	check := uri
-	if rest, ok := strings.CutPrefix(uri, connstring.SchemeMongoDBSRV+"://"); ok {
-		base, query, _ := strings.Cut(rest, "?")
-		var kept []string
-		for _, p := range strings.Split(query, "&") {
-			key, _, _ := strings.Cut(strings.ToLower(p), "=")
-			if p != "" && key != "srvmaxhosts" && key != "srvservicename" {
-				kept = append(kept, p)
-			}
-		}
-		check = "mongodb://" + base
-		if len(kept) > 0 {
-			check += "?" + strings.Join(kept, "&")
-		}
-		hosts := base
-		if at := strings.LastIndexByte(hosts, '@'); at >= 0 {
-			hosts = hosts[at+1:]
-		}
-		hosts, _, _ = strings.Cut(hosts, "/")
-		if strings.Contains(hosts, ",") {
-			return errors.New("a mongodb+srv:// URI names exactly one host")
-		}
-		if _, _, err := net.SplitHostPort(hosts); err == nil {
-			return errors.New("a mongodb+srv:// URI has no port")
-		}
-	}
-	cs, err := connstring.ParseAndValidate(check)
-	if err != nil {
-		return fmt.Errorf("not a MongoDB connection string the driver accepts: %s", scrubPassword(err.Error(), uri))
-	}
-	for _, h := range cs.Hosts {
-		if !validHost(h) {
-			return fmt.Errorf("host %q is not a host name, an IP address or a socket path", h)
-		}
-	}
-	return nil
-}
-
-// validHost accepts host[:port] where host is an RFC 1123 name, an IP
-// address (IPv6 in brackets), or a Unix socket path ending in .sock.
-func validHost(h string) bool {
-	if strings.HasSuffix(h, ".sock") && strings.HasPrefix(h, "/") {
-		return true
-	}
-	host := h
-	if hh, _, err := net.SplitHostPort(h); err == nil {
-		host = hh
-	}
-	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		return true
-	}
-	return order.ValidHostName(host)
-}
-
-// scrubPassword removes the URI's password, raw and unescaped, from msg;
-// a parse error about the user info says only that.
-func scrubPassword(msg, uri string) string {
-	_, rest, _ := strings.Cut(uri, "://")
-	at := strings.LastIndexByte(rest, '@')
-	if at < 0 {
-		return msg
-	}
-	_, pw, ok := strings.Cut(rest[:at], ":")
-	if !ok || pw == "" {
-		return msg
-	}
-	if strings.Contains(msg, "password") || strings.Contains(msg, "user info") || strings.Contains(msg, "username") {
-		return "the user name or password is not percent-encoded (escape : / @ % as %3A %2F %40 %25)"
-	}
-	for _, s := range []string{pw, unescape(pw)} {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "REDACTED")
-		}
-	}
-	return msg
-}
-
-func unescape(s string) string {
-	u, err := url.PathUnescape(s)
-	if err != nil {
-		return ""
-	}
-	return u
-}
+// OneLine folds s (an error message) into one line for a log field or
+// a one-line error.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // SettingsTable is the table of settings in docs/config.md, made from
 // Settings (`make config-docs` writes it there; a test fails when the two

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
 )
 
 // requestCounts returns orders_http_requests_total by "method code route".
@@ -51,7 +52,7 @@ func TestClientHangUpIs499(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ms := memstore.New()
 	p := order.Product{ID: "0123456789abcdef01234567", SKU: "P", Name: "P", Currency: "EUR", PriceCents: 1, Stock: 5}

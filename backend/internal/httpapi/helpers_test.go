@@ -1,20 +1,19 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
 )
 
 const testToken = "s3cret-admin-token"
@@ -24,29 +23,12 @@ type testEnv struct {
 	srv   *server
 	store *memstore.Store
 	reg   *prometheus.Registry
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *syncbuf.Buffer
 }
 
 func newTestEnv(tb testing.TB, cfg Config) *testEnv {
 	tb.Helper()
-	env := &testEnv{store: memstore.New(), reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	env := &testEnv{store: memstore.New(), reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}}
 	m, err := NewMetrics(env.reg)
 	if err != nil {
 		tb.Fatal(err)

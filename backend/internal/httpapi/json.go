@@ -30,17 +30,24 @@ type validator interface {
 func encode(w http.ResponseWriter, status int, v any) {
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	if p, ok := v.(productJSON); ok && writeProductJSON(w, &p) {
-		return
+	switch v := v.(type) {
+	case productJSON:
+		if writeFast(w, func(b []byte) ([]byte, bool) { return appendProductJSON(b, &v) }) {
+			return
+		}
+	case orderJSON:
+		if writeFast(w, func(b []byte) ([]byte, bool) { return appendOrderJSON(b, &v) }) {
+			return
+		}
 	}
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeProductJSON writes p as json.Encoder would (appendProductJSON, then
-// a newline); false if it wrote nothing and encoding/json must.
-func writeProductJSON(w http.ResponseWriter, p *productJSON) bool {
+// writeFast writes what appendJSON appends, then a newline, as
+// json.Encoder would; false if it wrote nothing and encoding/json must.
+func writeFast(w http.ResponseWriter, appendJSON func([]byte) ([]byte, bool)) bool {
 	bp := bufPool.Get().(*[]byte)
-	b, ok := appendProductJSON((*bp)[:0], p)
+	b, ok := appendJSON((*bp)[:0])
 	if ok {
 		_, _ = w.Write(append(b, '\n'))
 	}
@@ -51,7 +58,7 @@ func writeProductJSON(w http.ResponseWriter, p *productJSON) bool {
 	return ok
 }
 
-// bufPool holds the buffers of appendProductJSON.
+// bufPool holds the buffers of writeFast.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // jsonContentType is shared by every response: net/http only reads header

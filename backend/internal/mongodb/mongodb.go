@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
+	"github.com/orderstack/orderstack/backend/internal/mongouri"
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
@@ -69,7 +70,7 @@ func Open(ctx context.Context, uri string, o Options) (*DB, error) {
 	}
 	co := options.Client().ApplyURI(uri)
 	if err := co.Validate(); err != nil {
-		return nil, fmt.Errorf("mongodb: invalid connection string %s: %s", Redact(uri), scrub(err.Error(), uri))
+		return nil, fmt.Errorf("mongodb: invalid connection string %s: %s", mongouri.Redact(uri), mongouri.Scrub(err.Error(), uri))
 	}
 	// No client-wide timeout (CSOT): with it the driver sends maxTimeMS on
 	// writes (GODRIVER-3172/3217), but on a saturated machine with a pool of
@@ -94,16 +95,16 @@ func Open(ctx context.Context, uri string, o Options) (*DB, error) {
 	}
 	client, err := mongo.Connect(co)
 	if err != nil {
-		return nil, fmt.Errorf("mongodb: connect to %s: %s", Redact(uri), scrub(err.Error(), uri))
+		return nil, fmt.Errorf("mongodb: connect to %s: %s", mongouri.Redact(uri), mongouri.Scrub(err.Error(), uri))
 	}
 	db := &DB{
 		client:  client,
-		db:      client.Database(DatabaseName(uri)),
+		db:      client.Database(mongouri.DatabaseName(uri)),
 		logger:  o.Logger,
 		timeout: o.Timeout,
 		metrics: m,
 	}
-	o.Logger.Debug("mongodb client created", "uri", Redact(uri), "database", db.db.Name())
+	o.Logger.Debug("mongodb client created", "uri", mongouri.Redact(uri), "database", db.db.Name())
 	return db, nil
 }
 

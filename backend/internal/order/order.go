@@ -208,14 +208,25 @@ func StatusChoices() string {
 }
 
 // Hash identifies the content of the request (not its key), so that a
-// retry can be told from a different request that reuses the key.
+// retry can be told from a different request that reuses the key. It is
+// stored with the order, so its bytes never change: SHA-256 of each name
+// and email Go-quoted and NUL-terminated, then "<product id>:<quantity>"
+// NUL-terminated per line (the fmt "%q" / "%s:%d" form of earlier
+// versions, appended without fmt: TestHashKeepsItsFormat).
 func (p PlaceOrder) Hash() string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q\x00%q\x00", p.Customer.Name, p.Customer.Email)
+	var stack [256]byte
+	b := strconv.AppendQuote(stack[:0], p.Customer.Name)
+	b = append(b, 0)
+	b = strconv.AppendQuote(b, p.Customer.Email)
+	b = append(b, 0)
 	for _, l := range p.Lines {
-		fmt.Fprintf(h, "%s:%d\x00", l.ProductID, l.Quantity)
+		b = append(b, l.ProductID...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, l.Quantity, 10)
+		b = append(b, 0)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // A Marker records one stock change on a product document, in the same

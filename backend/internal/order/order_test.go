@@ -1,8 +1,11 @@
 package order
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -169,6 +172,36 @@ func TestHash(t *testing.T) {
 	y := PlaceOrder{Customer: Customer{Name: "a", Email: "\x00b"}}
 	if x.Hash() == y.Hash() {
 		t.Error("Hash is ambiguous across the name/email boundary")
+	}
+}
+
+// Orders store their request's hash and replays compare it, so the hash of
+// a request must stay what earlier versions computed (with fmt).
+func TestHashKeepsItsFormat(t *testing.T) {
+	earlier := func(p PlaceOrder) string {
+		h := sha256.New()
+		fmt.Fprintf(h, "%q\x00%q\x00", p.Customer.Name, p.Customer.Email)
+		for _, l := range p.Lines {
+			fmt.Fprintf(h, "%s:%d\x00", l.ProductID, l.Quantity)
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	str := func() string {
+		b := make([]byte, rng.IntN(300)) // past the stack buffer too
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		return string(b)
+	}
+	for range 500 {
+		p := PlaceOrder{Customer: Customer{Name: str(), Email: str()}}
+		for range rng.IntN(6) {
+			p.Lines = append(p.Lines, OrderLine{ProductID: str(), Quantity: rng.Int64() - rng.Int64()})
+		}
+		if got, want := p.Hash(), earlier(p); got != want {
+			t.Fatalf("Hash(%+v) = %s, earlier versions stored %s", p, got, want)
+		}
 	}
 }
 

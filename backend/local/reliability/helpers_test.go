@@ -1,6 +1,8 @@
 package reliability
 
 import (
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -67,30 +69,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a service process.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
 	url  string // http://127.0.0.1:port
-	out  *syncBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
 	err  error // Wait's result, once done is closed
 }
@@ -133,7 +117,7 @@ func freePort(t *testing.T) int {
 func start(t *testing.T, name, bin string, args []string, env ...string) *proc {
 	t.Helper()
 	port := freePort(t)
-	p := &proc{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(),
 		"HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "METRICS_PORT="+strconv.Itoa(freePort(t)),

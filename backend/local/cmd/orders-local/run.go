@@ -19,6 +19,7 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/app"
 	"github.com/orderstack/orderstack/backend/internal/memstore"
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
+	"github.com/orderstack/orderstack/backend/internal/mongouri"
 	"github.com/orderstack/orderstack/backend/internal/order"
 	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 	"github.com/orderstack/orderstack/backend/local/internal/serial"
@@ -137,7 +138,7 @@ func serve(ctx context.Context, opts options, cfg app.Config, stdout io.Writer, 
 		if h.db != nil {
 			h.db(srv)
 		}
-		uri := srv.URI() + mongodb.DefaultDatabase
+		uri := srv.URI() + mongouri.DefaultDatabase
 		db, err := mongodb.Open(ctx, uri, mongodb.Options{
 			Logger:     logger,
 			Registerer: reg,

@@ -14,26 +14,9 @@ import (
 	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/app"
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
 	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
-
-// syncBuffer is an io.Writer the service writes to while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func testEnv(extra map[string]string) func(string) string {
 	env := map[string]string{"PORT": "0", "METRICS_PORT": "0", "LOG_LEVEL": "warn"}
@@ -52,7 +35,7 @@ var (
 // printed in its banner.
 type started struct {
 	url, token string
-	out        *syncBuffer
+	out        *syncbuf.Buffer
 }
 
 // startRun calls run with args in the background, waits for its banner
@@ -60,7 +43,7 @@ type started struct {
 func startRun(t *testing.T, args ...string) started {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, testEnv(nil), out, out) }()
 	t.Cleanup(func() {
@@ -286,7 +269,7 @@ func TestRunSeedTwice(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 2 {
 		ctx, cancel := context.WithCancel(context.Background())
-		out := &syncBuffer{}
+		out := &syncbuf.Buffer{}
 		ready := make(chan app.Addrs, 1)
 		done := make(chan error, 1)
 		cfg := app.DefaultConfig()
@@ -333,7 +316,7 @@ func TestRunBadArgs(t *testing.T) {
 func TestRunDatabaseOutage(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	ready := make(chan app.Addrs, 1)
 	dbs := make(chan *localdb.Server, 1)
 	done := make(chan error, 1)

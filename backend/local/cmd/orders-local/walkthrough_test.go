@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/orderstack/orderstack/backend/internal/syncbuf"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -70,7 +72,7 @@ func freePort(t *testing.T) int {
 // process is a running orders-local binary.
 type process struct {
 	api, metrics int // ports
-	out          *syncBuffer
+	out          *syncbuf.Buffer
 }
 
 // banner is what the process printed from its first blank line to the
@@ -93,7 +95,7 @@ func (p process) banner() string {
 func startBinary(t *testing.T, env ...string) process {
 	t.Helper()
 	bin := binaryPath(t)
-	p := process{api: freePort(t), metrics: freePort(t), out: &syncBuffer{}}
+	p := process{api: freePort(t), metrics: freePort(t), out: &syncbuf.Buffer{}}
 	cmd := exec.Command(bin, "-data", t.TempDir())
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),

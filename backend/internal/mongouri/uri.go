@@ -1,4 +1,9 @@
-package mongodb
+// Package mongouri reads MongoDB connection strings without contacting
+// anything: Check tells what is wrong with one (for the settings), Redact
+// and Scrub keep its secrets out of logs and error messages, and
+// DatabaseName finds the database it names. The service's settings and the
+// MongoDB adapter share it, so a URI is judged and redacted one way.
+package mongouri
 
 import (
 	"net/url"
@@ -82,9 +87,14 @@ func DatabaseName(uri string) string {
 	return path
 }
 
-// scrub removes from msg every secret of uri that Redact hides, in raw and
-// unescaped form, for error messages that quote the URI or parts of it.
-func scrub(msg, uri string) string {
+// Scrub removes from msg every secret of uri that Redact hides, in raw and
+// unescaped form, for error messages that quote the URI or parts of it. A
+// parser's complaint about the user info of a URI with a password is
+// replaced whole by what to do about it (it may quote the user info).
+func Scrub(msg, uri string) string {
+	if hasPassword(uri) && (strings.Contains(msg, "password") || strings.Contains(msg, "user info") || strings.Contains(msg, "username")) {
+		return "the user name or password is not percent-encoded (escape : / @ % as %3A %2F %40 %25)"
+	}
 	var secrets []string
 	_, rest, ok := strings.Cut(uri, "://")
 	if !ok {
@@ -112,4 +122,15 @@ func scrub(msg, uri string) string {
 		}
 	}
 	return msg
+}
+
+// hasPassword reports whether uri's user info holds a password.
+func hasPassword(uri string) bool {
+	_, rest, _ := strings.Cut(uri, "://")
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return false
+	}
+	_, pw, ok := strings.Cut(rest[:at], ":")
+	return ok && pw != ""
 }
