@@ -54,3 +54,26 @@ func TestMongoDBOperatorHasBackupRole(t *testing.T) {
 		}
 	}
 }
+
+// TestMongoDBServiceAccountMatchesChart: the members' backup pod identity is associated with the
+// service account the orders-mongodb chart creates. (The values Terraform gives that chart exist
+// in its values.yaml, and its StorageClass does not collide with Terraform's: terraform test of
+// modules/addons and envs.)
+func TestMongoDBServiceAccountMatchesChart(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(infraDir, "..", "deploy", "mongodb", "cluster", "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values struct{ ServiceAccountName string }
+	if err := yaml.Unmarshal(b, &values); err != nil {
+		t.Fatal(err)
+	}
+	files := loadInfra(t)
+	for _, dir := range []string{"modules/addons", "modules/workload-identities"} {
+		for _, v := range Blocks(InDir(files, dir), "variable", "mongodb_service_account") {
+			if got, _ := LiteralString(v.Body, "default"); got != values.ServiceAccountName {
+				t.Errorf("%s: mongodb_service_account default = %q, chart serviceAccountName = %q", v.Where(), got, values.ServiceAccountName)
+			}
+		}
+	}
+}
