@@ -6,7 +6,6 @@ import (
 	"net/netip"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -87,7 +86,7 @@ func (e *evaluator) local(name string) (cty.Value, error) {
 		Variables: map[string]cty.Value{"local": cty.ObjectVal(locals), "var": cty.ObjectVal(usedVars)},
 		Functions: evalFunctions,
 	}
-	v, diags := a.Expr.(hclsyntax.Expression).Value(ctx)
+	v, diags := a.Expr.Value(ctx)
 	if diags.HasErrors() {
 		return cty.NilVal, fmt.Errorf("local.%s: %s", name, diags.Error())
 	}

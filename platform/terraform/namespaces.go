@@ -14,21 +14,22 @@ func NamespaceLabels(files []File, dir, name string) (map[string]string, error) 
 		if b.Labels[1] != name {
 			continue
 		}
-		for _, md := range Child(b.Block, "metadata") {
-			v, ok := Literal(md.Body, "labels")
-			if !ok {
-				return nil, fmt.Errorf("%s: metadata.labels is not a constant map", b.Where())
-			}
-			out := map[string]string{}
-			for k, e := range v.AsValueMap() {
-				if e.IsNull() || !e.Type().Equals(cty.String) {
-					return nil, fmt.Errorf("%s: label %s is not a string", b.Where(), k)
-				}
-				out[k] = e.AsString()
-			}
-			return out, nil
+		mds := Child(b.Block, "metadata")
+		if len(mds) == 0 {
+			return nil, fmt.Errorf("%s: no metadata block", b.Where())
 		}
-		return nil, fmt.Errorf("%s: no metadata block", b.Where())
+		v, ok := Literal(mds[0].Body, "labels")
+		if !ok {
+			return nil, fmt.Errorf("%s: metadata.labels is not a constant map", b.Where())
+		}
+		out := map[string]string{}
+		for k, e := range v.AsValueMap() {
+			if e.IsNull() || !e.Type().Equals(cty.String) {
+				return nil, fmt.Errorf("%s: label %s is not a string", b.Where(), k)
+			}
+			out[k] = e.AsString()
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("%s: no resource kubernetes_namespace_v1.%s", dir, name)
 }
