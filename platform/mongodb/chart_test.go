@@ -118,6 +118,15 @@ func TestClusterChart(t *testing.T) {
 		}}, map[string]string{
 			cr + "users": "[{name: orders, db: admin, roles: [{name: readWrite, db: orders}]}, {name: alice, db: admin, roles: [{name: read, db: orders}]}, {name: bob, db: admin, roles: [{name: readWrite, db: orders}]}]",
 		}},
+		// Monitoring off: no exporter sidecar, scrape, rules, dashboard or exporter ingress rule.
+		{"monitoring off", map[string]any{"monitoring": map[string]any{"enabled": false}}, map[string]string{
+			cr + "replsets.0.sidecars":           "null",
+			"PodMonitor:kind":                    "null",
+			"PrometheusRule:kind":                "null",
+			"ConfigMap:kind":                     "null",
+			"NetworkPolicy:spec.ingress.1":       "null",
+			"NetworkPolicy:spec.ingress.0.ports": "[{port: 27017, protocol: TCP}]",
+		}},
 		// Only the clients' namespaces and the members' own reach mongod; only Prometheus's
 		// namespace reaches the exporter. The operator labels mongod pods with these labels.
 		{"network policy", map[string]any{"clientNamespaces": []any{"orders", "jobs"}}, map[string]string{
