@@ -224,7 +224,7 @@ func TestRecoverAtStart(t *testing.T) {
 	if err := mem.CreateOrder(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if err := mem.ApplyStock(ctx, p.ID, order.ReservationMarker(o.ID, 4), -4); err != nil {
+	if _, err := mem.ApplyStock(ctx, p.ID, order.ReservationMarker(o.ID, 4), -4); err != nil {
 		t.Fatal(err)
 	}
 	startRun(t, testConfig(), mem)

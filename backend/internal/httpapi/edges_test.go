@@ -163,7 +163,7 @@ func TestMethodLabelBounded(t *testing.T) {
 	}
 }
 
-// signalStore tells entered when a GetProduct call starts.
+// signalStore tells entered when a GetProduct or CreateOrder call starts.
 type signalStore struct {
 	hangingStore
 	entered chan<- struct{}
@@ -172,6 +172,11 @@ type signalStore struct {
 func (s signalStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
 	s.entered <- struct{}{}
 	return s.hangingStore.GetProduct(ctx, id)
+}
+
+func (s signalStore) CreateOrder(ctx context.Context, o order.Order) error {
+	s.entered <- struct{}{}
+	return s.hangingStore.CreateOrder(ctx, o)
 }
 
 // panicStore panics on any call (its order.Store is nil), which the server

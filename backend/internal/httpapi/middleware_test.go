@@ -232,6 +232,11 @@ func (hangingStore) GetProduct(ctx context.Context, id string) (order.Product, e
 	return order.Product{}, fmt.Errorf("get product: %w", ctx.Err())
 }
 
+func (hangingStore) CreateOrder(ctx context.Context, o order.Order) error {
+	<-ctx.Done()
+	return fmt.Errorf("insert order: %w", ctx.Err())
+}
+
 // TestHangingStoreIs503: a store that hangs makes /readyz and the API
 // answer 503 when READY_TIMEOUT and REQUEST_TIMEOUT run out, not hang.
 func TestHangingStoreIs503(t *testing.T) {

@@ -182,25 +182,26 @@ func (s *Store) DeleteProduct(ctx context.Context, id string) error {
 	return nil
 }
 
-// ApplyStock adds delta and marker atomically unless marker is already there.
-func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
+// ApplyStock adds delta and marker atomically unless marker is already
+// there, and returns the product as it is then.
+func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
 	if err := s.begin(ctx, "ApplyStock"); err != nil {
-		return err
+		return order.Product{}, err
 	}
 	defer s.mu.Unlock()
 	p, ok := s.products[productID]
 	if !ok {
-		return order.ErrNotFound
+		return order.Product{}, order.ErrNotFound
 	}
 	if p.markers[marker] {
-		return nil
+		return p.p, nil
 	}
 	if delta < 0 && p.p.Stock+delta < 0 {
-		return &order.StockError{ProductID: productID, Requested: -delta, Available: p.p.Stock}
+		return order.Product{}, &order.StockError{ProductID: productID, Requested: -delta, Available: p.p.Stock}
 	}
 	p.p.Stock += delta
 	p.markers[marker] = true
-	return nil
+	return p.p, nil
 }
 
 // RevertStock subtracts delta and removes marker if the product carries it.
@@ -218,14 +219,16 @@ func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta
 	return nil
 }
 
-// ClearMarker removes marker, keeping the stock change.
-func (s *Store) ClearMarker(ctx context.Context, productID, marker string) error {
-	if err := s.begin(ctx, "ClearMarker"); err != nil {
+// ClearMarkers removes markers, keeping the stock changes.
+func (s *Store) ClearMarkers(ctx context.Context, productID string, markers []string) error {
+	if err := s.begin(ctx, "ClearMarkers"); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
 	if p, ok := s.products[productID]; ok {
-		delete(p.markers, marker)
+		for _, m := range markers {
+			delete(p.markers, m)
+		}
 	}
 	return nil
 }
@@ -315,6 +318,21 @@ func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 	return cloneOrder(s.orders[id]), nil
 }
 
+// OrderStates returns the state of each order of ids that exists.
+func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	if err := s.begin(ctx, "OrderStates"); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := []order.OrderState{}
+	for _, id := range ids {
+		if o, ok := s.orders[id]; ok {
+			out = append(out, order.OrderState{ID: o.ID, Status: o.Status, StockReleased: o.StockReleased, UpdatedAt: o.UpdatedAt})
+		}
+	}
+	return out, nil
+}
+
 // ListOrders returns up to f.Limit public orders matching f with ID > f.After.
 func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
 	if err := s.begin(ctx, "ListOrders"); err != nil {
@@ -393,6 +411,26 @@ func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, se
 	o.Status, o.UpdatedAt = to, now
 	s.orders[id] = o
 	return cloneOrder(o), nil
+}
+
+// ConfirmOrder moves a reserving order as of seen to pending at now and
+// writes o's priced lines; another current state is order.ErrConflict.
+func (s *Store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
+	if err := s.begin(ctx, "ConfirmOrder"); err != nil {
+		return order.Order{}, err
+	}
+	defer s.mu.Unlock()
+	cur, ok := s.orders[o.ID]
+	if !ok {
+		return order.Order{}, order.ErrNotFound
+	}
+	if cur.Status != order.StatusReserving || !cur.UpdatedAt.Equal(seen) {
+		return order.Order{}, fmt.Errorf("order %s is %s as of %s, not reserving as of %s: %w", o.ID, cur.Status, cur.UpdatedAt, seen, order.ErrConflict)
+	}
+	cur.Items, cur.Currency, cur.TotalCents = slices.Clone(o.Items), o.Currency, o.TotalCents
+	cur.Status, cur.UpdatedAt = order.StatusPending, now
+	s.orders[o.ID] = cur
+	return cloneOrder(cur), nil
 }
 
 // MarkStockReleased sets StockReleased on a cancelled order.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,6 +56,10 @@ type DB struct {
 	logger  *slog.Logger
 	timeout time.Duration
 	metrics *metrics // nil without a Registerer
+	// noReplyProjection: the server refuses a projection on findAndModify
+	// (FerretDB 1.x: "fields" is not implemented), so ApplyStock's reply
+	// carries the markers too (see replyProjection).
+	noReplyProjection atomic.Bool
 }
 
 // Open validates uri and sets up a client for the database it names
@@ -133,9 +138,11 @@ func (db *DB) Close(ctx context.Context) error {
 // Store returns the order.Store on this database.
 func (db *DB) Store() *Store { return &Store{db: db} }
 
-// EnsureIndexes creates the indexes the store relies on. Creating an index
-// that exists with the same options is a no-op, so it is safe on every
-// start.
+// EnsureIndexes creates the indexes the store relies on, and learns
+// whether the server takes a projection on findAndModify (see
+// replyProjection), so that the first order does not pay for finding out.
+// Creating an index that exists with the same options is a no-op, so it is
+// safe on every start.
 func (db *DB) EnsureIndexes(ctx context.Context) error {
 	specs := []struct {
 		coll, name string
@@ -144,6 +151,15 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 		{productsCollection, "sku_unique", mongo.IndexModel{
 			Keys:    bson.D{{Key: "sku", Value: 1}},
 			Options: options.Index().SetUnique(true),
+		}},
+		// Recover's ListMarkedProducts: {"markers.0": {$exists: true}}. Sparse
+		// on the first marker, so only products that carry markers are in
+		// it (a sparse index serves $exists: true, never $exists: false),
+		// and a reservation pushed behind other markers does not touch it.
+		// FerretDB 1.x ignores sparse, and scans anyway.
+		{productsCollection, "markers_first", mongo.IndexModel{
+			Keys:    bson.D{{Key: "markers.0", Value: 1}},
+			Options: options.Index().SetSparse(true),
 		}},
 		// Sparse: orders without a key (the field is omitted) never collide.
 		{ordersCollection, "idempotencyKey_unique", mongo.IndexModel{
@@ -170,7 +186,44 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create index %s on %s: %w", s.name, s.coll, err)
 		}
 	}
-	return nil
+	return db.CheckFeatures(ctx)
+}
+
+// CheckFeatures asks the server which optional features the adapter may
+// use; EnsureIndexes calls it. Today one: a projection on findAndModify
+// (replyProjection). It sends a findAndModify with a projection that
+// matches no document (so changes nothing) and notes whether the server
+// refused the projection; until then ApplyStock learns it from the first
+// refusal.
+func (db *DB) CheckFeatures(ctx context.Context) error {
+	err := db.do(ctx, func(ctx context.Context) error {
+		return db.db.Collection(productsCollection).FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: bson.NilObjectID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "probe", Value: true}}}},
+			options.FindOneAndUpdate().SetProjection(replyProjection),
+		).Err()
+	})
+	switch {
+	case notImplemented(err):
+		db.noReplyProjection.Store(true)
+		return nil
+	case err == nil, errors.Is(err, order.ErrNotFound):
+		db.noReplyProjection.Store(false)
+		return nil
+	}
+	return fmt.Errorf("probe findAndModify projection: %w", err)
+}
+
+// replyProjection leaves the markers out of ApplyStock's reply: on a hot
+// product they are every order of the last lease or so (Recover clears them
+// then), and the reservation needs only the product's own fields.
+var replyProjection = bson.D{{Key: "markers", Value: 0}}
+
+// notImplemented reports the server's NotImplemented (code 238), which
+// FerretDB answers before doing anything.
+func notImplemented(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && ce.Code == 238
 }
 
 // do runs f with the operation timeout and translates its error.

@@ -136,13 +136,15 @@ func (s *Store) DeleteProduct(ctx context.Context, id string) error {
 	return nil
 }
 
-// ApplyStock adds delta and records marker in one conditional update:
-// it matches only a product without marker and, to reserve, with enough
-// stock. When nothing matched, a read tells why.
-func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
+// ApplyStock adds delta and records marker in one conditional
+// findAndModify that returns the product as updated, without its markers
+// where the server takes a projection: it matches only a product without
+// marker and, to reserve, with enough stock. When nothing matched, a read
+// tells why.
+func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
 	oid, err := objectID(productID)
 	if err != nil {
-		return err
+		return order.Product{}, err
 	}
 	filter := bson.D{
 		{Key: "_id", Value: oid},
@@ -156,33 +158,41 @@ func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta 
 		{Key: "$push", Value: bson.D{{Key: "markers", Value: marker}}},
 	}
 	for range applyAttempts {
-		var matched int64
+		var doc productDoc
 		err := s.db.do(ctx, func(ctx context.Context) error {
-			res, err := s.products().UpdateOne(ctx, filter, update)
-			if err == nil {
-				matched = res.MatchedCount
+			opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
+			if !s.db.noReplyProjection.Load() {
+				opts.SetProjection(replyProjection)
+			}
+			err := s.products().FindOneAndUpdate(ctx, filter, update, opts).Decode(&doc)
+			if notImplemented(err) && !s.db.noReplyProjection.Load() {
+				// Refused before doing anything (EnsureIndexes was not
+				// called): learn it and send it again without.
+				s.db.noReplyProjection.Store(true)
+				opts = options.FindOneAndUpdate().SetReturnDocument(options.After)
+				err = s.products().FindOneAndUpdate(ctx, filter, update, opts).Decode(&doc)
 			}
 			return err
 		})
-		if err != nil {
-			return fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
+		if err == nil {
+			return doc.product(), nil
 		}
-		if matched == 1 {
-			return nil
+		if !errors.Is(err, order.ErrNotFound) {
+			return order.Product{}, fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
 		}
-		doc, err := s.getProduct(ctx, productID)
+		doc, err = s.getProduct(ctx, productID)
 		if err != nil {
-			return fmt.Errorf("apply stock: %w", err)
+			return order.Product{}, fmt.Errorf("apply stock: %w", err)
 		}
 		switch {
 		case slices.Contains(doc.Markers, marker):
-			return nil // applied before
+			return doc.product(), nil // applied before
 		case delta < 0 && doc.Stock < -delta:
-			return &order.StockError{ProductID: productID, Requested: -delta, Available: doc.Stock}
+			return order.Product{}, &order.StockError{ProductID: productID, Requested: -delta, Available: doc.Stock}
 		}
 		// The product changed between the update and the read: try again.
 	}
-	return fmt.Errorf("apply stock %+d to product %s: product keeps changing: %w", delta, productID, order.ErrConflict)
+	return order.Product{}, fmt.Errorf("apply stock %+d to product %s: product keeps changing: %w", delta, productID, order.ErrConflict)
 }
 
 // RevertStock subtracts delta and drops marker, only if the product
@@ -207,20 +217,21 @@ func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta
 	return nil
 }
 
-// ClearMarker drops marker from the product, keeping the stock.
-func (s *Store) ClearMarker(ctx context.Context, productID, marker string) error {
+// ClearMarkers drops markers from the product in one update, keeping the
+// stock.
+func (s *Store) ClearMarkers(ctx context.Context, productID string, markers []string) error {
 	oid, err := objectID(productID)
-	if err != nil {
+	if err != nil || len(markers) == 0 {
 		return nil
 	}
 	err = s.db.do(ctx, func(ctx context.Context) error {
 		_, err := s.products().UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: oid}, {Key: "markers", Value: marker}},
-			bson.D{{Key: "$pull", Value: bson.D{{Key: "markers", Value: marker}}}})
+			bson.D{{Key: "_id", Value: oid}},
+			bson.D{{Key: "$pullAll", Value: bson.D{{Key: "markers", Value: markers}}}})
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("clear marker on product %s: %w", productID, err)
+		return fmt.Errorf("clear %d markers on product %s: %w", len(markers), productID, err)
 	}
 	return nil
 }
@@ -300,6 +311,37 @@ func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 	return o, nil
 }
 
+// OrderStates returns the state of each order of ids that exists, with one
+// find by _id $in, projected on what the state needs.
+func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	oids := make(bson.A, 0, len(ids))
+	for _, id := range ids {
+		if oid, err := objectID(id); err == nil {
+			oids = append(oids, oid)
+		}
+	}
+	out := []order.OrderState{}
+	if len(oids) == 0 {
+		return out, nil
+	}
+	var docs []orderDoc
+	err := s.db.do(ctx, func(ctx context.Context) error {
+		cur, err := s.orders().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids}}}},
+			options.Find().SetProjection(bson.D{{Key: "status", Value: 1}, {Key: "stockReleased", Value: 1}, {Key: "updatedAt", Value: 1}}))
+		if err != nil {
+			return err
+		}
+		return cur.All(ctx, &docs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get %d order states: %w", len(oids), err)
+	}
+	for _, d := range docs {
+		out = append(out, order.OrderState{ID: d.ID.Hex(), Status: order.Status(d.Status), StockReleased: d.StockReleased, UpdatedAt: d.UpdatedAt.UTC()})
+	}
+	return out, nil
+}
+
 // ListOrders returns up to f.Limit public orders matching f after f.After,
 // by id.
 func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
@@ -354,7 +396,7 @@ func (s *Store) listOrders(ctx context.Context, filter bson.D, limit int) ([]ord
 // SetOrderStatus moves an order from status `from` to `to` in one conditional
 // update; ErrConflict if its status is no longer `from`.
 func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {
-	o, cur, err := s.moveOrder(ctx, id, bson.D{{Key: "status", Value: string(from)}}, to, now)
+	o, cur, err := s.moveOrder(ctx, id, bson.D{{Key: "status", Value: string(from)}}, to, now, nil)
 	if cur != nil {
 		return order.Order{}, fmt.Errorf("set order %s status from %s: it is %s: %w", id, from, cur.Status, order.ErrConflict)
 	}
@@ -367,7 +409,7 @@ func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.St
 // ClaimOrder moves the order from (from, seen) to (to, now) in one
 // conditional update; ErrConflict if it is in another state.
 func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
-	o, cur, err := s.moveOrder(ctx, id, bson.D{{Key: "status", Value: string(from)}, {Key: "updatedAt", Value: seen.UTC()}}, to, now)
+	o, cur, err := s.moveOrder(ctx, id, bson.D{{Key: "status", Value: string(from)}, {Key: "updatedAt", Value: seen.UTC()}}, to, now, nil)
 	if cur != nil {
 		return order.Order{}, fmt.Errorf("claim order %s from %s as of %s: it is %s as of %s: %w",
 			id, from, seen.UTC().Format(time.RFC3339Nano), cur.Status, cur.UpdatedAt.Format(time.RFC3339Nano), order.ErrConflict)
@@ -378,20 +420,43 @@ func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, se
 	return o, nil
 }
 
-// moveOrder sets status `to` and updatedAt `now` on the order id if it also
-// matches cond, and returns it as updated. When nothing matched, cur is the
-// order as it is now (the caller's conflict), or err says why it could not be
-// read (ErrNotFound: no such order).
-func (s *Store) moveOrder(ctx context.Context, id string, cond bson.D, to order.Status, now time.Time) (o order.Order, cur *order.Order, err error) {
+// ConfirmOrder moves the order from (reserving, seen) to (pending, now)
+// and writes o's priced lines, currency and total, in one conditional
+// update; ErrConflict if it is in another state.
+func (s *Store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
+	doc, err := toOrderDoc(o)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("confirm order: %w", err)
+	}
+	priced := bson.D{{Key: "items", Value: doc.Items}, {Key: "currency", Value: doc.Currency}, {Key: "totalCents", Value: doc.TotalCents}}
+	got, cur, err := s.moveOrder(ctx, o.ID, bson.D{{Key: "status", Value: string(order.StatusReserving)}, {Key: "updatedAt", Value: seen.UTC()}},
+		order.StatusPending, now, priced)
+	if cur != nil {
+		return order.Order{}, fmt.Errorf("confirm order %s as of %s: it is %s as of %s: %w",
+			o.ID, seen.UTC().Format(time.RFC3339Nano), cur.Status, cur.UpdatedAt.Format(time.RFC3339Nano), order.ErrConflict)
+	}
+	if err != nil {
+		return order.Order{}, fmt.Errorf("confirm order %s: %w", o.ID, err)
+	}
+	return got, nil
+}
+
+// moveOrder sets status `to`, updatedAt `now` and the fields of set on the
+// order id if it also matches cond, in one findAndModify, and returns it as
+// updated. When nothing matched, cur is the order as it is now (the
+// caller's conflict), or err says why it could not be read (ErrNotFound:
+// no such order).
+func (s *Store) moveOrder(ctx context.Context, id string, cond bson.D, to order.Status, now time.Time, set bson.D) (o order.Order, cur *order.Order, err error) {
 	oid, err := objectID(id)
 	if err != nil {
 		return order.Order{}, nil, err
 	}
+	fields := append(bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}, set...)
 	var doc orderDoc
 	err = s.db.do(ctx, func(ctx context.Context) error {
 		return s.orders().FindOneAndUpdate(ctx,
 			append(bson.D{{Key: "_id", Value: oid}}, cond...),
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(to)}, {Key: "updatedAt", Value: now.UTC()}}}},
+			bson.D{{Key: "$set", Value: fields}},
 			options.FindOneAndUpdate().SetReturnDocument(options.After),
 		).Decode(&doc)
 	})

@@ -30,30 +30,73 @@ func TestEnsureIndexesIdempotent(t *testing.T) {
 			t.Fatalf("EnsureIndexes run %d = %v, want nil", i+2, err)
 		}
 	}
-	var names []string
-	err := db.do(t.Context(), func(ctx context.Context) error {
-		cur, err := db.db.Collection(ordersCollection).Indexes().List(ctx)
+	for coll, want := range map[string][]string{
+		ordersCollection:   {"_id_", "customerEmail_id", "idempotencyKey_unique", "status_id"},
+		productsCollection: {"_id_", "markers_first", "sku_unique"},
+	} {
+		var names []string
+		err := db.do(t.Context(), func(ctx context.Context) error {
+			cur, err := db.db.Collection(coll).Indexes().List(ctx)
+			if err != nil {
+				return err
+			}
+			var specs []struct {
+				Name string `bson:"name"`
+			}
+			if err := cur.All(ctx, &specs); err != nil {
+				return err
+			}
+			for _, s := range specs {
+				names = append(names, s.Name)
+			}
+			return nil
+		})
 		if err != nil {
-			return err
+			t.Fatalf("list indexes of %s = %v", coll, err)
 		}
-		var specs []struct {
-			Name string `bson:"name"`
+		if d := cmp.Diff(want, names, cmp.Transformer("sort", sorted)); d != "" {
+			t.Errorf("%s indexes mismatch (-want +got):\n%s", coll, d)
 		}
-		if err := cur.All(ctx, &specs); err != nil {
-			return err
-		}
-		for _, s := range specs {
-			names = append(names, s.Name)
-		}
-		return nil
-	})
+	}
+}
+
+// TestApplyStockReplyProjection: ApplyStock asks for its reply without the
+// markers where the server takes a projection on findAndModify (MongoDB),
+// and without it where it does not (FerretDB 1.x answers NotImplemented);
+// EnsureIndexes finds out. A store that did not (here: told the wrong
+// answer) learns it from the refusal and still reserves, once.
+func TestApplyStockReplyProjection(t *testing.T) {
+	db := openTestDB(t, serverURI, Options{})
+	probed := db.noReplyProjection.Load()
+	s := db.Store()
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p := order.Product{ID: order.NewID(now), SKU: "P", Name: "P", Currency: "EUR", PriceCents: 5, Stock: 3, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateProduct(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	db.noReplyProjection.Store(false)
+	got, err := s.ApplyStock(t.Context(), p.ID, order.ReservationMarker(order.NewID(now), 1), -1)
+	want := p
+	want.Stock = 2
+	if err != nil || !cmp.Equal(want, got) {
+		t.Fatalf("ApplyStock = %+v, %v; want %+v", got, err, want)
+	}
+	if db.noReplyProjection.Load() != probed {
+		t.Errorf("after ApplyStock: projection refused = %v, want %v as EnsureIndexes found", db.noReplyProjection.Load(), probed)
+	}
+	if stock := mustStock(t, s, p.ID); stock != 2 {
+		t.Errorf("stock = %d, want 2 (reserved once)", stock)
+	}
+	t.Logf("server refuses a findAndModify projection: %v", probed)
+}
+
+func mustStock(tb testing.TB, s *Store, id string) int64 {
+	tb.Helper()
+	p, err := s.GetProduct(tb.Context(), id)
 	if err != nil {
-		t.Fatalf("list indexes = %v", err)
+		tb.Fatal(err)
 	}
-	want := []string{"_id_", "customerEmail_id", "idempotencyKey_unique", "status_id"}
-	if d := cmp.Diff(want, names, cmp.Transformer("sort", sorted)); d != "" {
-		t.Errorf("orders indexes mismatch (-want +got):\n%s", d)
-	}
+	return p.Stock
 }
 
 func sorted(in []string) []string { return slices.Sorted(slices.Values(in)) }

@@ -14,8 +14,9 @@
 // "c:<order id>:<qty>" for a release) in the same atomic update, which makes
 // it idempotent and undoable, even when its order is gone. Any write whose
 // error does not prove it failed counts as applied (MaybeApplied); orders
-// are confirmed and taken over with a compare-and-set (Store.ClaimOrder);
-// Service.Recover finishes or rolls back whatever a crash, a lost reply or
-// a client that hung up left half done. docs/architecture.md ("Placing an
+// are confirmed and taken over with a compare-and-set (Store.ConfirmOrder,
+// Store.ClaimOrder); Service.Recover finishes or rolls back whatever a
+// crash, a lost reply or a client that hung up left half done, and clears
+// the markers of placed orders. docs/architecture.md ("Placing an
 // order") describes the protocol and the faults it is tested against.
 package order

@@ -158,9 +158,14 @@ func (s *Service) recoverOrder(ctx context.Context, o Order, rep *RecoverReport)
 	return nil
 }
 
-// repairMarkers walks the products that carry markers.
+// repairMarkers walks the products that carry markers. Placing leaves its
+// reservation markers behind, so this is where they go. Per page of
+// products, the orders their markers name are read at once (OrderStates,
+// each order once per pass), and per product the markers of finished
+// orders are cleared in one update.
 func (s *Service) repairMarkers(ctx context.Context, cutoff time.Time, rep *RecoverReport, seen map[string]bool) error {
 	after := ""
+	orders := map[string]orderLookup{}
 	for {
 		cctx, cancel := s.call(ctx)
 		page, err := s.store.ListMarkedProducts(cctx, after, recoverPage)
@@ -171,67 +176,149 @@ func (s *Service) repairMarkers(ctx context.Context, cutoff time.Time, rep *Reco
 		if len(page) == 0 {
 			return nil
 		}
+		if err := s.lookUpOrders(ctx, page, cutoff, orders); err != nil {
+			return err
+		}
 		for _, p := range page {
 			after = p.ProductID
+			var clear, clearOrders []string
 			for _, m := range p.Markers {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				orderID, err := s.repairMarker(ctx, p.ProductID, m, cutoff, rep)
+				orderID, ok, err := s.repairMarker(ctx, p.ProductID, m, cutoff, rep, orders)
 				seen[stuckKey(orderID, p.ProductID)] = true
+				if ok {
+					clear, clearOrders = append(clear, m), append(clearOrders, orderID)
+					continue
+				}
 				s.noteResult(orderID, p.ProductID, err)
+			}
+			if len(clear) == 0 {
+				continue
+			}
+			cctx, cancel := s.call(ctx)
+			err := s.store.ClearMarkers(cctx, p.ProductID, clear)
+			cancel()
+			if err != nil {
+				err = fmt.Errorf("clear markers on product %s: %w", p.ProductID, err)
+			} else {
+				rep.Cleared += len(clear)
+			}
+			for _, id := range clearOrders {
+				s.noteResult(id, p.ProductID, err)
 			}
 		}
 	}
 }
 
-// repairMarker looks at one marker: an orphaned reservation is undone, the
-// marker of an order finished before cutoff is cleared, anything else is
-// left to the order's own recovery.
-func (s *Service) repairMarker(ctx context.Context, productID, marker string, cutoff time.Time, rep *RecoverReport) (orderID string, err error) {
+// orderLookup is what repairMarkers knows of one order in this pass.
+type orderLookup struct {
+	state OrderState
+	found bool
+	err   error // the read failed: the order's markers wait for the next pass
+}
+
+// lookUpOrders reads, MaxOrderStates at a time, the orders named by the
+// page's markers that are old enough to be looked at (see repairMarker)
+// and not known yet.
+func (s *Service) lookUpOrders(ctx context.Context, page []ProductMarkers, cutoff time.Time, orders map[string]orderLookup) error {
+	var ids []string
+	asked := map[string]bool{}
+	for _, p := range page {
+		for _, marker := range p.Markers {
+			m, ok := ParseMarker(marker)
+			if !ok || recent(m.OrderID, cutoff) || asked[m.OrderID] {
+				continue
+			}
+			if _, known := orders[m.OrderID]; !known {
+				asked[m.OrderID] = true
+				ids = append(ids, m.OrderID)
+			}
+		}
+	}
+	for len(ids) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch := ids[:min(len(ids), MaxOrderStates)]
+		ids = ids[len(batch):]
+		cctx, cancel := s.call(ctx)
+		states, err := s.store.OrderStates(cctx, batch)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("get orders of markers: %w", err)
+			for _, id := range batch {
+				orders[id] = orderLookup{err: err}
+			}
+			continue
+		}
+		// The markers were listed before this read, and a marker is made
+		// only after its order was inserted: an order missing now was
+		// deleted, for good.
+		for _, id := range batch {
+			orders[id] = orderLookup{}
+		}
+		for _, st := range states {
+			orders[st.ID] = orderLookup{state: st, found: true}
+		}
+	}
+	return nil
+}
+
+// recent tells whether an order was made after cutoff, so was updated
+// after it too: its owner may be at work, and its markers wait.
+func recent(orderID string, cutoff time.Time) bool {
+	made, ok := IDTime(orderID)
+	return ok && !made.Add(time.Second).Before(cutoff)
+}
+
+// repairMarker looks at one marker: an orphaned reservation is undone;
+// clear is true for the marker of an order that no longer needs it (a
+// reservation of a placed order, the release of an order released before
+// cutoff); anything else is left to the order's own recovery. orders holds
+// the orders lookUpOrders read.
+func (s *Service) repairMarker(ctx context.Context, productID, marker string, cutoff time.Time, rep *RecoverReport, orders map[string]orderLookup) (orderID string, clear bool, err error) {
 	m, ok := ParseMarker(marker)
 	if !ok {
 		orderID, _, _ = strings.Cut(strings.TrimPrefix(strings.TrimPrefix(marker, "r:"), "c:"), ":")
-		return orderID, fmt.Errorf("marker %q carries no quantity (written by an older version): repair by hand", marker)
+		return orderID, false, fmt.Errorf("marker %q carries no quantity (written by an older version): repair by hand", marker)
 	}
-	if made, ok := IDTime(m.OrderID); ok && !made.Add(time.Second).Before(cutoff) {
-		// An order made after cutoff was updated after it too: its owner
-		// may be at work. Skipped without a read, which keeps the pass
-		// light while the recent orders' markers wait to be cleared.
-		return m.OrderID, nil
+	if recent(m.OrderID, cutoff) {
+		// Skipped without a read, which keeps the pass light while the
+		// recent orders' markers wait to be cleared.
+		return m.OrderID, false, nil
 	}
-	cctx, cancel := s.call(ctx)
-	o, err := s.store.GetOrder(cctx, m.OrderID)
-	cancel()
+	got, known := orders[m.OrderID]
+	o := got.state
 	switch {
-	case errors.Is(err, ErrNotFound) && !m.Release:
+	case !known:
+		return m.OrderID, false, fmt.Errorf("order of marker %q not read", marker) // cannot happen: lookUpOrders asked
+	case got.err != nil:
+		return m.OrderID, false, got.err
+	case !got.found && !m.Release:
 		// The order was rolled back before this reservation landed (a write
 		// the database applied after its caller gave up): undo it.
 		cctx, cancel := s.call(ctx)
 		err := s.store.RevertStock(cctx, productID, marker, m.Delta())
 		cancel()
 		if err != nil {
-			return m.OrderID, fmt.Errorf("undo orphaned reservation on product %s: %w", productID, err)
+			return m.OrderID, false, fmt.Errorf("undo orphaned reservation on product %s: %w", productID, err)
 		}
 		rep.Orphans++
-		return m.OrderID, nil
-	case errors.Is(err, ErrNotFound):
-		return m.OrderID, fmt.Errorf("release marker on product %s names no order", productID)
-	case err != nil:
-		return m.OrderID, fmt.Errorf("get order of marker: %w", err)
+		return m.OrderID, false, nil
+	case !got.found:
+		return m.OrderID, false, fmt.Errorf("release marker on product %s names no order", productID)
 	case o.Status == StatusReserving, m.Release && !o.StockReleased:
-		return m.OrderID, nil // the order's own recovery handles it
-	case !o.UpdatedAt.Before(cutoff):
-		return m.OrderID, nil // too recent: its owner may still be at work
+		return m.OrderID, false, nil // the order's own recovery handles it
+	case m.Release && !o.UpdatedAt.Before(cutoff):
+		return m.OrderID, false, nil // too recent: another release may still land
 	}
-	cctx, cancel = s.call(ctx)
-	err = s.store.ClearMarker(cctx, productID, marker)
-	cancel()
-	if err != nil {
-		return m.OrderID, fmt.Errorf("clear marker on product %s: %w", productID, err)
-	}
-	rep.Cleared++
-	return m.OrderID, nil
+	// A reservation marker of a placed order: nothing can apply it again
+	// (only placing applies r: markers, and it confirmed the order after
+	// every one had landed). A release marker of an order released a lease
+	// ago: every release has landed or never will (releaseStock).
+	return m.OrderID, true, nil
 }
 
 // noteResult records the outcome of repairing an order (productID empty)

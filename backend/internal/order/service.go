@@ -166,6 +166,10 @@ func (s *Service) ListOrders(ctx context.Context, f OrderFilter) ([]Order, error
 // PlaceOrder places an order and reserves its stock. created is false when
 // the request is a retry of one already placed with the same
 // Idempotency-Key; the original order is returned then.
+//
+// A keyed request does not look its key up first: the journal's insert
+// claims the key (unique index), and only when it is taken does the
+// request read the order that holds it (replay).
 func (s *Service) PlaceOrder(ctx context.Context, req PlaceOrder) (o Order, created bool, err error) {
 	if err := req.Validate(); err != nil {
 		return Order{}, false, err
@@ -173,19 +177,23 @@ func (s *Service) PlaceOrder(ctx context.Context, req PlaceOrder) (o Order, crea
 	hash := req.Hash()
 	deadline := s.now().Add(s.idempotencyWait)
 	for {
-		if req.IdempotencyKey != "" {
-			prev, done, err := s.replay(ctx, req.IdempotencyKey, hash, deadline)
-			if err != nil || done {
-				return prev, false, err
-			}
-		}
 		o, err = s.place(ctx, req, hash)
-		if errors.Is(err, ErrConflict) && req.IdempotencyKey != "" && s.now().Before(deadline) {
-			continue // another request with this key got there first
+		if !errors.Is(err, errKeyTaken) {
+			return o, err == nil, err
 		}
-		return o, err == nil, err
+		prev, done, rerr := s.replay(ctx, req.IdempotencyKey, hash, deadline)
+		if done {
+			return prev, false, rerr
+		}
+		// The order that held the key was rolled back meanwhile: place anew.
+		if !s.now().Before(deadline) {
+			return Order{}, false, fmt.Errorf("idempotency key keeps changing hands: %w", ErrConflict)
+		}
 	}
 }
+
+// errKeyTaken: the journal's insert found its Idempotency-Key taken.
+var errKeyTaken = errors.New("idempotency key taken")
 
 // replay looks for an order placed with key. done is true when the caller
 // should return (prev, err) instead of placing a new order.
@@ -215,17 +223,24 @@ func (s *Service) replay(ctx context.Context, key, hash string, deadline time.Ti
 }
 
 // place runs the reservation protocol for one new order (docs/architecture.md,
-// "Placing an order"):
+// "Placing an order"), N+2 store calls for N lines:
 //
-//  1. read the products (no writes yet: any error just returns);
-//  2. insert the order as StatusReserving — the journal;
-//  3. reserve each line with ApplyStock and marker r:<order>:<qty>;
-//  4. confirm with ClaimOrder(reserving, createdAt → pending);
-//  5. clear the markers (best effort; Recover clears leftovers).
+//  1. insert the order as StatusReserving, with each line's product id and
+//     quantity only — the journal; it claims the Idempotency-Key;
+//  2. reserve each line with ApplyStock and marker r:<order>:<qty>, which
+//     returns the product it reserved from: the line is priced from it
+//     (no read before: the price is the one the stock was taken at);
+//  3. confirm with ConfirmOrder(reserving, createdAt → pending), which also
+//     writes the priced lines, currency and total.
+//
+// The r: markers stay on the products; Recover clears them a lease after
+// the order was placed (repairMarkers).
 //
 // Any write whose error does not prove it failed (MaybeApplied) counts as
 // made: the rollback undoes it too, and the journal is deleted only once
-// every line is known undone; otherwise the order stays for Recover.
+// every line is known undone; otherwise the order stays for Recover. An
+// unknown product, or products in different currencies, roll back the
+// lines reserved so far and answer a validation error.
 func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order, error) {
 	now := s.stamp()
 	o := Order{
@@ -236,36 +251,19 @@ func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order
 		RequestHash:    hash,
 		CreatedAt:      now,
 		UpdatedAt:      now,
+		Items:          make([]LineItem, len(req.Lines)),
 	}
 	for i, l := range req.Lines {
-		p, err := s.store.GetProduct(ctx, l.ProductID)
-		if errors.Is(err, ErrNotFound) {
-			return Order{}, &ValidationError{Fields: map[string]string{
-				"items[" + strconv.Itoa(i) + "].productId": "no product with this id",
-			}}
-		}
-		if err != nil {
-			return Order{}, fmt.Errorf("get product %s: %w", l.ProductID, err)
-		}
-		if o.Currency == "" {
-			o.Currency = p.Currency
-		} else if p.Currency != o.Currency {
-			return Order{}, &ValidationError{Fields: map[string]string{
-				"items": "all products of an order must have the same currency",
-			}}
-		}
-		item := LineItem{
-			ProductID: p.ID, SKU: p.SKU, Name: p.Name, Quantity: l.Quantity,
-			UnitPriceCents: p.PriceCents, LineTotalCents: p.PriceCents * l.Quantity,
-		}
-		o.Items = append(o.Items, item)
-		o.TotalCents += item.LineTotalCents
+		o.Items[i] = LineItem{ProductID: l.ProductID, Quantity: l.Quantity}
 	}
 
 	// The order document goes in first: it claims the idempotency key and
 	// is the journal that Recover reads if this process dies mid-way.
 	if err := s.store.CreateOrder(ctx, o); err != nil {
 		err = fmt.Errorf("create order %s: %w", o.ID, err)
+		if errors.Is(err, ErrConflict) && o.IdempotencyKey != "" {
+			return Order{}, fmt.Errorf("%w: %w", errKeyTaken, err)
+		}
 		if !MaybeApplied(err) {
 			return Order{}, err
 		}
@@ -273,8 +271,21 @@ func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order
 		return Order{}, s.abort(ctx, o, 0, err)
 	}
 	for i, it := range o.Items {
-		err := s.store.ApplyStock(ctx, it.ProductID, ReservationMarker(o.ID, it.Quantity), -it.Quantity)
+		p, err := s.store.ApplyStock(ctx, it.ProductID, ReservationMarker(o.ID, it.Quantity), -it.Quantity)
+		if err == nil && o.Currency != "" && p.Currency != o.Currency {
+			// Reserved, but not with this order: undo it with the others.
+			err = &ValidationError{Fields: map[string]string{
+				"items": "all products of an order must have the same currency",
+			}}
+			return Order{}, s.abort(ctx, o, i+1, err)
+		}
 		if err == nil {
+			o.Currency = p.Currency
+			o.Items[i] = LineItem{
+				ProductID: it.ProductID, SKU: p.SKU, Name: p.Name, Quantity: it.Quantity,
+				UnitPriceCents: p.PriceCents, LineTotalCents: p.PriceCents * it.Quantity,
+			}
+			o.TotalCents += o.Items[i].LineTotalCents
 			continue
 		}
 		reserved := i
@@ -288,16 +299,15 @@ func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order
 		}
 		return Order{}, s.abort(ctx, o, reserved, err)
 	}
-	placed, err := s.store.ClaimOrder(ctx, o.ID, StatusReserving, o.UpdatedAt, StatusPending, s.stamp())
+	placed, err := s.store.ConfirmOrder(ctx, o, o.UpdatedAt, s.stamp())
 	if err != nil {
 		return s.unconfirmed(ctx, o, fmt.Errorf("confirm order %s: %w", o.ID, err))
 	}
-	s.clearMarkers(ctx, placed)
 	return placed, nil
 }
 
-// unconfirmed handles a confirmation (ClaimOrder reserving → pending) that
-// returned err.
+// unconfirmed handles a confirmation (ConfirmOrder reserving → pending)
+// that returned err.
 func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, error) {
 	if !MaybeApplied(err) {
 		// Recover took the order over (this request outlived the recovery
@@ -326,8 +336,7 @@ func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, e
 			got, gerr := s.store.GetOrder(gctx, o.ID)
 			cancel()
 			if gerr == nil && got.Status != StatusReserving {
-				s.clearMarkers(dctx, got)
-				return result{o: got}
+				return result{o: got} // placed, with the lines the confirmation wrote
 			}
 		}
 		// Unknown: the order is either placed or left for Recover to undo.
@@ -414,22 +423,6 @@ func (s *Service) rollback(ctx context.Context, o Order, from, n int, stop time.
 // errLeaseOver stops work on an order whose claim is about to lapse; the
 // next Recover pass claims it again and goes on.
 var errLeaseOver = errors.New("claim on the order lapsed; the next recovery pass goes on")
-
-// clearMarkers drops the reservation markers of a placed order, best
-// effort: a marker left behind is cleared by Recover. Nothing can apply
-// them again: only place applies r: markers, and it confirmed the order
-// after every one had landed.
-func (s *Service) clearMarkers(ctx context.Context, o Order) {
-	for _, it := range o.Items {
-		m := ReservationMarker(o.ID, it.Quantity)
-		cctx, cancel := s.call(ctx)
-		err := s.store.ClearMarker(cctx, it.ProductID, m)
-		cancel()
-		if err != nil && ctx.Err() != nil {
-			return
-		}
-	}
-}
 
 // CancelOrder cancels a pending or paid order and puts its stock back.
 func (s *Service) CancelOrder(ctx context.Context, id string) (Order, error) {
@@ -522,7 +515,7 @@ func (s *Service) releaseStock(ctx context.Context, o Order, stop time.Time) err
 			return errLeaseOver
 		}
 		cctx, cancel := s.call(ctx)
-		err := s.store.ApplyStock(cctx, it.ProductID, ReleaseMarker(o.ID, it.Quantity), it.Quantity)
+		_, err := s.store.ApplyStock(cctx, it.ProductID, ReleaseMarker(o.ID, it.Quantity), it.Quantity)
 		cancel()
 		if err != nil && !errors.Is(err, ErrNotFound) { // a deleted product has nothing to restock
 			return fmt.Errorf("release stock of product %s: %w", it.ProductID, err)

@@ -75,8 +75,124 @@ func TestPlaceOrder(t *testing.T) {
 	if got := f.stock(t, f.tea.ID); got != 7 {
 		t.Errorf("tea stock = %d, want 7", got)
 	}
-	if m := f.store.Markers(f.tea.ID); len(m) != 0 {
-		t.Errorf("tea markers after placing = %v, want none", m)
+	stored, err := f.store.GetOrder(f.ctx, o.ID)
+	if err != nil || !cmp.Equal(o, stored) {
+		t.Errorf("stored order = %+v, %v; want the order returned, priced", stored, err)
+	}
+	// The reservation markers stay until Recover clears them, a lease
+	// after the order was made: placing does not spend a round trip on them.
+	wantMarkers := map[string][]string{f.tea.ID: {order.ReservationMarker(o.ID, 3)}, f.cup.ID: {order.ReservationMarker(o.ID, 2)}}
+	for id, want := range wantMarkers {
+		if d := cmp.Diff(want, f.store.Markers(id)); d != "" {
+			t.Errorf("markers of %s after placing (-want +got):\n%s", id, d)
+		}
+	}
+	if rep, err := f.svc.Recover(f.ctx, o.CreatedAt.Add(-time.Minute)); err != nil || !cmp.Equal(rep, order.RecoverReport{}) {
+		t.Errorf("Recover(cutoff before the order) = %+v, %v; want nothing done", rep, err)
+	}
+	for id, want := range wantMarkers {
+		if d := cmp.Diff(want, f.store.Markers(id)); d != "" {
+			t.Errorf("markers of %s within the lease (-want +got):\n%s", id, d)
+		}
+	}
+	if rep, err := f.svc.Recover(f.ctx, o.CreatedAt.Add(time.Minute)); err != nil || !cmp.Equal(rep, order.RecoverReport{Cleared: 2}) {
+		t.Errorf("Recover(cutoff a lease later) = %+v, %v; want 2 markers cleared", rep, err)
+	}
+	for id := range wantMarkers {
+		if m := f.store.Markers(id); len(m) != 0 {
+			t.Errorf("markers of %s after Recover = %v, want none", id, m)
+		}
+	}
+	if tea, cup := f.stock(t, f.tea.ID), f.stock(t, f.cup.ID); tea != 7 || cup != 0 {
+		t.Errorf("stock after clearing markers: tea %d cup %d, want 7 and 0", tea, cup)
+	}
+}
+
+// TestRecoverClearsMarkersCheaply: the markers placing leaves cost Recover
+// one read per MaxOrderStates orders (not one per marker or order) and one
+// update per product (not per marker).
+func TestRecoverClearsMarkersCheaply(t *testing.T) {
+	for _, tc := range []struct {
+		orders, lines int
+		want          map[string]int
+	}{
+		{20, 5, map[string]int{"ListStaleOrders": 1, "ListMarkedProducts": 2, "OrderStates": 1, "ClearMarkers": 5}},
+		{order.MaxOrderStates + 1, 1, map[string]int{"ListStaleOrders": 1, "ListMarkedProducts": 2, "OrderStates": 2, "ClearMarkers": 1}},
+	} {
+		mem := memstore.New()
+		faulty := storetest.NewFaulty(mem)
+		old := time.Now().Add(-time.Hour).UTC()
+		then := order.NewService(mem, order.WithClock(func() time.Time { return old }))
+		var req order.PlaceOrder
+		req.Customer = order.Customer{Name: "Ada", Email: "ada@example.com"}
+		for i := range tc.lines {
+			p, err := then.CreateProduct(context.Background(), order.Product{SKU: fmt.Sprint("P", i), Name: "P", PriceCents: 1, Currency: "EUR", Stock: 1000})
+			must(t, err)
+			req.Lines = append(req.Lines, line(p, 1))
+		}
+		for range tc.orders {
+			_, _, err := then.PlaceOrder(context.Background(), req)
+			must(t, err)
+		}
+		rep, err := order.NewService(faulty).Recover(context.Background(), time.Now().Add(-time.Minute))
+		if err != nil || rep.Cleared != tc.orders*tc.lines {
+			t.Fatalf("Recover = %+v, %v; want %d markers cleared", rep, err, tc.orders*tc.lines)
+		}
+		count := map[string]int{}
+		for _, c := range faulty.Calls() {
+			count[c.Op]++
+		}
+		if d := cmp.Diff(tc.want, count); d != "" {
+			t.Errorf("Recover's store calls for %d orders of %d lines on %d products (-want +got):\n%s", tc.orders, tc.lines, tc.lines, d)
+		}
+		for _, l := range req.Lines {
+			if m := mem.Markers(l.ProductID); len(m) != 0 {
+				t.Errorf("markers of %s after Recover = %v, want none", l.ProductID, m)
+			}
+		}
+	}
+}
+
+// TestPlaceOrderCalls: placing costs N+2 store calls for N lines, with or
+// without an Idempotency-Key, and never reads a product: each line is
+// priced from the product its reservation returned. A price changed just
+// before the reservation is the price of the order.
+func TestPlaceOrderCalls(t *testing.T) {
+	f := newFixture(t)
+	faulty := storetest.NewFaulty(f.store)
+	svc := order.NewService(faulty)
+	newPrice := int64(499)
+	faulty.SetPlan(func(c storetest.Call) storetest.Fault {
+		if c == (storetest.Call{Op: "ApplyStock", N: 0}) {
+			if _, err := f.store.UpdateProduct(f.ctx, f.tea.ID, order.ProductPatch{PriceCents: &newPrice}, time.Now().UTC()); err != nil {
+				t.Errorf("UpdateProduct = %v", err)
+			}
+		}
+		return storetest.NoFault
+	})
+	req := f.place(line(f.tea, 3), line(f.cup, 2))
+	req.IdempotencyKey = "calls-1"
+	o, created, err := svc.PlaceOrder(f.ctx, req)
+	if err != nil || !created {
+		t.Fatalf("PlaceOrder = %v, created %v", err, created)
+	}
+	want := []storetest.Call{{Op: "CreateOrder"}, {Op: "ApplyStock"}, {Op: "ApplyStock", N: 1}, {Op: "ConfirmOrder"}}
+	if d := cmp.Diff(want, faulty.Calls()); d != "" {
+		t.Errorf("store calls of a 2-line keyed order (-want +got):\n%s", d)
+	}
+	if o.Items[0].UnitPriceCents != newPrice || o.Items[0].LineTotalCents != 3*newPrice || o.TotalCents != 3*newPrice+2*1200 {
+		t.Errorf("order = %+v, want tea at the price of its reservation, %d", o, newPrice)
+	}
+
+	// The retry inserts, finds the key taken, and reads the order.
+	faulty.SetPlan(nil)
+	again, created, err := svc.PlaceOrder(f.ctx, req)
+	if err != nil || created || again.ID != o.ID || !cmp.Equal(again.Items, o.Items) {
+		t.Fatalf("retry = %+v created %v, %v; want the order %s", again, created, err, o.ID)
+	}
+	want = []storetest.Call{{Op: "CreateOrder"}, {Op: "GetOrderByIdempotencyKey"}}
+	if d := cmp.Diff(want, faulty.Calls()); d != "" {
+		t.Errorf("store calls of the retry (-want +got):\n%s", d)
 	}
 }
 
@@ -186,7 +302,7 @@ func TestRecoverHalfReserved(t *testing.T) {
 	if err := f.store.CreateOrder(f.ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.ApplyStock(f.ctx, f.tea.ID, order.ReservationMarker(o.ID, 3), -3); err != nil {
+	if _, err := f.store.ApplyStock(f.ctx, f.tea.ID, order.ReservationMarker(o.ID, 3), -3); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.GetOrder(f.ctx, o.ID); !errors.Is(err, order.ErrNotFound) {
@@ -227,8 +343,9 @@ func TestCancelReleaseFinishedByRecover(t *testing.T) {
 		t.Fatalf("stock after half release: tea %d cup %d, want 10 and 0", tea, cup)
 	}
 	f.store.SetFault(nil)
-	// With a cutoff after the release, the release markers are cleared too.
-	for i, want := range []order.RecoverReport{{Released: 1, Cleared: 2}, {}} {
+	// With a cutoff after the release, the release markers are cleared
+	// too, with the reservation markers placing left.
+	for i, want := range []order.RecoverReport{{Released: 1, Cleared: 4}, {}} {
 		rep, err := f.svc.Recover(f.ctx, time.Now().Add(time.Hour))
 		if err != nil || !cmp.Equal(rep, want) {
 			t.Errorf("Recover #%d = %+v, %v; want %+v", i+1, rep, err, want)
@@ -262,8 +379,17 @@ func TestPlaceOrderInputErrors(t *testing.T) {
 			if !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
 				t.Errorf("PlaceOrder = %v, want a ValidationError on %s", err, tt.field)
 			}
-			if got := f.stock(t, f.tea.ID); got != 10 {
-				t.Errorf("tea stock = %d, want 10", got)
+			f.svc.Wait()
+			if tea, usd := f.stock(t, f.tea.ID), f.stock(t, f.usd.ID); tea != 10 || usd != 5 {
+				t.Errorf("stock = tea %d usd %d, want 10 and 5 (reservations rolled back)", tea, usd)
+			}
+			for _, p := range []order.Product{f.tea, f.usd} {
+				if m := f.store.Markers(p.ID); len(m) != 0 {
+					t.Errorf("markers of %s = %v, want none", p.SKU, m)
+				}
+			}
+			if stale, _ := f.store.ListStaleOrders(f.ctx, time.Now().Add(time.Hour), "", 10); len(stale) != 0 {
+				t.Errorf("journals left = %d, want 0", len(stale))
 			}
 		})
 	}
@@ -456,7 +582,8 @@ func TestRecoverMakesProgress(t *testing.T) {
 	}
 	must(t, mem.CreateOrder(ctx, o))
 	for _, it := range o.Items {
-		must(t, mem.ApplyStock(ctx, it.ProductID, order.ReservationMarker(o.ID, 1), -1))
+		_, err := mem.ApplyStock(ctx, it.ProductID, order.ReservationMarker(o.ID, 1), -1)
+		must(t, err)
 	}
 	svc := order.NewService(slowReverts{mem, 60 * time.Millisecond}, order.WithCallTimeout(200*time.Millisecond))
 	var passes int

@@ -29,17 +29,20 @@ type Store interface {
 
 	// ApplyStock adds delta (negative to reserve) to the product's stock and
 	// adds marker to it, in one atomic update, unless the product already
-	// carries marker (then it does nothing and returns nil: the change was
-	// made before). A reservation that would take stock below zero changes
-	// nothing and returns a *StockError.
-	ApplyStock(ctx context.Context, productID, marker string, delta int64) error
+	// carries marker (then it changes nothing: the change was made before).
+	// It returns the product as the update left it (or as it found it, with
+	// the marker), so that placing an order prices its lines from the very
+	// update that reserved them, without reading the product first. A
+	// reservation that would take stock below zero changes nothing and
+	// returns a *StockError.
+	ApplyStock(ctx context.Context, productID, marker string, delta int64) (Product, error)
 	// RevertStock undoes ApplyStock: if the product carries marker, it
 	// subtracts delta and removes marker atomically; otherwise it does
 	// nothing and returns nil.
 	RevertStock(ctx context.Context, productID, marker string, delta int64) error
-	// ClearMarker removes marker from the product, keeping the stock change.
-	// A missing product or marker is not an error.
-	ClearMarker(ctx context.Context, productID, marker string) error
+	// ClearMarkers removes markers from the product in one update, keeping
+	// the stock changes. A missing product or marker is not an error.
+	ClearMarkers(ctx context.Context, productID string, markers []string) error
 	// ListMarkedProducts returns the markers of up to limit products that
 	// carry at least one, with ID > after, by ID.
 	ListMarkedProducts(ctx context.Context, after string, limit int) ([]ProductMarkers, error)
@@ -48,6 +51,11 @@ type Store interface {
 	CreateOrder(ctx context.Context, o Order) error
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByIdempotencyKey(ctx context.Context, key string) (Order, error)
+	// OrderStates returns the state of each order of ids that exists, in
+	// any status (StatusReserving too), in no particular order; an id with
+	// no order is left out. Recover reads the orders of many markers with
+	// it at once. Callers pass at most MaxOrderStates ids.
+	OrderStates(ctx context.Context, ids []string) ([]OrderState, error)
 	// ListOrders returns up to f.Limit public orders (never StatusReserving)
 	// matching f with ID > f.After, by ID.
 	ListOrders(ctx context.Context, f OrderFilter) ([]Order, error)
@@ -62,10 +70,17 @@ type Store interface {
 	// ClaimOrder is a compare-and-set on the whole order: if its status is
 	// `from` and its UpdatedAt equals seen, it sets the status to `to` and
 	// UpdatedAt to now and returns the order. If the order exists in
-	// another state it returns ErrConflict. Placing confirms an order with
-	// it, and Recover uses it to take an order over, so that at most one of
-	// them can win (see Service).
+	// another state it returns ErrConflict. Placing fences its own
+	// confirmation with it, and Recover uses it to take an order over, so
+	// that at most one of them can win (see Service).
 	ClaimOrder(ctx context.Context, id string, from Status, seen time.Time, to Status, now time.Time) (Order, error)
+	// ConfirmOrder places a reserving order: it is ClaimOrder(o.ID,
+	// StatusReserving, seen, StatusPending, now) that, in the same
+	// single-document update, also writes o's priced Items, Currency and
+	// TotalCents (the journal was inserted with product ids and quantities
+	// only). It returns the order as updated; ErrConflict if the order is in
+	// another state, ErrNotFound if there is none.
+	ConfirmOrder(ctx context.Context, o Order, seen, now time.Time) (Order, error)
 	// MarkStockReleased sets StockReleased on a cancelled order.
 	MarkStockReleased(ctx context.Context, id string, now time.Time) error
 	// DeleteOrder removes an order that is still StatusReserving (it is only
@@ -73,6 +88,18 @@ type Store interface {
 	// ErrConflict and stays.
 	DeleteOrder(ctx context.Context, id string) error
 }
+
+// OrderState is what Recover needs of an order to decide about the markers
+// it left on products.
+type OrderState struct {
+	ID            string
+	Status        Status
+	StockReleased bool
+	UpdatedAt     time.Time
+}
+
+// MaxOrderStates bounds the ids of one Store.OrderStates call.
+const MaxOrderStates = 500
 
 // ProductMarkers are the markers a product carries (see Marker).
 type ProductMarkers struct {

@@ -76,7 +76,9 @@ func TestHangUpsKeepStock(t *testing.T) {
 
 	proxy.Delay = 100 * time.Millisecond
 	proxy.SetRule(func(cmd faultproxy.Command) faultproxy.Action {
-		if cmd.Name == "update" && cmd.Collection == "products" {
+		// Every stock update: reservations (findAndModify, returning the
+		// product) and reverts (update).
+		if (cmd.Name == "findAndModify" || cmd.Name == "update") && cmd.Collection == "products" {
 			return faultproxy.DelayReply // a slow database, not a failing one
 		}
 		return faultproxy.Pass

@@ -149,16 +149,18 @@ func (f *Faulty) DeleteProduct(ctx context.Context, id string) error {
 	return run0(f, ctx, "DeleteProduct", func(ctx context.Context) error { return f.store.DeleteProduct(ctx, id) })
 }
 
-func (f *Faulty) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
-	return run0(f, ctx, "ApplyStock", func(ctx context.Context) error { return f.store.ApplyStock(ctx, productID, marker, delta) })
+func (f *Faulty) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
+	return run(f, ctx, "ApplyStock", func(ctx context.Context) (order.Product, error) {
+		return f.store.ApplyStock(ctx, productID, marker, delta)
+	})
 }
 
 func (f *Faulty) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
 	return run0(f, ctx, "RevertStock", func(ctx context.Context) error { return f.store.RevertStock(ctx, productID, marker, delta) })
 }
 
-func (f *Faulty) ClearMarker(ctx context.Context, productID, marker string) error {
-	return run0(f, ctx, "ClearMarker", func(ctx context.Context) error { return f.store.ClearMarker(ctx, productID, marker) })
+func (f *Faulty) ClearMarkers(ctx context.Context, productID string, markers []string) error {
+	return run0(f, ctx, "ClearMarkers", func(ctx context.Context) error { return f.store.ClearMarkers(ctx, productID, markers) })
 }
 
 func (f *Faulty) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
@@ -181,6 +183,10 @@ func (f *Faulty) GetOrderByIdempotencyKey(ctx context.Context, key string) (orde
 	})
 }
 
+func (f *Faulty) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	return run(f, ctx, "OrderStates", func(ctx context.Context) ([]order.OrderState, error) { return f.store.OrderStates(ctx, ids) })
+}
+
 func (f *Faulty) ListOrders(ctx context.Context, flt order.OrderFilter) ([]order.Order, error) {
 	return run(f, ctx, "ListOrders", func(ctx context.Context) ([]order.Order, error) { return f.store.ListOrders(ctx, flt) })
 }
@@ -200,6 +206,12 @@ func (f *Faulty) SetOrderStatus(ctx context.Context, id string, from, to order.S
 func (f *Faulty) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
 	return run(f, ctx, "ClaimOrder", func(ctx context.Context) (order.Order, error) {
 		return f.store.ClaimOrder(ctx, id, from, seen, to, now)
+	})
+}
+
+func (f *Faulty) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
+	return run(f, ctx, "ConfirmOrder", func(ctx context.Context) (order.Order, error) {
+		return f.store.ConfirmOrder(ctx, o, seen, now)
 	})
 }
 

@@ -295,6 +295,18 @@ func (m Model) check(t *testing.T, fail func(string, ...any), products []order.P
 		for _, o := range page {
 			after = o.ID
 			stored[o.ID] = o
+			// Placed orders carry the lines their confirmation priced (the
+			// journal had product ids and quantities only).
+			var total int64
+			for _, it := range o.Items {
+				if it.UnitPriceCents != 100 || it.LineTotalCents != 100*it.Quantity || it.SKU == "" || it.Name == "" {
+					fail("order %s (%s) line %+v: not priced from its product", o.ID, o.Status, it)
+				}
+				total += it.LineTotalCents
+			}
+			if o.Currency != "EUR" || o.TotalCents != total {
+				fail("order %s (%s): %s %d, want EUR %d", o.ID, o.Status, o.Currency, o.TotalCents, total)
+			}
 			if o.Status == order.StatusCancelled {
 				continue
 			}

@@ -19,24 +19,32 @@ type ProtocolEnv struct {
 	Svc    *order.Service
 	// Healer is a replica on Direct: it heals and retries once the faults
 	// are over, as another pod on a sound connection would.
-	Healer   *order.Service
-	Tea, Cup order.Product
-	Initial  map[string]int64
+	Healer *order.Service
+	// Tea and Cup are in EUR, Mug in USD.
+	Tea, Cup, Mug order.Product
+	Initial       map[string]int64
 }
 
-// NewProtocolEnv creates two products with 10 units each through direct.
+// NewProtocolEnv creates three products with 10 units each through
+// direct: TEA (1.00 EUR), CUP (2.00 EUR) and MUG (3.00 USD).
 func NewProtocolEnv(tb testing.TB, direct order.Store, svc *order.Service) *ProtocolEnv {
 	tb.Helper()
 	e := &ProtocolEnv{Direct: direct, Svc: svc, Healer: order.NewService(direct), Initial: map[string]int64{}}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	for i, p := range []*order.Product{&e.Tea, &e.Cup} {
-		sku := []string{"TEA", "CUP"}[i]
-		*p = order.Product{ID: order.NewID(now.Add(time.Duration(i) * time.Millisecond)), SKU: sku, Name: sku,
-			PriceCents: 100, Currency: "EUR", Stock: 10, CreatedAt: now, UpdatedAt: now}
+	for i, p := range []*order.Product{&e.Tea, &e.Cup, &e.Mug} {
+		sku := []string{"TEA", "CUP", "MUG"}[i]
+		*p = order.Product{ID: order.NewID(now.Add(time.Duration(i) * time.Millisecond)), SKU: sku, Name: "Product " + sku,
+			PriceCents: int64(100 * (i + 1)), Currency: []string{"EUR", "EUR", "USD"}[i], Stock: 10, CreatedAt: now, UpdatedAt: now}
 		must(tb, direct.CreateProduct(context.Background(), *p))
 		e.Initial[p.ID] = 10
 	}
 	return e
+}
+
+// Expected tells whether err is an answer a use case may give without
+// faults: none, too little stock, or a validation error.
+func Expected(err error) bool {
+	return err == nil || errors.Is(err, order.ErrInsufficientStock) || errors.As(err, new(*order.ValidationError))
 }
 
 func (e *ProtocolEnv) request(key string, teaQty, cupQty int64) order.PlaceOrder {
@@ -66,6 +74,12 @@ func placed(tb testing.TB, e *ProtocolEnv) string {
 	return o.ID
 }
 
+func mustApply(tb testing.TB, s order.Store, productID, marker string, delta int64) {
+	tb.Helper()
+	_, err := s.ApplyStock(context.Background(), productID, marker, delta)
+	must(tb, err)
+}
+
 func must(tb testing.TB, err error) {
 	tb.Helper()
 	if err != nil {
@@ -73,8 +87,9 @@ func must(tb testing.TB, err error) {
 	}
 }
 
-// ProtocolCases: placing (enough stock, and too little for the second
-// line), cancelling, marking paid, and Recover after crashes.
+// ProtocolCases: placing (enough stock, too little for the second line,
+// and products in two currencies, found out only once both are reserved),
+// cancelling, marking paid, and Recover after crashes.
 var ProtocolCases = []ProtocolCase{
 	{
 		Name:  "place",
@@ -89,6 +104,16 @@ var ProtocolCases = []ProtocolCase{
 		Setup: func(testing.TB, *ProtocolEnv) string { return "" },
 		Run: func(ctx context.Context, e *ProtocolEnv, _ string) (string, error) {
 			o, _, err := e.Svc.PlaceOrder(ctx, e.request("key-1", 3, 11))
+			return o.ID, err
+		},
+	},
+	{
+		Name:  "place-mixed-currency",
+		Setup: func(testing.TB, *ProtocolEnv) string { return "" },
+		Run: func(ctx context.Context, e *ProtocolEnv, _ string) (string, error) {
+			req := e.request("key-1", 3, 1)
+			req.Lines[1].ProductID = e.Mug.ID
+			o, _, err := e.Svc.PlaceOrder(ctx, req)
 			return o.ID, err
 		},
 	},
@@ -111,23 +136,28 @@ var ProtocolCases = []ProtocolCase{
 	{
 		// What crashes leave: an order reserving with one of its two lines
 		// reserved, a cancelled order whose release stopped half-way, and
-		// an orphaned reservation (its order rolled back before it landed).
+		// an orphaned reservation (its order rolled back before it landed);
+		// and what placing leaves: the reservation markers of an order
+		// placed a lease ago, which Recover clears.
 		Name: "recover",
 		Setup: func(tb testing.TB, e *ProtocolEnv) string {
 			ctx := context.Background()
 			old := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+			then := order.NewService(e.Direct, order.WithClock(func() time.Time { return old.Add(-time.Minute) }))
+			_, _, err := then.PlaceOrder(ctx, e.request("", 1, 1))
+			must(tb, err)
 			half := order.Order{ID: order.NewID(old), Customer: order.Customer{Name: "A", Email: "a@example.com"},
 				Status: order.StatusReserving, Currency: "EUR", CreatedAt: old, UpdatedAt: old,
 				Items: []order.LineItem{{ProductID: e.Tea.ID, Quantity: 2}, {ProductID: e.Cup.ID, Quantity: 1}}}
 			must(tb, e.Direct.CreateOrder(ctx, half))
-			must(tb, e.Direct.ApplyStock(ctx, e.Tea.ID, order.ReservationMarker(half.ID, 2), -2))
+			mustApply(tb, e.Direct, e.Tea.ID, order.ReservationMarker(half.ID, 2), -2)
 
 			id := placed(tb, e) // tea 3, cup 2
 			o, err := e.Direct.SetOrderStatus(ctx, id, order.StatusPending, order.StatusCancelled, old)
 			must(tb, err)
-			must(tb, e.Direct.ApplyStock(ctx, e.Tea.ID, order.ReleaseMarker(o.ID, 3), 3))
+			mustApply(tb, e.Direct, e.Tea.ID, order.ReleaseMarker(o.ID, 3), 3)
 
-			must(tb, e.Direct.ApplyStock(ctx, e.Cup.ID, order.ReservationMarker(order.NewID(old.Add(time.Second)), 4), -4))
+			mustApply(tb, e.Direct, e.Cup.ID, order.ReservationMarker(order.NewID(old.Add(time.Second)), 4), -4)
 			return ""
 		},
 		// Run's first result is how many entries Recover reported stuck.
@@ -149,6 +179,8 @@ func answer(err error) string {
 		return "409 conflict"
 	case errors.Is(err, order.ErrNotFound):
 		return "404"
+	case errors.As(err, new(*order.ValidationError)):
+		return "400 validation_failed"
 	}
 	return "503"
 }
@@ -176,7 +208,7 @@ func (e *ProtocolEnv) Outcome(t *testing.T, pc ProtocolCase, id, gotID string, e
 	e.CheckInvariant(t)
 	ctx := context.Background()
 	switch pc.Name {
-	case "place", "place-insufficient":
+	case "place", "place-insufficient", "place-mixed-currency":
 		var o order.Order
 		var oerr error
 		if err == nil {
@@ -184,21 +216,30 @@ func (e *ProtocolEnv) Outcome(t *testing.T, pc ProtocolCase, id, gotID string, e
 		} else {
 			o, oerr = e.Direct.GetOrderByIdempotencyKey(ctx, "key-1")
 		}
+		if oerr == nil {
+			e.checkPriced(t, o)
+		}
 		switch {
 		case err == nil && (oerr != nil || o.Status != order.StatusPending):
 			t.Errorf("PlaceOrder = 201 %s, but the order is %s, %v", gotID, o.Status, oerr)
+		case err == nil && pc.Name == "place-mixed-currency":
+			t.Errorf("PlaceOrder(two currencies) = 201 %s, want 400 validation_failed", gotID)
 		case err == nil:
 			return "201"
 		case pc.Name == "place" && !order.MaybeApplied(err):
 			t.Errorf("PlaceOrder with a fault = %v, want an unavailable (503) error", err)
 		case pc.Name == "place-insufficient" && !errors.Is(err, order.ErrInsufficientStock) && !order.MaybeApplied(err):
 			t.Errorf("PlaceOrder(too many) with a fault = %v, want 409 insufficient_stock or 503", err)
+		case pc.Name == "place-mixed-currency" && !errors.As(err, new(*order.ValidationError)) && !order.MaybeApplied(err):
+			t.Errorf("PlaceOrder(two currencies) with a fault = %v, want 400 validation_failed or 503", err)
+		case oerr == nil && pc.Name == "place-mixed-currency":
+			t.Errorf("PlaceOrder(two currencies) = %v, but the order %s is %s", err, o.ID, o.Status)
 		case oerr == nil:
 			// Answered 5xx but placed: the client's retry with its key
 			// gets the order.
 			again, created, rerr := e.Healer.PlaceOrder(ctx, e.request("key-1", 3, map[string]int64{"place": 2, "place-insufficient": 11}[pc.Name]))
-			if rerr != nil || created || again.ID != o.ID {
-				t.Errorf("retry with the key = %s created %v %v; want the order %s", again.ID, created, rerr, o.ID)
+			if rerr != nil || created || again.ID != o.ID || !slices.Equal(again.Items, o.Items) {
+				t.Errorf("retry with the key = %+v created %v %v; want the order %+v", again, created, rerr, o)
 			}
 			return answer(err) + ", placed (retry: 200)"
 		case !errors.Is(oerr, order.ErrNotFound):
@@ -232,6 +273,30 @@ func (e *ProtocolEnv) Outcome(t *testing.T, pc ProtocolCase, id, gotID string, e
 	return "repaired"
 }
 
+// checkPriced checks that a placed order carries the lines, currency and
+// total its confirmation wrote, priced from the products (the journal has
+// product ids and quantities only).
+func (e *ProtocolEnv) checkPriced(t *testing.T, o order.Order) {
+	t.Helper()
+	if o.Status == order.StatusReserving {
+		return
+	}
+	byID := map[string]order.Product{e.Tea.ID: e.Tea, e.Cup.ID: e.Cup, e.Mug.ID: e.Mug}
+	var total int64
+	for _, it := range o.Items {
+		p := byID[it.ProductID]
+		want := order.LineItem{ProductID: p.ID, SKU: p.SKU, Name: p.Name, Quantity: it.Quantity,
+			UnitPriceCents: p.PriceCents, LineTotalCents: p.PriceCents * it.Quantity}
+		if it != want {
+			t.Errorf("order %s line = %+v, want %+v", o.ID, it, want)
+		}
+		total += want.LineTotalCents
+	}
+	if o.Currency != "EUR" || o.TotalCents != total {
+		t.Errorf("order %s = %s %d, want EUR %d", o.ID, o.Currency, o.TotalCents, total)
+	}
+}
+
 // CheckInvariant: stock = initial − Σ quantity over live orders, and no
 // marker or half-done order left.
 func (e *ProtocolEnv) CheckInvariant(t *testing.T) {
@@ -247,7 +312,7 @@ func (e *ProtocolEnv) CheckInvariant(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []order.Product{e.Tea, e.Cup} {
+	for _, p := range []order.Product{e.Tea, e.Cup, e.Mug} {
 		got, err := e.Direct.GetProduct(ctx, p.ID)
 		must(t, err)
 		if want := e.Initial[p.ID] - live[p.ID]; got.Stock != want {

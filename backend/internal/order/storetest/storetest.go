@@ -36,12 +36,14 @@ func Run(t *testing.T, newStore func(t *testing.T) order.Store) {
 		{"ApplyStock", testApplyStock},
 		{"ApplyStockRelease", testApplyStockRelease},
 		{"RevertStock", testRevertStock},
-		{"ClearMarker", testClearMarker},
+		{"ClearMarkers", testClearMarkers},
 		{"ApplyStockConcurrent", testApplyStockConcurrent},
 		{"OrderCreateGet", testOrderCreateGet},
 		{"OrderIdempotencyKey", testOrderIdempotencyKey},
 		{"OrderSetStatus", testOrderSetStatus},
 		{"OrderClaim", testOrderClaim},
+		{"OrderConfirm", testOrderConfirm},
+		{"OrderStates", testOrderStates},
 		{"OrderDeleteOnlyReserving", testOrderDeleteOnlyReserving},
 		{"ListMarkedProducts", testListMarkedProducts},
 		{"OrderMarkStockReleasedDelete", testOrderMarkReleasedDelete},
@@ -244,18 +246,42 @@ func testProductList(t *testing.T, s order.Store) {
 	}
 }
 
+// apply is ApplyStock that must succeed; it returns the product returned.
+func apply(t testing.TB, s order.Store, id, marker string, delta int64) order.Product {
+	t.Helper()
+	p, err := s.ApplyStock(t.Context(), id, marker, delta)
+	if err != nil {
+		t.Fatalf("ApplyStock(%s, %+d) = %v, want nil", marker, delta, err)
+	}
+	return p
+}
+
 func testApplyStock(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("STOCK", 10, 0))
 	m1, m2 := order.ReservationMarker(order.NewID(at(1)), 3), order.ReservationMarker(order.NewID(at(2)), 8)
 
-	wantNil(t, "ApplyStock(m1, -3)", s.ApplyStock(ctx, p.ID, m1, -3))
+	// The product comes back as the update left it: placing prices its
+	// lines from it.
+	want := p
+	want.Stock = 7
+	if d := cmp.Diff(want, apply(t, s, p.ID, m1, -3)); d != "" {
+		t.Errorf("ApplyStock(m1, -3) product mismatch (-want +got):\n%s", d)
+	}
 	wantStock(t, s, p.ID, 7)
-	// Same marker again: already applied, nothing changes.
-	wantNil(t, "ApplyStock(m1, -3) again", s.ApplyStock(ctx, p.ID, m1, -3))
+	// Same marker again: already applied, nothing changes; the product is
+	// returned as it is.
+	if d := cmp.Diff(want, apply(t, s, p.ID, m1, -3)); d != "" {
+		t.Errorf("ApplyStock(m1, -3) again: product mismatch (-want +got):\n%s", d)
+	}
 	wantStock(t, s, p.ID, 7)
 
-	err := s.ApplyStock(ctx, p.ID, m2, -8)
+	// A price changed before a reservation is the price it returns.
+	price := int64(1999)
+	_, err := s.UpdateProduct(ctx, p.ID, order.ProductPatch{PriceCents: &price}, at(5))
+	wantNil(t, "UpdateProduct(price)", err)
+
+	_, err = s.ApplyStock(ctx, p.ID, m2, -8)
 	var se *order.StockError
 	if !errors.As(err, &se) {
 		t.Fatalf("ApplyStock(m2, -8) on 7 = %v, want *order.StockError", err)
@@ -268,10 +294,13 @@ func testApplyStock(t *testing.T, s order.Store) {
 
 	// The refused marker was not recorded: the same marker can reserve
 	// what is available.
-	wantNil(t, "ApplyStock(m2, -7)", s.ApplyStock(ctx, p.ID, m2, -7))
+	got := apply(t, s, p.ID, m2, -7)
+	if got.Stock != 0 || got.PriceCents != price || got.SKU != p.SKU || got.Currency != p.Currency {
+		t.Errorf("ApplyStock(m2, -7) = stock %d price %d %s %s, want 0 %d %s %s", got.Stock, got.PriceCents, got.SKU, got.Currency, price, p.SKU, p.Currency)
+	}
 	wantStock(t, s, p.ID, 0)
 
-	err = s.ApplyStock(ctx, order.NewID(at(3)), m1, -1)
+	_, err = s.ApplyStock(ctx, order.NewID(at(3)), m1, -1)
 	wantErrIs(t, "ApplyStock(missing product)", err, order.ErrNotFound)
 }
 
@@ -279,11 +308,13 @@ func testApplyStockRelease(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("REL", 0, 0))
 	m := order.ReleaseMarker(order.NewID(at(1)), 4)
-	wantNil(t, "ApplyStock(+4)", s.ApplyStock(ctx, p.ID, m, 4))
+	if got := apply(t, s, p.ID, m, 4); got.Stock != 4 {
+		t.Errorf("ApplyStock(+4) = stock %d, want 4", got.Stock)
+	}
 	wantStock(t, s, p.ID, 4)
-	wantNil(t, "ApplyStock(+4) again", s.ApplyStock(ctx, p.ID, m, 4))
+	apply(t, s, p.ID, m, 4)
 	wantStock(t, s, p.ID, 4)
-	err := s.ApplyStock(ctx, order.NewID(at(2)), m, 4)
+	_, err := s.ApplyStock(ctx, order.NewID(at(2)), m, 4)
 	wantErrIs(t, "ApplyStock(+4, missing product)", err, order.ErrNotFound)
 }
 
@@ -296,36 +327,50 @@ func testRevertStock(t *testing.T, s order.Store) {
 	wantNil(t, "RevertStock(no marker)", s.RevertStock(ctx, p.ID, m, -3))
 	wantStock(t, s, p.ID, 10)
 
-	wantNil(t, "ApplyStock(-3)", s.ApplyStock(ctx, p.ID, m, -3))
+	apply(t, s, p.ID, m, -3)
 	wantNil(t, "RevertStock(-3)", s.RevertStock(ctx, p.ID, m, -3))
 	wantStock(t, s, p.ID, 10)
 	wantNil(t, "RevertStock(-3) again", s.RevertStock(ctx, p.ID, m, -3))
 	wantStock(t, s, p.ID, 10)
 
 	// The marker is gone, so the same marker applies again.
-	wantNil(t, "ApplyStock(-3) after revert", s.ApplyStock(ctx, p.ID, m, -3))
+	apply(t, s, p.ID, m, -3)
 	wantStock(t, s, p.ID, 7)
 
 	wantNil(t, "RevertStock(missing product)", s.RevertStock(ctx, order.NewID(at(2)), m, -3))
 }
 
-func testClearMarker(t *testing.T, s order.Store) {
+func testClearMarkers(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	p := mustCreateProduct(t, s, newProduct("CLR", 10, 0))
-	m := order.ReservationMarker(order.NewID(at(1)), 2)
+	m1, m2, m3 := order.ReservationMarker(order.NewID(at(1)), 2), order.ReservationMarker(order.NewID(at(2)), 1), order.ReleaseMarker(order.NewID(at(3)), 1)
 
-	wantNil(t, "ApplyStock(-2)", s.ApplyStock(ctx, p.ID, m, -2))
-	wantNil(t, "ClearMarker", s.ClearMarker(ctx, p.ID, m))
+	apply(t, s, p.ID, m1, -2)
+	apply(t, s, p.ID, m2, -1)
+	apply(t, s, p.ID, m3, 1)
+	wantNil(t, "ClearMarkers(m1, m3)", s.ClearMarkers(ctx, p.ID, []string{m1, m3}))
 	wantStock(t, s, p.ID, 8)
+	marked, err := s.ListMarkedProducts(ctx, "", 10)
+	wantNil(t, "ListMarkedProducts", err)
+	if d := cmp.Diff([]order.ProductMarkers{{ProductID: p.ID, Markers: []string{m2}}}, marked); d != "" {
+		t.Errorf("markers after ClearMarkers(m1, m3) mismatch (-want +got):\n%s", d)
+	}
 	// Cleared: RevertStock has nothing to undo, ApplyStock applies anew.
-	wantNil(t, "RevertStock(after clear)", s.RevertStock(ctx, p.ID, m, -2))
+	wantNil(t, "RevertStock(after clear)", s.RevertStock(ctx, p.ID, m1, -2))
 	wantStock(t, s, p.ID, 8)
-	wantNil(t, "ApplyStock(-2) after clear", s.ApplyStock(ctx, p.ID, m, -2))
+	apply(t, s, p.ID, m1, -2)
 	wantStock(t, s, p.ID, 6)
 
-	wantNil(t, "ClearMarker(unknown marker)", s.ClearMarker(ctx, p.ID, "r:nothing"))
-	wantNil(t, "ClearMarker(missing product)", s.ClearMarker(ctx, order.NewID(at(2)), m))
+	wantNil(t, "ClearMarkers(unknown marker)", s.ClearMarkers(ctx, p.ID, []string{"r:nothing"}))
+	wantNil(t, "ClearMarkers(none)", s.ClearMarkers(ctx, p.ID, nil))
+	wantNil(t, "ClearMarkers(missing product)", s.ClearMarkers(ctx, order.NewID(at(4)), []string{m1}))
 	wantStock(t, s, p.ID, 6)
+	wantNil(t, "ClearMarkers(m1, m2)", s.ClearMarkers(ctx, p.ID, []string{m1, m2}))
+	marked, err = s.ListMarkedProducts(ctx, "", 10)
+	wantNil(t, "ListMarkedProducts", err)
+	if len(marked) != 0 {
+		t.Errorf("markers after clearing all = %v, want none", marked)
+	}
 }
 
 // testApplyStockConcurrent: 100 buyers race for 10 units, one each.
@@ -348,7 +393,7 @@ func testApplyStockConcurrent(t *testing.T, s order.Store) {
 		go func() {
 			defer wg.Done()
 			<-start
-			err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(order.NewID(at(i+1)), 1), -1)
+			_, err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(order.NewID(at(i+1)), 1), -1)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -499,6 +544,91 @@ func testOrderClaim(t *testing.T, s order.Store) {
 	wantErrIs(t, "ClaimOrder(missing)", err, order.ErrNotFound)
 }
 
+// testOrderConfirm: the journal holds product ids and quantities only;
+// the confirmation writes the priced lines with the move to pending, in
+// one compare-and-set.
+func testOrderConfirm(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	priced := newOrder("ada@example.com", order.StatusReserving, 0)
+	priced.IdempotencyKey = "confirm-key"
+	journal := priced
+	journal.Items = []order.LineItem{
+		{ProductID: priced.Items[0].ProductID, Quantity: priced.Items[0].Quantity},
+		{ProductID: priced.Items[1].ProductID, Quantity: priced.Items[1].Quantity},
+	}
+	journal.Currency, journal.TotalCents = "", 0
+	mustCreateOrder(t, s, journal)
+
+	// Wrong UpdatedAt, or not reserving: refused, nothing changes.
+	_, err := s.ConfirmOrder(ctx, priced, at(1), at(10))
+	wantErrIs(t, "ConfirmOrder(other UpdatedAt)", err, order.ErrConflict)
+	claimed, err := s.ClaimOrder(ctx, journal.ID, order.StatusReserving, journal.UpdatedAt, order.StatusReserving, at(5))
+	wantNil(t, "ClaimOrder(fence)", err)
+	_, err = s.ConfirmOrder(ctx, priced, journal.UpdatedAt, at(10))
+	wantErrIs(t, "ConfirmOrder(fenced)", err, order.ErrConflict)
+	stored, err := s.GetOrder(ctx, journal.ID)
+	wantNil(t, "GetOrder", err)
+	if d := cmp.Diff(claimed, stored); d != "" {
+		t.Errorf("order after refused confirmations mismatch (-want +got):\n%s", d)
+	}
+
+	got, err := s.ConfirmOrder(ctx, priced, at(5), at(12))
+	wantNil(t, "ConfirmOrder(match)", err)
+	want := priced
+	want.Status, want.UpdatedAt = order.StatusPending, at(12)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ConfirmOrder result mismatch (-want +got):\n%s", d)
+	}
+	stored, err = s.GetOrder(ctx, journal.ID)
+	wantNil(t, "GetOrder", err)
+	if d := cmp.Diff(want, stored); d != "" {
+		t.Errorf("stored order after ConfirmOrder mismatch (-want +got):\n%s", d)
+	}
+	_, err = s.ConfirmOrder(ctx, priced, at(5), at(13))
+	wantErrIs(t, "ConfirmOrder(again)", err, order.ErrConflict)
+
+	missing := newOrder("ada@example.com", order.StatusReserving, 1)
+	_, err = s.ConfirmOrder(ctx, missing, missing.UpdatedAt, at(12))
+	wantErrIs(t, "ConfirmOrder(missing)", err, order.ErrNotFound)
+}
+
+func testOrderStates(t *testing.T, s order.Store) {
+	ctx := t.Context()
+	released := newOrder("a@example.com", order.StatusCancelled, 2)
+	released.StockReleased = true
+	orders := []order.Order{
+		newOrder("a@example.com", order.StatusReserving, 0),
+		newOrder("a@example.com", order.StatusPending, 1),
+		released,
+	}
+	var ids []string
+	for _, o := range orders {
+		mustCreateOrder(t, s, o)
+		ids = append(ids, o.ID)
+	}
+	want := []order.OrderState{
+		{ID: orders[0].ID, Status: order.StatusReserving, UpdatedAt: orders[0].UpdatedAt},
+		{ID: orders[1].ID, Status: order.StatusPending, UpdatedAt: orders[1].UpdatedAt},
+		{ID: orders[2].ID, Status: order.StatusCancelled, StockReleased: true, UpdatedAt: orders[2].UpdatedAt},
+	}
+	// Missing and malformed ids are left out.
+	got, err := s.OrderStates(ctx, append([]string{order.NewID(at(9)), "not-an-id"}, ids...))
+	wantNil(t, "OrderStates", err)
+	byID := cmpopts.SortSlices(func(a, b order.OrderState) bool { return a.ID < b.ID })
+	if d := cmp.Diff(want, got, byID); d != "" {
+		t.Errorf("OrderStates mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.OrderStates(ctx, ids[1:2])
+	wantNil(t, "OrderStates(one)", err)
+	if d := cmp.Diff(want[1:2], got); d != "" {
+		t.Errorf("OrderStates(one) mismatch (-want +got):\n%s", d)
+	}
+	got, err = s.OrderStates(ctx, nil)
+	if err != nil || len(got) != 0 {
+		t.Errorf("OrderStates(none) = %v, %v; want none", got, err)
+	}
+}
+
 func testOrderDeleteOnlyReserving(t *testing.T, s order.Store) {
 	ctx := t.Context()
 	o := mustCreateOrder(t, s, newOrder("ada@example.com", order.StatusPending, 0))
@@ -524,11 +654,11 @@ func testListMarkedProducts(t *testing.T, s order.Store) {
 	}
 	r1, r2 := order.ReservationMarker(order.NewID(at(10)), 2), order.ReservationMarker(order.NewID(at(11)), 1)
 	c1 := order.ReleaseMarker(order.NewID(at(12)), 3)
-	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[3].ID, r1, -2))
-	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[1].ID, r1, -2))
-	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[1].ID, c1, 3))
-	wantNil(t, "ApplyStock", s.ApplyStock(ctx, ps[2].ID, r2, -1))
-	wantNil(t, "ClearMarker", s.ClearMarker(ctx, ps[2].ID, r2)) // no marker left on M2
+	apply(t, s, ps[3].ID, r1, -2)
+	apply(t, s, ps[1].ID, r1, -2)
+	apply(t, s, ps[1].ID, c1, 3)
+	apply(t, s, ps[2].ID, r2, -1)
+	wantNil(t, "ClearMarkers", s.ClearMarkers(ctx, ps[2].ID, []string{r2})) // no marker left on M2
 
 	got, err = s.ListMarkedProducts(ctx, "", 10)
 	wantNil(t, "ListMarkedProducts", err)

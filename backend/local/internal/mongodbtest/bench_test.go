@@ -28,14 +28,14 @@ func BenchmarkStore(b *testing.B) {
 			}
 		}
 	})
-	b.Run("ApplyStock+ClearMarker", func(b *testing.B) {
+	b.Run("ApplyStock+ClearMarkers", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			m := order.ReservationMarker(fmt.Sprintf("%024x", i), 1)
-			if err := s.ApplyStock(ctx, p.ID, m, -1); err != nil {
+			if _, err := s.ApplyStock(ctx, p.ID, m, -1); err != nil {
 				b.Fatal(err)
 			}
-			if err := s.ClearMarker(ctx, p.ID, m); err != nil {
+			if err := s.ClearMarkers(ctx, p.ID, []string{m}); err != nil {
 				b.Fatal(err)
 			}
 			i++

@@ -30,6 +30,11 @@ type RoundTrips struct {
 // service (none today) would be counted if it ran before PlaceOrder
 // returned.
 func CountRoundTrips(ctx context.Context, uri string, lines int) (RoundTrips, error) {
+	return countRoundTrips(ctx, uri, lines, "")
+}
+
+// countRoundTrips is CountRoundTrips with an Idempotency-Key (none if "").
+func countRoundTrips(ctx context.Context, uri string, lines int, key string) (RoundTrips, error) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	reg := prometheus.NewRegistry()
@@ -42,7 +47,7 @@ func CountRoundTrips(ctx context.Context, uri string, lines int) (RoundTrips, er
 		return RoundTrips{}, err
 	}
 	svc := order.NewService(db.Store())
-	req := order.PlaceOrder{Customer: order.Customer{Name: "Round Trip", Email: "rt@example.com"}}
+	req := order.PlaceOrder{Customer: order.Customer{Name: "Round Trip", Email: "rt@example.com"}, IdempotencyKey: key}
 	for i := range lines {
 		p, err := svc.CreateProduct(ctx, order.Product{SKU: fmt.Sprintf("RT-%d", i), Name: "Round trip", Currency: "EUR", PriceCents: 100, Stock: 10})
 		if err != nil {

@@ -44,7 +44,7 @@ func race(t *testing.T, s order.Store, buyers, units int) (won int, stock int64)
 	for i := range buyers {
 		wg.Go(func() {
 			<-start
-			err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(fmt.Sprintf("%024x", i), 1), -1)
+			_, err := s.ApplyStock(ctx, p.ID, order.ReservationMarker(fmt.Sprintf("%024x", i), 1), -1)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

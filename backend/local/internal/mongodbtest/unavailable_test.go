@@ -42,7 +42,7 @@ func TestUnavailable(t *testing.T) {
 	}{
 		{"Ping", s.Ping},
 		{"GetProduct", func(ctx context.Context) error { _, err := s.GetProduct(ctx, p.ID); return err }},
-		{"ApplyStock", func(ctx context.Context) error { return s.ApplyStock(ctx, p.ID, "r:x", -1) }},
+		{"ApplyStock", func(ctx context.Context) error { _, err := s.ApplyStock(ctx, p.ID, "r:x", -1); return err }},
 	} {
 		start := time.Now()
 		err := call.fn(t.Context())

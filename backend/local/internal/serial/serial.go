@@ -87,16 +87,16 @@ func (s *Store) DeleteProduct(ctx context.Context, id string) error {
 	return do(ctx, s, func() error { return s.next.DeleteProduct(ctx, id) })
 }
 
-func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) error {
-	return do(ctx, s, func() error { return s.next.ApplyStock(ctx, productID, marker, delta) })
+func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
+	return get(ctx, s, func() (order.Product, error) { return s.next.ApplyStock(ctx, productID, marker, delta) })
 }
 
 func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
 	return do(ctx, s, func() error { return s.next.RevertStock(ctx, productID, marker, delta) })
 }
 
-func (s *Store) ClearMarker(ctx context.Context, productID, marker string) error {
-	return do(ctx, s, func() error { return s.next.ClearMarker(ctx, productID, marker) })
+func (s *Store) ClearMarkers(ctx context.Context, productID string, markers []string) error {
+	return do(ctx, s, func() error { return s.next.ClearMarkers(ctx, productID, markers) })
 }
 
 func (s *Store) CreateOrder(ctx context.Context, o order.Order) error {
@@ -109,6 +109,10 @@ func (s *Store) GetOrder(ctx context.Context, id string) (order.Order, error) {
 
 func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order.Order, error) {
 	return get(ctx, s, func() (order.Order, error) { return s.next.GetOrderByIdempotencyKey(ctx, key) })
+}
+
+func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	return get(ctx, s, func() ([]order.OrderState, error) { return s.next.OrderStates(ctx, ids) })
 }
 
 func (s *Store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
@@ -125,6 +129,10 @@ func (s *Store) ListMarkedProducts(ctx context.Context, after string, limit int)
 
 func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, seen time.Time, to order.Status, now time.Time) (order.Order, error) {
 	return get(ctx, s, func() (order.Order, error) { return s.next.ClaimOrder(ctx, id, from, seen, to, now) })
+}
+
+func (s *Store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
+	return get(ctx, s, func() (order.Order, error) { return s.next.ConfirmOrder(ctx, o, seen, now) })
 }
 
 func (s *Store) SetOrderStatus(ctx context.Context, id string, from, to order.Status, now time.Time) (order.Order, error) {

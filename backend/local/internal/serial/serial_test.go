@@ -38,9 +38,9 @@ func (o *overlap) enter() {
 }
 
 func (o *overlap) Ping(context.Context) error { o.enter(); return nil }
-func (o *overlap) ApplyStock(context.Context, string, string, int64) error {
+func (o *overlap) ApplyStock(context.Context, string, string, int64) (order.Product, error) {
 	o.enter()
-	return nil
+	return order.Product{}, nil
 }
 func (o *overlap) GetProduct(context.Context, string) (order.Product, error) {
 	o.enter()
@@ -60,7 +60,7 @@ func TestOneCallAtATime(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() { _ = s.Ping(ctx) })
-		wg.Go(func() { _ = s.ApplyStock(ctx, "p", "m", -1) })
+		wg.Go(func() { _, _ = s.ApplyStock(ctx, "p", "m", -1) })
 		wg.Go(func() { _, _ = s.GetProduct(ctx, "p") })
 		wg.Go(func() { _, _ = s.ListOrders(ctx, order.OrderFilter{}) })
 	}
