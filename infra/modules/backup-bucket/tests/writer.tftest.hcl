@@ -22,3 +22,14 @@ run "writer_policy" {
     error_message = "the writer policy: list the bucket, its objects, and use the bucket key"
   }
 }
+
+# Trivy has no check that a bucket refuses plain HTTP: the bucket's policy does.
+run "tls_only" {
+  assert {
+    condition = aws_s3_bucket_policy.this.bucket == aws_s3_bucket.this.id && aws_s3_bucket_policy.this.policy == data.aws_iam_policy_document.tls_only.json && anytrue([
+      for s in data.aws_iam_policy_document.tls_only.statement : s.effect == "Deny" && contains(s.actions, "s3:*") &&
+      anytrue([for c in s.condition : c.test == "Bool" && c.variable == "aws:SecureTransport" && toset(c.values) == toset(["false"])])
+    ])
+    error_message = "the bucket's policy denies every request without TLS"
+  }
+}
