@@ -200,7 +200,7 @@ func TestAlertmanagerCanPublish(t *testing.T) {
 			t.Errorf("module.alertmanager %s does not use %s", attr, ref)
 		}
 	}
-	// What the policy allows: modules/workload-identities/tests/policies.tftest.hcl.
+	// What the policy allows: modules/workload-identities/tests/identities.tftest.hcl.
 	// The stack wires the alarm topic into both sides.
 	stack := InDir(files, "modules/stack")
 	for _, m := range Blocks(stack, "module", "workload_identities") {

@@ -1,14 +1,13 @@
-# What each workload may do in AWS, read from the policy documents as Terraform plans them (mocked
-# aws provider: no AWS, no credentials). The load balancer controller's actions are those of its
-# v2 iam_policy.json; every write is limited to resources tagged for this cluster.
+# What each workload's role may do in AWS and who receives it, planned on a mocked aws provider
+# (no AWS, no credentials). The load balancer controller's actions are those of its v2
+# iam_policy.json; every write is limited to resources tagged for this cluster.
+#
+# The MongoDB backup role reaches every process of Percona's that touches the bucket: the member
+# pods' backup-agent sidecars (write backups and oplog chunks) and the operator (reads a backup's
+# metadata to validate a restore, deletes old backups). Without the operator's association every
+# PerconaServerMongoDBRestore fails validation and retention never deletes anything (issue 12).
 
-mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-}
+mock_provider "aws" {}
 
 variables {
   name            = "orderstack-test"
@@ -18,6 +17,34 @@ variables {
     Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::orderstack-test-backups/*"] }]
   })
+}
+
+run "members_and_operator_get_the_backup_role" {
+  command = plan
+
+  assert {
+    condition     = contains(output.mongodb_backup_service_accounts, "mongodb/orders-mongodb")
+    error_message = "the MongoDB member pods (mongodb/orders-mongodb) must be associated with the backup role"
+  }
+
+  assert {
+    condition     = contains(output.mongodb_backup_service_accounts, "mongodb/psmdb-operator")
+    error_message = "the Percona operator (mongodb/psmdb-operator) must be associated with the backup role"
+  }
+}
+
+run "operator_follows_its_namespace_and_name" {
+  command = plan
+
+  variables {
+    mongodb_namespace                = "db"
+    mongodb_operator_service_account = "my-operator"
+  }
+
+  assert {
+    condition     = output.mongodb_backup_service_accounts == ["db/orders-mongodb", "db/my-operator"]
+    error_message = "the backup role's associations must follow mongodb_namespace and mongodb_operator_service_account"
+  }
 }
 
 run "policies" {
