@@ -5,7 +5,8 @@
 # deploy/helm/orders/README.md.gotmpl. The chart on a real control plane is `make e2e` (mk/e2e.mk).
 
 HELM_DOCS_VERSION := $(shell awk '$$1 == "github.com/norwoodj/helm-docs" && $$2 ~ /^v/ {print $$2; exit}' $(ROOT)/tools/helm-docs/go.mod)
-HELM_DOCS_DIR := $(ROOT)/.cache/bin/helm-docs-$(HELM_DOCS_VERSION)
+# Named by version and a hash of the wrapper module, not rebuilt on a newer file time (fresh checkouts).
+HELM_DOCS_DIR := $(ROOT)/.cache/bin/helm-docs-$(HELM_DOCS_VERSION)-$(shell cat $(ROOT)/tools/helm-docs/go.mod $(ROOT)/tools/helm-docs/go.sum | sha256sum | cut -c1-12)
 HELM_DOCS := $(HELM_DOCS_DIR)/helm-docs
 HELM_DOCS_FLAGS := --chart-search-root $(ROOT)/deploy/helm/orders --sort-values-order file --log-level error
 
@@ -17,15 +18,17 @@ test: test-chart
 # PROMTOOL: `make promtool-check`) come along: they are the chart's too.
 CHART_PKGS := ./chart/... ./e2e/... ./promrules/... ./internal/helmrender/...
 
-test-chart: $(HELM_DOCS) ## the chart offline (Helm SDK lint, schema, strict decoding, policies; the Dockerfile and make build) and its README values table up to date (helm-docs)
-	cd $(ROOT)/platform && go vet $(CHART_PKGS) && go test -count=1 $(CHART_PKGS)
+# The NetworkPolicy's ALB sources are compared with the subnets the pinned terraform makes
+# (platform/internal/tfrun; terraform and the schema stand-in: tf-tools, mk/infra.mk).
+test-chart: $(HELM_DOCS) tf-tools ## the chart offline (Helm SDK lint, schema, strict decoding, policies, ALB subnets from terraform; the Dockerfile and make build) and its README values table up to date (helm-docs)
+	cd $(ROOT)/platform && go vet $(CHART_PKGS) ./internal/tfrun/... && TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test -count=1 $(CHART_PKGS)
 	@$(HELM_DOCS) $(HELM_DOCS_FLAGS) --dry-run | diff -u $(ROOT)/deploy/helm/orders/README.md - \
 		|| { echo "deploy/helm/orders/README.md is stale: run make chart-docs" >&2; exit 1; }
 
 chart-docs: $(HELM_DOCS) ## regenerate the values table of deploy/helm/orders/README.md from values.yaml (helm-docs)
 	$(HELM_DOCS) $(HELM_DOCS_FLAGS)
 
-$(HELM_DOCS): $(ROOT)/tools/helm-docs/go.mod $(ROOT)/tools/helm-docs/go.sum
+$(HELM_DOCS):
 	rm -rf $(HELM_DOCS_DIR) $(HELM_DOCS_DIR).tmp && mkdir -p $(HELM_DOCS_DIR).tmp
 	cd $(ROOT)/tools/helm-docs && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
 		-o $(HELM_DOCS_DIR).tmp/helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs

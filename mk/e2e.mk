@@ -1,6 +1,7 @@
 # End-to-end on a real Kubernetes control plane (docs/e2e.md).
 # The control plane is built from the pinned wrapper modules under tools/ (GOWORK=off) into
-# .cache/bin/<name>-<version>/, so a version bump rebuilds and a second run reuses the binaries.
+# .cache/bin/<name>-<version>-<hash of go.mod and go.sum>/, so a change of the wrapper module rebuilds
+# and a second run (or a fresh checkout with a restored cache) reuses the binaries.
 
 E2E_CACHE := $(ROOT)/.cache/bin
 # One source of truth for each version: the wrapper module's go.mod.
@@ -10,10 +11,13 @@ ETCD_VERSION := $(call e2e_mod_version,etcd,go.etcd.io/etcd/server/v3)
 KWOK_VERSION := $(call e2e_mod_version,kwok,sigs.k8s.io/kwok)
 CGEN_VERSION := $(call e2e_mod_version,controller-gen,sigs.k8s.io/controller-tools)
 
-K8S_BIN  := $(E2E_CACHE)/kubernetes-$(K8S_VERSION)
-ETCD_BIN := $(E2E_CACHE)/etcd-$(ETCD_VERSION)
-KWOK_BIN := $(E2E_CACHE)/kwok-$(KWOK_VERSION)
-CGEN_BIN := $(E2E_CACHE)/controller-gen-$(CGEN_VERSION)
+# Each directory is named by the version and a hash of the wrapper module (go.mod, go.sum), not
+# rebuilt on a newer file time: a fresh checkout (CI, a worktree) reuses what a cache restored.
+e2e_mod_hash = $(shell cat $(ROOT)/tools/$(1)/go.mod $(ROOT)/tools/$(1)/go.sum | sha256sum | cut -c1-12)
+K8S_BIN  := $(E2E_CACHE)/kubernetes-$(K8S_VERSION)-$(call e2e_mod_hash,k8s)
+ETCD_BIN := $(E2E_CACHE)/etcd-$(ETCD_VERSION)-$(call e2e_mod_hash,etcd)
+KWOK_BIN := $(E2E_CACHE)/kwok-$(KWOK_VERSION)-$(call e2e_mod_hash,kwok)
+CGEN_BIN := $(E2E_CACHE)/controller-gen-$(CGEN_VERSION)-$(call e2e_mod_hash,controller-gen)
 
 # Without these the servers report v0.0.0-master, which fails charts' kubeVersion constraints.
 K8S_MINOR := $(word 2,$(subst ., ,$(K8S_VERSION)))
@@ -24,38 +28,39 @@ E2E_GOBUILD := GOWORK=off CGO_ENABLED=0 go build -trimpath
 
 .PHONY: e2e e2e-tools e2e-clean
 
-e2e-tools: $(K8S_BIN)/.done $(ETCD_BIN)/.done $(KWOK_BIN)/.done $(CGEN_BIN)/.done ## build (once per version) etcd, kube-apiserver, -controller-manager, -scheduler, kwok and controller-gen into .cache/bin
+e2e-tools: $(K8S_BIN)/.done $(ETCD_BIN)/.done $(KWOK_BIN)/.done $(CGEN_BIN)/.done ## build (once per version and wrapper-module hash) etcd, kube-apiserver, -controller-manager, -scheduler, kwok and controller-gen into .cache/bin
 
 # Each build goes to a temporary directory that is renamed only when complete, so an
 # interrupted build is never mistaken for a cached one.
-$(K8S_BIN)/.done: $(ROOT)/tools/k8s/go.mod $(ROOT)/tools/k8s/go.sum
+$(K8S_BIN)/.done:
 	@echo "building Kubernetes $(K8S_VERSION) control plane (cold: ~10 min, 2.6 GB RAM)"
 	rm -rf $(K8S_BIN) $(K8S_BIN).tmp && mkdir -p $(K8S_BIN).tmp
 	cd $(ROOT)/tools/k8s && $(E2E_GOBUILD) -ldflags "-s -w $(K8S_VERSION_LDFLAGS)" -o $(K8S_BIN).tmp/ \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 	touch $(K8S_BIN).tmp/.done && mv $(K8S_BIN).tmp $(K8S_BIN)
 
-$(ETCD_BIN)/.done: $(ROOT)/tools/etcd/go.mod $(ROOT)/tools/etcd/go.sum
+$(ETCD_BIN)/.done:
 	rm -rf $(ETCD_BIN) $(ETCD_BIN).tmp && mkdir -p $(ETCD_BIN).tmp
 	cd $(ROOT)/tools/etcd && $(E2E_GOBUILD) -ldflags "-s -w" -o $(ETCD_BIN).tmp/etcd go.etcd.io/etcd/server/v3
 	touch $(ETCD_BIN).tmp/.done && mv $(ETCD_BIN).tmp $(ETCD_BIN)
 
-$(KWOK_BIN)/.done: $(ROOT)/tools/kwok/go.mod $(ROOT)/tools/kwok/go.sum
+$(KWOK_BIN)/.done:
 	rm -rf $(KWOK_BIN) $(KWOK_BIN).tmp && mkdir -p $(KWOK_BIN).tmp
 	cd $(ROOT)/tools/kwok && $(E2E_GOBUILD) -ldflags "-s -w" -o $(KWOK_BIN).tmp/kwok sigs.k8s.io/kwok/cmd/kwok
 	touch $(KWOK_BIN).tmp/.done && mv $(KWOK_BIN).tmp $(KWOK_BIN)
 
-$(CGEN_BIN)/.done: $(ROOT)/tools/controller-gen/go.mod $(ROOT)/tools/controller-gen/go.sum
+$(CGEN_BIN)/.done:
 	rm -rf $(CGEN_BIN) $(CGEN_BIN).tmp && mkdir -p $(CGEN_BIN).tmp
 	cd $(ROOT)/tools/controller-gen && $(E2E_GOBUILD) -ldflags "-s -w" -o $(CGEN_BIN).tmp/controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen
 	touch $(CGEN_BIN).tmp/.done && mv $(CGEN_BIN).tmp $(CGEN_BIN)
 
-e2e: e2e-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
+# tf-tools (mk/infra.mk): the namespaces get the labels the pinned terraform gives them (platform/internal/tfrun).
+e2e: e2e-tools tf-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
 	cd $(ROOT)/platform && \
 		E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
 		E2E_CONTROLLER_GEN=$(CGEN_BIN)/controller-gen \
-		E2E_WORKDIR=$(ROOT)/.e2e \
+		E2E_WORKDIR=$(ROOT)/.e2e TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) \
 		go test -tags e2e -run TestE2E -v -count=1 -timeout 40m ./e2e/
 
 e2e-clean: ## remove the e2e binaries cache and state (.cache/bin/{kubernetes,etcd,kwok,controller-gen}-*, .e2e)
-	rm -rf $(K8S_BIN) $(ETCD_BIN) $(KWOK_BIN) $(CGEN_BIN) $(ROOT)/.e2e
+	rm -rf $(E2E_CACHE)/kubernetes-* $(E2E_CACHE)/etcd-* $(E2E_CACHE)/kwok-* $(E2E_CACHE)/controller-gen-* $(ROOT)/.e2e

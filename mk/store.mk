@@ -31,8 +31,8 @@ store-model-heavy: ## the randomised stock model for MODEL_DURATION (default 5m)
 	cd $(ROOT)/backend && MODEL_DURATION=$(or $(MODEL_DURATION),5m) go test -count=1 -race -timeout 60m -run TestModel -v ./internal/order/
 	cd $(ROOT)/backend/local && MODEL_DURATION=$(or $(MODEL_DURATION),5m) go test -count=1 -timeout 60m -run TestModel -v ./internal/mongodbtest/
 
-bench-store: ## benchmark single store operations of the local store (adapter on the embedded FerretDB, serialised)
-	cd $(ROOT)/backend/local && go test -run '^$$' -bench . -benchtime 2s ./internal/mongodbtest/
+bench-store: ## benchmark store operations on the embedded FerretDB: the serialised adapter's single operations, and placing orders and ListOrders at 1,600 orders on the adapter against the local store (localstore)
+	cd $(ROOT)/backend/local && go test -run '^$$' -bench . -benchtime 2s ./internal/mongodbtest/ ./internal/localstore/
 
 clean-data: ## delete the local database of `make run` (.data/ferretdb)
 	rm -rf "$(LOCAL_DATA)"

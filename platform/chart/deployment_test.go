@@ -2,6 +2,7 @@ package chart
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,17 +93,12 @@ func TestDeploymentPolicy(t *testing.T) {
 			})
 
 			t.Run("ports", func(t *testing.T) {
-				want := map[string]int32{"http": apiPort, "metrics": metricsPort}
-				got := map[string]int32{}
-				for _, p := range c.Ports {
-					got[p.Name] = p.ContainerPort
-				}
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("container ports (-want +got):\n%s", diff)
-				}
-				for name, want := range map[string]string{"PORT": "3000", "METRICS_PORT": "9090"} {
-					if got := envVar(t, c, name).Value; got != want {
-						t.Errorf("env %s = %q, want %q", name, got, want)
+				// The service listens where the container ports say: PORT and METRICS_PORT
+				// are the numbers of the ports named http and metrics.
+				for env, port := range map[string]string{"PORT": "http", "METRICS_PORT": "metrics"} {
+					want := strconv.Itoa(int(containerPort(t, c, intstr.FromString(port))))
+					if got := envVar(t, c, env).Value; got != want {
+						t.Errorf("env %s = %q, want %s (container port %s)", env, got, want, port)
 					}
 				}
 			})

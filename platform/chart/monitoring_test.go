@@ -155,37 +155,6 @@ func checkAlert(t *testing.T, rule monitoringv1.Rule, base string) {
 	if !strings.Contains(expr, `namespace="`+namespace+`"`) {
 		t.Errorf("expr is not scoped to namespace %s:\n%s", namespace, expr)
 	}
-	if err := balanced(expr); err != "" {
-		t.Errorf("expr %s:\n%s", err, expr)
-	}
-}
-
-// balanced reports unbalanced brackets or quotes in a PromQL expression.
-func balanced(expr string) string {
-	var stack []rune
-	pair := map[rune]rune{')': '(', ']': '[', '}': '{'}
-	inQuote := false
-	for _, r := range expr {
-		switch {
-		case r == '"':
-			inQuote = !inQuote
-		case inQuote:
-		case r == '(' || r == '[' || r == '{':
-			stack = append(stack, r)
-		case r == ')' || r == ']' || r == '}':
-			if len(stack) == 0 || stack[len(stack)-1] != pair[r] {
-				return "has an unbalanced " + string(r)
-			}
-			stack = stack[:len(stack)-1]
-		}
-	}
-	if inQuote {
-		return "has an unclosed quote"
-	}
-	if len(stack) > 0 {
-		return "has an unclosed " + string(stack[len(stack)-1])
-	}
-	return ""
 }
 
 // contractMetrics reads the orders_* metric names from docs/development.md.
@@ -250,9 +219,6 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("panel %q has no query", p.Title)
 		}
 		for _, tg := range p.Targets {
-			if err := balanced(tg.Expr); err != "" {
-				t.Errorf("panel %q expr %s: %s", p.Title, err, tg.Expr)
-			}
 			for _, m := range series.FindAllStringSubmatch(tg.Expr, -1) {
 				used[m[1]] = true
 				if !contract[m[1]] {

@@ -2,14 +2,11 @@ package chart
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/zclconf/go-cty/cty"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -17,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/orderstack/orderstack/platform/internal/repo"
-	"github.com/orderstack/orderstack/platform/terraform"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 )
 
 const (
@@ -203,32 +200,24 @@ func portKey(tb testing.TB, c corev1.Container, p networkingv1.NetworkPolicyPort
 	return port.String() + "/" + proto
 }
 
-// flatten lists a policy's rules as "peer -> port" strings.
-func flattenIngress(tb testing.TB, c corev1.Container, rules []networkingv1.NetworkPolicyIngressRule) []string {
+// flatten lists a policy's rules (peers and ports of each) as "peer -> port" strings.
+func flatten[R networkingv1.NetworkPolicyIngressRule | networkingv1.NetworkPolicyEgressRule](tb testing.TB, c corev1.Container, rules []R) []string {
 	var out []string
 	for _, r := range rules {
-		if len(r.From) == 0 || len(r.Ports) == 0 {
+		var peers []networkingv1.NetworkPolicyPeer
+		var ports []networkingv1.NetworkPolicyPort
+		switch r := any(r).(type) {
+		case networkingv1.NetworkPolicyIngressRule:
+			peers, ports = r.From, r.Ports
+		case networkingv1.NetworkPolicyEgressRule:
+			peers, ports = r.To, r.Ports
+		}
+		if len(peers) == 0 || len(ports) == 0 {
 			out = append(out, "ANY")
 			continue
 		}
-		for _, f := range r.From {
-			for _, p := range r.Ports {
-				out = append(out, peerKey(f)+" -> "+portKey(tb, c, p))
-			}
-		}
-	}
-	return out
-}
-
-func flattenEgress(tb testing.TB, c corev1.Container, rules []networkingv1.NetworkPolicyEgressRule) []string {
-	var out []string
-	for _, r := range rules {
-		if len(r.To) == 0 || len(r.Ports) == 0 {
-			out = append(out, "ANY")
-			continue
-		}
-		for _, f := range r.To {
-			for _, p := range r.Ports {
+		for _, f := range peers {
+			for _, p := range ports {
 				out = append(out, peerKey(f)+" -> "+portKey(tb, c, p))
 			}
 		}
@@ -268,7 +257,7 @@ func TestNetworkPolicy(t *testing.T) {
 				"pods "+labels.SelectorFromSet(map[string]string{"app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": "helm-test"}).String()+" -> 3000/TCP",
 				"namespace kubernetes.io/metadata.name=monitoring -> 9090/TCP",
 			)
-			if diff := cmp.Diff(wantIn, flattenIngress(t, c, np.Spec.Ingress)); diff != "" {
+			if diff := cmp.Diff(wantIn, flatten(t, c, np.Spec.Ingress)); diff != "" {
 				t.Errorf("ingress rules (-want +got):\n%s", diff)
 			}
 			// The helm test Pod is the one the pod rule admits.
@@ -285,90 +274,39 @@ func TestNetworkPolicy(t *testing.T) {
 				"namespace kubernetes.io/metadata.name=kube-system -> 53/TCP",
 				"namespace kubernetes.io/metadata.name=mongodb -> 27017/TCP",
 			}
-			if diff := cmp.Diff(wantOut, flattenEgress(t, c, np.Spec.Egress)); diff != "" {
+			if diff := cmp.Diff(wantOut, flatten(t, c, np.Spec.Egress)); diff != "" {
 				t.Errorf("egress rules (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-// tfvarString reads a string attribute of a Terraform .tfvars file.
-// tfvarValue returns a literal value of a tfvars file.
-func tfvarValue(tb testing.TB, path, name string) cty.Value {
-	tb.Helper()
-	f, diags := hclparse.NewParser().ParseHCLFile(path)
-	if diags.HasErrors() {
-		tb.Fatalf("%s: %v", path, diags)
-	}
-	attrs, diags := f.Body.JustAttributes()
-	if diags.HasErrors() {
-		tb.Fatalf("%s: %v", path, diags)
-	}
-	attr, ok := attrs[name]
-	if !ok {
-		tb.Fatalf("%s sets no %s", path, name)
-	}
-	v, diags := attr.Expr.Value(nil)
-	if diags.HasErrors() {
-		tb.Fatalf("%s: %s is not a literal: %v", path, name, diags)
-	}
-	return v
-}
-
-func tfvarString(tb testing.TB, path, name string) string {
-	tb.Helper()
-	f, diags := hclparse.NewParser().ParseHCLFile(path)
-	if diags.HasErrors() {
-		tb.Fatalf("%s: %v", path, diags)
-	}
-	attrs, diags := f.Body.JustAttributes()
-	if diags.HasErrors() {
-		tb.Fatalf("%s: %v", path, diags)
-	}
-	attr, ok := attrs[name]
-	if !ok {
-		tb.Fatalf("%s sets no %s", path, name)
-	}
-	v, diags := attr.Expr.Value(nil)
-	if diags.HasErrors() || v.Type() != cty.String {
-		tb.Fatalf("%s: %s is not a literal string: %v", path, name, diags)
-	}
-	return v.AsString()
-}
-
 // TestNetworkPolicyMatchesVPC: each environment admits the API from exactly the public subnets
-// Terraform makes for it (infra/modules/network local.public_subnet_cidrs, evaluated for the
-// vpc_cidr and availability_zones of infra/envs/<env>.tfvars), where the internet-facing
-// ALB's ENIs live: a mismatch would cut the ALB off from every pod, and the whole VPC CIDR would
-// admit every pod of the cluster too (with the VPC CNI each has a VPC address).
+// Terraform makes for it (module.stack.module.network's aws_subnet.public, as the pinned
+// terraform applies infra/envs with <env>.tfvars on mocked providers: tfrun), where the
+// internet-facing ALB's ENIs live: a mismatch would cut the ALB off from every pod, and the whole
+// VPC CIDR would admit every pod of the cluster too (with the VPC CNI each has a VPC address).
 func TestNetworkPolicyMatchesVPC(t *testing.T) {
-	infraDir := filepath.Join(repo.Root(t), "infra")
-	files, err := terraform.Load(infraDir)
+	const subnets = "module.stack.module.network.aws_subnet.public"
+	envs, err := tfrun.Apply(repo.Root(t), nil)
+	if errors.Is(err, tfrun.ErrNoTerraform) {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, env := range []string{"dev", "prod"} {
-		t.Run(env, func(t *testing.T) {
-			tfvars := filepath.Join(infraDir, "envs", env+".tfvars")
-			if _, err := os.Stat(tfvars); err != nil {
-				t.Skipf("no %s: %v", tfvars, err)
-			}
-			public, err := terraform.EvalLocal(files, "modules/network", "public_subnet_cidrs", map[string]cty.Value{
-				"vpc_cidr":           cty.StringVal(tfvarString(t, tfvars, "vpc_cidr")),
-				"availability_zones": tfvarValue(t, tfvars, "availability_zones"),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+	for name, env := range envs {
+		t.Run(name, func(t *testing.T) {
 			var want []string
-			for it := public.ElementIterator(); it.Next(); {
-				_, v := it.Element()
-				want = append(want, v.AsString())
+			for _, r := range env.State.Resources {
+				if strings.HasPrefix(r.Address, subnets+"[") {
+					want = append(want, r.Values["cidr_block"].(string))
+				}
 			}
 			if len(want) == 0 {
 				t.Fatal("no public subnets")
 			}
-			r := mustRender(t, renderOptions{valueFiles: []string{"values-" + env + ".yaml"}})
+			r := mustRender(t, renderOptions{valueFiles: []string{"values-" + name + ".yaml"}})
 			np := one[networkingv1.NetworkPolicy](t, r.objects)
 			var cidrs []string
 			for _, rule := range np.Spec.Ingress {
@@ -379,7 +317,7 @@ func TestNetworkPolicyMatchesVPC(t *testing.T) {
 				}
 			}
 			if diff := cmp.Diff(want, cidrs); diff != "" {
-				t.Errorf("values-%s.yaml networkPolicy.albSourceCidrs vs. infra public subnets (-infra +chart):\n%s", env, diff)
+				t.Errorf("values-%s.yaml networkPolicy.albSourceCidrs vs. infra public subnets (-infra +chart):\n%s", name, diff)
 			}
 		})
 	}

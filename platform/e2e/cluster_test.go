@@ -18,9 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -222,67 +220,6 @@ func TestProcessStop(t *testing.T) {
 			t.Errorf("Stop() = %v, want nil", err)
 		}
 	})
-}
-
-func TestFakeNodes(t *testing.T) {
-	nodes := FakeNodes([]string{"zone-a", "zone-b", "zone-c"}, 2)
-	perZone := map[string]int{}
-	names := map[string]bool{}
-	for _, n := range nodes {
-		perZone[n.Zone]++
-		names[n.Name] = true
-	}
-	if diff := cmp.Diff(map[string]int{"zone-a": 2, "zone-b": 2, "zone-c": 2}, perZone); diff != "" {
-		t.Errorf("nodes per zone (-want +got):\n%s", diff)
-	}
-	if len(names) != len(nodes) {
-		t.Errorf("FakeNodes returned %d nodes but %d distinct names", len(nodes), len(names))
-	}
-}
-
-func TestFreePorts(t *testing.T) {
-	ports, err := FreePorts(6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[int]bool{}
-	for _, p := range ports {
-		if p <= 0 || seen[p] {
-			t.Errorf("FreePorts(6) = %v, want 6 distinct ports", ports)
-		}
-		seen[p] = true
-	}
-}
-
-func TestExpectedDisruptionsAllowed(t *testing.T) {
-	n := func(v int) *intstr.IntOrString { x := intstr.FromInt32(int32(v)); return &x }
-	pct := func(v string) *intstr.IntOrString { x := intstr.FromString(v); return &x }
-	tests := []struct {
-		name    string
-		spec    policyv1.PodDisruptionBudgetSpec
-		pods    int32
-		want    int32
-		wantErr bool
-	}{
-		{name: "maxUnavailable 1 of 3", spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: n(1)}, pods: 3, want: 1},
-		{name: "maxUnavailable 34% of 3 rounds up", spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: pct("34%")}, pods: 3, want: 2},
-		{name: "maxUnavailable above the pod count", spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: n(5)}, pods: 3, want: 3},
-		{name: "minAvailable 2 of 3", spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: n(2)}, pods: 3, want: 1},
-		{name: "minAvailable 50% of 3 rounds up to 2", spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: pct("50%")}, pods: 3, want: 1},
-		{name: "minAvailable above the pod count", spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: n(4)}, pods: 3, want: 0},
-		{name: "neither", spec: policyv1.PodDisruptionBudgetSpec{}, pods: 3, wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ExpectedDisruptionsAllowed(tt.spec, tt.pods)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("ExpectedDisruptionsAllowed() error = %v, wantErr %t", err, tt.wantErr)
-			}
-			if got != tt.want {
-				t.Errorf("ExpectedDisruptionsAllowed(%s, %d) = %d, want %d", tt.name, tt.pods, got, tt.want)
-			}
-		})
-	}
 }
 
 func TestReadyCount(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/orderstack/orderstack/platform/terraform"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 )
 
 // readinessGateLabel makes the AWS Load Balancer Controller's webhook inject its target-health
@@ -28,13 +28,29 @@ const readinessGateLabel = "elbv2.k8s.aws/pod-readiness-gate-inject"
 // kubernetes_namespace_v1.<resource> in infra/modules/addons, and returns what the server stored.
 func (k *kube) createTerraformNamespace(ctx context.Context, root, resource, name string) *corev1.Namespace {
 	k.t.Helper()
-	files, err := terraform.Load(filepath.Join(root, "infra"))
+	// Labels as the pinned terraform applies them (prod's tfvars; tfrun, cached with the other
+	// checks' run), not as a hand reading of the HCL.
+	envs, err := tfrun.Apply(root, nil)
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	labels, err := terraform.NamespaceLabels(files, "modules/addons", resource)
-	if err != nil {
-		k.t.Fatal(err)
+	labels := map[string]string{}
+	found := false
+	for _, r := range envs["prod"].State.Resources {
+		if r.Address != "module.stack.module.addons.kubernetes_namespace_v1."+resource {
+			continue
+		}
+		found = true
+		if md, ok := r.Values["metadata"].([]any); ok && len(md) == 1 {
+			m, _ := md[0].(map[string]any)
+			ls, _ := m["labels"].(map[string]any)
+			for key, v := range ls {
+				labels[key], _ = v.(string)
+			}
+		}
+	}
+	if !found {
+		k.t.Fatalf("terraform made no kubernetes_namespace_v1.%s in modules/addons", resource)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	got, err := k.c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})

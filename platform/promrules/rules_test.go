@@ -1,9 +1,12 @@
 package promrules
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,5 +150,74 @@ tests:
 	want := []string{"B: no a case where it stays quiet", "C: no a case where it fires"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("Coverage = %q, want %q", got, want)
+	}
+}
+
+// grafanaVar is a dashboard variable in a query: $name or ${name}.
+var grafanaVar = regexp.MustCompile(`\$\{?(\w+)\}?`)
+
+// dashboardRules turns every query of the charts' Grafana dashboards into a recording rule,
+// with Grafana's variables replaced as Grafana would ($__rate_interval by a duration, the
+// others by a label value), so that promtool parses them as PromQL.
+func dashboardRules(tb testing.TB, extra ...string) RuleFile {
+	tb.Helper()
+	paths, _ := filepath.Glob(filepath.Join(repo.Root(tb), "deploy", "helm", "*", "dashboards", "*.json"))
+	if len(paths) == 0 {
+		tb.Fatal("no dashboards under deploy/helm/*/dashboards")
+	}
+	exprs := extra
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var dash struct {
+			Panels []struct {
+				Targets []struct {
+					Expr string `json:"expr"`
+				} `json:"targets"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(b, &dash); err != nil {
+			tb.Fatalf("%s: %v", p, err)
+		}
+		for _, panel := range dash.Panels {
+			for _, tg := range panel.Targets {
+				exprs = append(exprs, tg.Expr)
+			}
+		}
+	}
+	g := Group{Name: "dashboard-queries"}
+	for i, e := range exprs {
+		e = grafanaVar.ReplaceAllStringFunc(e, func(v string) string {
+			if strings.Contains(v, "__") {
+				return "5m"
+			}
+			return "orders"
+		})
+		g.Rules = append(g.Rules, map[string]any{"record": fmt.Sprintf("dashboard:query_%d", i), "expr": e})
+	}
+	return RuleFile{Groups: []Group{g}}
+}
+
+// Every dashboard query is PromQL that promtool parses; a broken one is refused.
+func TestDashboardQueriesParse(t *testing.T) {
+	promtool(t)
+	dir := t.TempDir()
+	for name, tc := range map[string]struct {
+		extra []string
+		ok    bool
+	}{"dashboards": {nil, true}, "with a broken query": {[]string{`sum(rate(orders_http_requests_total[$__rate_interval])`}, false}} {
+		data, err := yaml.Marshal(dashboardRules(t, tc.extra...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := strings.ReplaceAll(name, " ", "-") + ".rules.yaml"
+		if err := os.WriteFile(filepath.Join(dir, file), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := run(t, dir, "check", "rules", file); (err == nil) != tc.ok {
+			t.Errorf("%s: promtool check rules: %v, want ok=%v\n%s", name, err, tc.ok, out)
+		}
 	}
 }

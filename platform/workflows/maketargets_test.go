@@ -55,3 +55,49 @@ func TestMakeTargetsExist(t *testing.T) {
 		}
 	}
 }
+
+// checkGateOnPullRequests: the make targets branch protection requires (docs/cicd.md: `make test`,
+// lint, vulncheck, e2e) each run in a job a pull request starts. Deleting or narrowing ci.yml
+// fails here; deleting image.yml, deploy.yml or infra.yml leaves a role no job assumes, which
+// checkTrustExact names.
+func checkGateOnPullRequests(files []File) []string {
+	ran := map[string]bool{}
+	runs, err := Runs(files, []string{"dev", "prod"})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	for _, r := range runs {
+		if r.Scenario.Event != "pull_request" {
+			continue
+		}
+		for _, st := range r.Job.Steps {
+			for _, tg := range repo.MakeCalls(runText(st)) {
+				ran[tg] = true
+			}
+		}
+	}
+	var out []string
+	for _, tg := range []string{"test", "lint", "vulncheck", "e2e"} {
+		if !ran[tg] {
+			out = append(out, "no job a pull request starts runs make "+tg)
+		}
+	}
+	return out
+}
+
+func TestGateOnPullRequests(t *testing.T) {
+	files := loadWorkflows(t)
+	for _, p := range checkGateOnPullRequests(files) {
+		t.Error(p)
+	}
+	// A deleted ci.yml must be noticed.
+	var rest []File
+	for _, f := range files {
+		if f.Name != "ci.yml" {
+			rest = append(rest, f)
+		}
+	}
+	if got := checkGateOnPullRequests(rest); len(got) == 0 {
+		t.Error("without ci.yml the gate check found nothing")
+	}
+}

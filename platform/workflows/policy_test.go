@@ -83,8 +83,6 @@ func scopes(p *actionlint.Permissions) map[string]string {
 	return m
 }
 
-const awsCredentialsAction = "aws-actions/configure-aws-credentials"
-
 func usesOf(job *actionlint.Job) []string {
 	var uses []string
 	for _, st := range job.Steps {

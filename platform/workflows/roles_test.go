@@ -1,20 +1,28 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	prepo "github.com/orderstack/orderstack/platform/internal/repo"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 	"github.com/rhysd/actionlint"
 )
 
-// The CI/CD trust model as data: the roles as Terraform defines them (LoadEnvIAM) against the
+// The CI/CD trust model as data: the roles as terraform makes them (LoadIAM) against the
 // jobs as the workflows define them (Runs). Each check is a function returning problems, run
 // once on the real tree and once per mutation in TestTrustChecksCatchMutations, so each is
 // shown to fail on the defect it is for.
@@ -26,31 +34,48 @@ type ciModel struct {
 	runs  []Run
 }
 
-// environments are the environments under infra/envs (either layout).
-func environments(tb testing.TB, root string) []string {
-	tb.Helper()
-	envs, err := Sources{Root: root}.Environments()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return envs
+type iamLoad struct {
+	once sync.Once
+	iam  map[string]*EnvIAM
+	err  error
 }
 
-// loadModel loads Terraform and workflows, with in-memory replacements: tf by path relative to
-// the repository root, wf by workflow file name.
-func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
+var iamLoads sync.Map // override key -> *iamLoad
+
+// loadIAM runs terraform (LoadIAM) once per distinct set of replaced files; tf holds
+// replacements by path relative to the repository root.
+func loadIAM(tb testing.TB, tf map[string]string) map[string]*EnvIAM {
 	tb.Helper()
 	root := prepo.Root(tb)
-	m := &ciModel{envs: environments(tb, root), iam: map[string]*EnvIAM{}}
-	for _, env := range m.envs {
-		e, err := LoadEnvIAM(Sources{Root: root, Override: tf}, env)
-		if err != nil {
-			tb.Fatalf("Terraform of %s: %v", env, err)
+	key := ""
+	for _, rel := range slices.Sorted(maps.Keys(tf)) {
+		if b, err := os.ReadFile(filepath.Join(root, rel)); err != nil || string(b) != tf[rel] {
+			key += rel + "\x00" + tf[rel] + "\x00"
 		}
-		m.iam[env] = e
 	}
+	v, _ := iamLoads.LoadOrStore(key, &iamLoad{})
+	l := v.(*iamLoad)
+	l.once.Do(func() { l.iam, l.err = LoadIAM(root, tf) })
+	if errors.Is(l.err, tfrun.ErrNoTerraform) {
+		tb.Skip(l.err)
+	}
+	if l.err != nil {
+		tb.Fatal(l.err)
+	}
+	return l.iam
+}
+
+// loadModel loads Terraform's roles and the workflows, with in-memory replacements: tf by path
+// relative to the repository root, wf by workflow file name ("" deletes the workflow).
+func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
+	tb.Helper()
+	m := &ciModel{iam: loadIAM(tb, tf)}
+	m.envs = slices.Sorted(maps.Keys(m.iam))
 	for _, f := range loadWorkflows(tb) {
 		if src, ok := wf[f.Name]; ok {
+			if src == "" { // deleted
+				continue
+			}
 			var err error
 			if f, err = Parse(f.Path, []byte(src)); err != nil {
 				tb.Fatal(err)
@@ -438,44 +463,78 @@ func checkPromotion(m *ciModel) []string {
 }
 
 func TestReleasesPromoteNotRebuild(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkPromotion(loadModel(t, nil, nil)) {
 		t.Error(p)
 	}
 }
 
 func TestRolesTrustExactlyTheirJobs(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkTrustExact(loadModel(t, nil, nil)) {
 		t.Error(p)
 	}
 }
 
 func TestPullRequestJobsCannotAssumeWriters(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkPullRequestsReadOnly(loadModel(t, nil, nil)) {
 		t.Error(p)
 	}
 }
 
 func TestApplyJobsConsumeThePlanArtifact(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkApplyConsumesPlan(loadModel(t, nil, nil)) {
 		t.Error(p)
 	}
 }
 
 func TestApplyConcurrencyApart(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkApplyConcurrency(loadModel(t, nil, nil)) {
 		t.Error(p)
 	}
 }
 
 func TestWorkflowAWSCallsAllowed(t *testing.T) {
+	t.Parallel()
 	for _, p := range checkStepCalls(loadModel(t, nil, nil)) {
 		t.Error(p)
 	}
 }
 
+// tfDefects puts three defects back into the iam-github module at once, so that one terraform
+// run serves every check (each must still name its own): the push role also trusting the
+// branch (#13.5), the plan role writing the state, no ecr:DescribeImages (#12.1).
+func tfDefects(tb testing.TB) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	for _, m := range []struct{ rel, old, new string }{
+		{"infra/modules/iam-github/main.tf", "values   = [local.environment_subject]", "values   = [local.environment_subject, local.branch_subject]"},
+		{"infra/modules/iam-github/main.tf", `actions   = ["s3:GetObject"]`, `actions   = ["s3:GetObject", "s3:PutObject"]`},
+		{"infra/modules/iam-github/locals.tf", `"ecr:DescribeImages", `, ""},
+	} {
+		src, ok := out[m.rel]
+		if !ok {
+			b, err := os.ReadFile(filepath.Join(prepo.Root(tb), m.rel))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			src = string(b)
+		}
+		if !strings.Contains(src, m.old) {
+			tb.Fatalf("%s does not contain %q; update the mutation", m.rel, m.old)
+		}
+		out[m.rel] = strings.Replace(src, m.old, m.new, 1)
+	}
+	return out
+}
+
 // TestTrustChecksCatchMutations breaks the real Terraform or workflows in memory, one defect
 // of issue #13 or #12 at a time, and expects the matching check to name it.
 func TestTrustChecksCatchMutations(t *testing.T) {
+	t.Parallel()
 	root := prepo.Root(t)
 	read := func(rel string) string {
 		b, err := os.ReadFile(filepath.Join(root, rel))
@@ -491,11 +550,7 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		}
 		return strings.Replace(src, old, new, 1)
 	}
-	const (
-		iamMain   = "infra/modules/iam-github/main.tf"
-		iamLocals = "infra/modules/iam-github/locals.tf"
-		infra     = ".github/workflows/infra.yml"
-	)
+	const infra = ".github/workflows/infra.yml"
 	for _, tc := range []struct {
 		name  string
 		tf    map[string]string
@@ -527,23 +582,38 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 			want:  "deploys to prod without PROMOTE_FROM_REPOSITORY_URL",
 		},
 		{
+			// The plan role's own statements granting a write (the managed-policy route is
+			// refused by terraform itself: plan_policy_arns' validation, trust.tftest.hcl).
 			name:  "plan role with write rights",
-			tf:    map[string]string{"infra/modules/iam-github/variables.tf": replace("infra/modules/iam-github/variables.tf", `default     = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]`, `default     = ["arn:aws:iam::aws:policy/AdministratorAccess"]`)},
+			tf:    tfDefects(t),
 			check: checkPullRequestsReadOnly,
-			want:  "could assume dev/plan, which can write: * on *",
+			want:  "could assume dev/plan, which can write: s3:PutObject on arn:aws:s3:::orderstack-tfstate-eu-west-1/orderstack/dev/terraform.tfstate",
 		},
 		{
 			// #13.5: the push role also trusting the branch: no job that assumes it has that subject.
 			name:  "push role trusts main",
-			tf:    map[string]string{iamMain: strings.Replace(read(iamMain), "values   = [local.environment_subject]", "values   = [local.environment_subject, local.branch_subject]", 1)},
+			tf:    tfDefects(t),
 			check: checkTrustExact,
 			want:  "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject",
 		},
 		{
-			name:  "plan role does not trust pull requests",
-			tf:    map[string]string{iamMain: replace(iamMain, "values   = [local.pull_request_subject, local.branch_subject]", "values   = [local.branch_subject]")},
+			// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).
+			name:  "image.yml deleted",
+			wf:    map[string]string{"image.yml": ""},
 			check: checkTrustExact,
-			want:  "has subject repo:orderstack/orderstack:pull_request, which role dev/plan does not trust",
+			want:  "role dev/push trusts repo:orderstack/orderstack:environment:dev, but no job that assumes it has that subject",
+		},
+		{
+			name:  "deploy.yml deleted",
+			wf:    map[string]string{"deploy.yml": ""},
+			check: checkTrustExact,
+			want:  "role prod/deploy trusts repo:orderstack/orderstack:environment:prod, but no job",
+		},
+		{
+			name:  "infra.yml deleted",
+			wf:    map[string]string{"infra.yml": ""},
+			check: checkTrustExact,
+			want:  "role dev/plan trusts repo:orderstack/orderstack:pull_request, but no job",
 		},
 		{
 			// #13.3: apply without the reviewed plan.
@@ -580,18 +650,13 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		{
 			// #12.1: the deploy role cannot read ECR (and the push role's pre-check neither).
 			name:  "no ecr:DescribeImages",
-			tf:    map[string]string{iamLocals: replace(iamLocals, `"ecr:DescribeImages", `, "")},
+			tf:    tfDefects(t),
 			check: checkStepCalls,
 			want:  "role dev/push may not ecr:DescribeImages",
 		},
-		{
-			name:  "plan role cannot take the lock",
-			tf:    map[string]string{iamMain: replace(iamMain, `resources = ["${local.state_bucket_arn}/${var.terraform_state.key}.tflock"]`, `resources = ["${local.state_bucket_arn}/${var.terraform_state.key}.lock"]`)},
-			check: checkStepCalls,
-			want:  "role prod/plan may not s3:PutObject on arn:aws:s3:::orderstack-tfstate-eu-west-1/orderstack/prod/terraform.tfstate.tflock",
-		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if p := tc.check(loadModel(t, nil, nil)); len(p) != 0 {
 				t.Fatalf("unmutated tree already has problems: %q", p)
 			}
@@ -680,6 +745,7 @@ const (
 
 // TestRolesTableInDocs: docs/cicd.md's role table is what Terraform and the workflows define.
 func TestRolesTableInDocs(t *testing.T) {
+	t.Parallel()
 	table, err := rolesTable(loadModel(t, nil, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -710,45 +776,51 @@ func TestRolesTableInDocs(t *testing.T) {
 // checkOIDCProviderAccountLevel: the GitHub OIDC provider is an account-level resource, so only
 // infra/bootstrap (applied once per account) may create it; an environment that owned it would
 // fail the second environment's apply (EntityAlreadyExists) and delete the other's trust on
-// destroy (issue #12, major 5). The environments look it up.
-func checkOIDCProviderAccountLevel(src Sources) []string {
+// destroy (issue #12, major 5). The environments look it up. override replaces .tf files.
+func checkOIDCProviderAccountLevel(root string, override map[string]string) []string {
 	var out []string
-	var dirs []string
-	_ = filepath.WalkDir(filepath.Join(src.Root, "infra"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && d.Name() != ".terraform" {
-			if m, _ := filepath.Glob(filepath.Join(p, "*.tf")); len(m) > 0 {
-				rel, _ := filepath.Rel(src.Root, p)
-				dirs = append(dirs, filepath.ToSlash(rel))
+	count := map[string]int{} // "<dir> <resource|data>" -> blocks of aws_iam_openid_connect_provider
+	paths, _ := filepath.Glob(filepath.Join(root, "infra", "*", "*.tf"))
+	more, _ := filepath.Glob(filepath.Join(root, "infra", "*", "*", "*.tf"))
+	for _, p := range append(paths, more...) {
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		src, ok := override[rel]
+		if !ok {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return []string{err.Error()}
+			}
+			src = string(b)
+		}
+		f, diags := hclsyntax.ParseConfig([]byte(src), rel, hcl.InitialPos)
+		if diags.HasErrors() {
+			return []string{diags.Error()}
+		}
+		for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+			if len(b.Labels) == 2 && b.Labels[0] == "aws_iam_openid_connect_provider" {
+				count[path.Dir(rel)+" "+b.Type]++
 			}
 		}
-		return nil
-	})
-	lookedUp := false
-	for _, dir := range dirs {
-		mod, err := src.module(dir)
-		if err != nil {
-			out = append(out, err.Error())
-			continue
-		}
-		if n := len(mod.blocks("resource", "aws_iam_openid_connect_provider")); n > 0 && dir != "infra/bootstrap" {
-			out = append(out, fmt.Sprintf("%s creates aws_iam_openid_connect_provider: only infra/bootstrap may (one per account)", dir))
-		}
-		if dir == "infra/bootstrap" && len(mod.blocks("resource", "aws_iam_openid_connect_provider")) != 1 {
-			out = append(out, "infra/bootstrap does not create the GitHub OIDC provider")
-		}
-		if dir == "infra/modules/iam-github" && len(mod.blocks("data", "aws_iam_openid_connect_provider")) == 1 {
-			lookedUp = true
+	}
+	for k, n := range count {
+		if dir, typ, _ := strings.Cut(k, " "); typ == "resource" && dir != "infra/bootstrap" {
+			out = append(out, fmt.Sprintf("%s creates %d aws_iam_openid_connect_provider: only infra/bootstrap may (one per account)", dir, n))
 		}
 	}
-	if !lookedUp {
+	if count["infra/bootstrap resource"] != 1 {
+		out = append(out, "infra/bootstrap does not create the GitHub OIDC provider")
+	}
+	if count["infra/modules/iam-github data"] != 1 {
 		out = append(out, "infra/modules/iam-github does not look the provider up with data.aws_iam_openid_connect_provider")
 	}
+	sort.Strings(out)
 	return out
 }
 
 func TestOIDCProviderAccountLevel(t *testing.T) {
 	root := prepo.Root(t)
-	for _, p := range checkOIDCProviderAccountLevel(Sources{Root: root}) {
+	for _, p := range checkOIDCProviderAccountLevel(root, nil) {
 		t.Error(p)
 	}
 	// The defect of issue #12.5, put back: the module creates the provider again.
@@ -757,9 +829,9 @@ func TestOIDCProviderAccountLevel(t *testing.T) {
 		t.Fatal(err)
 	}
 	mutated := string(iamMain) + "\nresource \"aws_iam_openid_connect_provider\" \"github\" {\n  url            = \"https://token.actions.githubusercontent.com\"\n  client_id_list = [\"sts.amazonaws.com\"]\n}\n"
-	got := checkOIDCProviderAccountLevel(Sources{Root: root, Override: map[string]string{"infra/modules/iam-github/main.tf": mutated}})
+	got := checkOIDCProviderAccountLevel(root, map[string]string{"infra/modules/iam-github/main.tf": mutated})
 	if !slices.ContainsFunc(got, func(p string) bool {
-		return strings.Contains(p, "infra/modules/iam-github creates aws_iam_openid_connect_provider")
+		return strings.Contains(p, "infra/modules/iam-github creates 1 aws_iam_openid_connect_provider")
 	}) {
 		t.Errorf("a provider created by the environments' module went unnoticed: %q", got)
 	}

@@ -14,6 +14,9 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
+// awsCredentialsAction is the action that exchanges a job's OIDC token for an AWS role.
+const awsCredentialsAction = "aws-actions/configure-aws-credentials"
+
 // File is one parsed workflow.
 type File struct {
 	Path     string // absolute

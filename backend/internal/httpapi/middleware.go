@@ -211,16 +211,6 @@ func observeMiddleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.
 	}
 }
 
-// withTimeout bounds the request's context: a store call past it fails
-// and the client gets 503.
-func withTimeout(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
 // ready answers 503 unavailable while unready reports an error: the
 // store is not open yet, so there is nothing to ask.
 func ready(logger *slog.Logger, unready func() error, next http.Handler) http.Handler {

@@ -226,6 +226,15 @@ func notImplemented(err error) bool {
 	return errors.As(err, &ce) && ce.Code == 238
 }
 
+// Do runs f on the database with the adapter's operation timeout, metrics
+// and error translation (order.ErrNotFound, ErrConflict, ErrUnavailable),
+// for a caller that needs a command the Store does not offer. The local
+// runner's store (backend/local/internal/localstore) is the one caller;
+// production uses the Store alone.
+func (db *DB) Do(ctx context.Context, f func(ctx context.Context, d *mongo.Database) error) error {
+	return db.do(ctx, func(ctx context.Context) error { return f(ctx, db.db) })
+}
+
 // do runs f with the operation timeout and translates its error.
 func (db *DB) do(ctx context.Context, f func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, db.timeout)

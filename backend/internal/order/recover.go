@@ -158,8 +158,9 @@ func (s *Service) recoverOrder(ctx context.Context, o Order, rep *RecoverReport)
 	return nil
 }
 
-// repairMarkers walks the products that carry markers. Placing leaves its
-// reservation markers behind, so this is where they go. Per page of
+// repairMarkers walks the products that carry markers: the reservation
+// markers a placing process did not sweep (it died, or the sweep failed)
+// end here, and the release markers always do. Per page of
 // products, the orders their markers name are read at once (OrderStates,
 // each order once per pass), and per product the markers of finished
 // orders are cleared in one update.

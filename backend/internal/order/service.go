@@ -32,8 +32,16 @@ type Service struct {
 	stuck map[string]Stuck
 	// tried is when each stuck entry was last tried.
 	tried map[string]time.Time
-	// bg counts the work left running by requests (see detach).
+	// bg counts the work left running by requests (see detach) and the
+	// marker sweeps.
 	bg sync.WaitGroup
+
+	// sweepDelay is how long placed orders' reservation markers wait to be
+	// cleared together (see sweepLater); negative: never, Recover does.
+	sweepDelay time.Duration
+	sweepMu    sync.Mutex
+	sweepQ     map[string][]string // product id → markers to clear
+	sweeping   bool                // a sweep is scheduled or running
 }
 
 // Option configures a Service.
@@ -55,6 +63,15 @@ func WithCallTimeout(d time.Duration) Option {
 	return func(s *Service) { s.callTimeout = d }
 }
 
+// WithMarkerSweep sets how long the reservation markers of orders placed
+// by this Service wait before they are cleared, together, in the
+// background (default 50ms): one update per product for all the orders
+// placed on it meanwhile. Negative turns the sweep off: Recover then clears
+// them, a lease later (tests of Recover).
+func WithMarkerSweep(d time.Duration) Option {
+	return func(s *Service) { s.sweepDelay = d }
+}
+
 // WithLease sets how long a cancelling request or a Recover pass owns an
 // order once it claimed it (default 1 minute). It must be the grace after
 // which Recover treats an order as abandoned (RECOVERY_GRACE), and much
@@ -67,7 +84,7 @@ func WithLease(d time.Duration) Option {
 func NewService(store Store, opts ...Option) *Service {
 	s := &Service{
 		store: store, now: func() time.Time { return time.Now().UTC() },
-		idempotencyWait: 5 * time.Second, callTimeout: 10 * time.Second, lease: time.Minute,
+		idempotencyWait: 5 * time.Second, callTimeout: 10 * time.Second, lease: time.Minute, sweepDelay: 50 * time.Millisecond,
 		undone: map[string]int{}, stuck: map[string]Stuck{}, tried: map[string]time.Time{},
 	}
 	for _, o := range opts {
@@ -233,8 +250,10 @@ func (s *Service) replay(ctx context.Context, key, hash string, deadline time.Ti
 //  3. confirm with ConfirmOrder(reserving, createdAt → pending), which also
 //     writes the priced lines, currency and total.
 //
-// The r: markers stay on the products; Recover clears them a lease after
-// the order was placed (repairMarkers).
+// The r: markers are not the request's work: a background sweep clears
+// those of the orders placed meanwhile, one update per product
+// (sweepLater); Recover clears what a crash or a failed sweep left, a lease
+// later (repairMarkers).
 //
 // Any write whose error does not prove it failed (MaybeApplied) counts as
 // made: the rollback undoes it too, and the journal is deleted only once
@@ -303,7 +322,68 @@ func (s *Service) place(ctx context.Context, req PlaceOrder, hash string) (Order
 	if err != nil {
 		return s.unconfirmed(ctx, o, fmt.Errorf("confirm order %s: %w", o.ID, err))
 	}
+	s.sweepLater(placed)
 	return placed, nil
+}
+
+// sweepLater queues the reservation markers of a placed order to be
+// cleared in the background, with those of the other orders placed within
+// the sweep delay: one ClearMarkers per product. Nothing can apply them
+// again: only place applies r: markers, and it confirmed the order after
+// every one had landed. A sweep that fails is not retried: Recover clears
+// what is left.
+func (s *Service) sweepLater(o Order) {
+	if s.sweepDelay < 0 {
+		return
+	}
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	if s.sweepQ == nil {
+		s.sweepQ = map[string][]string{}
+	}
+	for _, it := range o.Items {
+		s.sweepQ[it.ProductID] = append(s.sweepQ[it.ProductID], ReservationMarker(o.ID, it.Quantity))
+	}
+	if !s.sweeping {
+		s.sweeping = true
+		s.scheduleSweep()
+	}
+}
+
+// scheduleSweep runs sweep after the delay; s.sweepMu is held. One sweep
+// at a time: the next is scheduled when it ends, if markers are queued.
+func (s *Service) scheduleSweep() {
+	s.bg.Add(1)
+	time.AfterFunc(s.sweepDelay, func() {
+		defer s.bg.Done()
+		s.sweep()
+	})
+}
+
+// sweep clears the queued markers, one update per product, each bounded
+// by the call timeout. The first failure ends it (the store is likely
+// unavailable, and each further call would wait as long): Recover clears
+// what is left.
+func (s *Service) sweep() {
+	s.sweepMu.Lock()
+	q := s.sweepQ
+	s.sweepQ = nil
+	s.sweepMu.Unlock()
+	for productID, markers := range q {
+		ctx, cancel := context.WithTimeout(context.Background(), s.callTimeout)
+		err := s.store.ClearMarkers(ctx, productID, markers)
+		cancel()
+		if err != nil {
+			break
+		}
+	}
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	if len(s.sweepQ) > 0 {
+		s.scheduleSweep()
+		return
+	}
+	s.sweeping = false
 }
 
 // unconfirmed handles a confirmation (ConfirmOrder reserving → pending)
@@ -336,6 +416,7 @@ func (s *Service) unconfirmed(ctx context.Context, o Order, err error) (Order, e
 			got, gerr := s.store.GetOrder(gctx, o.ID)
 			cancel()
 			if gerr == nil && got.Status != StatusReserving {
+				s.sweepLater(got)
 				return result{o: got} // placed, with the lines the confirmation wrote
 			}
 		}

@@ -79,12 +79,63 @@ func TestPlaceOrder(t *testing.T) {
 	if err != nil || !cmp.Equal(o, stored) {
 		t.Errorf("stored order = %+v, %v; want the order returned, priced", stored, err)
 	}
-	// The reservation markers stay until Recover clears them, a lease
-	// after the order was made: placing does not spend a round trip on them.
+	// The reservation markers are cleared in the background, not by the
+	// request.
+	f.svc.Wait()
+	for _, p := range []order.Product{f.tea, f.cup} {
+		if m := f.store.Markers(p.ID); len(m) != 0 {
+			t.Errorf("markers of %s after the sweep = %v, want none", p.SKU, m)
+		}
+	}
+}
+
+// TestMarkerSweepFails: a sweep whose update fails stops there (the store
+// is likely down), is not retried, and the order stands; Recover clears the
+// markers a lease later.
+func TestMarkerSweepFails(t *testing.T) {
+	f := newFixture(t)
+	var clears atomic.Int32
+	f.store.SetFault(func(op string) error {
+		if op == "ClearMarkers" {
+			clears.Add(1)
+			return order.ErrUnavailable
+		}
+		return nil
+	})
+	o, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 3), line(f.cup, 1)))
+	must(t, err)
+	f.svc.Wait()
+	f.store.SetFault(nil)
+	if n := clears.Load(); n != 1 {
+		t.Errorf("ClearMarkers attempts = %d, want 1 (the sweep stops at the first failure)", n)
+	}
+	for _, p := range []order.Product{f.tea, f.cup} {
+		if m := f.store.Markers(p.ID); len(m) != 1 {
+			t.Errorf("markers of %s after a failed sweep = %v, want its one", p.SKU, m)
+		}
+	}
+	if rep, err := f.svc.Recover(f.ctx, o.CreatedAt.Add(time.Minute)); err != nil || !cmp.Equal(rep, order.RecoverReport{Cleared: 2}) {
+		t.Errorf("Recover = %+v, %v; want the 2 markers cleared", rep, err)
+	}
+	if tea, cup := f.stock(t, f.tea.ID), f.stock(t, f.cup.ID); tea != 7 || cup != 1 || len(f.store.Markers(f.tea.ID))+len(f.store.Markers(f.cup.ID)) != 0 {
+		t.Errorf("after Recover: stock tea %d cup %d, markers left; want 7, 1, none", tea, cup)
+	}
+	if got, err := f.svc.GetOrder(f.ctx, o.ID); err != nil || got.Status != order.StatusPending {
+		t.Errorf("GetOrder = %s, %v; want the order pending", got.Status, err)
+	}
+}
+
+// TestRecoverClearsMarkersAfterLease: markers a placed order left behind
+// (its process died before the sweep) stay until Recover clears them, a
+// lease after the order was made.
+func TestRecoverClearsMarkersAfterLease(t *testing.T) {
+	f := newFixture(t, order.WithMarkerSweep(-1))
+	o, _, err := f.svc.PlaceOrder(f.ctx, f.place(line(f.tea, 3), line(f.cup, 2)))
+	must(t, err)
 	wantMarkers := map[string][]string{f.tea.ID: {order.ReservationMarker(o.ID, 3)}, f.cup.ID: {order.ReservationMarker(o.ID, 2)}}
 	for id, want := range wantMarkers {
 		if d := cmp.Diff(want, f.store.Markers(id)); d != "" {
-			t.Errorf("markers of %s after placing (-want +got):\n%s", id, d)
+			t.Errorf("markers of %s after placing without a sweep (-want +got):\n%s", id, d)
 		}
 	}
 	if rep, err := f.svc.Recover(f.ctx, o.CreatedAt.Add(-time.Minute)); err != nil || !cmp.Equal(rep, order.RecoverReport{}) {
@@ -122,7 +173,8 @@ func TestRecoverClearsMarkersCheaply(t *testing.T) {
 		mem := memstore.New()
 		faulty := storetest.NewFaulty(mem)
 		old := time.Now().Add(-time.Hour).UTC()
-		then := order.NewService(mem, order.WithClock(func() time.Time { return old }))
+		// Placed by a process that died before its marker sweep.
+		then := order.NewService(mem, order.WithClock(func() time.Time { return old }), order.WithMarkerSweep(-1))
 		var req order.PlaceOrder
 		req.Customer = order.Customer{Name: "Ada", Email: "ada@example.com"}
 		for i := range tc.lines {
@@ -177,7 +229,7 @@ func TestPlaceOrderCalls(t *testing.T) {
 		t.Fatalf("PlaceOrder = %v, created %v", err, created)
 	}
 	want := []storetest.Call{{Op: "CreateOrder"}, {Op: "ApplyStock"}, {Op: "ApplyStock", N: 1}, {Op: "ConfirmOrder"}}
-	if d := cmp.Diff(want, faulty.Calls()); d != "" {
+	if d := cmp.Diff(want, requestCalls(faulty)); d != "" {
 		t.Errorf("store calls of a 2-line keyed order (-want +got):\n%s", d)
 	}
 	if o.Items[0].UnitPriceCents != newPrice || o.Items[0].LineTotalCents != 3*newPrice || o.TotalCents != 3*newPrice+2*1200 {
@@ -191,8 +243,50 @@ func TestPlaceOrderCalls(t *testing.T) {
 		t.Fatalf("retry = %+v created %v, %v; want the order %s", again, created, err, o.ID)
 	}
 	want = []storetest.Call{{Op: "CreateOrder"}, {Op: "GetOrderByIdempotencyKey"}}
-	if d := cmp.Diff(want, faulty.Calls()); d != "" {
+	if d := cmp.Diff(want, requestCalls(faulty)); d != "" {
 		t.Errorf("store calls of the retry (-want +got):\n%s", d)
+	}
+}
+
+// requestCalls are the calls but the marker sweep's (ClearMarkers), which
+// runs in the background.
+func requestCalls(f *storetest.Faulty) []storetest.Call {
+	var out []storetest.Call
+	for _, c := range f.Calls() {
+		if c.Op != "ClearMarkers" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestMarkerSweep: the markers of the orders placed within the sweep delay
+// are cleared together, one update per product, after the requests.
+func TestMarkerSweep(t *testing.T) {
+	f := newFixture(t)
+	faulty := storetest.NewFaulty(f.store)
+	svc := order.NewService(faulty, order.WithMarkerSweep(time.Second))
+	for range 2 { // the cup's whole stock
+		_, _, err := svc.PlaceOrder(f.ctx, f.place(line(f.tea, 1), line(f.cup, 1)))
+		must(t, err)
+	}
+	if n := len(f.store.Markers(f.tea.ID)); n == 0 {
+		t.Errorf("tea markers right after placing = %d, want them there until the sweep", n)
+	}
+	svc.Wait()
+	var clears []storetest.Call
+	for _, c := range faulty.Calls() {
+		if c.Op == "ClearMarkers" {
+			clears = append(clears, c)
+		}
+	}
+	if len(clears) != 2 {
+		t.Errorf("ClearMarkers calls = %v, want 2 (one per product, for all the orders)", clears)
+	}
+	for _, p := range []order.Product{f.tea, f.cup} {
+		if m := f.store.Markers(p.ID); len(m) != 0 {
+			t.Errorf("markers of %s after the sweep = %v, want none", p.SKU, m)
+		}
 	}
 }
 
@@ -328,6 +422,7 @@ func TestCancelReleaseFinishedByRecover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.svc.Wait() // the reservation markers swept
 	var applies atomic.Int32
 	f.store.SetFault(func(op string) error {
 		if op == "ApplyStock" && applies.Add(1) == 2 { // the cup's release
@@ -343,9 +438,8 @@ func TestCancelReleaseFinishedByRecover(t *testing.T) {
 		t.Fatalf("stock after half release: tea %d cup %d, want 10 and 0", tea, cup)
 	}
 	f.store.SetFault(nil)
-	// With a cutoff after the release, the release markers are cleared
-	// too, with the reservation markers placing left.
-	for i, want := range []order.RecoverReport{{Released: 1, Cleared: 4}, {}} {
+	// With a cutoff after the release, the release markers are cleared too.
+	for i, want := range []order.RecoverReport{{Released: 1, Cleared: 2}, {}} {
 		rep, err := f.svc.Recover(f.ctx, time.Now().Add(time.Hour))
 		if err != nil || !cmp.Equal(rep, want) {
 			t.Errorf("Recover #%d = %+v, %v; want %+v", i+1, rep, err, want)

@@ -71,6 +71,7 @@ func placed(tb testing.TB, e *ProtocolEnv) string {
 	tb.Helper()
 	o, _, err := e.Healer.PlaceOrder(context.Background(), e.request("", 3, 2))
 	must(tb, err)
+	e.Healer.Wait() // its markers swept: the case starts from a quiet store
 	return o.ID
 }
 
@@ -143,7 +144,8 @@ var ProtocolCases = []ProtocolCase{
 		Setup: func(tb testing.TB, e *ProtocolEnv) string {
 			ctx := context.Background()
 			old := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
-			then := order.NewService(e.Direct, order.WithClock(func() time.Time { return old.Add(-time.Minute) }))
+			// Placed by a process that died before its marker sweep.
+			then := order.NewService(e.Direct, order.WithClock(func() time.Time { return old.Add(-time.Minute) }), order.WithMarkerSweep(-1))
 			_, _, err := then.PlaceOrder(ctx, e.request("", 1, 1))
 			must(tb, err)
 			half := order.Order{ID: order.NewID(old), Customer: order.Customer{Name: "A", Email: "a@example.com"},

@@ -182,3 +182,32 @@ func TestRenderMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalStoreGoal: the verdict on #14's local-store goal follows the
+// closed-loop order-create run on FerretDB: the rate, and any 503.
+func TestLocalStoreGoal(t *testing.T) {
+	run := func(achieved float64, codes map[string]int) []result {
+		return []result{
+			{Store: "memory", Scenario: "order-create", Workers: 8, Achieved: 5000, Codes: map[string]int{"201": 1}},
+			{Store: "ferretdb", Scenario: "order-create", Rate: 20, Achieved: 20, Codes: map[string]int{"201": 100}},
+			{Store: "ferretdb", Scenario: "order-create", Workers: 20, Achieved: achieved, Codes: codes},
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		results []result
+		want    string
+	}{
+		{"met", run(150, map[string]int{"201": 1500}), "**150 orders/s** at 20 concurrent buyers (`order-create max/20c`, status codes 201:1500); goal ≥ 135 orders/s (3 × the 30–45 before #14) with no 503: met."},
+		{"slow", run(16, map[string]int{"201": 101}), "**16 orders/s** at 20 concurrent buyers (`order-create max/20c`, status codes 201:101); goal ≥ 135 orders/s (3 × the 30–45 before #14) with no 503: not met."},
+		{"503", run(140, map[string]int{"201": 1400, "503": 3}), "with no 503: not met: 3 × 503."},
+		{"no run", run(0, nil)[:2], ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := localStoreGoal(c.results)
+			if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+				t.Errorf("localStoreGoal = %q, want it to contain %q", got, c.want)
+			}
+		})
+	}
+}

@@ -108,6 +108,9 @@ func renderMarkdown(r report) string {
 	if errs := errorCodes(r.Results); errs != "" {
 		fmt.Fprintf(&b, "\nStatus codes of the runs with errors (0 = transport error or client timeout of 5 s): %s\n", errs)
 	}
+	if line := localStoreGoal(r.Results); line != "" {
+		b.WriteString("\n" + line + "\n")
+	}
 
 	if len(r.Driver) > 0 {
 		b.WriteString("\nThe same operations through the MongoDB driver directly on the embedded FerretDB (one client, one operation at a time), against the service's closed-loop rate on the same store:\n\n")
@@ -143,6 +146,31 @@ func renderMarkdown(r report) string {
 		b.WriteString("\n```\n")
 	}
 	return b.String()
+}
+
+// localStoreGoalRate is #14's goal for `make run`: 3× the 30–45 orders/s
+// measured before it, taken at the top (3 × 45), at 20 concurrent buyers
+// and with no 503.
+const localStoreGoalRate = 135
+
+// localStoreGoal is the sentence on #14's local-store goal, from the
+// closed-loop order-create run on FerretDB; "" if there was none.
+func localStoreGoal(rs []result) string {
+	for _, x := range rs {
+		if x.Store != "ferretdb" || x.Scenario != "order-create" || x.Rate != 0 {
+			continue
+		}
+		verdict := "met"
+		switch {
+		case x.Codes["503"] > 0:
+			verdict = fmt.Sprintf("not met: %d × 503", x.Codes["503"])
+		case x.Achieved < localStoreGoalRate:
+			verdict = "not met"
+		}
+		return fmt.Sprintf("Local store (#14): **%.0f orders/s** at %d concurrent buyers (`order-create max/%dc`, status codes %s); goal ≥ %d orders/s (3 × the 30–45 before #14) with no 503: %s.",
+			x.Achieved, x.Workers, x.Workers, codesString(x.Codes), localStoreGoalRate, verdict)
+	}
+	return ""
 }
 
 // medianMax returns the median and the largest of ds.

@@ -22,7 +22,7 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/mongouri"
 	"github.com/orderstack/orderstack/backend/internal/order"
 	"github.com/orderstack/orderstack/backend/local/internal/localdb"
-	"github.com/orderstack/orderstack/backend/local/internal/serial"
+	"github.com/orderstack/orderstack/backend/local/internal/localstore"
 )
 
 // dbTimeout bounds each database operation. Short, so that with the
@@ -158,8 +158,16 @@ func serve(ctx context.Context, opts options, cfg app.Config, stdout io.Writer, 
 		if err := db.EnsureIndexes(ctx); err != nil {
 			return err
 		}
-		// FerretDB 1.x loses concurrent updates: one store call at a time.
-		store = serial.New(db.Store())
+		// FerretDB 1.x loses concurrent updates and scans a collection for
+		// any filter but {_id}: the local store runs one call at a time
+		// (serial) and turns conditional writes and lists into reads and
+		// writes by _id and SQLite index lookups (docs/local-store.md).
+		ls, closeIdx, err := localstore.New(ctx, db, opts.dataDir)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, closeIdx()) }()
+		store = ls
 		storeDesc = fmt.Sprintf("embedded FerretDB, files in %s, %s", opts.dataDir, uri)
 	}
 

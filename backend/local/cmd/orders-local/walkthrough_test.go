@@ -95,7 +95,10 @@ func (p process) banner() string {
 func startBinary(t *testing.T, env ...string) process {
 	t.Helper()
 	bin := binaryPath(t)
-	p := process{api: freePort(t), metrics: freePort(t), out: &syncbuf.Buffer{}}
+	p := process{api: freePort(t), out: &syncbuf.Buffer{}}
+	for p.metrics == 0 || p.metrics == p.api { // the kernel may hand out the same free port twice
+		p.metrics = freePort(t)
+	}
 	cmd := exec.Command(bin, "-data", t.TempDir())
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
@@ -123,6 +126,7 @@ func startBinary(t *testing.T, env ...string) process {
 	for p.banner() == "" || !strings.Contains(p.banner(), "/api/v1/products\n") {
 		select {
 		case err := <-exited:
+			exited <- err // for the cleanup, which would otherwise wait 30 s for it
 			t.Fatalf("orders-local exited before its banner: %v\n%s", err, p.out)
 		case <-deadline:
 			t.Fatalf("no banner after 90s:\n%s", p.out)

@@ -37,6 +37,17 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// sqliteParams are added to the SQLite URI of every database FerretDB
+// opens (FerretDB keeps its defaults busy_timeout(10000), journal_mode(wal)
+// and auto_vacuum(none) unless the URI sets them). synchronous(normal):
+// in WAL mode SQLite then syncs the log at checkpoints, not at every
+// commit. A crash of the process loses nothing (the log is in the OS's
+// page cache); a power loss may lose the last commits but leaves the
+// database consistent (https://www.sqlite.org/pragma.html#pragma_synchronous,
+// https://www.sqlite.org/wal.html). Measured in docs/local-store.md: the
+// fsync per commit (four per order) was most of an order's time.
+const sqliteParams = "_pragma=synchronous(normal)"
+
 // Server is a running embedded FerretDB.
 type Server struct {
 	ln      net.Listener
@@ -84,7 +95,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    cfg.Logger,
 		Handler:   "sqlite",
-		SQLiteURL: (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String(),
+		SQLiteURL: (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/", RawQuery: sqliteParams}).String(),
 	})
 	if err != nil {
 		_ = ln.Close()

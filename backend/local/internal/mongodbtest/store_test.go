@@ -78,10 +78,19 @@ func TestSerialisationPreventsLostUpdates(t *testing.T) {
 	const buyers, units = 100, 10
 	pool8 := mongodb.Options{MaxPoolSize: 8}
 	t.Run("unserialised", func(t *testing.T) {
-		won, stock := race(t, openDB(t, serverURI, pool8).Store(), buyers, units)
-		t.Logf("without serialisation: %d of %d buyers won %d units, stock %d", won, buyers, units, stock)
-		if won <= units {
-			t.Errorf("without serialisation %d buyers won %d units: FerretDB lost no update this time", won, units)
+		// With SQLite's synchronous(normal) (localdb) a commit is quick and
+		// the window narrow: 10-30 winners, and now and then a race loses
+		// nothing (1 in 8 here). Up to five races, each on a fresh database.
+		const races = 5
+		for i := range races {
+			won, stock := race(t, openDB(t, serverURI, pool8).Store(), buyers, units)
+			t.Logf("without serialisation: %d of %d buyers won %d units, stock %d", won, buyers, units, stock)
+			if won > units {
+				return
+			}
+			if i == races-1 {
+				t.Errorf("without serialisation at most %d buyers won %d units in %d races: FerretDB lost no update", won, units, races)
+			}
 		}
 	})
 	t.Run("serialised", func(t *testing.T) {

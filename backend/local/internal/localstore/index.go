@@ -1,0 +1,399 @@
+package localstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	_ "modernc.org/sqlite" // the SQLite driver FerretDB uses (registers "sqlite")
+
+	"github.com/orderstack/orderstack/backend/internal/order"
+)
+
+// defaultLimit is the adapter's, for a list asked for a limit below 1.
+const defaultLimit = 100
+
+// FerretDB 1.24's SQLite layout (internal/backends/sqlite/metadata): one
+// file per database, <dir>/<database>.sqlite; a table per collection,
+// named in the metadata table, with the document as JSON in one column;
+// an index on keys {a: 1, b.c: 1} is the expression index
+// (_ferretdb_sjson->"a", _ferretdb_sjson->"b"->"c"). The expressions below
+// are written the same way, so SQLite's planner matches them to those
+// indexes (TestListsUseIndexes checks the query plans). Strings, and
+// ObjectIDs as lowercase hex, are JSON strings; dates are milliseconds
+// since the epoch.
+const (
+	metadataTable = "_ferretdb_collections"
+	colID         = `_ferretdb_sjson->"_id"`
+	colStatus     = `_ferretdb_sjson->"status"`
+	colEmail      = `_ferretdb_sjson->"customer"->"email"`
+	colKey        = `_ferretdb_sjson->"idempotencyKey"`
+	colReleased   = `_ferretdb_sjson->"stockReleased"`
+	colUpdatedMS  = `_ferretdb_sjson->>"updatedAt"`
+	colMarkers    = `_ferretdb_sjson->"markers"`
+)
+
+// index answers list queries from FerretDB's SQLite file, read only. It
+// returns ids, the documents are read through FerretDB; only OrderStates
+// takes its three scalar fields from the file itself.
+type index struct {
+	db *sql.DB
+
+	mu     sync.Mutex
+	tables map[string]string // collection → table, once found
+}
+
+func openIndex(path string) (*index, error) {
+	// Read only, and never create the file: it is FerretDB's. WAL (how
+	// FerretDB opens it) lets this reader see every committed write.
+	u := url.URL{Scheme: "file", Path: path, RawQuery: "mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)"}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("localstore: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // the store runs one call at a time
+	return &index{db: db, tables: map[string]string{}}, nil
+}
+
+func (x *index) close() error { return x.db.Close() }
+
+// idLookup is the expression FerretDB 1.24's SQLite backend compares when
+// it pushes a {_id: ...} filter down (metadata.IDColumn, used by Query,
+// UpdateAll and DeleteAll). Its own _id_ index is on `->"_id"`, an
+// expression SQLite does not see as the same, so each of those statements
+// scans the table and parses every document's JSON: a read, update or
+// delete by _id takes time linear in the collection (8 ms per order read
+// at 1,600 orders here). The same mismatch on PostgreSQL is FerretDB issue
+// #4646.
+const idLookup = `_ferretdb_sjson->'$._id'`
+
+// addIDIndexes gives the tables of colls an index on idLookup, so that
+// FerretDB's by-_id statements search it. FerretDB does not list the
+// index (it is not in its metadata) and needs not: SQLite keeps it up to
+// date on every write and drops it with its table. A collection FerretDB
+// has not created yet is skipped.
+func addIDIndexes(ctx context.Context, path string, colls ...string) error {
+	u := url.URL{Scheme: "file", Path: path, RawQuery: "mode=rw&_pragma=busy_timeout(10000)"}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return fmt.Errorf("localstore: open %s: %w", path, err)
+	}
+	defer db.Close()
+	x := &index{db: db, tables: map[string]string{}}
+	for _, c := range colls {
+		t, err := x.table(ctx, c)
+		if err != nil {
+			return fmt.Errorf("localstore: %w", err)
+		}
+		if t == "" {
+			continue
+		}
+		stmt := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (%s)`, t+"_localstore_id", t, idLookup)
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("localstore: index %s by _id: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// table is the SQLite table of coll; "" if FerretDB has not created it.
+func (x *index) table(ctx context.Context, coll string) (string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if t, ok := x.tables[coll]; ok {
+		return t, nil
+	}
+	var t string
+	err := x.db.QueryRowContext(ctx, `SELECT table_name FROM `+metadataTable+` WHERE name = ?`, coll).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", unavailable("find table of "+coll, err)
+	}
+	x.tables[coll] = t
+	return t, nil
+}
+
+func (x *index) forget(coll string) {
+	x.mu.Lock()
+	delete(x.tables, coll)
+	x.mu.Unlock()
+}
+
+// query is a list query: conditions (SQL with ? placeholders) and args.
+type query struct {
+	where []string
+	args  []any
+}
+
+func (q *query) and(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+// sql is the id query on table, by _id, at most limit rows.
+func (q query) sql(table string, limit int) (string, []any) {
+	s := `SELECT ` + colID + ` FROM "` + table + `"`
+	if len(q.where) > 0 {
+		s += ` WHERE ` + strings.Join(q.where, ` AND `)
+	}
+	return s + ` ORDER BY ` + colID + ` LIMIT ?`, append(q.args, limit)
+}
+
+// ids runs q on coll and returns the ids, in order.
+func (x *index) ids(ctx context.Context, coll string, q query, limit int) ([]string, error) {
+	table, err := x.table(ctx, coll)
+	if err != nil || table == "" {
+		return nil, err
+	}
+	if limit < 1 {
+		limit = defaultLimit
+	}
+	stmt, args := q.sql(table, limit)
+	rows, err := x.db.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		x.forget(coll) // dropped and made again (mongosh)? Look the table up anew next time.
+		return nil, unavailable("query "+coll, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, unavailable("query "+coll, err)
+		}
+		var id string
+		if err := json.Unmarshal([]byte(raw), &id); err != nil {
+			return nil, fmt.Errorf("query %s: _id %s is not a JSON string: %w", coll, raw, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("query "+coll, err)
+	}
+	return out, nil
+}
+
+// unavailable: the file could not be read (gone, locked, closed).
+func unavailable(what string, err error) error {
+	return fmt.Errorf("%s in the local store's SQLite file: %w: %w", what, order.ErrUnavailable, err)
+}
+
+// jsonString is s as FerretDB stores a string (encoding/json, like its
+// sjson package), to compare with an indexed expression.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
+}
+
+// after adds `_id > after` for keyset pagination; a malformed cursor is a
+// validation error, as in the adapter.
+func (q *query) after(after string) error {
+	if after == "" {
+		return nil
+	}
+	id, err := bson.ObjectIDFromHex(after)
+	if err != nil || !order.ValidID(after) {
+		return &order.ValidationError{Fields: map[string]string{"cursor": "is not a valid cursor"}}
+	}
+	q.and(colID+` > ?`, jsonString(id.Hex()))
+	return nil
+}
+
+// orders reads the orders ids by _id, in order. One that vanished in
+// between (only possible if something else writes the database) is left
+// out.
+func (s *store) orders(ctx context.Context, ids []string) ([]order.Order, error) {
+	out := make([]order.Order, 0, len(ids))
+	for _, id := range ids {
+		o, err := s.GetOrder(ctx, id)
+		if errors.Is(err, order.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// ListOrders: ids from the status_id or customerEmail_id index (or the
+// _id index, for all public orders), then each order by _id.
+func (s *store) ListOrders(ctx context.Context, f order.OrderFilter) ([]order.Order, error) {
+	var q query
+	switch f.Status {
+	case "":
+		q.and(colStatus+` != ?`, jsonString(string(order.StatusReserving)))
+	case order.StatusReserving:
+		return []order.Order{}, nil // never listed
+	default:
+		q.and(colStatus+` = ?`, jsonString(string(f.Status)))
+	}
+	if f.Email != "" {
+		q.and(colEmail+` = ?`, jsonString(f.Email))
+	}
+	if err := q.after(f.After); err != nil {
+		return nil, err
+	}
+	ids, err := s.idx.ids(ctx, ordersCollection, q, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	return s.orders(ctx, ids)
+}
+
+// ListStaleOrders: ids of reserving orders, and of cancelled ones without
+// their stock released, last updated before cutoff (the status_id index),
+// then each order by _id.
+func (s *store) ListStaleOrders(ctx context.Context, cutoff time.Time, after string, limit int) ([]order.Order, error) {
+	var q query
+	q.and(`(`+colStatus+` = ? OR (`+colStatus+` = ? AND `+colReleased+` = 'false'))`,
+		jsonString(string(order.StatusReserving)), jsonString(string(order.StatusCancelled)))
+	q.and(colUpdatedMS+` < ?`, cutoff.UnixMilli())
+	if err := q.after(after); err != nil {
+		return nil, err
+	}
+	ids, err := s.idx.ids(ctx, ordersCollection, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stale orders: %w", err)
+	}
+	return s.orders(ctx, ids)
+}
+
+// GetOrderByIdempotencyKey: the id from the idempotencyKey_unique index,
+// then the order by _id.
+func (s *store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order.Order, error) {
+	if key == "" {
+		return order.Order{}, fmt.Errorf("get order by empty idempotency key: %w", order.ErrNotFound)
+	}
+	var q query
+	q.and(colKey+` = ?`, jsonString(key))
+	ids, err := s.idx.ids(ctx, ordersCollection, q, 1)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("get order by idempotency key: %w", err)
+	}
+	if len(ids) == 0 {
+		return order.Order{}, fmt.Errorf("get order by idempotency key: %w", order.ErrNotFound)
+	}
+	o, err := s.GetOrder(ctx, ids[0])
+	if err != nil {
+		return order.Order{}, fmt.Errorf("get order by idempotency key: %w", err)
+	}
+	return o, nil
+}
+
+// ListProducts: ids from the _id index, then each product by _id.
+func (s *store) ListProducts(ctx context.Context, after string, limit int) ([]order.Product, error) {
+	var q query
+	if err := q.after(after); err != nil {
+		return nil, err
+	}
+	ids, err := s.idx.ids(ctx, productsCollection, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	out := make([]order.Product, 0, len(ids))
+	for _, id := range ids {
+		p, err := s.GetProduct(ctx, id)
+		if errors.Is(err, order.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ListMarkedProducts: ids of products with a non-empty markers array, in
+// _id order (there is no index on markers: SQLite walks the _id index and
+// checks each row's array, without FerretDB decoding any document), then
+// each product's markers by _id.
+func (s *store) ListMarkedProducts(ctx context.Context, after string, limit int) ([]order.ProductMarkers, error) {
+	var q query
+	q.and(`json_array_length(` + colMarkers + `) > 0`)
+	if err := q.after(after); err != nil {
+		return nil, err
+	}
+	ids, err := s.idx.ids(ctx, productsCollection, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list marked products: %w", err)
+	}
+	out := make([]order.ProductMarkers, 0, len(ids))
+	for _, id := range ids {
+		bid, err := oid(id)
+		if err != nil {
+			return nil, fmt.Errorf("list marked products: %w", err)
+		}
+		d, err := s.readProduct(ctx, bid)
+		if errors.Is(err, order.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list marked products: %w", err)
+		}
+		if len(d.Markers) > 0 {
+			out = append(out, order.ProductMarkers{ProductID: id, Markers: d.Markers})
+		}
+	}
+	return out, nil
+}
+
+// OrderStates: Recover asks for the states of up to order.MaxOrderStates
+// orders by id; the adapter's `_id $in` would make FerretDB decode every
+// order. SQLite finds each id through the index New adds (idLookup) and
+// returns the three fields, as FerretDB stores them: status a string,
+// stockReleased a JSON boolean, updatedAt milliseconds.
+func (s *store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
+	out := []order.OrderState{}
+	var args []any
+	for _, id := range ids {
+		if o, err := oid(id); err == nil {
+			args = append(args, jsonString(o.Hex()))
+		}
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	table, err := s.idx.table(ctx, ordersCollection)
+	if err != nil || table == "" {
+		return out, err
+	}
+	rows, err := s.idx.db.QueryContext(ctx, orderStatesSQL(table, len(args)), args...)
+	if err != nil {
+		s.idx.forget(ordersCollection)
+		return nil, fmt.Errorf("get %d order states: %w", len(args), unavailable("query orders", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st order.OrderState
+		var status string
+		var ms int64
+		if err := rows.Scan(&st.ID, &status, &st.StockReleased, &ms); err != nil {
+			return nil, fmt.Errorf("get order states: %w", unavailable("query orders", err))
+		}
+		st.Status, st.UpdatedAt = order.Status(status), time.UnixMilli(ms).UTC()
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get order states: %w", unavailable("query orders", err))
+	}
+	return out, nil
+}
+
+// orderStatesSQL selects id, status, stockReleased and updatedAt of the
+// orders whose ids are the n arguments.
+func orderStatesSQL(table string, n int) string {
+	return `SELECT _ferretdb_sjson->>'$._id', _ferretdb_sjson->>'$.status', ` + colReleased + ` = 'true', _ferretdb_sjson->>'$.updatedAt'` +
+		` FROM "` + table + `" WHERE ` + idLookup + ` IN (?` + strings.Repeat(`, ?`, n-1) + `)`
+}

@@ -1,0 +1,328 @@
+// Package tfrun asks the pinned terraform, not a hand-made evaluator, what infra/ makes: it
+// runs `terraform test -json -verbose` on a copy of infra/ (and deploy/, which the stack reads),
+// applying the environment root infra/envs once per <env>.tfvars on mocked providers served by
+// the schema stand-in (tools/tfschema: no registry, no account), targeted at what the checks of
+// platform/ read (Targets), and returns the state terraform prints for each environment.
+// TERRAFORM and TFSCHEMA name the binaries (mk/infra.mk builds them). Results are cached in
+// .cache/tfrun by the hash of everything terraform reads, so the chart's and the workflows'
+// checks share one run, and a second `make test` with infra/ unchanged runs none.
+package tfrun
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Account is the account ID the mocked AWS provider answers.
+const Account = "123456789012"
+
+// ErrNoTerraform: TERRAFORM or TFSCHEMA is unset.
+var ErrNoTerraform = errors.New("TERRAFORM and TFSCHEMA unset: run the make target (it builds terraform and the schema stand-in)")
+
+// Mocks answer like an account where modules read it; every provider is mocked.
+const Mocks = `mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "` + Account + `" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::` + Account + `:oidc-provider/token.actions.githubusercontent.com" }
+  }
+  mock_resource "aws_eks_cluster" {
+    defaults = { certificate_authority = [{ data = "" }] }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:` + Account + `:alerts" }
+  }
+  mock_resource "aws_eks_node_group" {
+    defaults = { resources = [{ autoscaling_groups = [{ name = "asg" }] }] }
+  }
+}
+mock_provider "helm" {}
+mock_provider "kubernetes" {}
+mock_provider "random" {}
+`
+
+// Targets are the resources applied: the CI roles (and what they reference), the cluster (its
+// name), the public subnets (the chart's NetworkPolicy admits the ALB from them), the app's and
+// MongoDB's namespaces (e2e creates them with Terraform's labels).
+var Targets = []string{IAMModule, "module.stack.module.eks.aws_eks_cluster.this", "module.stack.module.network.aws_subnet.public",
+	"module.stack.module.addons.kubernetes_namespace_v1.app", "module.stack.module.addons.kubernetes_namespace_v1.mongodb"}
+
+// IAMModule is the address of the CI roles' module.
+const IAMModule = "module.stack.module.iam_github"
+
+// PlansKeyARN is the ARN the plans key gets (AWS assigns it; the mock cannot).
+func PlansKeyARN(region string) string { return "arn:aws:kms:" + region + ":" + Account + ":key/plans" }
+
+// runHCL fixes, per environment, what AWS would answer: its region, the plans key's ARN.
+func runHCL(e *Env) string {
+	return fmt.Sprintf("  override_data {\n    target = %s.data.aws_region.current\n    values = { region = %q }\n  }\n"+
+		"  override_resource {\n    target = %s.aws_kms_key.plans\n    values = { arn = %q, key_id = \"plans\" }\n  }\n",
+		IAMModule, e.TFVars["region"], IAMModule, PlansKeyARN(e.TFVars["region"]))
+}
+
+// Env is what Apply needs to know of an environment and gives back.
+type Env struct {
+	Name    string
+	TFVars  map[string]string // the literal string values of <env>.tfvars
+	Backend map[string]string // of <env>.s3.tfbackend
+	State   State
+}
+
+// State is the state terraform applied for one environment.
+type State struct {
+	Resources []Resource
+	Outputs   map[string]any
+}
+
+// Resource is one resource or data source of the state.
+type Resource struct {
+	Address, Mode, Type, Name string
+	Values                    map[string]any
+}
+
+// Apply applies infra/envs per environment. override replaces files (slash path relative to
+// root -> content) in the copy (mutation tests).
+func Apply(root string, override map[string]string) (map[string]*Env, error) {
+	tf, schema := os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
+	if tf == "" || schema == "" {
+		return nil, ErrNoTerraform
+	}
+	work, err := os.MkdirTemp("", "tfrun-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	for _, d := range []string{"infra", "deploy"} {
+		if err := copyTree(filepath.Join(root, d), filepath.Join(work, d)); err != nil {
+			return nil, err
+		}
+	}
+	for rel, content := range override {
+		if err := os.WriteFile(filepath.Join(work, filepath.FromSlash(rel)), []byte(content), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	envsDir := filepath.Join(work, "infra", "envs")
+	tfvars, _ := filepath.Glob(filepath.Join(envsDir, "*.tfvars"))
+	if len(tfvars) == 0 {
+		return nil, fmt.Errorf("no infra/envs/*.tfvars")
+	}
+	out := map[string]*Env{}
+	test := Mocks
+	for _, p := range tfvars {
+		e := &Env{Name: strings.TrimSuffix(filepath.Base(p), ".tfvars")}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if e.TFVars, err = Literals(p); err != nil {
+			return nil, err
+		}
+		if e.Backend, err = Literals(filepath.Join(envsDir, e.Name+".s3.tfbackend")); err != nil {
+			return nil, err
+		}
+		out[e.Name] = e
+		test += fmt.Sprintf("\nrun %q {\n  command   = apply\n  state_key = %q\n  variables {\n%s\n  }\n  plan_options {\n    target = [%s]\n  }\n%s}\n",
+			e.Name, e.Name, src, strings.Join(Targets, ", "), runHCL(e))
+	}
+	if err := os.WriteFile(filepath.Join(envsDir, "tests", "tfrun.tftest.hcl"), []byte(test), 0o644); err != nil {
+		return nil, err
+	}
+	// The binaries by their versioned directory (terraform-v1.13.5, tfschema-<hash>), so
+	// checkouts sharing .cache share results.
+	key, err := hashTree(work, filepath.Base(filepath.Dir(tf)), filepath.Base(filepath.Dir(schema)))
+	if err != nil {
+		return nil, err
+	}
+	cache := filepath.Join(root, ".cache", "tfrun", key+".json")
+	if b, err := os.ReadFile(cache); err == nil && json.Unmarshal(b, &out) == nil {
+		return out, nil
+	}
+	// The stand-in serves every provider, through a generated CLI configuration; nothing else
+	// may be installed.
+	providers := filepath.Join(work, "providers")
+	if err := os.MkdirAll(providers, 0o755); err != nil {
+		return nil, err
+	}
+	rc := "provider_installation {\n  dev_overrides {\n"
+	for _, p := range []string{"aws", "helm", "kubernetes", "random"} {
+		if err := os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)); err != nil {
+			return nil, err
+		}
+		rc += fmt.Sprintf("    %q = %q\n", "hashicorp/"+p, providers)
+	}
+	rc += "  }\n  filesystem_mirror {\n    path    = \"" + filepath.Join(work, "no-mirror") + "\"\n    include = [\"example.invalid/*/*\"]\n  }\n}\n"
+	if err := os.WriteFile(filepath.Join(work, "terraformrc"), []byte(rc), 0o644); err != nil {
+		return nil, err
+	}
+	terraform := func(args ...string) *exec.Cmd {
+		c := exec.Command(tf, append([]string{"-chdir=" + envsDir}, args...)...)
+		c.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(work, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0")
+		return c
+	}
+	if b, err := terraform("get", "-no-color").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("terraform get: %v\n%s", err, b)
+	}
+	stdout, err := terraform("test", "-json", "-verbose", "-no-color", "-filter=tests/tfrun.tftest.hcl").Output()
+	var diags []string
+	r := bufio.NewReader(bytes.NewReader(stdout))
+	for {
+		line, rerr := r.ReadBytes('\n')
+		var msg struct {
+			Type       string `json:"type"`
+			Run        string `json:"@testrun"`
+			Level      string `json:"@level"`
+			Message    string `json:"@message"`
+			State      *state `json:"test_state"`
+			Diagnostic struct {
+				Detail string `json:"detail"`
+			} `json:"diagnostic"`
+		}
+		if len(bytes.TrimSpace(line)) > 0 && json.Unmarshal(line, &msg) == nil {
+			switch {
+			case msg.Type == "test_state" && msg.State != nil && out[msg.Run] != nil:
+				out[msg.Run].State = msg.State.flatten()
+			case msg.Type == "diagnostic" && msg.Level == "error":
+				diags = append(diags, msg.Message+": "+msg.Diagnostic.Detail)
+			}
+		}
+		if rerr != nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("terraform test: %v\n%s", err, strings.Join(diags, "\n"))
+	}
+	for name, e := range out {
+		if e.State.Outputs == nil {
+			return nil, fmt.Errorf("terraform test printed no state for %s", name)
+		}
+	}
+	if b, err := json.Marshal(out); err == nil && os.MkdirAll(filepath.Dir(cache), 0o755) == nil {
+		tmp := cache + ".tmp" + strconv.Itoa(os.Getpid())
+		if os.WriteFile(tmp, b, 0o644) == nil {
+			_ = os.Rename(tmp, cache) // a cache: failing to write it only costs the next run
+		}
+	}
+	return out, nil
+}
+
+// hashTree is the SHA-256 of every file under dir (path and content) and of the tools' names.
+func hashTree(dir string, tools ...string) (string, error) {
+	h := sha256.New()
+	for _, t := range tools {
+		fmt.Fprintf(h, "%s\x00", t)
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(h, "%s\x00%d\x00", rel, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+// state is the JSON of terraform's state (terraform show -json's "values").
+type state struct {
+	Root    module `json:"root_module"`
+	Outputs map[string]struct {
+		Value any `json:"value"`
+	} `json:"outputs"`
+}
+
+type module struct {
+	Resources []struct {
+		Address string         `json:"address"`
+		Mode    string         `json:"mode"`
+		Type    string         `json:"type"`
+		Name    string         `json:"name"`
+		Values  map[string]any `json:"values"`
+	} `json:"resources"`
+	Children []module `json:"child_modules"`
+}
+
+func (s *state) flatten() State {
+	out := State{Outputs: map[string]any{}}
+	for k, v := range s.Outputs {
+		out.Outputs[k] = v.Value
+	}
+	var walk func(m module)
+	walk = func(m module) {
+		for _, r := range m.Resources {
+			out.Resources = append(out.Resources, Resource{r.Address, r.Mode, r.Type, r.Name, r.Values})
+		}
+		for _, c := range m.Children {
+			walk(c)
+		}
+	}
+	walk(s.Root)
+	return out
+}
+
+// Literals reads the string values of a .tfvars or .tfbackend file (which hold only literals).
+func Literals(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, diags := hclsyntax.ParseConfig(b, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	out := map[string]string{}
+	for name, a := range f.Body.(*hclsyntax.Body).Attributes {
+		if v, d := a.Expr.Value(nil); !d.HasErrors() && v.Type().FriendlyName() == "string" && !v.IsNull() {
+			out[name] = v.AsString()
+		}
+	}
+	return out, nil
+}
+
+// copyTree copies src to dst without terraform's working files.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if name := d.Name(); name == ".terraform" || name == ".terraform.lock.hcl" || strings.Contains(name, ".tfstate") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+}
