@@ -1,4 +1,5 @@
 // Package terraform holds orderstack's own offline rules for infra/ that no standard tool has
-// (docs/infra.md, "Checks"): terraform fmt/validate/test, tflint and Trivy check the rest. Its
-// HCL loader (Load, Blocks, EvalLocal, NamespaceLabels) also serves the chart and e2e tests.
+// (docs/infra.md, "Checks"), on the HCL syntax (load.go reads literals only, it evaluates
+// nothing): terraform fmt/validate/test, tflint and Trivy check the rest, and tfConsole asks the
+// pinned terraform itself where a test needs a value Terraform computes.
 package terraform
