@@ -32,10 +32,11 @@ TF_ROOTS ?=
 
 test: test-infra
 
-test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs
+test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs; orderstack's own rules and the Alertmanager routing (amtool)
 	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) go test -count=1 ./...
 	$(TF_ENV) $(ROOT)/tools/terraform/check.sh
-	cd $(ROOT)/platform && go vet ./terraform/... && go test -count=1 ./terraform/...
+	@test -x $(AMTOOL) || $(MAKE) --no-print-directory amtool # mk/monitoring.mk (included after this file)
+	cd $(ROOT)/platform && go vet ./terraform/... && $(TF_ENV) AMTOOL=$(AMTOOL) go test -count=1 ./terraform/...
 
 tf-tools: $(TF_TOOLS) ## build (once per version) terraform, tflint + AWS ruleset, terraform-docs and the schema stand-in into .cache/bin
 

@@ -18,8 +18,8 @@ $(AMTOOL):
 		-o $(AMTOOL_DIR).tmp/amtool github.com/prometheus/alertmanager/cmd/amtool
 	mv $(AMTOOL_DIR).tmp $(AMTOOL_DIR)
 
-alertmanager-check: $(AMTOOL) ## render the Alertmanager routing from Terraform; amtool check-config + routes test per severity
-	cd $(ROOT)/platform && AMTOOL=$(AMTOOL) go test -count=1 -run 'TestAlertmanager|TestEvalLocal' ./terraform/
+alertmanager-check: $(AMTOOL) $(TF_TOOLS) ## render the Alertmanager routing from Terraform; amtool check-config + routes test per severity
+	cd $(ROOT)/platform && $(TF_ENV) AMTOOL=$(AMTOOL) go test -count=1 -run 'TestAlertmanager' ./terraform/
 
 # Alert rules (owner: day2): promtool (pinned in tools/promtool, built with GOWORK=off into .cache/bin) checks
 # every rule file the charts render and every query of their Grafana dashboards (as recording

@@ -23,18 +23,11 @@ ENV=${2:-}
 DIR=${3:-}
 need_env
 [ -n "$DIR" ] || die "$usage"
-# Either layout of infra/envs: one root with <env>.tfvars and <env>.s3.tfbackend
-# (its own data directory per environment), or a root per environment.
-if [ -f "$ROOT/infra/envs/$ENV.tfvars" ]; then
-	TF_DIR="$ROOT/infra/envs"
-	export TF_DATA_DIR=".terraform/$ENV"
-	INIT_ARGS=(-backend-config="$ENV.s3.tfbackend")
-	PLAN_ARGS=(-var-file="$ENV.tfvars")
-else
-	TF_DIR="$ROOT/infra/envs/$ENV"
-	INIT_ARGS=()
-	PLAN_ARGS=()
-fi
+# One root, infra/envs, with <env>.tfvars and <env>.s3.tfbackend, and a data
+# directory per environment.
+TF_DIR="$ROOT/infra/envs"
+[ -f "$TF_DIR/$ENV.tfvars" ] || die "no infra/envs/$ENV.tfvars"
+export TF_DATA_DIR=".terraform/$ENV"
 PLAN_KEY=${PLAN_KEY:-alias/orderstack-$ENV-ci-plans}
 COMMIT=${GITHUB_SHA:-$(git -C "$ROOT" rev-parse HEAD)}
 
@@ -80,10 +73,10 @@ decrypt_plan() {
 plan() {
 	mkdir -p "$DIR"
 	DIR=$(cd "$DIR" && pwd)
-	terraform -chdir="$TF_DIR" init -input=false -no-color ${INIT_ARGS[@]+"${INIT_ARGS[@]}"}
+	terraform -chdir="$TF_DIR" init -input=false -no-color -backend-config="$ENV.s3.tfbackend"
 	local rc=0
 	terraform -chdir="$TF_DIR" plan -input=false -no-color -lock-timeout=5m -detailed-exitcode \
-		${PLAN_ARGS[@]+"${PLAN_ARGS[@]}"} -out="$DIR/tfplan" || rc=$?
+		-var-file="$ENV.tfvars" -out="$DIR/tfplan" || rc=$?
 	case $rc in
 	0 | 2) ;;
 	*) die "terraform plan of $ENV failed (exit $rc)" ;;
@@ -113,7 +106,7 @@ apply() {
 	[ "$planned_env" = "$ENV" ] || die "the plan is of '$planned_env', not $ENV: refusing to apply it"
 	decrypt_plan
 	cp "$DIR/.terraform.lock.hcl" "$TF_DIR/.terraform.lock.hcl"
-	terraform -chdir="$TF_DIR" init -input=false -no-color ${INIT_ARGS[@]+"${INIT_ARGS[@]}"}
+	terraform -chdir="$TF_DIR" init -input=false -no-color -backend-config="$ENV.s3.tfbackend"
 	# A saved plan carries its variables (no -var-file here), applies without a
 	# question, and fails if the state changed since.
 	terraform -chdir="$TF_DIR" apply -input=false -no-color -lock-timeout=5m "$DIR/tfplan"

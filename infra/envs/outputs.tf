@@ -11,6 +11,11 @@ output "cluster_name" {
   value       = module.stack.cluster_name
 }
 
+output "public_subnet_cidrs" {
+  description = "Public subnet CIDRs: the sources the orders chart's NetworkPolicy admits (networkPolicy.albSourceCidrs in deploy/helm/orders/values-<env>.yaml)."
+  value       = module.stack.public_subnet_cidrs
+}
+
 output "kubeconfig_command" {
   description = "Command that writes a kubeconfig entry for the cluster."
   value       = module.stack.kubeconfig_command

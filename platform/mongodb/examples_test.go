@@ -47,10 +47,10 @@ func TestExamplesAreValidAndPointAtTheCluster(t *testing.T) {
 			}
 			view(t, obj, &ex)
 			kinds[ex.Kind]++
-			if ex.Metadata.Namespace != "mongodb" || ex.Spec.ClusterName != c.Metadata.Name {
-				t.Errorf("targets %s in namespace %q, want %s in mongodb", ex.Spec.ClusterName, ex.Metadata.Namespace, c.Metadata.Name)
+			if ex.Metadata.Namespace != "mongodb" || ex.Spec.ClusterName != at(c, "metadata.name") {
+				t.Errorf("targets %s in namespace %q, want %s in mongodb", ex.Spec.ClusterName, ex.Metadata.Namespace, at(c, "metadata.name"))
 			}
-			if _, ok := c.Spec.Backup.Storages[ex.Spec.StorageName]; ex.Spec.StorageName != "" && !ok {
+			if ex.Spec.StorageName != "" && at(c, "spec.backup.storages."+ex.Spec.StorageName) == nil {
 				t.Errorf("storageName %q is not a storage of the cluster", ex.Spec.StorageName)
 			}
 			if ex.Spec.PITR != nil && strings.Contains(filepath.Base(file), "pitr") && ex.Spec.PITR.Type != "date" {

@@ -43,6 +43,16 @@ func render(tb testing.TB, values map[string]any) (string, error) {
 // renderedHooks holds the hook manifests of each test's last render (tests here are sequential).
 var renderedHooks = map[string]string{}
 
+// renderedHookObjects decodes the hooks of the test's last render.
+func renderedHookObjects(tb testing.TB) []map[string]any {
+	tb.Helper()
+	objs, err := DecodeManifests([]byte(renderedHooks[tb.Name()]))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return objs
+}
+
 // mustRenderObjects renders the chart and decodes every object, failing the test on error.
 func mustRenderObjects(tb testing.TB, values map[string]any) []map[string]any {
 	tb.Helper()

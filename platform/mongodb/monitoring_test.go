@@ -148,36 +148,6 @@ func operatorMonitorSecret(tb testing.TB, cluster string) (name, userKey, passwo
 		find(`EnvMongoDBClusterMonitorPassword\s*=\s*"([^"]+)"`)
 }
 
-func TestMonitoringCanBeTurnedOff(t *testing.T) {
-	c, objs := renderCluster(t, map[string]any{"monitoring": map[string]any{"enabled": false}})
-	_ = c
-	for _, kind := range []string{"PodMonitor", "PrometheusRule", "ConfigMap"} {
-		if n := len(objectsOfKind(objs, kind)); n != 0 {
-			t.Errorf("monitoring.enabled=false rendered %d %s", n, kind)
-		}
-	}
-	var v struct {
-		Spec struct {
-			Replsets []struct {
-				Sidecars []any `json:"sidecars"`
-			} `json:"replsets"`
-		} `json:"spec"`
-	}
-	view(t, objectsOfKind(objs, "PerconaServerMongoDB")[0], &v)
-	if n := len(v.Spec.Replsets[0].Sidecars); n != 0 {
-		t.Errorf("monitoring.enabled=false kept %d sidecars", n)
-	}
-	var np struct {
-		Spec struct {
-			Ingress []any `json:"ingress"`
-		} `json:"spec"`
-	}
-	view(t, objectsOfKind(objs, "NetworkPolicy")[0], &np)
-	if len(np.Spec.Ingress) != 1 {
-		t.Errorf("monitoring.enabled=false: %d ingress rules, want only mongod's", len(np.Spec.Ingress))
-	}
-}
-
 // ksmConfig is deploy/mongodb/kube-state-metrics-values.yaml, the part the checks read.
 type ksmConfig struct {
 	KSM struct {

@@ -1,6 +1,5 @@
-// Package terraform holds the offline checks of infra/: every .tf file parses and is formatted,
-// the module and root conventions of docs/infra.md hold, and the security policies (immutable
-// ECR tags, encrypted EKS secrets, private nodes, no open ingress, S3 hardening, GitHub OIDC
-// trust limited to one repository) are asserted on the HCL itself. Nothing here needs the
-// terraform binary, providers or AWS.
+// Package terraform holds orderstack's own offline rules for infra/ that no standard tool has
+// (docs/infra.md, "Checks"), on the HCL syntax (load.go reads literals only, it evaluates
+// nothing): terraform fmt/validate/test, tflint and Trivy check the rest, and tfConsole asks the
+// pinned terraform itself where a test needs a value Terraform computes.
 package terraform

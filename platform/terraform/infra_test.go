@@ -56,11 +56,6 @@ func TestInfraPolicies(t *testing.T) {
 		{"module sources", func() []string { return CheckModuleSources(files) }},
 		{"helm releases", func() []string { return CheckHelmReleases(files) }},
 		{"default tags", func() []string { return CheckDefaultTags(files, roots) }},
-		{"eks", func() []string { return CheckEKS(files) }},
-		{"nodes", func() []string { return CheckNodes(files) }},
-		{"open ingress", func() []string { return CheckOpenIngress(files) }},
-		{"buckets", func() []string { return CheckBuckets(files) }},
-		{"github trust", func() []string { return CheckGitHubTrust(files) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) { noProblems(t, tc.check()) })
 	}
@@ -217,6 +212,19 @@ func TestEnvTfvars(t *testing.T) {
 		}
 		if got := vals["environment"]; got.IsNull() || !got.RawEquals(cty.StringVal(env)) {
 			t.Errorf("%s: environment = %#v, want %q (the file's name)", path, got, env)
+		}
+	}
+}
+
+// TestNodesWaitForNetworking: no node group is created before the VPC CNI, kube-proxy and the Pod
+// Identity agent (a node without the CNI never becomes Ready); terraform test cannot see depends_on.
+func TestNodesWaitForNetworking(t *testing.T) {
+	for _, ng := range Blocks(InDir(loadInfra(t), "modules/eks"), "resource", "aws_eks_node_group") {
+		dep, ok := ng.Body.Attributes["depends_on"]
+		for _, want := range []string{"aws_eks_addon.vpc_cni", "aws_eks_addon.kube_proxy", "aws_eks_addon.pod_identity_agent"} {
+			if !ok || !RefersTo(dep.Expr, want) {
+				t.Errorf("%s: node groups do not wait for %s", ng.Where(), want)
+			}
 		}
 	}
 }

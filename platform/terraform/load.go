@@ -30,9 +30,6 @@ func filepathDir(p string) string {
 	return "."
 }
 
-// Text returns the source text of a range of the file.
-func (f File) Text(r hcl.Range) string { return string(r.SliceBytes(f.Src)) }
-
 // Parse parses one HCL file's bytes; name is used in diagnostics.
 func Parse(name string, src []byte) (File, error) {
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
@@ -110,20 +107,6 @@ func InDir(files []File, dir string) []File {
 	return out
 }
 
-// Dirs lists the module directories that hold .tf files.
-func Dirs(files []File) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range files {
-		if !seen[f.Dir()] {
-			seen[f.Dir()] = true
-			out = append(out, f.Dir())
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Child returns the nested blocks of a type.
 func Child(b *hclsyntax.Block, typ string) []*hclsyntax.Block {
 	var out []*hclsyntax.Block
@@ -165,42 +148,6 @@ func LiteralBool(body *hclsyntax.Body, name string) (bool, bool) {
 	}
 	return v.True(), true
 }
-
-// LiteralStrings returns a constant list/tuple/set of strings.
-func LiteralStrings(v cty.Value) ([]string, bool) {
-	if v.IsNull() || !v.CanIterateElements() {
-		return nil, false
-	}
-	var out []string
-	for it := v.ElementIterator(); it.Next(); {
-		_, e := it.Element()
-		if e.IsNull() || !e.Type().Equals(cty.String) {
-			return nil, false
-		}
-		out = append(out, e.AsString())
-	}
-	return out, true
-}
-
-// Locals maps each local of a module directory to its expression and file.
-func Locals(files []File) map[string]Attr {
-	out := map[string]Attr{}
-	for _, b := range Blocks(files, "locals", "") {
-		for name, a := range b.Body.Attributes {
-			out[name] = Attr{File: b.File, Attribute: a}
-		}
-	}
-	return out
-}
-
-// Attr is an attribute with the file it came from.
-type Attr struct {
-	File File
-	*hclsyntax.Attribute
-}
-
-// Text is the source text of the attribute's expression.
-func (a Attr) Text() string { return a.File.Text(a.Expr.Range()) }
 
 // Refs returns the references of an expression as "root.attr" strings, e.g. "var.name",
 // "local.tags", "aws_subnet.private", "module.network.vpc_id" (first two or three steps).

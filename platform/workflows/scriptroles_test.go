@@ -178,6 +178,9 @@ func ciSandbox(t *testing.T, env, role string) *sandbox {
 	s := newSandbox(t, "git", "aws")
 	s.Fake(t, "terraform", fakeTerraformCI)
 	s.Real(t, "openssl")
+	for _, e := range []string{"dev", "prod"} {
+		writeFile(t, filepath.Join(s.root, "infra", "envs", e+".tfvars"), "environment = \""+e+"\"\n", 0o644)
+	}
 	e := loadIAM(t, nil)[env]
 	s.asRole(t, e.Roles[role])
 	s.Setenv("FAKE_KMS_KEY_ARN=" + e.PlansKeyARN)
@@ -196,9 +199,10 @@ func TestTerraformCIPlan(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("exit %d, want 0 (plan with changes is exit 2 of terraform, not a failure)", r.Code)
 	}
-	wantInOrder(t, s.calls(t), `^terraform -chdir=\S+/infra/envs/dev init -input=false`,
-		`^terraform -chdir=\S+/infra/envs/dev plan -input=false -no-color -lock-timeout=5m -detailed-exitcode -out=`+regexp.QuoteMeta(dir)+`/tfplan$`,
-		`^terraform -chdir=\S+/infra/envs/dev show -no-color `+regexp.QuoteMeta(dir)+`/tfplan$`)
+	// One root for every environment: init gets the environment's backend settings, plan its variables.
+	wantInOrder(t, s.calls(t), `^terraform -chdir=\S+/infra/envs init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
+		`^terraform -chdir=\S+/infra/envs plan -input=false -no-color -lock-timeout=5m -detailed-exitcode -var-file=dev.tfvars -out=`+regexp.QuoteMeta(dir)+`/tfplan$`,
+		`^terraform -chdir=\S+/infra/envs show -no-color `+regexp.QuoteMeta(dir)+`/tfplan$`)
 	for file, want := range map[string]string{"commit": testSHA + "\n", "environment": "dev\n"} {
 		if b, err := os.ReadFile(filepath.Join(dir, file)); err != nil || string(b) != want {
 			t.Errorf("%s = %q, %v; want %q", file, b, err, want)
@@ -262,8 +266,9 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 			t.Fatalf("exit %d, want 0", code)
 		}
 		wantInOrder(t, s.calls(t), `^terraform .* plan `, `^aws kms decrypt --ciphertext-blob fileb://`+regexp.QuoteMeta(dir)+`/tfplan.key`,
-			`^terraform -chdir=\S+/infra/envs/dev init`,
-			`^terraform -chdir=\S+/infra/envs/dev apply -input=false -no-color -lock-timeout=5m `+regexp.QuoteMeta(dir)+`/tfplan$`)
+			`^terraform -chdir=\S+/infra/envs init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
+			// A saved plan carries its variables: Terraform refuses -var-file with it.
+			`^terraform -chdir=\S+/infra/envs apply -input=false -no-color -lock-timeout=5m `+regexp.QuoteMeta(dir)+`/tfplan$`)
 		// The decrypted plan is the one terraform wrote.
 		if b, err := os.ReadFile(filepath.Join(dir, "tfplan")); err != nil || !strings.HasPrefix(string(b), "plan-of-") {
 			t.Errorf("decrypted plan = %q, %v; want terraform's plan file", b, err)
@@ -307,28 +312,4 @@ func TestTerraformCIApplyOnlyTheReviewedPlan(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestTerraformCIOneRootLayout: with infra/envs/<env>.tfvars (one root for all environments),
-// init gets the environment's backend settings, plan its variables, and the apply of the saved
-// plan neither (Terraform refuses variables with a saved plan).
-func TestTerraformCIOneRootLayout(t *testing.T) {
-	t.Parallel()
-	s := ciSandbox(t, "dev", "plan")
-	writeFile(t, filepath.Join(s.root, "infra", "envs", "dev.tfvars"), "environment = \"dev\"\n", 0o644)
-	dir := filepath.Join(s.state, "plan")
-	script := filepath.Join(s.root, "scripts", "terraform-ci.sh")
-	if r := s.Run(t, script, []string{"plan", "dev", dir}, "GITHUB_SHA="+testSHA); r.Code != 0 {
-		t.Fatalf("plan: exit %d", r.Code)
-	}
-	s.asRole(t, loadIAM(t, nil)["dev"].Roles["apply"])
-	if r := s.Run(t, script, []string{"apply", "dev", dir}, "GITHUB_SHA="+testSHA); r.Code != 0 {
-		t.Fatalf("apply: exit %d", r.Code)
-	}
-	envs := `-chdir=\S+/infra/envs `
-	wantInOrder(t, s.calls(t),
-		`^terraform `+envs+`init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
-		`^terraform `+envs+`plan .* -var-file=dev.tfvars -out=`,
-		`^terraform `+envs+`init -input=false -no-color -backend-config=dev.s3.tfbackend$`,
-		`^terraform `+envs+`apply -input=false -no-color -lock-timeout=5m \S+/tfplan$`)
 }

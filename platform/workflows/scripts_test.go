@@ -201,9 +201,8 @@ type sandbox struct {
 	state string
 }
 
-// newSandbox copies scripts/ into a temporary repository with dev.s3.tfbackend (and an
-// infra/envs/dev folder for the tests of terraform-ci.sh's per-environment-root layout)
-// and a pre-destroy.sh, and builds the closed PATH (clisandbox) from the
+// newSandbox copies scripts/ into a temporary repository with the <env>.s3.tfbackend files
+// of the environment root and a pre-destroy.sh, and builds the closed PATH (clisandbox) from the
 // fakes (all, or only those named) and the real basics.
 func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
@@ -211,7 +210,7 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 	cs := clisandbox.New(tb)
 	s := &sandbox{Sandbox: cs, root: filepath.Join(cs.Home, "repo"), state: cs.State}
 	for _, d := range []string{filepath.Join(s.root, "scripts"),
-		filepath.Join(s.root, "infra", "envs"), filepath.Join(s.root, "infra", "envs", "dev"), filepath.Join(s.root, "infra", "scripts")} {
+		filepath.Join(s.root, "infra", "envs"), filepath.Join(s.root, "infra", "scripts")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			tb.Fatal(err)
 		}
@@ -227,8 +226,10 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 		}
 		writeFile(tb, filepath.Join(s.root, "scripts", filepath.Base(p)), string(b), 0o755)
 	}
-	writeFile(tb, filepath.Join(s.root, "infra", "envs", "dev.s3.tfbackend"),
-		"bucket       = \"orderstack-tfstate-123456789012\"\nkey          = \"orderstack/dev/terraform.tfstate\"\nuse_lockfile = true\n", 0o644)
+	for _, env := range []string{"dev", "prod"} {
+		writeFile(tb, filepath.Join(s.root, "infra", "envs", env+".s3.tfbackend"),
+			"bucket       = \"orderstack-tfstate-123456789012\"\nkey          = \"orderstack/"+env+"/terraform.tfstate\"\nuse_lockfile = true\n", 0o644)
+	}
 	for name, body := range fakes {
 		if name == "pre-destroy.sh" {
 			writeFile(tb, filepath.Join(s.root, "infra", "scripts", name),

@@ -62,7 +62,6 @@ run() {
 }
 
 dirs=("$work"/infra/bootstrap "$work"/infra/envs "$work"/infra/modules/*)
-[ -f "$work/infra/envs/main.tf" ] || dirs=("$work"/infra/bootstrap "$work"/infra/envs/* "$work"/infra/modules/*)
 rel() { echo "${1#"$work"/}"; }
 # ONLY=infra/modules/network limits validate/test/docs to the folders whose path contains it.
 if [ -n "${ONLY:-}" ]; then

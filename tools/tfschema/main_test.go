@@ -183,47 +183,65 @@ func TestServesTheSchemaOfTheFile(t *testing.T) {
 	}
 }
 
+// TestValidateCatchesSchemaErrors: a valid configuration passes terraform validate, and one with
+// a schema error of each kind fails with every one of them named (validate reports them all at
+// once, so one run covers the kinds; each resource has exactly one error).
 func TestValidateCatchesSchemaErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name, resource, want string
-	}{
-		{"valid", `resource "aws_vpc" "x" {
+	const requireAWS = "terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\" }\n  }\n}\n"
+	valid := `resource "aws_vpc" "x" {
   cidr_block         = "10.0.0.0/16"
   enable_dns_support = true
-}`, ""},
-		{"misspelt attribute", `resource "aws_vpc" "x" {
+}
+`
+	invalid := map[string]string{
+		"misspelt attribute": `resource "aws_vpc" "a" {
   cidr_blok = "10.0.0.0/16"
-}`, `An argument named "cidr_blok" is not expected here`},
-		{"wrong type", `resource "aws_vpc" "x" {
+}`,
+		"wrong type": `resource "aws_vpc" "b" {
   cidr_block         = "10.0.0.0/16"
   enable_dns_support = ["yes"]
-}`, `Inappropriate value for attribute "enable_dns_support"`},
-		{"missing required argument", `resource "aws_ecr_lifecycle_policy" "x" {
+}`,
+		"missing required argument": `resource "aws_ecr_lifecycle_policy" "c" {
   repository = "orders"
-}`, `The argument "policy" is required`},
-		{"unknown resource type", `resource "aws_vpcc" "x" {}`, `The provider hashicorp/aws does not support resource type "aws_vpcc"`},
-		{"misspelt attribute in a nested block", `resource "aws_ecr_repository" "x" {
+}`,
+		"unknown resource type": `resource "aws_vpcc" "d" {}`,
+		"misspelt attribute in a nested block": `resource "aws_ecr_repository" "e" {
   name = "orders"
   image_scanning_configuration {
     scan_on_pushh = true
   }
-}`, `An argument named "scan_on_pushh" is not expected here`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir, env := setup(t, requireAll+tc.resource+"\n")
-			if out, err := terraform(t, dir, env, "get", "-no-color"); err != nil {
-				t.Fatalf("terraform get: %v\n%s", err, out)
-			}
-			out, err := terraform(t, dir, env, "validate", "-no-color")
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("terraform validate of a valid configuration: %v\n%s", err, out)
-			case tc.want != "" && err == nil:
-				t.Fatalf("terraform validate passed, want a failure with %q:\n%s", tc.want, out)
-			case tc.want != "" && !strings.Contains(out, tc.want):
-				t.Fatalf("terraform validate failed without %q:\n%s", tc.want, out)
-			}
-		})
+}`,
+	}
+	want := map[string]string{
+		"misspelt attribute":                   `An argument named "cidr_blok" is not expected here`,
+		"wrong type":                           `Inappropriate value for attribute "enable_dns_support"`,
+		"missing required argument":            `The argument "policy" is required`,
+		"unknown resource type":                `The provider hashicorp/aws does not support resource type "aws_vpcc"`,
+		"misspelt attribute in a nested block": `An argument named "scan_on_pushh" is not expected here`,
+	}
+	validate := func(t *testing.T, config string) (string, error) {
+		t.Helper()
+		dir, env := setup(t, requireAWS+config)
+		if out, err := terraform(t, dir, env, "get", "-no-color"); err != nil {
+			t.Fatalf("terraform get: %v\n%s", err, out)
+		}
+		return terraform(t, dir, env, "validate", "-no-color")
+	}
+	if out, err := validate(t, valid); err != nil {
+		t.Fatalf("terraform validate of a valid configuration: %v\n%s", err, out)
+	}
+	config := valid
+	for _, r := range invalid {
+		config += r + "\n"
+	}
+	out, err := validate(t, config)
+	if err == nil {
+		t.Fatalf("terraform validate passed, want a failure:\n%s", out)
+	}
+	for kind, msg := range want {
+		if !strings.Contains(out, msg) {
+			t.Errorf("%s: terraform validate failed without %q:\n%s", kind, msg, out)
+		}
 	}
 }
 

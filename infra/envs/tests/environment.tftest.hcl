@@ -40,4 +40,16 @@ run "plan" {
     condition     = output.cluster_name == "orderstack-${var.environment}"
     error_message = "the cluster is named after the environment"
   }
+
+  assert {
+    condition     = length(setsubtract(keys(var.mongodb_values), keys(yamldecode(file("../../deploy/mongodb/cluster/values.yaml"))))) == 0
+    error_message = "mongodb_values of ${var.environment}.tfvars: every key must be a value of deploy/mongodb/cluster/values.yaml"
+  }
+
+  # The ALB's ENIs live in the public subnets; the chart's NetworkPolicy must admit exactly those
+  # (a mismatch cuts the ALB off from every pod; the whole VPC would admit every pod too).
+  assert {
+    condition     = output.public_subnet_cidrs == yamldecode(file("../../deploy/helm/orders/values-${var.environment}.yaml")).networkPolicy.albSourceCidrs
+    error_message = "networkPolicy.albSourceCidrs of deploy/helm/orders/values-${var.environment}.yaml must be the public subnets ${jsonencode(output.public_subnet_cidrs)}"
+  }
 }

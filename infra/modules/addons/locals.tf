@@ -3,8 +3,7 @@ locals {
 
   # Alertmanager's routing (kube-prometheus-stack alertmanager.config, which replaces the chart's
   # default `null` receiver). Every key of the chart's default config is set here, so what
-  # platform/terraform renders and checks with amtool is what Alertmanager loads. Only constructs
-  # the platform check evaluates: conditionals, concat, merge.
+  # platform/terraform renders (terraform console) and checks with amtool is what Alertmanager loads.
   alertmanager_service_account = "alertmanager"
   alertmanager_secret          = "alertmanager-receivers"
   alertmanager_secret_dir      = "/etc/alertmanager/secrets/alertmanager-receivers"

@@ -359,7 +359,7 @@ resource "aws_eks_addon" "ebs_csi_driver" {
   resolve_conflicts_on_update = "OVERWRITE"
 
   # Keys of the driver's chart values schema (charts/aws-ebs-csi-driver/values.schema.json at
-  # v1.44.0, which the add-on's configuration schema follows; platform/terraform checks them):
+  # v1.44.0, which the add-on's configuration schema follows; tests/eks.tftest.hcl asserts them):
   # k8sTagClusterId tags each volume KubernetesCluster=<name> (pre-destroy finds leftovers by it),
   # extraVolumeTags adds the cost allocation tags (--extra-tags).
   configuration_values = jsonencode({

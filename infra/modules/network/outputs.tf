@@ -13,6 +13,11 @@ output "public_subnet_ids" {
   value       = aws_subnet.public[*].id
 }
 
+output "public_subnet_cidrs" {
+  description = "Public subnet CIDRs, in the order of availability_zones: where the internet-facing ALB's ENIs live (the orders chart's networkPolicy.albSourceCidrs)."
+  value       = aws_subnet.public[*].cidr_block
+}
+
 output "private_subnet_ids" {
   description = "Private subnet IDs, in the order of availability_zones."
   value       = aws_subnet.private[*].id

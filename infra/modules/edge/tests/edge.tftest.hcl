@@ -105,3 +105,14 @@ run "rate_limit_below_aws_minimum_refused" {
 
   expect_failures = [var.rate_limit_per_5_minutes]
 }
+
+# Trivy has no check that a bucket refuses plain HTTP: the bucket's policy does.
+run "log_bucket_tls_only" {
+  assert {
+    condition = aws_s3_bucket_policy.access_logs.bucket == aws_s3_bucket.access_logs.id && aws_s3_bucket_policy.access_logs.policy == data.aws_iam_policy_document.access_logs.json && anytrue([
+      for s in data.aws_iam_policy_document.access_logs.statement : s.effect == "Deny" && contains(s.actions, "s3:*") &&
+      anytrue([for c in s.condition : c.test == "Bool" && c.variable == "aws:SecureTransport" && toset(c.values) == toset(["false"])])
+    ])
+    error_message = "the log bucket's policy denies every request without TLS"
+  }
+}

@@ -124,6 +124,12 @@ run "endpoints_and_flow_logs" {
     error_message = "the S3 gateway endpoint serves every private route table"
   }
 
+  # Trivy's AWS-0107 covers SSH and RDP only: no port is open to the internet here.
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.endpoints_https.cidr_ipv4 == aws_vpc.this.cidr_block && aws_vpc_security_group_ingress_rule.endpoints_https.from_port == 443 && aws_vpc_security_group_ingress_rule.endpoints_https.to_port == 443
+    error_message = "the interface endpoints admit HTTPS from the VPC only"
+  }
+
   assert {
     condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ecr.api", "ecr.dkr", "sts", "logs"])
     error_message = "interface endpoints for ECR, STS (Pod Identity) and CloudWatch Logs"

@@ -1,0 +1,126 @@
+//go:build trivy
+
+package terraform
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
+)
+
+// trivyFindings runs `trivy config` with the flags of `make scan` (TRIVY_FLAGS) on dir and returns
+// "file check-id" of each finding, and whether Trivy failed the scan.
+func trivyFindings(t *testing.T, dir string) ([]string, bool) {
+	t.Helper()
+	trivy := os.Getenv("TRIVY")
+	if trivy == "" {
+		t.Skip("TRIVY is not set: run `make scan`, which builds Trivy and passes its path and flags")
+	}
+	args := append([]string{"config"}, strings.Fields(os.Getenv("TRIVY_FLAGS"))...)
+	cmd := exec.Command(trivy, append(args, "--quiet", "--format", "json", dir)...)
+	out, err := cmd.Output()
+	failed := err != nil
+	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
+	var report struct {
+		Results []struct {
+			Target            string
+			Misconfigurations []struct{ ID string }
+		}
+	}
+	if err := json.Unmarshal(out, &report); err != nil {
+		t.Fatalf("trivy JSON: %v\n%s", err, out)
+	}
+	var got []string
+	for _, r := range report.Results {
+		for _, m := range r.Misconfigurations {
+			got = append(got, r.Target+" "+m.ID)
+		}
+	}
+	return got, failed
+}
+
+// copyInfra copies infra/ (the .tf files, without .terraform) to a temporary folder.
+func copyInfra(t *testing.T) string {
+	t.Helper()
+	src, dst := filepath.Join(repo.Root(t), "infra"), t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.Name() == ".terraform" {
+			if err == nil {
+				err = filepath.SkipDir
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !strings.HasSuffix(path, ".tf") && !strings.HasSuffix(path, ".tfvars") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestTrivyCatchesMutations breaks one line of a copy of infra/ at a time and expects `make scan`'s
+// Trivy configuration scan to fail with the named check (trivy-checks, checks/cloud/aws/...).
+// These replaced the Go security rules of platform/terraform; the rules Trivy lacks are
+// `terraform test` assertions (docs/infra.md, "Checks").
+func TestTrivyCatchesMutations(t *testing.T) {
+	if got, failed := trivyFindings(t, copyInfra(t)); failed || len(got) > 0 {
+		t.Fatalf("the unmutated tree already fails the scan: %q", got)
+	}
+	for _, tc := range []struct {
+		name, path, old, new string
+		want                 string // "check-id" in path, or "check-id file" when Trivy reports it elsewhere
+	}{
+		{"IMDSv1 allowed", "modules/eks/main.tf", `http_tokens                 = "required"`, `http_tokens                 = "optional"`, "AWS-0130"},
+		{"KMS key not rotated", "modules/eks/main.tf", "enable_key_rotation     = true", "enable_key_rotation     = false", "AWS-0065"},
+		{"secrets not encrypted", "modules/eks/main.tf", `resources = ["secrets"]`, `resources = []`, "AWS-0039"},
+		{"no audit log", "modules/eks/locals.tf", `"audit", `, "", "AWS-0038 modules/eks/main.tf"},
+		{"backup bucket public", "modules/backup-bucket/main.tf", "restrict_public_buckets = true", "restrict_public_buckets = false", "AWS-0093"},
+		{"log bucket public policy", "modules/edge/main.tf", "block_public_policy     = true", "block_public_policy     = false", "AWS-0087"},
+		{"state bucket public ACLs", "bootstrap/main.tf", "block_public_acls       = true", "block_public_acls       = false", "AWS-0086"},
+		{"state bucket unversioned", "bootstrap/main.tf", `status = "Enabled"`, `status = "Suspended"`, "AWS-0090"},
+		{"backup bucket unencrypted", "modules/backup-bucket/main.tf", "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"this\" {\n  bucket = aws_s3_bucket.this.id", "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"this\" {\n  bucket = \"elsewhere\"", "AWS-0132"},
+		{"SSH open to the world", "modules/network/main.tf", "cidr_ipv4         = aws_vpc.this.cidr_block\n  ip_protocol       = \"tcp\"\n  from_port         = 443\n  to_port           = 443", "cidr_ipv4         = \"0.0.0.0/0\"\n  ip_protocol       = \"tcp\"\n  from_port         = 22\n  to_port           = 22", "AWS-0107"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyInfra(t)
+			path := filepath.Join(dir, tc.path)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tc.old) {
+				t.Fatalf("%s does not contain %q; update the mutation", tc.path, tc.old)
+			}
+			if err := os.WriteFile(path, []byte(strings.Replace(string(b), tc.old, tc.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			id, file, ok := strings.Cut(tc.want, " ")
+			if !ok {
+				file = tc.path
+			}
+			got, failed := trivyFindings(t, dir)
+			if !failed || !slices.Contains(got, file+" "+id) {
+				t.Errorf("scan failed = %v, findings %q; want a failed scan with %s in %s", failed, got, id, file)
+			}
+		})
+	}
+}
