@@ -146,7 +146,7 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	if err := os.WriteFile(filepath.Join(envsDir, "tests", "tfrun.tftest.hcl"), []byte(test), 0o644); err != nil {
 		return nil, err
 	}
-	// The binaries by their versioned directory (terraform-v1.13.5, tfschema-<hash>), so
+	// The binaries by their versioned directory (terraform-v1.13.5-<hash>, tfschema-<hash>), so
 	// checkouts sharing .cache share results.
 	key, err := hashTree(work, filepath.Base(filepath.Dir(tf)), filepath.Base(filepath.Dir(schema)))
 	if err != nil {
