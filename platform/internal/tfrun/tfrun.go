@@ -101,11 +101,7 @@ type Resource struct {
 // Apply applies infra/envs per environment. override replaces files (slash path relative to
 // root -> content) in the copy (mutation tests).
 func Apply(root string, override map[string]string) (map[string]*Env, error) {
-	tf, schema := os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
-	if tf == "" || schema == "" {
-		return nil, ErrNoTerraform
-	}
-	work, err := os.MkdirTemp("", "tfrun-")
+	tf, schema, work, err := workDir("tfrun-")
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +208,17 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	return out, nil
 }
 
+// workDir returns terraform and the schema stand-in (TERRAFORM, TFSCHEMA; ErrNoTerraform when
+// unset) and a new temporary directory, which the caller removes.
+func workDir(prefix string) (tf, schema, work string, err error) {
+	tf, schema = os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
+	if tf == "" || schema == "" {
+		return "", "", "", ErrNoTerraform
+	}
+	work, err = os.MkdirTemp("", prefix)
+	return tf, schema, work, err
+}
+
 // Providers are the providers infra/ uses; the schema stand-in serves each of them.
 var Providers = []string{"aws", "helm", "kubernetes", "random"}
 
@@ -256,11 +263,7 @@ func Offline(dir, schema string) ([]string, error) {
 // line it prints (terraform warns first that provider overrides are in effect): expr must print
 // one line, e.g. jsonencode(...). ErrNoTerraform when TERRAFORM or TFSCHEMA is unset.
 func Console(dir, tfvars, expr string) ([]byte, error) {
-	tf, schema := os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
-	if tf == "" || schema == "" {
-		return nil, ErrNoTerraform
-	}
-	work, err := os.MkdirTemp("", "tfconsole-")
+	tf, schema, work, err := workDir("tfconsole-")
 	if err != nil {
 		return nil, err
 	}
