@@ -18,13 +18,13 @@
 //     store behind serial, which runs one store call at a time, and the
 //     embedded FerretDB has no other writer (see docs/local-store.md);
 //   - the lists (ListOrders, ListStaleOrders, ListProducts,
-//     ListMarkedProducts, GetOrderByIdempotencyKey) ask SQLite for the
-//     matching ids through the indexes the adapter declares (status_id,
-//     customerEmail_id, idempotencyKey_unique, and FerretDB's own _id_),
-//     which FerretDB creates as SQLite expression indexes but never
-//     queries, and then read each document by _id through FerretDB;
-//     OrderStates (Recover's _id $in) reads its three fields straight from
-//     SQLite, by _id;
+//     GetOrderByIdempotencyKey) ask SQLite, read only, through the indexes
+//     the adapter declares (status_id, customerEmail_id,
+//     idempotencyKey_unique, and FerretDB's own _id_), which FerretDB
+//     creates as SQLite expression indexes but never queries, and decode
+//     the documents from the JSON FerretDB stores; ListMarkedProducts takes
+//     the ids that way and reads each product by _id; OrderStates
+//     (Recover's _id $in) reads its three fields from SQLite by _id;
 //   - even FerretDB's {_id} statements scanned (its _id_ index is on
 //     another expression than the one they compare): New adds the index
 //     they need (addIDIndexes).

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
 	"github.com/orderstack/orderstack/backend/internal/order/storetest"
@@ -252,5 +254,140 @@ func TestNewRelativeDir(t *testing.T) {
 	defer closeIdx()
 	if _, err := s.ListOrders(t.Context(), order.OrderFilter{}); err != nil {
 		t.Errorf("ListOrders = %v, want nil", err)
+	}
+}
+
+// TestListProductsAsStored: ListProducts decodes FerretDB's stored JSON
+// itself; each product it lists equals the adapter's reading of it by _id
+// (GetProduct), strings with escapes and non-ASCII characters, prices
+// beyond 2^53 and millisecond times included.
+func TestListProductsAsStored(t *testing.T) {
+	s := open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	names := []string{"plain", `<a&b> "q" \ zoë 例え`, ""}
+	for i, n := range names {
+		p := order.Product{
+			ID: order.NewID(now), SKU: fmt.Sprintf("SKU-%d-%s", i, n), Name: n, Description: n + "\n" + n,
+			PriceCents: 1<<53 + int64(i), Currency: "EUR", Stock: int64(i * 7),
+			CreatedAt: now.Add(-time.Duration(i) * time.Hour), UpdatedAt: now.Add(time.Duration(i) * time.Millisecond),
+		}
+		if err := s.CreateProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListProducts(ctx, "", 10)
+	if err != nil || len(got) != len(names) {
+		t.Fatalf("ListProducts = %d products, %v; want %d", len(got), err, len(names))
+	}
+	for _, p := range got {
+		want, err := s.GetProduct(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, p); d != "" {
+			t.Errorf("ListProducts' %s against GetProduct (-want +got):\n%s", p.ID, d)
+		}
+	}
+}
+
+// TestListOrdersAsStored: the order lists decode FerretDB's stored JSON
+// themselves; each order they return equals the adapter's reading of it by
+// _id (GetOrder): lines, customer strings with escapes and non-ASCII
+// characters, an idempotency key or none, stockReleased either way.
+func TestListOrdersAsStored(t *testing.T) {
+	s := open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var keyed string
+	for i, name := range []string{"plain", `<a&b> "q" \ zoë 例え`, ""} {
+		o := testOrder(now.Add(time.Duration(i)*time.Millisecond), order.StatusCancelled, name+"@example.com", "")
+		o.Customer.Name = name
+		o.StockReleased = i%2 == 0
+		o.RequestHash = fmt.Sprintf("hash-%d", i)
+		o.Items = append(o.Items, order.LineItem{ProductID: order.NewID(now), SKU: name, Name: name, Quantity: 1 << 40, UnitPriceCents: 1<<53 + 1, LineTotalCents: 7})
+		if i == 1 {
+			o.IdempotencyKey, keyed = "key-"+name, o.ID
+		}
+		if err := s.CreateOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string, got []order.Order, err error, n int) {
+		t.Helper()
+		if err != nil || len(got) != n {
+			t.Fatalf("%s = %d orders, %v; want %d", what, len(got), err, n)
+		}
+		for _, o := range got {
+			want, err := s.GetOrder(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, o); d != "" {
+				t.Errorf("%s: %s against GetOrder (-want +got):\n%s", what, o.ID, d)
+			}
+		}
+	}
+	got, err := s.ListOrders(ctx, order.OrderFilter{Limit: 10})
+	check("ListOrders", got, err, 3)
+	got, err = s.ListStaleOrders(ctx, now.Add(time.Hour), "", 10)
+	check("ListStaleOrders", got, err, 1) // the one cancelled without its stock released
+	o, err := s.GetOrderByIdempotencyKey(ctx, `key-<a&b> "q" \ zoë 例え`)
+	check("GetOrderByIdempotencyKey", []order.Order{o}, err, 1)
+	if o.ID != keyed {
+		t.Errorf("GetOrderByIdempotencyKey = order %s, want %s", o.ID, keyed)
+	}
+}
+
+// TestListsSeeEveryWrite: the lists' SQLite handle sees each write
+// FerretDB commits, also after FerretDB's connection checkpoints and
+// restarts its write-ahead log (thousands of writes).
+func TestListsSeeEveryWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("thousands of writes: not in -short")
+	}
+	s := open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	const n = 1500
+	var ids []string
+	for i := range n {
+		o := testOrder(now, order.StatusPending, "w@example.com", "")
+		if err := s.CreateOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.ID)
+		if _, err := s.SetOrderStatus(ctx, o.ID, order.StatusPending, order.StatusPaid, now); err != nil {
+			t.Fatal(err)
+		}
+		if i%100 == 99 {
+			states, err := s.OrderStates(ctx, ids[len(ids)-100:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range states {
+				if st.Status != order.StatusPaid {
+					t.Fatalf("after %d orders: OrderStates says %s is %s, want paid", i+1, st.ID, st.Status)
+				}
+			}
+			if len(states) != 100 {
+				t.Fatalf("after %d orders: OrderStates found %d of the last 100", i+1, len(states))
+			}
+		}
+	}
+	var listed int
+	for after := ""; ; {
+		page, err := s.ListOrders(ctx, order.OrderFilter{Status: order.StatusPaid, After: after, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		listed += len(page)
+		after = page[len(page)-1].ID
+	}
+	if listed != n {
+		t.Errorf("ListOrders(paid) listed %d orders, want %d", listed, n)
 	}
 }
