@@ -1,5 +1,6 @@
 # Terraform of infra/: checked offline by the real tools, pinned and built from their Go modules
-# under tools/ (GOWORK=off) into .cache/bin/<tool>-<version>/ (docs/infra.md, "Checks").
+# under tools/ (GOWORK=off) into .cache/bin/<tool>-<version>-<hash of the wrapper module>/
+# (docs/infra.md, "Checks").
 #   terraform (tools/terraform), tflint + the AWS ruleset (tools/tflint, tools/tflint-ruleset-aws),
 #   terraform-docs (tools/terraform-docs), and the schema stand-in provider (tools/tfschema) that
 #   lets `terraform validate` and `terraform test` run without a registry.
@@ -11,12 +12,16 @@ TFLINT_VERSION     := $(call tf_mod_version,tflint,github.com/terraform-linters/
 TFLINT_AWS_VERSION := $(call tf_mod_version,tflint-ruleset-aws,github.com/terraform-linters/tflint-ruleset-aws)
 TFDOCS_VERSION     := $(call tf_mod_version,terraform-docs,github.com/terraform-docs/terraform-docs)
 
-TERRAFORM_DIR     := $(TF_CACHE)/terraform-$(TERRAFORM_VERSION)
+# Each folder is named by the version and a hash of the wrapper module (go.mod, go.sum and, for
+# terraform, the local ocistub module it replaces a backend with), as in mk/e2e.mk: a change of the
+# wrapper that keeps the version (a go.sum bump, ocistub) rebuilds; nothing else does.
+tf_mod_hash = $(shell cat $(ROOT)/tools/$(1)/go.mod $(ROOT)/tools/$(1)/go.sum $(2) | sha256sum | cut -c1-12)
+TERRAFORM_DIR     := $(TF_CACHE)/terraform-$(TERRAFORM_VERSION)-$(call tf_mod_hash,terraform,$(sort $(wildcard $(ROOT)/tools/terraform/ocistub/*)))
 TERRAFORM         := $(TERRAFORM_DIR)/terraform
-TFLINT_DIR        := $(TF_CACHE)/tflint-$(TFLINT_VERSION)
+TFLINT_DIR        := $(TF_CACHE)/tflint-$(TFLINT_VERSION)-$(call tf_mod_hash,tflint)
 TFLINT            := $(TFLINT_DIR)/tflint
-TFLINT_PLUGIN_DIR := $(TF_CACHE)/tflint-ruleset-aws-$(TFLINT_AWS_VERSION)
-TFDOCS_DIR        := $(TF_CACHE)/terraform-docs-$(TFDOCS_VERSION)
+TFLINT_PLUGIN_DIR := $(TF_CACHE)/tflint-ruleset-aws-$(TFLINT_AWS_VERSION)-$(call tf_mod_hash,tflint-ruleset-aws)
+TFDOCS_DIR        := $(TF_CACHE)/terraform-docs-$(TFDOCS_VERSION)-$(call tf_mod_hash,terraform-docs)
 TFDOCS            := $(TFDOCS_DIR)/terraform-docs
 # The stand-in has no upstream version: its folder is named by a hash of its sources.
 TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(filter-out %_test.go,$(wildcard $(ROOT)/tools/tfschema/*.go)) $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
@@ -36,7 +41,7 @@ test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root 
 	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) go test -count=1 ./...
 	$(TF_ENV) $(ROOT)/tools/terraform/check.sh
 	@test -x $(AMTOOL) || $(MAKE) --no-print-directory amtool # mk/monitoring.mk (included after this file)
-	cd $(ROOT)/platform && go vet ./terraform/... && $(TF_ENV) AMTOOL=$(AMTOOL) go test -count=1 ./terraform/...
+	cd $(ROOT)/platform && go vet ./terraform/... ./internal/tfrun/... && $(TF_ENV) AMTOOL=$(AMTOOL) go test -count=1 ./terraform/... ./internal/tfrun/...
 
 tf-tools: $(TF_TOOLS) ## build (once per version) terraform, tflint + AWS ruleset, terraform-docs and the schema stand-in into .cache/bin
 
@@ -53,7 +58,7 @@ pre-destroy: ## delete k8s-made ALBs/volumes of ENV=dev|prod before terraform de
 	$(ROOT)/infra/scripts/pre-destroy.sh $(ENV)
 
 # Each build goes to a temporary directory renamed only when complete (as in mk/e2e.mk). The
-# folders are named by version (or content hash), so the rules have no file prerequisites: .cache
+# folders are named by version and content hash, so the rules have no file prerequisites: .cache
 # is shared by every worktree, and a checkout's newer go.mod must not make one worktree delete and
 # rebuild the binary another is running.
 $(TERRAFORM_DIR)/.done:

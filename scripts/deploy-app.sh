@@ -8,7 +8,7 @@
 #   ENV=dev IMAGE_DIGEST=sha256:... scripts/deploy-app.sh
 #
 # Settings come from the environment (CI passes the GitHub environment
-# variables) or, when unset, from the Terraform outputs of infra/envs/$ENV:
+# variables) or, when unset, from the Terraform outputs of infra/envs for $ENV:
 # AWS_REGION, EKS_CLUSTER_NAME, ECR_REPOSITORY_URL, PUBLIC_BASE_URL; and for HTTPS
 # CERTIFICATE_ARN and PUBLIC_HOST (ingress.certificateArn and ingress.host; unset and no
 # Terraform output either: HTTP only).

@@ -3,6 +3,7 @@ package workflows
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/repo"
@@ -56,30 +57,39 @@ func TestMakeTargetsExist(t *testing.T) {
 	}
 }
 
-// checkGateOnPullRequests: the make targets branch protection requires (docs/cicd.md: `make test`,
-// lint, vulncheck, e2e) each run in a job a pull request starts. Deleting or narrowing ci.yml
-// fails here; deleting image.yml, deploy.yml or infra.yml leaves a role no job assumes, which
-// checkTrustExact names.
+// checkGateOnPullRequests: the make targets CI must run on every pull request and every push to
+// main (docs/cicd.md: `make test`, lint, vulncheck, e2e, scan, promtool-check; .ci/run runs the
+// same). scan holds the infra security rules (Trivy) and the secret scan, promtool-check the
+// alert rules: neither is part of `make test`. Deleting or narrowing ci.yml fails here; deleting
+// image.yml, deploy.yml or infra.yml leaves a role no job assumes, which checkTrustExact names.
 func checkGateOnPullRequests(files []File) []string {
-	ran := map[string]bool{}
 	runs, err := Runs(files, []string{"dev", "prod"})
 	if err != nil {
 		return []string{err.Error()}
 	}
-	for _, r := range runs {
-		if r.Scenario.Event != "pull_request" {
-			continue
-		}
-		for _, st := range r.Job.Steps {
-			for _, tg := range repo.MakeCalls(runText(st)) {
-				ran[tg] = true
+	var out []string
+	for _, sc := range []struct {
+		Scenario
+		what string
+	}{
+		{Scenario{"pull_request", "refs/pull/1/merge"}, "a pull request"},
+		{Scenario{"push", "refs/heads/main"}, "a push to main"},
+	} {
+		ran := map[string]bool{}
+		for _, r := range runs {
+			if r.Scenario != sc.Scenario {
+				continue
+			}
+			for _, st := range r.Job.Steps {
+				for _, tg := range repo.MakeCalls(runText(st)) {
+					ran[tg] = true
+				}
 			}
 		}
-	}
-	var out []string
-	for _, tg := range []string{"test", "lint", "vulncheck", "e2e"} {
-		if !ran[tg] {
-			out = append(out, "no job a pull request starts runs make "+tg)
+		for _, tg := range []string{"test", "lint", "vulncheck", "e2e", "scan", "promtool-check"} {
+			if !ran[tg] {
+				out = append(out, "no job "+sc.what+" starts runs make "+tg)
+			}
 		}
 	}
 	return out
@@ -90,14 +100,33 @@ func TestGateOnPullRequests(t *testing.T) {
 	for _, p := range checkGateOnPullRequests(files) {
 		t.Error(p)
 	}
-	// A deleted ci.yml must be noticed.
-	var rest []File
-	for _, f := range files {
-		if f.Name != "ci.yml" {
-			rest = append(rest, f)
+	// A deleted ci.yml, or a deleted job of it, must be noticed.
+	without := func(job string) []File {
+		var rest []File
+		for _, f := range files {
+			if f.Name != "ci.yml" {
+				rest = append(rest, f)
+				continue
+			}
+			if job == "" {
+				continue
+			}
+			g, err := Parse(f.Path, f.Source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := g.Workflow.Jobs[job]; !ok {
+				t.Fatalf("ci.yml has no job %q", job)
+			}
+			delete(g.Workflow.Jobs, job)
+			rest = append(rest, g)
 		}
+		return rest
 	}
-	if got := checkGateOnPullRequests(rest); len(got) == 0 {
-		t.Error("without ci.yml the gate check found nothing")
+	for job, want := range map[string]string{"": "make test", "scan": "make scan", "promtool": "make promtool-check"} {
+		got := checkGateOnPullRequests(without(job))
+		if !slices.Contains(got, "no job a pull request starts runs "+want) || !slices.Contains(got, "no job a push to main starts runs "+want) {
+			t.Errorf("without ci.yml job %q the gate check found %q, want both events missing %s", job, got, want)
+		}
 	}
 }

@@ -630,7 +630,7 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		},
 		{
 			name:  "terraform apply by hand",
-			wf:    map[string]string{"infra.yml": replace(infra, `run: scripts/terraform-ci.sh apply prod "$RUNNER_TEMP/plan"`, `run: terraform -chdir=infra/envs/prod apply -auto-approve`)},
+			wf:    map[string]string{"infra.yml": replace(infra, `run: scripts/terraform-ci.sh apply prod "$RUNNER_TEMP/plan"`, `run: terraform -chdir=infra/envs apply -var-file=prod.tfvars -auto-approve`)},
 			check: checkApplyConsumesPlan,
 			want:  "runs terraform apply itself",
 		},

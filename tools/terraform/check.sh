@@ -27,6 +27,8 @@ tar -C "$root/infra" --exclude=.terraform --exclude=.terraform.lock.hcl --exclud
 tar -C "$root/deploy" -cf - . | tar -C "$work/deploy" -xf -
 
 # One link per provider the configuration uses, all to the stand-in; it picks its schema by name.
+# The same setup in Go, for platform/'s checks: tfrun.Offline (platform/internal/tfrun); a change
+# here (a provider, a setting) belongs there too.
 mkdir -p "$work/providers"
 overrides=""
 for p in aws helm kubernetes random; do
@@ -45,7 +47,7 @@ $overrides  }
 }
 CFG
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
-unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_WORKSPACE
+unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS
 
 passed=0 failed=0
 ok() { echo "ok   $*"; passed=$((passed + 1)); }

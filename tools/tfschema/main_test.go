@@ -40,7 +40,9 @@ func TestMain(m *testing.M) {
 
 // setup links the provider (built once) as terraform-provider-<name> for each provider, writes a
 // CLI configuration with dev_overrides to those links and a main.tf, and returns the directory
-// and the environment for terraform.
+// and the environment for terraform. It is tfrun.Offline (platform/internal/tfrun) for the
+// provider this test builds: this module is built with GOWORK=off and cannot import platform's
+// internal packages.
 func setup(tb testing.TB, mainTF string) (dir string, env []string) {
 	tb.Helper()
 	tf := os.Getenv("TERRAFORM")

@@ -1,7 +1,8 @@
 # The whole composition of one orderstack environment: network, EKS, registry, CI roles,
-# workload identities, cluster add-ons and alarms. infra/envs/<env>/main.tf calls it once with that
-# environment's choices; providers stay in the roots (a module with provider blocks could not be
-# removed or given count/for_each), so the caller passes aws, helm and kubernetes implicitly.
+# workload identities, cluster add-ons and alarms. infra/envs/main.tf calls it once, with the
+# environment's choices from infra/envs/<env>.tfvars; providers stay in the roots (a module with
+# provider blocks could not be removed or given count/for_each), so the caller passes aws, helm
+# and kubernetes implicitly.
 
 data "aws_caller_identity" "current" {}
 

@@ -101,11 +101,7 @@ type Resource struct {
 // Apply applies infra/envs per environment. override replaces files (slash path relative to
 // root -> content) in the copy (mutation tests).
 func Apply(root string, override map[string]string) (map[string]*Env, error) {
-	tf, schema := os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
-	if tf == "" || schema == "" {
-		return nil, ErrNoTerraform
-	}
-	work, err := os.MkdirTemp("", "tfrun-")
+	tf, schema, work, err := workDir("tfrun-")
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +142,7 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	if err := os.WriteFile(filepath.Join(envsDir, "tests", "tfrun.tftest.hcl"), []byte(test), 0o644); err != nil {
 		return nil, err
 	}
-	// The binaries by their versioned directory (terraform-v1.13.5, tfschema-<hash>), so
+	// The binaries by their versioned directory (terraform-v1.13.5-<hash>, tfschema-<hash>), so
 	// checkouts sharing .cache share results.
 	key, err := hashTree(work, filepath.Base(filepath.Dir(tf)), filepath.Base(filepath.Dir(schema)))
 	if err != nil {
@@ -156,26 +152,13 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	if b, err := os.ReadFile(cache); err == nil && json.Unmarshal(b, &out) == nil {
 		return out, nil
 	}
-	// The stand-in serves every provider, through a generated CLI configuration; nothing else
-	// may be installed.
-	providers := filepath.Join(work, "providers")
-	if err := os.MkdirAll(providers, 0o755); err != nil {
-		return nil, err
-	}
-	rc := "provider_installation {\n  dev_overrides {\n"
-	for _, p := range []string{"aws", "helm", "kubernetes", "random"} {
-		if err := os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)); err != nil {
-			return nil, err
-		}
-		rc += fmt.Sprintf("    %q = %q\n", "hashicorp/"+p, providers)
-	}
-	rc += "  }\n  filesystem_mirror {\n    path    = \"" + filepath.Join(work, "no-mirror") + "\"\n    include = [\"example.invalid/*/*\"]\n  }\n}\n"
-	if err := os.WriteFile(filepath.Join(work, "terraformrc"), []byte(rc), 0o644); err != nil {
+	env, err := Offline(work, schema)
+	if err != nil {
 		return nil, err
 	}
 	terraform := func(args ...string) *exec.Cmd {
 		c := exec.Command(tf, append([]string{"-chdir=" + envsDir}, args...)...)
-		c.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(work, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0")
+		c.Env = env
 		return c
 	}
 	if b, err := terraform("get", "-no-color").CombinedOutput(); err != nil {
@@ -223,6 +206,91 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 		}
 	}
 	return out, nil
+}
+
+// workDir returns terraform and the schema stand-in (TERRAFORM, TFSCHEMA; ErrNoTerraform when
+// unset) and a new temporary directory, which the caller removes.
+func workDir(prefix string) (tf, schema, work string, err error) {
+	tf, schema = os.Getenv("TERRAFORM"), os.Getenv("TFSCHEMA")
+	if tf == "" || schema == "" {
+		return "", "", "", ErrNoTerraform
+	}
+	work, err = os.MkdirTemp("", prefix)
+	return tf, schema, work, err
+}
+
+// Providers are the providers infra/ uses; the schema stand-in serves each of them.
+var Providers = []string{"aws", "helm", "kubernetes", "random"}
+
+// Offline makes terraform run without a registry: in dir it links terraform-provider-<name> to
+// the schema stand-in for each of Providers and writes a CLI configuration whose dev_overrides
+// point there and whose only mirror matches nothing, so any other provider fails instead of
+// being downloaded. It returns the environment for terraform: this process's, without the
+// settings that would send terraform elsewhere (plugin cache, data dir, workspace), with the
+// configuration and no prompts or update checks. The one Go copy of this setup;
+// tools/terraform/check.sh does the same in bash, and tools/tfschema's tests (a module of their
+// own, which cannot import this package) for the stand-in they build.
+func Offline(dir, schema string) ([]string, error) {
+	providers := filepath.Join(dir, "providers")
+	if err := os.MkdirAll(providers, 0o755); err != nil {
+		return nil, err
+	}
+	rc := "provider_installation {\n  dev_overrides {\n"
+	for _, p := range Providers {
+		if err := os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)); err != nil {
+			return nil, err
+		}
+		rc += fmt.Sprintf("    %q = %q\n", "hashicorp/"+p, providers)
+	}
+	rc += fmt.Sprintf("  }\n  filesystem_mirror {\n    path    = %q\n    include = [\"example.invalid/*/*\"]\n  }\n}\n", filepath.Join(dir, "no-mirror"))
+	cfg := filepath.Join(dir, "terraformrc")
+	if err := os.WriteFile(cfg, []byte(rc), 0o644); err != nil {
+		return nil, err
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_CONFIG_FILE", "TF_CLI_ARGS":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, "TF_CLI_CONFIG_FILE="+cfg, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0"), nil
+}
+
+// Console evaluates expr with `terraform console` in a copy of the module directory dir, with
+// the variables of tfvars (HCL text), on the schema stand-in (Offline), and returns the last
+// line it prints (terraform warns first that provider overrides are in effect): expr must print
+// one line, e.g. jsonencode(...). ErrNoTerraform when TERRAFORM or TFSCHEMA is unset.
+func Console(dir, tfvars, expr string) ([]byte, error) {
+	tf, schema, work, err := workDir("tfconsole-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	mod := filepath.Join(work, "module")
+	if err := copyTree(dir, mod); err != nil {
+		return nil, err
+	}
+	vars := filepath.Join(work, "vars.tfvars")
+	if err := os.WriteFile(vars, []byte(tfvars), 0o644); err != nil {
+		return nil, err
+	}
+	env, err := Offline(work, schema)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(tf, "-chdir="+mod, "console", "-var-file="+vars)
+	cmd.Env = append(env, "TF_DATA_DIR="+filepath.Join(work, "data"))
+	cmd.Stdin = strings.NewReader(expr + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("terraform console %s <<< %s: %v\n%s%s", dir, expr, err, out, stderr.Bytes())
+	}
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	return lines[len(lines)-1], nil
 }
 
 // hashTree is the SHA-256 of every file under dir (path and content) and of the tools' names.
