@@ -152,6 +152,20 @@ func TestNoFerretDBInProductionBinary(t *testing.T) {
 	}
 }
 
+// stopRun cancels run()'s context and waits for it to return nil.
+func stopRun(t *testing.T, stop func(), done <-chan error) {
+	t.Helper()
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run() after cancel = %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run() did not return after its context was cancelled")
+	}
+}
+
 // logWatch collects run()'s JSON log lines and finds the "listening" one.
 type logWatch struct{ syncbuf.Buffer }
 
@@ -267,15 +281,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("orders_* metrics: docs/development.md (-) vs /metrics (+):\n%s", diff)
 	}
 
-	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run() after cancel = %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run() did not return after its context was cancelled")
-	}
+	stopRun(t, stop, done)
 	if logs := logs.String(); !strings.Contains(logs, "shut down cleanly") || strings.Contains(logs, token) {
 		t.Errorf("logs: want a clean shutdown and no admin token:\n%s", logs)
 	}

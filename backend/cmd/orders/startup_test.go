@@ -73,15 +73,7 @@ func TestSRVLookupFailureKeepsRetrying(t *testing.T) {
 		t.Errorf("logs leak the password:\n%s", logs)
 	}
 
-	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run() after cancel = %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run() did not return after cancel")
-	}
+	stopRun(t, stop, done)
 }
 
 // TestRunReportsEveryBadSetting: run() refuses to start with one line that

@@ -9,9 +9,11 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
-// productDoc is a product as stored. Markers are the pending stock changes
-// (see order.Store.ApplyStock); always an array, so $push works.
-type productDoc struct {
+// ProductDoc is a product as stored. Markers are the pending stock changes
+// (see order.Store.ApplyStock); always an array, so $push works. Exported
+// for the local store (backend/local/internal/localstore), which reads
+// products with their markers by _id itself.
+type ProductDoc struct {
 	ID          bson.ObjectID `bson:"_id"`
 	SKU         string        `bson:"sku"`
 	Name        string        `bson:"name"`
@@ -64,12 +66,12 @@ func objectID(id string) (bson.ObjectID, error) {
 	return oid, nil
 }
 
-func toProductDoc(p order.Product) (productDoc, error) {
+func toProductDoc(p order.Product) (ProductDoc, error) {
 	oid, err := bson.ObjectIDFromHex(p.ID)
 	if err != nil {
-		return productDoc{}, fmt.Errorf("product id %q: %w", p.ID, err)
+		return ProductDoc{}, fmt.Errorf("product id %q: %w", p.ID, err)
 	}
-	return productDoc{
+	return ProductDoc{
 		ID: oid, SKU: p.SKU, Name: p.Name, Description: p.Description,
 		PriceCents: p.PriceCents, Currency: p.Currency, Stock: p.Stock,
 		Markers:   []string{},
@@ -77,7 +79,8 @@ func toProductDoc(p order.Product) (productDoc, error) {
 	}, nil
 }
 
-func (d productDoc) product() order.Product {
+// Product is the domain product the document holds (without its markers).
+func (d ProductDoc) Product() order.Product {
 	return order.Product{
 		ID: d.ID.Hex(), SKU: d.SKU, Name: d.Name, Description: d.Description,
 		PriceCents: d.PriceCents, Currency: d.Currency, Stock: d.Stock,

@@ -50,17 +50,17 @@ func (s *Store) CreateProduct(ctx context.Context, p order.Product) error {
 	return nil
 }
 
-func (s *Store) getProduct(ctx context.Context, id string) (productDoc, error) {
+func (s *Store) getProduct(ctx context.Context, id string) (ProductDoc, error) {
 	oid, err := objectID(id)
 	if err != nil {
-		return productDoc{}, err
+		return ProductDoc{}, err
 	}
-	var doc productDoc
+	var doc ProductDoc
 	err = s.db.do(ctx, func(ctx context.Context) error {
 		return s.products().FindOne(ctx, bson.D{{Key: "_id", Value: oid}}).Decode(&doc)
 	})
 	if err != nil {
-		return productDoc{}, fmt.Errorf("get product %s: %w", id, err)
+		return ProductDoc{}, fmt.Errorf("get product %s: %w", id, err)
 	}
 	return doc, nil
 }
@@ -71,7 +71,7 @@ func (s *Store) GetProduct(ctx context.Context, id string) (order.Product, error
 	if err != nil {
 		return order.Product{}, err
 	}
-	return doc.product(), nil
+	return doc.Product(), nil
 }
 
 // ListProducts returns up to limit products with id > after, by id.
@@ -80,13 +80,13 @@ func (s *Store) ListProducts(ctx context.Context, after string, limit int) ([]or
 	if err != nil {
 		return nil, err
 	}
-	var docs []productDoc
+	var docs []ProductDoc
 	if err := s.find(ctx, s.products(), filter, limit, &docs); err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
 	out := make([]order.Product, len(docs))
 	for i, d := range docs {
-		out[i] = d.product()
+		out[i] = d.Product()
 	}
 	return out, nil
 }
@@ -110,7 +110,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, patch order.Produc
 	if patch.Stock != nil {
 		set = append(set, bson.E{Key: "stock", Value: *patch.Stock})
 	}
-	var doc productDoc
+	var doc ProductDoc
 	err = s.db.do(ctx, func(ctx context.Context) error {
 		return s.products().FindOneAndUpdate(ctx,
 			bson.D{{Key: "_id", Value: oid}},
@@ -121,7 +121,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, patch order.Produc
 	if err != nil {
 		return order.Product{}, fmt.Errorf("update product %s: %w", id, err)
 	}
-	return doc.product(), nil
+	return doc.Product(), nil
 }
 
 // DeleteProduct removes a product; order.ErrNotFound if there is none.
@@ -158,7 +158,7 @@ func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta 
 		{Key: "$push", Value: bson.D{{Key: "markers", Value: marker}}},
 	}
 	for range applyAttempts {
-		var doc productDoc
+		var doc ProductDoc
 		err := s.db.do(ctx, func(ctx context.Context) error {
 			opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
 			if !s.db.noReplyProjection.Load() {
@@ -175,7 +175,7 @@ func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta 
 			return err
 		})
 		if err == nil {
-			return doc.product(), nil
+			return doc.Product(), nil
 		}
 		if !errors.Is(err, order.ErrNotFound) {
 			return order.Product{}, fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
@@ -186,7 +186,7 @@ func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta 
 		}
 		switch {
 		case slices.Contains(doc.Markers, marker):
-			return doc.product(), nil // applied before
+			return doc.Product(), nil // applied before
 		case delta < 0 && doc.Stock < -delta:
 			return order.Product{}, &order.StockError{ProductID: productID, Requested: -delta, Available: doc.Stock}
 		}
@@ -245,7 +245,7 @@ func (s *Store) ListMarkedProducts(ctx context.Context, after string, limit int)
 	if err != nil {
 		return nil, err
 	}
-	var docs []productDoc
+	var docs []ProductDoc
 	if err := s.find(ctx, s.products(), filter, limit, &docs); err != nil {
 		return nil, fmt.Errorf("list marked products: %w", err)
 	}
@@ -420,15 +420,25 @@ func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, se
 	return o, nil
 }
 
+// PricedFields are the fields ConfirmOrder sets besides the status: o's
+// priced lines, currency and total, as stored. Exported for the local
+// store, which confirms with a read and a write by _id.
+func PricedFields(o order.Order) (bson.D, error) {
+	doc, err := toOrderDoc(o)
+	if err != nil {
+		return nil, err
+	}
+	return bson.D{{Key: "items", Value: doc.Items}, {Key: "currency", Value: doc.Currency}, {Key: "totalCents", Value: doc.TotalCents}}, nil
+}
+
 // ConfirmOrder moves the order from (reserving, seen) to (pending, now)
 // and writes o's priced lines, currency and total, in one conditional
 // update; ErrConflict if it is in another state.
 func (s *Store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
-	doc, err := toOrderDoc(o)
+	priced, err := PricedFields(o)
 	if err != nil {
 		return order.Order{}, fmt.Errorf("confirm order: %w", err)
 	}
-	priced := bson.D{{Key: "items", Value: doc.Items}, {Key: "currency", Value: doc.Currency}, {Key: "totalCents", Value: doc.TotalCents}}
 	got, cur, err := s.moveOrder(ctx, o.ID, bson.D{{Key: "status", Value: string(order.StatusReserving)}, {Key: "updatedAt", Value: seen.UTC()}},
 		order.StatusPending, now, priced)
 	if cur != nil {

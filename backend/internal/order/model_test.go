@@ -1,8 +1,6 @@
 package order_test
 
 import (
-	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,29 +39,17 @@ func runMemModel(t *testing.T, seed uint64, d time.Duration) {
 		svcs = append(svcs, order.NewService(faulty,
 			order.WithLease(lease), order.WithCallTimeout(30*time.Millisecond), order.WithIdempotencyWait(50*time.Millisecond)))
 	}
+	faults, heal := faulty.RandomFaults(8)
 	storetest.Model{
 		Store:          mem,
 		Services:       svcs,
 		Lease:          lease,
 		RequestTimeout: 80 * time.Millisecond,
-		Faults: func(rng *rand.Rand) {
-			var mu sync.Mutex
-			faulty.SetPlan(func(storetest.Call) storetest.Fault {
-				mu.Lock()
-				defer mu.Unlock()
-				if rng.IntN(100) < 8 {
-					return storetest.Faults[rng.IntN(len(storetest.Faults))]
-				}
-				return storetest.NoFault
-			})
-		},
-		Heal: func() {
-			faulty.SetPlan(nil)
-			faulty.Settle()
-		},
-		Products: 4,
-		Stock:    60,
-		Clients:  6,
-		Duration: d,
+		Faults:         faults,
+		Heal:           heal,
+		Products:       4,
+		Stock:          60,
+		Clients:        6,
+		Duration:       d,
 	}.Run(t, seed)
 }

@@ -9,9 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/orderstack/orderstack/backend/local/internal/faultproxy"
-	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
 
 // answer is one request of the outage test.
@@ -44,25 +41,11 @@ type answer struct {
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	skipShort(t)
 	bin := binary(t, "orders")
-	db, err := localdb.Start(t.Context(), localdb.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if db != nil {
-			_ = db.Close()
-		}
-	})
-	proxy, err := faultproxy.Start(db.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = proxy.Close() }) // nil-safe
-	dbURI := "mongodb://" + proxy.Addr() + "/"
+	proxy, dbURL := startProxiedDB(t)
 	// MONGODB_TIMEOUT bounds how long a call waits for the missing
 	// database; the production default is 5s (docs/reliability.md). One
 	// connection: FerretDB 1.x loses concurrent updates (not MongoDB).
-	env := append([]string{"MONGODB_URL=" + dbURI + "orders", "MONGODB_TIMEOUT=1s", "MONGODB_MAX_POOL_SIZE=1"}, recoveryEnv...)
+	env := append([]string{"MONGODB_URL=" + dbURL, "MONGODB_TIMEOUT=1s", "MONGODB_MAX_POOL_SIZE=1"}, recoveryEnv...)
 	srv := start(t, "orders", bin, nil, env...)
 	c := newClient()
 	const initial = 1_000_000

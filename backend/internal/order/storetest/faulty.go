@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -79,6 +80,28 @@ func (f *Faulty) Calls() []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]Call(nil), f.log...)
+}
+
+// RandomFaults are a Model's Faults and Heal on f: while the faults run,
+// each call fails with one of Faults, picked by the model's rng, with
+// probability percent/100; healing lets every late write land.
+func (f *Faulty) RandomFaults(percent int) (faults func(*rand.Rand), heal func()) {
+	faults = func(rng *rand.Rand) {
+		var mu sync.Mutex // rng is not safe for concurrent use
+		f.SetPlan(func(Call) Fault {
+			mu.Lock()
+			defer mu.Unlock()
+			if rng.IntN(100) < percent {
+				return Faults[rng.IntN(len(Faults))]
+			}
+			return NoFault
+		})
+	}
+	heal = func() {
+		f.SetPlan(nil)
+		f.Settle()
+	}
+	return faults, heal
 }
 
 // Settle waits until every ApplyLate call has landed.

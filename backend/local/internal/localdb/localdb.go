@@ -218,3 +218,24 @@ func (s *Server) relay(client net.Conn) {
 	go pipe(client, backend)
 	<-done // one side is gone: the deferred closes end the other copy
 }
+
+// RunWithTemp is a test package's TestMain body: it starts a server in a
+// new temporary directory (named after prefix), hands its URI and directory
+// to set, runs the tests (run is testing.M.Run) and removes both. It
+// returns the exit code for os.Exit.
+func RunWithTemp(prefix string, set func(uri, dir string), run func() int) int {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	srv, err := Start(context.Background(), Config{Dir: dir})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer srv.Close()
+	set(srv.URI(), dir)
+	return run()
+}

@@ -358,7 +358,7 @@ func (s *store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 // productJSON is a product as FerretDB stores it in SQLite (its sjson: the
 // values as JSON, ObjectIDs as hex, dates as milliseconds, and a "$s" key
 // with the BSON types, ignored here). The fields are the adapter's
-// productDoc; TestListProductsAsStored compares the two readings.
+// mongodb.ProductDoc; TestListProductsAsStored compares the two readings.
 type productJSON struct {
 	ID          string `json:"_id"`
 	SKU         string `json:"sku"`

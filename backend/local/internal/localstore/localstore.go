@@ -97,34 +97,9 @@ func oid(id string) (bson.ObjectID, error) {
 	return o, nil
 }
 
-// productDoc is a product as the adapter stores it (its productDoc in
-// backend/internal/mongodb); ApplyStock returns the product it reserved
-// from, and needs the markers. The contract suite compares what ApplyStock
-// returns with what the adapter's GetProduct reads.
-type productDoc struct {
-	ID          bson.ObjectID `bson:"_id"`
-	SKU         string        `bson:"sku"`
-	Name        string        `bson:"name"`
-	Description string        `bson:"description"`
-	PriceCents  int64         `bson:"priceCents"`
-	Currency    string        `bson:"currency"`
-	Stock       int64         `bson:"stock"`
-	Markers     []string      `bson:"markers"`
-	CreatedAt   time.Time     `bson:"createdAt"`
-	UpdatedAt   time.Time     `bson:"updatedAt"`
-}
-
-func (d productDoc) product() order.Product {
-	return order.Product{
-		ID: d.ID.Hex(), SKU: d.SKU, Name: d.Name, Description: d.Description,
-		PriceCents: d.PriceCents, Currency: d.Currency, Stock: d.Stock,
-		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
-	}
-}
-
 // readProduct reads a product with its markers by _id.
-func (s *store) readProduct(ctx context.Context, id bson.ObjectID) (productDoc, error) {
-	var d productDoc
+func (s *store) readProduct(ctx context.Context, id bson.ObjectID) (mongodb.ProductDoc, error) {
+	var d mongodb.ProductDoc
 	err := s.db.Do(ctx, func(ctx context.Context, db *mongo.Database) error {
 		return db.Collection(productsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	})
@@ -161,7 +136,7 @@ func (s *store) ApplyStock(ctx context.Context, productID, marker string, delta 
 		return order.Product{}, fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
 	}
 	if slices.Contains(d.Markers, marker) {
-		return d.product(), nil // applied before
+		return d.Product(), nil // applied before
 	}
 	if delta < 0 && d.Stock < -delta {
 		return order.Product{}, &order.StockError{ProductID: productID, Requested: -delta, Available: d.Stock}
@@ -174,7 +149,7 @@ func (s *store) ApplyStock(ctx context.Context, productID, marker string, delta 
 		return order.Product{}, fmt.Errorf("apply stock %+d to product %s: %w", delta, productID, err)
 	}
 	d.Stock += delta
-	return d.product(), nil
+	return d.Product(), nil
 }
 
 // RevertStock: if the product carries marker, subtract delta and pull it.
@@ -236,28 +211,12 @@ func (s *store) ClaimOrder(ctx context.Context, id string, from order.Status, se
 	return o, nil
 }
 
-// lineItemDoc is a line as the adapter stores it (backend/internal/mongodb
-// lineItemDoc); ConfirmOrder writes the priced lines.
-type lineItemDoc struct {
-	ProductID      bson.ObjectID `bson:"productId"`
-	SKU            string        `bson:"sku"`
-	Name           string        `bson:"name"`
-	Quantity       int64         `bson:"quantity"`
-	UnitPriceCents int64         `bson:"unitPriceCents"`
-	LineTotalCents int64         `bson:"lineTotalCents"`
-}
-
 // ConfirmOrder: read the order by _id, check it is reserving as of seen,
 // and $set status pending, updatedAt and the priced lines by _id.
 func (s *store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.Time) (order.Order, error) {
-	items := make([]lineItemDoc, len(o.Items))
-	for i, it := range o.Items {
-		pid, err := bson.ObjectIDFromHex(it.ProductID)
-		if err != nil {
-			return order.Order{}, fmt.Errorf("confirm order %s item %d product id %q: %w", o.ID, i, it.ProductID, err)
-		}
-		items[i] = lineItemDoc{ProductID: pid, SKU: it.SKU, Name: it.Name, Quantity: it.Quantity,
-			UnitPriceCents: it.UnitPriceCents, LineTotalCents: it.LineTotalCents}
+	priced, err := mongodb.PricedFields(o)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("confirm order %s: %w", o.ID, err)
 	}
 	cur, err := s.GetOrder(ctx, o.ID)
 	if err != nil {
@@ -267,8 +226,7 @@ func (s *store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.
 		return order.Order{}, fmt.Errorf("confirm order %s as of %s: it is %s as of %s: %w",
 			o.ID, seen.UTC().Format(time.RFC3339Nano), cur.Status, cur.UpdatedAt.Format(time.RFC3339Nano), order.ErrConflict)
 	}
-	got, err := s.move(ctx, cur, order.StatusPending, now,
-		bson.E{Key: "items", Value: items}, bson.E{Key: "currency", Value: o.Currency}, bson.E{Key: "totalCents", Value: o.TotalCents})
+	got, err := s.move(ctx, cur, order.StatusPending, now, priced...)
 	if err != nil {
 		return order.Order{}, fmt.Errorf("confirm order %s: %w", o.ID, err)
 	}

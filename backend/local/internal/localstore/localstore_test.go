@@ -1,9 +1,6 @@
 package localstore
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,50 +14,22 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/order"
 	"github.com/orderstack/orderstack/backend/internal/order/storetest"
 	"github.com/orderstack/orderstack/backend/local/internal/localdb"
+	"github.com/orderstack/orderstack/backend/local/internal/mongodbtest"
 )
 
 // The embedded FerretDB that TestMain starts; each test opens a database
 // of its own on it (a file of its own in serverDir).
 var serverURI, serverDir string
 
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "localstore-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	srv, err := localdb.Start(context.Background(), localdb.Config{Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer srv.Close()
-	serverURI, serverDir = srv.URI(), dir
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(localdb.RunWithTemp("localstore-", func(uri, dir string) { serverURI, serverDir = uri, dir }, m.Run))
 }
 
 // openDB opens a fresh database on the test server as orders-local does
 // (pool of one, indexes ensured) and closes it at the end.
 func openDB(tb testing.TB) *mongodb.DB {
 	tb.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	db, err := mongodb.Open(tb.Context(), serverURI+"test_"+hex.EncodeToString(b), mongodb.Options{MaxPoolSize: 1, Timeout: 10 * time.Second})
-	if err != nil {
-		tb.Fatalf("Open = %v", err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = db.Close(ctx)
-	})
-	if err := db.EnsureIndexes(tb.Context()); err != nil {
-		tb.Fatalf("EnsureIndexes = %v", err)
-	}
-	return db
+	return mongodbtest.OpenDB(tb, serverURI, mongodb.Options{MaxPoolSize: 1})
 }
 
 // open returns the local store on a fresh database.

@@ -1,8 +1,6 @@
 package localstore
 
 import (
-	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,29 +27,17 @@ func TestModel(t *testing.T) {
 		svcs = append(svcs, order.NewService(faulty,
 			order.WithLease(lease), order.WithCallTimeout(300*time.Millisecond), order.WithIdempotencyWait(200*time.Millisecond)))
 	}
+	faults, heal := faulty.RandomFaults(8)
 	storetest.Model{
 		Store:          s,
 		Services:       svcs,
 		Lease:          lease,
 		RequestTimeout: time.Second,
-		Faults: func(rng *rand.Rand) {
-			var mu sync.Mutex
-			faulty.SetPlan(func(storetest.Call) storetest.Fault {
-				mu.Lock()
-				defer mu.Unlock()
-				if rng.IntN(100) < 8 {
-					return storetest.Faults[rng.IntN(len(storetest.Faults))]
-				}
-				return storetest.NoFault
-			})
-		},
-		Heal: func() {
-			faulty.SetPlan(nil)
-			faulty.Settle()
-		},
-		Products: 3,
-		Stock:    40,
-		Clients:  4,
-		Duration: storetest.DurationFromEnv(t, 6*time.Second),
+		Faults:         faults,
+		Heal:           heal,
+		Products:       3,
+		Stock:          40,
+		Clients:        4,
+		Duration:       storetest.DurationFromEnv(t, 6*time.Second),
 	}.Run(t, seed)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/local/internal/mongodbtest"
 )
 
 // TestRoundTripsPerOrder counts the commands FerretDB receives while the
@@ -82,22 +83,9 @@ func countCommands(t *testing.T, lines int) map[string]int {
 // commands sums orders_mongodb_commands_total by command.
 func commands(t *testing.T, reg *prometheus.Registry) map[string]int {
 	t.Helper()
-	mfs, err := reg.Gather()
+	out, err := mongodbtest.CommandCounts(reg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	out := map[string]int{}
-	for _, mf := range mfs {
-		if mf.GetName() != "orders_mongodb_commands_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "command" {
-					out[l.GetValue()] += int(m.GetCounter().GetValue())
-				}
-			}
-		}
 	}
 	return out
 }

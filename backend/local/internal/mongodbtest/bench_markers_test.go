@@ -22,7 +22,7 @@ import (
 func BenchmarkReserveWithMarkers(b *testing.B) {
 	for _, n := range []int{0, 1_000, 5_000} {
 		b.Run(fmt.Sprintf("markers=%d", n), func(b *testing.B) {
-			db := openDB(b, serverURI, localOptions)
+			db := OpenDB(b, serverURI, localOptions)
 			s := serial.New(db.Store())
 			ctx := b.Context()
 			now := time.Now().UTC().Truncate(time.Millisecond)

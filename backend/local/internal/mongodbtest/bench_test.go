@@ -13,7 +13,7 @@ import (
 // run` opens it: the adapter on the embedded FerretDB, behind serial.New.
 // Run: make bench-store.
 func BenchmarkStore(b *testing.B) {
-	s := serial.New(openDB(b, serverURI, localOptions).Store())
+	s := serial.New(OpenDB(b, serverURI, localOptions).Store())
 	ctx := b.Context()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	p := order.Product{ID: order.NewID(now), SKU: "BENCH", Name: "Bench", Currency: "EUR", PriceCents: 100, Stock: order.MaxStock, CreatedAt: now, UpdatedAt: now}

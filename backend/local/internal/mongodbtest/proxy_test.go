@@ -56,7 +56,7 @@ func proxyEnv(tb testing.TB, p *faultproxy.Proxy, patient bool) *storetest.Proto
 	if patient {
 		opTimeout, callTimeout = 10*time.Second, 10*time.Second
 	}
-	direct := openDB(tb, serverURI, mongodb.Options{MaxPoolSize: 1})
+	direct := OpenDB(tb, serverURI, mongodb.Options{MaxPoolSize: 1})
 	proxied, err := mongodb.Open(tb.Context(), "mongodb://"+p.Addr()+"/"+direct.Name(), mongodb.Options{Timeout: opTimeout})
 	if err != nil {
 		tb.Fatal(err)
@@ -197,7 +197,7 @@ func TestModelProxy(t *testing.T) {
 	seed := storetest.SeedFromEnv(t)
 	p := startProxy(t)
 	p.Delay = 300 * time.Millisecond
-	direct := openDB(t, serverURI, mongodb.Options{MaxPoolSize: 1})
+	direct := OpenDB(t, serverURI, mongodb.Options{MaxPoolSize: 1})
 	const lease = 2 * time.Second // > 2 × (call timeout + proxy delay)
 	var svcs []*order.Service
 	for range 2 {

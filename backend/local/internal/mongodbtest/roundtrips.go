@@ -59,19 +59,19 @@ func countRoundTrips(ctx context.Context, uri string, lines int, key string) (Ro
 		}
 		req.Lines = append(req.Lines, order.OrderLine{ProductID: p.ID, Quantity: 1})
 	}
-	before, err := commandCounts(reg)
+	before, err := CommandCounts(reg)
 	if err != nil {
 		return RoundTrips{}, err
 	}
 	if _, _, err := svc.PlaceOrder(ctx, req); err != nil {
 		return RoundTrips{}, fmt.Errorf("place a %d-line order: %w", lines, err)
 	}
-	after, err := commandCounts(reg)
+	after, err := CommandCounts(reg)
 	if err != nil {
 		return RoundTrips{}, err
 	}
 	svc.Wait()
-	later, err := commandCounts(reg)
+	later, err := CommandCounts(reg)
 	if err != nil {
 		return RoundTrips{}, err
 	}
@@ -90,9 +90,9 @@ func countRoundTrips(ctx context.Context, uri string, lines int, key string) (Ro
 	return rt, nil
 }
 
-// commandCounts sums orders_mongodb_commands_total by command (every
-// outcome).
-func commandCounts(reg *prometheus.Registry) (map[string]int, error) {
+// CommandCounts sums the adapter's orders_mongodb_commands_total on reg by
+// command (every outcome).
+func CommandCounts(reg *prometheus.Registry) (map[string]int, error) {
 	mfs, err := reg.Gather()
 	if err != nil {
 		return nil, err

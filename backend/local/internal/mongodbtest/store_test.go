@@ -21,7 +21,7 @@ var localOptions = mongodb.Options{MaxPoolSize: 1}
 // configures it.
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) order.Store {
-		return serial.New(openDB(t, serverURI, localOptions).Store())
+		return serial.New(OpenDB(t, serverURI, localOptions).Store())
 	})
 }
 
@@ -83,7 +83,7 @@ func TestSerialisationPreventsLostUpdates(t *testing.T) {
 		// nothing (1 in 8 here). Up to five races, each on a fresh database.
 		const races = 5
 		for i := range races {
-			won, stock := race(t, openDB(t, serverURI, pool8).Store(), buyers, units)
+			won, stock := race(t, OpenDB(t, serverURI, pool8).Store(), buyers, units)
 			t.Logf("without serialisation: %d of %d buyers won %d units, stock %d", won, buyers, units, stock)
 			if won > units {
 				return
@@ -94,7 +94,7 @@ func TestSerialisationPreventsLostUpdates(t *testing.T) {
 		}
 	})
 	t.Run("serialised", func(t *testing.T) {
-		won, stock := race(t, serial.New(openDB(t, serverURI, pool8).Store()), buyers, units)
+		won, stock := race(t, serial.New(OpenDB(t, serverURI, pool8).Store()), buyers, units)
 		t.Logf("with serial.New: %d of %d buyers won %d units, stock %d", won, buyers, units, stock)
 		if won != units || stock != 0 {
 			t.Errorf("through serial.New %d buyers won %d units, stock %d; want %d and 0", won, units, stock, units)

@@ -26,7 +26,7 @@ func TestUnavailable(t *testing.T) {
 	const timeout = 1 * time.Second
 	o := localOptions
 	o.Timeout = timeout
-	s := serial.New(openDB(t, srv.URI(), o).Store())
+	s := serial.New(OpenDB(t, srv.URI(), o).Store())
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	p := order.Product{ID: order.NewID(now), SKU: "UP", Name: "Up", Currency: "EUR", Stock: 3, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateProduct(t.Context(), p); err != nil {

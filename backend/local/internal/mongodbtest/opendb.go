@@ -1,0 +1,36 @@
+package mongodbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/mongodb"
+)
+
+// OpenDB opens a fresh database (random name) on the server at uri, a
+// mongodb://host:port/ URI as localdb gives, with o, and closes it at the
+// end. The server is a temporary directory, so nothing is dropped.
+func OpenDB(tb testing.TB, uri string, o mongodb.Options) *mongodb.DB {
+	tb.Helper()
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Second
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	db, err := mongodb.Open(tb.Context(), uri+"test_"+hex.EncodeToString(b), o)
+	if err != nil {
+		tb.Fatalf("Open = %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = db.Close(ctx)
+	})
+	if err := db.EnsureIndexes(tb.Context()); err != nil {
+		tb.Fatalf("EnsureIndexes = %v", err)
+	}
+	return db
+}
