@@ -22,6 +22,12 @@ run: ## run the service on 127.0.0.1:3000 (HOST, PORT) with the embedded FerretD
 
 # `make test` is exactly the test-<area> targets: each mk/<area>.mk adds its own with a line
 # `test: test-<area>`, and only those targets are named test-* (platform/docs checks both).
+# The test-* targets are independent: `make test` runs as many at once as there are cores, each
+# one's output printed together when it ends (warm, on 2 cores: 178 s instead of 285 s one by one).
+ifeq ($(MAKECMDGOALS),test)
+MAKEFLAGS += --jobs=$(shell nproc) --output-sync=target
+endif
+
 test: ## every offline check, what CI runs: test-service, test-store, test-chart, test-infra, ... (the test-* targets below)
 
 -include mk/*.mk
