@@ -497,14 +497,7 @@ func (k *kube) listPods(ctx context.Context) ([]*corev1.Pod, error) {
 // differ by more than one pod (topologySpread.maxSkew 1, DoNotSchedule across zones in prod).
 func (k *kube) checkZoneSpread(ctx context.Context, desired int32) {
 	k.t.Helper()
-	nodes, err := k.c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	zoneOf := map[string]string{}
-	for _, n := range nodes.Items {
-		zoneOf[n.Name] = n.Labels[ZoneLabel]
-	}
+	zoneOf := k.nodeZones(ctx)
 	perZone := map[string]int{}
 	for _, z := range zones {
 		perZone[z] = 0
@@ -534,7 +527,7 @@ func (k *kube) checkZoneSpread(ctx context.Context, desired int32) {
 		k.t.Errorf("pods per zone %v: a zone without pods although there are %d replicas", perZone, desired)
 	}
 	for node, n := range perNode {
-		if n > 1 && len(perNode) < len(nodes.Items) {
+		if n > 1 && len(perNode) < len(zoneOf) {
 			k.t.Errorf("node %s has %d pods while other nodes have none", node, n)
 		}
 	}
@@ -631,7 +624,8 @@ func (k *kube) checkZoneOutage(ctx context.Context, desired int32, lost string) 
 	}
 }
 
-func (k *kube) podsPerZone(ctx context.Context) map[string]int {
+// nodeZones maps each node to its zone label.
+func (k *kube) nodeZones(ctx context.Context) map[string]string {
 	k.t.Helper()
 	nodes, err := k.c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -641,6 +635,12 @@ func (k *kube) podsPerZone(ctx context.Context) map[string]int {
 	for _, n := range nodes.Items {
 		zoneOf[n.Name] = n.Labels[ZoneLabel]
 	}
+	return zoneOf
+}
+
+func (k *kube) podsPerZone(ctx context.Context) map[string]int {
+	k.t.Helper()
+	zoneOf := k.nodeZones(ctx)
 	perZone := map[string]int{}
 	for _, p := range k.pods(ctx) {
 		if p.DeletionTimestamp == nil && p.Spec.NodeName != "" {
