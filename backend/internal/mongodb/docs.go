@@ -58,7 +58,7 @@ type orderDoc struct {
 
 // objectID parses a domain id. A malformed id cannot name a stored
 // document, so it is order.ErrNotFound.
-func objectID(id string) (bson.ObjectID, error) {
+func ObjectID(id string) (bson.ObjectID, error) {
 	oid, err := bson.ObjectIDFromHex(id)
 	if err != nil || !order.ValidID(id) {
 		return bson.ObjectID{}, fmt.Errorf("id %q: %w", id, order.ErrNotFound)

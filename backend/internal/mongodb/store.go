@@ -51,7 +51,7 @@ func (s *Store) CreateProduct(ctx context.Context, p order.Product) error {
 }
 
 func (s *Store) getProduct(ctx context.Context, id string) (ProductDoc, error) {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return ProductDoc{}, err
 	}
@@ -93,7 +93,7 @@ func (s *Store) ListProducts(ctx context.Context, after string, limit int) ([]or
 
 // UpdateProduct applies patch and returns the updated product.
 func (s *Store) UpdateProduct(ctx context.Context, id string, patch order.ProductPatch, now time.Time) (order.Product, error) {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return order.Product{}, err
 	}
@@ -126,7 +126,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, patch order.Produc
 
 // DeleteProduct removes a product; order.ErrNotFound if there is none.
 func (s *Store) DeleteProduct(ctx context.Context, id string) error {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Store) DeleteProduct(ctx context.Context, id string) error {
 // marker and, to reserve, with enough stock. When nothing matched, a read
 // tells why.
 func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
-	oid, err := objectID(productID)
+	oid, err := ObjectID(productID)
 	if err != nil {
 		return order.Product{}, err
 	}
@@ -198,7 +198,7 @@ func (s *Store) ApplyStock(ctx context.Context, productID, marker string, delta 
 // RevertStock subtracts delta and drops marker, only if the product
 // carries marker.
 func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
-	oid, err := objectID(productID)
+	oid, err := ObjectID(productID)
 	if err != nil {
 		return nil // no such product, so no marker to undo
 	}
@@ -220,7 +220,7 @@ func (s *Store) RevertStock(ctx context.Context, productID, marker string, delta
 // ClearMarkers drops markers from the product in one update, keeping the
 // stock.
 func (s *Store) ClearMarkers(ctx context.Context, productID string, markers []string) error {
-	oid, err := objectID(productID)
+	oid, err := ObjectID(productID)
 	if err != nil || len(markers) == 0 {
 		return nil
 	}
@@ -288,7 +288,7 @@ func (s *Store) findOrder(ctx context.Context, filter bson.D) (order.Order, erro
 
 // GetOrder returns an order (in any status) or order.ErrNotFound.
 func (s *Store) GetOrder(ctx context.Context, id string) (order.Order, error) {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return order.Order{}, err
 	}
@@ -316,7 +316,7 @@ func (s *Store) GetOrderByIdempotencyKey(ctx context.Context, key string) (order
 func (s *Store) OrderStates(ctx context.Context, ids []string) ([]order.OrderState, error) {
 	oids := make(bson.A, 0, len(ids))
 	for _, id := range ids {
-		if oid, err := objectID(id); err == nil {
+		if oid, err := ObjectID(id); err == nil {
 			oids = append(oids, oid)
 		}
 	}
@@ -457,7 +457,7 @@ func (s *Store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.
 // caller's conflict), or err says why it could not be read (ErrNotFound:
 // no such order).
 func (s *Store) moveOrder(ctx context.Context, id string, cond bson.D, to order.Status, now time.Time, set bson.D) (o order.Order, cur *order.Order, err error) {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return order.Order{}, nil, err
 	}
@@ -486,7 +486,7 @@ func (s *Store) moveOrder(ctx context.Context, id string, cond bson.D, to order.
 
 // MarkStockReleased records that a cancelled order gave its stock back.
 func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time) error {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return err
 	}
@@ -512,7 +512,7 @@ func (s *Store) MarkStockReleased(ctx context.Context, id string, now time.Time)
 // DeleteOrder removes a reserving order; order.ErrNotFound if there is
 // none, order.ErrConflict if it is in another status.
 func (s *Store) DeleteOrder(ctx context.Context, id string) error {
-	oid, err := objectID(id)
+	oid, err := ObjectID(id)
 	if err != nil {
 		return err
 	}
@@ -564,15 +564,26 @@ func (s *Store) find(ctx context.Context, c *mongo.Collection, filter bson.D, li
 	})
 }
 
+// CursorID parses a page cursor (the last id of the previous page); a
+// malformed one is a validation error naming the cursor. Exported for the
+// local store's lists.
+func CursorID(after string) (bson.ObjectID, error) {
+	oid, err := bson.ObjectIDFromHex(after)
+	if err != nil || !order.ValidID(after) {
+		return bson.ObjectID{}, &order.ValidationError{Fields: map[string]string{"cursor": "is not a valid cursor"}}
+	}
+	return oid, nil
+}
+
 // afterFilter adds `_id > after` to filter for keyset pagination. An
 // after that is not an id is a bad cursor.
 func afterFilter(filter bson.D, after string) (bson.D, error) {
 	if after == "" {
 		return filter, nil
 	}
-	oid, err := bson.ObjectIDFromHex(after)
-	if err != nil || !order.ValidID(after) {
-		return nil, &order.ValidationError{Fields: map[string]string{"cursor": "is not a valid cursor"}}
+	oid, err := CursorID(after)
+	if err != nil {
+		return nil, err
 	}
 	return append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: oid}}}), nil
 }

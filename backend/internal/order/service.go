@@ -370,7 +370,7 @@ func (s *Service) sweep() {
 	s.sweepQ = nil
 	s.sweepMu.Unlock()
 	for productID, markers := range q {
-		ctx, cancel := context.WithTimeout(context.Background(), s.callTimeout)
+		ctx, cancel := s.call(context.Background())
 		err := s.store.ClearMarkers(ctx, productID, markers)
 		cancel()
 		if err != nil {

@@ -11,9 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB uses (registers "sqlite")
 
+	"github.com/orderstack/orderstack/backend/internal/mongodb"
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
@@ -222,9 +222,9 @@ func (q *query) after(after string) error {
 	if after == "" {
 		return nil
 	}
-	id, err := bson.ObjectIDFromHex(after)
-	if err != nil || !order.ValidID(after) {
-		return &order.ValidationError{Fields: map[string]string{"cursor": "is not a valid cursor"}}
+	id, err := mongodb.CursorID(after)
+	if err != nil {
+		return err
 	}
 	q.and(colID+` > ?`, jsonString(id.Hex()))
 	return nil
@@ -416,7 +416,7 @@ func (s *store) ListMarkedProducts(ctx context.Context, after string, limit int)
 	}
 	out := make([]order.ProductMarkers, 0, len(ids))
 	for _, id := range ids {
-		bid, err := oid(id)
+		bid, err := mongodb.ObjectID(id)
 		if err != nil {
 			return nil, fmt.Errorf("list marked products: %w", err)
 		}
@@ -443,7 +443,7 @@ func (s *store) OrderStates(ctx context.Context, ids []string) ([]order.OrderSta
 	out := []order.OrderState{}
 	var args []any
 	for _, id := range ids {
-		if o, err := oid(id); err == nil {
+		if o, err := mongodb.ObjectID(id); err == nil {
 			args = append(args, jsonString(o.Hex()))
 		}
 	}

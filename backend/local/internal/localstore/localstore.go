@@ -87,16 +87,6 @@ func New(ctx context.Context, db *mongodb.DB, dir string) (*serial.Store, func()
 	return serial.New(s), idx.close, nil
 }
 
-// oid parses a domain id the way the adapter does: a malformed id names
-// no document, so it is order.ErrNotFound.
-func oid(id string) (bson.ObjectID, error) {
-	o, err := bson.ObjectIDFromHex(id)
-	if err != nil || !order.ValidID(id) {
-		return bson.ObjectID{}, fmt.Errorf("id %q: %w", id, order.ErrNotFound)
-	}
-	return o, nil
-}
-
 // readProduct reads a product with its markers by _id.
 func (s *store) readProduct(ctx context.Context, id bson.ObjectID) (mongodb.ProductDoc, error) {
 	var d mongodb.ProductDoc
@@ -127,7 +117,7 @@ func (s *store) updateByID(ctx context.Context, coll string, id bson.ObjectID, u
 // check the stock and $inc/$push by _id. It returns the product as the
 // write left it (as found, if the marker was there).
 func (s *store) ApplyStock(ctx context.Context, productID, marker string, delta int64) (order.Product, error) {
-	id, err := oid(productID)
+	id, err := mongodb.ObjectID(productID)
 	if err != nil {
 		return order.Product{}, err
 	}
@@ -154,7 +144,7 @@ func (s *store) ApplyStock(ctx context.Context, productID, marker string, delta 
 
 // RevertStock: if the product carries marker, subtract delta and pull it.
 func (s *store) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
-	id, err := oid(productID)
+	id, err := mongodb.ObjectID(productID)
 	if err != nil {
 		return nil // no such product, so no marker to undo
 	}
@@ -238,7 +228,7 @@ func (s *store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.
 // move sets status, updatedAt and the fields of set on the order cur (just
 // read) by _id and returns it with status and updatedAt as stored.
 func (s *store) move(ctx context.Context, cur order.Order, to order.Status, now time.Time, set ...bson.E) (order.Order, error) {
-	id, err := oid(cur.ID)
+	id, err := mongodb.ObjectID(cur.ID)
 	if err != nil {
 		return order.Order{}, err
 	}
@@ -262,7 +252,7 @@ func (s *store) DeleteOrder(ctx context.Context, id string) error {
 	if cur.Status != order.StatusReserving {
 		return fmt.Errorf("delete order %s: it is %s: %w", id, cur.Status, order.ErrConflict)
 	}
-	bid, _ := oid(id) // GetOrder accepted it
+	bid, _ := mongodb.ObjectID(id) // GetOrder accepted it
 	var n int64
 	err = s.db.Do(ctx, func(ctx context.Context, d *mongo.Database) error {
 		res, err := d.Collection(ordersCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: bid}})
