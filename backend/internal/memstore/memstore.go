@@ -401,12 +401,22 @@ func (s *Store) ClaimOrder(ctx context.Context, id string, from order.Status, se
 		return order.Order{}, err
 	}
 	defer s.mu.Unlock()
+	return s.claim(id, from, seen, to, now, nil)
+}
+
+// claim is the compare-and-set of ClaimOrder and ConfirmOrder, with s.mu
+// held: if order id is `from` as of seen, it moves to `to` at now, after
+// set (if any) changed it.
+func (s *Store) claim(id string, from order.Status, seen time.Time, to order.Status, now time.Time, set func(*order.Order)) (order.Order, error) {
 	o, ok := s.orders[id]
 	if !ok {
 		return order.Order{}, order.ErrNotFound
 	}
 	if o.Status != from || !o.UpdatedAt.Equal(seen) {
 		return order.Order{}, fmt.Errorf("order %s is %s as of %s, not %s as of %s: %w", id, o.Status, o.UpdatedAt, from, seen, order.ErrConflict)
+	}
+	if set != nil {
+		set(&o)
 	}
 	o.Status, o.UpdatedAt = to, now
 	s.orders[id] = o
@@ -420,17 +430,9 @@ func (s *Store) ConfirmOrder(ctx context.Context, o order.Order, seen, now time.
 		return order.Order{}, err
 	}
 	defer s.mu.Unlock()
-	cur, ok := s.orders[o.ID]
-	if !ok {
-		return order.Order{}, order.ErrNotFound
-	}
-	if cur.Status != order.StatusReserving || !cur.UpdatedAt.Equal(seen) {
-		return order.Order{}, fmt.Errorf("order %s is %s as of %s, not reserving as of %s: %w", o.ID, cur.Status, cur.UpdatedAt, seen, order.ErrConflict)
-	}
-	cur.Items, cur.Currency, cur.TotalCents = slices.Clone(o.Items), o.Currency, o.TotalCents
-	cur.Status, cur.UpdatedAt = order.StatusPending, now
-	s.orders[o.ID] = cur
-	return cloneOrder(cur), nil
+	return s.claim(o.ID, order.StatusReserving, seen, order.StatusPending, now, func(cur *order.Order) {
+		cur.Items, cur.Currency, cur.TotalCents = slices.Clone(o.Items), o.Currency, o.TotalCents
+	})
 }
 
 // MarkStockReleased sets StockReleased on a cancelled order.
