@@ -24,9 +24,8 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // (docs/benchmarks.md), while on the fast paths (the in-memory store, a
 // request that fails validation) nothing ever waits on Done. Here Deadline
 // and Err are answered from the clock and the parent, and the real
-// context.WithDeadline is created on the first call to Done, or to Value
-// with a key that is not this package's (context.Cause and child contexts
-// find their parent through Value). From then on it answers everything.
+// context.WithDeadline is created on the first call to Done or Value
+// (context.Cause and child contexts find their parent through Value). From then on it answers everything.
 func lazyTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	c := &lazyDeadline{parent: parent, deadline: time.Now().Add(d)}
 	return c, c.cancel
@@ -98,11 +97,6 @@ func (c *lazyDeadline) Err() error {
 	return nil
 }
 
-func (c *lazyDeadline) Value(key any) any {
-	if _, ours := key.(ctxKey); ours {
-		return c.parent.Value(key)
-	}
-	return c.arm().Value(key)
-}
+func (c *lazyDeadline) Value(key any) any { return c.arm().Value(key) }
 
 func (c *lazyDeadline) String() string { return "httpapi.lazyTimeout" }

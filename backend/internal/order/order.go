@@ -81,7 +81,8 @@ type Order struct {
 	// StockReleased is true once a cancelled order has put its stock back.
 	StockReleased bool
 	// IdempotencyKey and RequestHash identify the request that created the
-	// order, so a retry returns it instead of placing another.
+	// order, so a retry returns it instead of placing another. Both are
+	// empty for an order placed without a key: nothing can replay it.
 	IdempotencyKey string
 	RequestHash    string
 	CreatedAt      time.Time
