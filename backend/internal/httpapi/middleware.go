@@ -159,7 +159,8 @@ const hdrRequestID = "X-Request-Id"
 // that carries it. One allocation instead of one per layer.
 type observed struct {
 	statusWriter
-	info requestInfo
+	info  requestInfo
+	idHdr [1]string // the X-Request-Id header's value slice
 }
 
 // observeMiddleware is the request id, the access log and the metrics in
@@ -181,9 +182,9 @@ func observeMiddleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.
 			} else {
 				id = newRequestID()
 			}
-			w.Header()[hdrRequestID] = []string{id}
-			o := &observed{statusWriter: statusWriter{ResponseWriter: w}, info: requestInfo{id: id, route: "unmatched"}}
+			o := &observed{statusWriter: statusWriter{ResponseWriter: w}, info: requestInfo{id: id, route: "unmatched"}, idHdr: [1]string{id}}
 			o.statusWriter.info = &o.info
+			w.Header()[hdrRequestID] = o.idHdr[:]
 			m.inFlight.Inc()
 			status := http.StatusInternalServerError // if next panics
 			defer func() {

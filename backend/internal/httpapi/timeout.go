@@ -11,9 +11,9 @@ import (
 // and the client gets 503.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := lazyTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
+		c := lazyTimeout(r.Context(), d)
+		defer c.cancel() // a method call: no CancelFunc value to allocate
+		next.ServeHTTP(w, r.WithContext(c))
 	})
 }
 
@@ -26,9 +26,9 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // and Err are answered from the clock and the parent, and the real
 // context.WithDeadline is created on the first call to Done or Value
 // (context.Cause and child contexts find their parent through Value). From then on it answers everything.
-func lazyTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	c := &lazyDeadline{parent: parent, deadline: time.Now().Add(d)}
-	return c, c.cancel
+// Its cancel method is the CancelFunc.
+func lazyTimeout(parent context.Context, d time.Duration) *lazyDeadline {
+	return &lazyDeadline{parent: parent, deadline: time.Now().Add(d)}
 }
 
 type lazyDeadline struct {
