@@ -30,6 +30,9 @@ type requestInfo struct {
 	// mux.ServeHTTP).
 	through bool
 	rec     discardRecorder
+	// deadline is the request's context under withTimeout, kept here so
+	// that it costs no allocation of its own.
+	deadline lazyDeadline
 }
 
 // infoOf finds the request info on w: the status writer of

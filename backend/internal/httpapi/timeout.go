@@ -11,7 +11,13 @@ import (
 // and the client gets 503.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := lazyTimeout(r.Context(), d)
+		var c *lazyDeadline
+		if info := infoOf(w); info != nil && info.deadline.parent == nil {
+			c = &info.deadline // in the request's one allocation (observeMiddleware)
+			c.parent, c.deadline = r.Context(), time.Now().Add(d)
+		} else {
+			c = lazyTimeout(r.Context(), d)
+		}
 		defer c.cancel() // a method call: no CancelFunc value to allocate
 		next.ServeHTTP(w, r.WithContext(c))
 	})
