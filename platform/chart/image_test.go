@@ -275,7 +275,7 @@ func checkHealthCommands(t *testing.T, binary string) {
 	}
 	dockerArgs := hcs[0].Health.Test[2:] // after CMD and the binary
 
-	r := mustRender(t, renderOptions{})
+	r := render(t, nil, nil)
 	pod := one[corev1.Pod](t, r.hooks)
 	svc := one[corev1.Service](t, r.objects)
 	helmArgs := slices.Clone(pod.Spec.Containers[0].Args)
