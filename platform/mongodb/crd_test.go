@@ -58,7 +58,7 @@ func TestValidatorRefusesWhatTheAPIServerRefuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			errs := validators(t)[tt.kind].Validate(context.Background(), obj)
+			errs := crds(t)[tt.kind].Validate(context.Background(), obj)
 			switch {
 			case tt.wantErr == "" && len(errs) > 0:
 				t.Errorf("Validate = %v, want no errors", errs)
@@ -91,7 +91,7 @@ func TestValidatorDoesNotModifyObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	validators(t)["PerconaServerMongoDB"].Validate(context.Background(), obj)
+	crds(t)["PerconaServerMongoDB"].Validate(context.Background(), obj)
 	rs := obj["spec"].(map[string]any)["replsets"].([]any)[0].(map[string]any)
 	if _, ok := rs["sizee"]; !ok {
 		t.Error("Validate pruned the caller's object")

@@ -109,10 +109,7 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 	kubectl(nil, "create", "namespace", "mongodb")
 	kubectl(nil, "create", "namespace", "orders")
-	manifest, err := render(t, requiredValues())
-	if err != nil {
-		t.Fatal(err)
-	}
+	manifest := render(t, requiredValues(nil))
 	t.Log(kubectl([]byte(manifest), "apply", "--server-side", "--field-manager=helm", "--validate=strict", "-f", "-"))
 	for _, example := range []string{"backup-now.yaml", "restore-backup.yaml", "restore-pitr.yaml", "restore-from-bucket.yaml"} {
 		kubectl(nil, "create", "--dry-run=server", "--validate=strict", "-f", filepath.Join(repo.Root(t), "deploy", "mongodb", "examples", example))
