@@ -92,7 +92,10 @@ func TestDockerfile(t *testing.T) {
 		})
 	}
 	cp := func(fn func([]string) bool) int {
-		return step(func(c instructions.Command) bool { cp, ok := c.(*instructions.CopyCommand); return ok && fn(cp.SourcePaths) })
+		return step(func(c instructions.Command) bool {
+			cp, ok := c.(*instructions.CopyCommand)
+			return ok && fn(cp.SourcePaths)
+		})
 	}
 	order := []int{cp(func(p []string) bool { return slices.Equal(p, []string{"go.mod", "go.sum"}) }), run("go mod download"),
 		cp(func(p []string) bool { return slices.Contains(p, ".") }), run("./scripts/build.sh")}

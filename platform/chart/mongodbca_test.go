@@ -31,7 +31,9 @@ func TestMongoDBCAMatchesSecretScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v struct{ MongoDB struct{ CASecretKey, CAMountPath string } }
+	var v struct {
+		MongoDB struct{ CASecretKey, CAMountPath string }
+	}
 	if err := yaml.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}

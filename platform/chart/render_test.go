@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -75,11 +74,12 @@ func decodeAll(tb testing.TB, manifest string) []any {
 		if err := yaml.Unmarshal([]byte(docs[k]), &head); err != nil {
 			tb.Fatal(err)
 		}
-		obj, err := newTyped(head.APIVersion + " " + head.Kind)
-		if err == nil {
-			err = yaml.UnmarshalStrict([]byte(docs[k]), obj)
+		newObj, ok := types[head.APIVersion+" "+head.Kind]
+		if !ok {
+			tb.Fatalf("the chart renders %s %s, which no test knows how to decode", head.APIVersion, head.Kind)
 		}
-		if err != nil {
+		obj := newObj()
+		if err := yaml.UnmarshalStrict([]byte(docs[k]), obj); err != nil {
 			tb.Fatalf("%v\n%s", err, docs[k])
 		}
 		objs = append(objs, obj)
@@ -87,32 +87,19 @@ func decodeAll(tb testing.TB, manifest string) []any {
 	return objs
 }
 
-func newTyped(gvk string) (any, error) {
-	switch gvk {
-	case "apps/v1 Deployment":
-		return &appsv1.Deployment{}, nil
-	case "v1 Service":
-		return &corev1.Service{}, nil
-	case "v1 ServiceAccount":
-		return &corev1.ServiceAccount{}, nil
-	case "v1 ConfigMap":
-		return &corev1.ConfigMap{}, nil
-	case "v1 Pod":
-		return &corev1.Pod{}, nil
-	case "networking.k8s.io/v1 Ingress":
-		return &networkingv1.Ingress{}, nil
-	case "networking.k8s.io/v1 NetworkPolicy":
-		return &networkingv1.NetworkPolicy{}, nil
-	case "autoscaling/v2 HorizontalPodAutoscaler":
-		return &autoscalingv2.HorizontalPodAutoscaler{}, nil
-	case "policy/v1 PodDisruptionBudget":
-		return &policyv1.PodDisruptionBudget{}, nil
-	case monitoringAPI + " ServiceMonitor":
-		return &monitoringv1.ServiceMonitor{}, nil
-	case monitoringAPI + " PrometheusRule":
-		return &monitoringv1.PrometheusRule{}, nil
-	}
-	return nil, fmt.Errorf("the chart renders %s, which no test knows how to decode", gvk)
+// types are the API types of everything the chart may render.
+var types = map[string]func() any{
+	"apps/v1 Deployment":                     func() any { return &appsv1.Deployment{} },
+	"v1 Service":                             func() any { return &corev1.Service{} },
+	"v1 ServiceAccount":                      func() any { return &corev1.ServiceAccount{} },
+	"v1 ConfigMap":                           func() any { return &corev1.ConfigMap{} },
+	"v1 Pod":                                 func() any { return &corev1.Pod{} },
+	"networking.k8s.io/v1 Ingress":           func() any { return &networkingv1.Ingress{} },
+	"networking.k8s.io/v1 NetworkPolicy":     func() any { return &networkingv1.NetworkPolicy{} },
+	"autoscaling/v2 HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+	"policy/v1 PodDisruptionBudget":          func() any { return &policyv1.PodDisruptionBudget{} },
+	monitoringAPI + " ServiceMonitor":        func() any { return &monitoringv1.ServiceMonitor{} },
+	monitoringAPI + " PrometheusRule":        func() any { return &monitoringv1.PrometheusRule{} },
 }
 
 // one returns the single object of type T, failing unless there is exactly one.

@@ -68,8 +68,8 @@ func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
 					Spec struct {
 						Resources []struct {
 							GVK            struct{ Group, Version, Kind string } `json:"groupVersionKind"`
-							Prefix         string                               `json:"metricNamePrefix"`
-							LabelsFromPath map[string]path                      `json:"labelsFromPath"`
+							Prefix         string                                `json:"metricNamePrefix"`
+							LabelsFromPath map[string]path                       `json:"labelsFromPath"`
 							Metrics        []struct {
 								Name, Help string
 								Each       struct {
