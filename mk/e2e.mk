@@ -19,8 +19,8 @@ ETCD_BIN := $(E2E_CACHE)/etcd-$(ETCD_VERSION)-$(call e2e_mod_hash,etcd)
 KWOK_BIN := $(E2E_CACHE)/kwok-$(KWOK_VERSION)-$(call e2e_mod_hash,kwok)
 CGEN_BIN := $(E2E_CACHE)/controller-gen-$(CGEN_VERSION)-$(call e2e_mod_hash,controller-gen)
 # The clients the test drives the cluster with: helm and kubectl at the versions platform/go.mod pins
-# (Helm SDK, k8s.io/kubectl), named by a hash of platform/go.mod and go.sum. Built without -trimpath,
-# so they reuse what `go test` of the platform checks already compiled.
+# (Helm SDK, k8s.io/kubectl), named by a hash of platform/go.mod and go.sum; with the Makefile's
+# GOFLAGS they reuse what `go test` of the platform checks already compiled.
 E2E_CLIENTS := $(E2E_CACHE)/e2e-clients-$(shell cat $(ROOT)/platform/go.mod $(ROOT)/platform/go.sum | sha256sum | cut -c1-12)
 
 # Without these the servers report v0.0.0-master, which fails charts' kubeVersion constraints.
