@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,8 +37,8 @@ func TestDeployAppHTTPS(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("deploy-app.sh exit = %d, want %d", code, tc.wantCode)
 			}
-			calls := s.calls(t)
-			i := index(calls, 0, `^helm upgrade --install orders `)
+			calls := s.Calls(t)
+			i := clisandbox.Index(calls, 0, `^helm upgrade --install orders `)
 			if tc.wantCode != 0 {
 				if i >= 0 {
 					t.Errorf("helm ran after a malformed CERTIFICATE_ARN: %s", calls[i])
