@@ -133,7 +133,7 @@ func TestPreflightNamesEachMissingToolOnce(t *testing.T) {
 		t.Errorf("preflight.sh exit = %d, want 1", code)
 	}
 	count := func(word string) int {
-		return len(regexp.MustCompile(`(?m)^.*\b` + regexp.QuoteMeta(word) + `\b.*$`).FindAllString(out, -1))
+		return len(regexp.MustCompile(`(?m)^.*\b`+regexp.QuoteMeta(word)+`\b.*$`).FindAllString(out, -1))
 	}
 	for _, tool := range []string{"terraform", "aws", "kubectl", "helm", "docker", "git", "make", "go"} {
 		if n := count(tool + " is missing"); n != 1 {
