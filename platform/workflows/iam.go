@@ -264,35 +264,3 @@ func glob(pattern, s string, fold bool) bool {
 	}
 	return regexp.MustCompile(re).MatchString(s)
 }
-
-// readVerbs are the action verbs that change nothing in the account (read, or kms:GenerateDataKey,
-// which only returns a fresh key); every other verb writes something.
-var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View|GenerateDataKey$)`)
-
-// Writes lists "action on resource" for every allowed action that can change something,
-// except writes to Terraform lock files (<key>.tflock), which a plan needs to take the lock.
-func (r *Role) Writes() ([]string, error) {
-	sts, err := r.All()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range sts {
-		if s.Effect != "Allow" {
-			continue
-		}
-		for _, a := range s.Actions {
-			verb := a[strings.Index(a, ":")+1:]
-			if readVerbs.MatchString(verb) && verb != "*" {
-				continue
-			}
-			for _, res := range s.Resources {
-				if strings.HasSuffix(res, ".tflock") && !strings.Contains(res, "*") && (strings.HasPrefix(a, "s3:PutObject") || strings.HasPrefix(a, "s3:DeleteObject")) {
-					continue
-				}
-				out = append(out, a+" on "+res)
-			}
-		}
-	}
-	return out, nil
-}
