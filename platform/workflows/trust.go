@@ -90,57 +90,6 @@ func scenarios(wf *actionlint.Workflow) ([]Scenario, error) {
 	return out, nil
 }
 
-// matrixRows expands a job's matrix (rows and include; exclude is not used here).
-func matrixRows(job *actionlint.Job) ([]map[string]string, error) {
-	if job.Strategy == nil || job.Strategy.Matrix == nil {
-		return []map[string]string{nil}, nil
-	}
-	m := job.Strategy.Matrix
-	if m.Expression != nil || m.Exclude != nil {
-		return nil, fmt.Errorf("matrix with expression or exclude is not modelled")
-	}
-	rows := []map[string]string{{}}
-	var names []string
-	for n := range m.Rows {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		var next []map[string]string
-		for _, r := range rows {
-			for _, v := range m.Rows[n].Values {
-				s, ok := v.(*actionlint.RawYAMLString)
-				if !ok {
-					return nil, fmt.Errorf("matrix %s: non-scalar value", n)
-				}
-				c := map[string]string{n: s.Value}
-				for k, v := range r {
-					c[k] = v
-				}
-				next = append(next, c)
-			}
-		}
-		rows = next
-	}
-	if len(m.Rows) == 0 {
-		rows = nil
-	}
-	if m.Include != nil {
-		for _, c := range m.Include.Combinations {
-			r := map[string]string{}
-			for k, a := range c.Assigns {
-				s, ok := a.Value.(*actionlint.RawYAMLString)
-				if !ok {
-					return nil, fmt.Errorf("matrix include %s: non-scalar value", k)
-				}
-				r[k] = s.Value
-			}
-			rows = append(rows, r)
-		}
-	}
-	return rows, nil
-}
-
 // Runs lists every job of every workflow in every scenario where it may run.
 // environments are the GitHub environments a computed environment name can take.
 func Runs(files []File, environments []string) ([]Run, error) {
@@ -161,9 +110,17 @@ func Runs(files []File, environments []string) ([]Run, error) {
 			if job.WorkflowCall != nil {
 				return nil, fmt.Errorf("%s job %s: reusable workflow calls are not modelled", f.Name, id)
 			}
-			rows, err := matrixRows(job)
+			var rows []map[string]string
+			matrices, err := f.Act.Jobs[id].GetMatrixes() // GitHub's expansion: rows, include, exclude
 			if err != nil {
 				return nil, fmt.Errorf("%s job %s: %w", f.Name, id, err)
+			}
+			for _, m := range matrices {
+				row := map[string]string{}
+				for k, v := range m {
+					row[k] = fmt.Sprint(v)
+				}
+				rows = append(rows, row)
 			}
 			for _, sc := range scs {
 				for _, row := range rows {
