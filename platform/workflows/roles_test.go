@@ -330,43 +330,11 @@ func checkStepCalls(m *ciModel) []string {
 	return out
 }
 
-// checkPromotion: an environment whose Terraform gives it no push role promotes images: no job
-// in it builds or pushes one, and its deploys pass PROMOTE_FROM_REPOSITORY_URL to deploy-app.
-func checkPromotion(m *ciModel) []string {
-	var out []string
-	promoting := 0
-	for _, r := range m.runs {
-		if r.Env == "" {
-			continue
-		}
-		if _, builds := m.iam[r.Env].Roles["push"]; builds {
-			continue
-		}
-		for _, st := range r.Job.Steps {
-			uses, in := actionOf(st)
-			if uses == "docker/build-push-action" && in["push"] == "true" || slices.Contains(prepo.MakeCalls(runText(st)), "image") {
-				out = append(out, fmt.Sprintf("%s builds and pushes an image in %s, which promotes the digest tested in another environment", r.Name(), r.Env))
-			}
-			if slices.Contains(prepo.MakeCalls(runText(st)), "deploy-app") {
-				promoting++
-				if st.Env == nil || st.Env.Vars["promote_from_repository_url"] == nil ||
-					st.Env.Vars["promote_from_repository_url"].Value.Value != "${{ vars.PROMOTE_FROM_REPOSITORY_URL }}" {
-					out = append(out, fmt.Sprintf("%s deploys to %s without PROMOTE_FROM_REPOSITORY_URL: ${{ vars.PROMOTE_FROM_REPOSITORY_URL }}", r.Name(), r.Env))
-				}
-			}
-		}
-	}
-	if promoting == 0 {
-		out = append(out, "no job deploys to an environment that promotes")
-	}
-	return out
-}
-
 // TestTrustChecks runs every check of the trust model on the real tree: no problem.
 func TestTrustChecks(t *testing.T) {
 	t.Parallel()
 	m := loadModel(t, nil, nil)
-	for _, check := range []func(*ciModel) []string{checkPromotion, checkTrustExact,
+	for _, check := range []func(*ciModel) []string{checkTrustExact,
 		checkApplyConcurrency, checkStepCalls} {
 		for _, p := range check(m) {
 			t.Error(p)
@@ -415,12 +383,6 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		{"PR plan job in an environment", nil, wf("infra.yml", planIf, planIf+"    environment: ${{ matrix.environment }}\n"),
 			checkTrustExact, "(pull_request refs/pull/1/merge) has subject repo:orderstack/orderstack:environment:dev, which role dev/plan does not trust"},
 		// #13.6: prod builds its own image on a tag again.
-		{"prod rebuilds on a tag", nil, wf("image.yml", "    environment: dev\n", "    environment: ${{ github.ref_type == 'tag' && 'prod' || 'dev' }}\n",
-			"    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'\n", "    if: github.event_name != 'pull_request'\n",
-			"      - \".github/workflows/deploy.yml\"\n  workflow_dispatch:", "      - \".github/workflows/deploy.yml\"\n    tags: [\"v*\"]\n  workflow_dispatch:"),
-			checkTrustExact, "AWS_PUSH_ROLE_ARN names the push role of prod, which Terraform does not define"},
-		{"prod deploy without promotion", nil, wf("deploy.yml", "          PROMOTE_FROM_REPOSITORY_URL: ${{ vars.PROMOTE_FROM_REPOSITORY_URL }}\n", ""),
-			checkPromotion, "deploys to prod without PROMOTE_FROM_REPOSITORY_URL"},
 		// #13.5: the push role also trusting the branch: no job that assumes it has that subject.
 		{"push role trusts main", tfDefects(t), nil, checkTrustExact, "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject"},
 		// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).

@@ -157,3 +157,33 @@ downloaded(job, i, env, dir) if {
 	step["with"].name == sprintf("tfplan-%s-${{ github.sha }}", [env])
 	replace(step["with"].path, "${{ runner.temp }}", "$RUNNER_TEMP") == dir
 }
+
+# Images are built once, by the role that may push (AWS_PUSH_ROLE_ARN, which only an environment
+# that builds has: checkTrustExact); other environments promote the tested digest, so every
+# deploy passes PROMOTE_FROM_REPOSITORY_URL (empty where the environment builds).
+deny contains sprintf("job %s builds and pushes an image without the push role (AWS_PUSH_ROLE_ARN)", [id]) if {
+	some id, job in jobs
+	some step in job.steps
+	pushes(step)
+	not push_role(job)
+}
+
+pushes(step) if {
+	uses(step, "docker/build-push-action")
+	step["with"].push == true
+}
+
+pushes(step) if regex.match(`\bmake\b[^\n]*\simage\b`, object.get(step, "run", ""))
+
+push_role(job) if {
+	some step in job.steps
+	uses(step, "aws-actions/configure-aws-credentials")
+	step["with"]["role-to-assume"] == "${{ vars.AWS_PUSH_ROLE_ARN }}"
+}
+
+deny contains sprintf("job %s deploys without PROMOTE_FROM_REPOSITORY_URL: ${{ vars.PROMOTE_FROM_REPOSITORY_URL }}", [id]) if {
+	some id, job in jobs
+	some step in job.steps
+	regex.match(`\bmake\b[^\n]*\sdeploy-app\b`, object.get(step, "run", ""))
+	object.get(object.get(step, "env", {}), "PROMOTE_FROM_REPOSITORY_URL", "") != "${{ vars.PROMOTE_FROM_REPOSITORY_URL }}"
+}

@@ -23,6 +23,12 @@ good := {
 
 test_good if count(workflows.deny) == 0 with input as good
 
+test_push_and_deploy if count(workflows.deny) == 0 with input as json.patch(good, [
+	{"op": "add", "path": "/jobs/apply/steps/2", "value": {"uses": "docker/build-push-action@x", "with": {"push": true}}},
+	{"op": "replace", "path": "/jobs/apply/steps/1/with/role-to-assume", "value": "${{ vars.AWS_PUSH_ROLE_ARN }}"},
+	{"op": "add", "path": "/jobs/apply/steps/2", "value": {"run": "make deploy-app", "env": {"PROMOTE_FROM_REPOSITORY_URL": "${{ vars.PROMOTE_FROM_REPOSITORY_URL }}"}}},
+])
+
 denied(wf, want) if {
 	some msg in workflows.deny with input as wf
 	contains(msg, want)
@@ -49,6 +55,8 @@ test_defects if {
 	denied(json.patch(good, [{"op": "replace", "path": "/jobs/apply/steps/2/with/path", "value": "${{ runner.temp }}/other"}]), "which no earlier step downloaded")
 	denied(json.patch(good, [{"op": "replace", "path": "/jobs/apply/steps/2/with/name", "value": "tfplan-prod-${{ github.sha }}"}]), "which no earlier step downloaded")
 	denied(json.patch(good, [{"op": "add", "path": "/jobs/apply/steps/2", "value": {"run": "scripts/terraform-ci.sh plan dev x"}}]), "plans and applies in one job")
+	denied(json.patch(good, [{"op": "add", "path": "/jobs/apply/steps/0", "value": {"uses": "docker/build-push-action@x", "with": {"push": true}}}]), "builds and pushes an image without the push role")
+	denied(json.patch(good, [{"op": "add", "path": "/jobs/apply/steps/0", "value": {"run": "make deploy-app ENV=\"$ENV\""}}]), "deploys without PROMOTE_FROM_REPOSITORY_URL")
 }
 
 test_tag_pushes_need_no_paths if count(workflows.deny) == 0 with input as json.patch(good, [{"op": "replace", "path": "/true/push", "value": {"tags": ["v*"]}}])
