@@ -294,16 +294,14 @@ func checkStepCalls(m *ciModel) []string {
 	var out []string
 	for _, r := range m.runs {
 		var role *Role
+		assumed := 0
 		for _, st := range r.Job.Steps {
-			if uses, in := actionOf(st); uses == awsCredentialsAction {
-				name, err := roleVariable(in["role-to-assume"], r.Matrix)
-				if err != nil {
-					out = append(out, r.Name()+": "+err.Error())
-					continue
-				}
-				if role, err = m.role(r, name); err != nil {
+			if uses, _ := actionOf(st); uses == awsCredentialsAction {
+				var err error
+				if role, err = m.role(r, r.RoleVars[assumed]); err != nil {
 					out = append(out, r.Name()+": "+err.Error())
 				}
+				assumed++
 				continue
 			}
 			if role == nil {

@@ -2,8 +2,9 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/nektos/act/pkg/exprparser"
@@ -40,13 +41,11 @@ type Run struct {
 // Name is "<file> job <id> [matrix] (<event> <ref>)".
 func (r Run) Name() string {
 	m := ""
-	if len(r.Matrix) > 0 {
-		var kv []string
-		for k, v := range r.Matrix {
-			kv = append(kv, k+"="+v)
-		}
-		sort.Strings(kv)
-		m = " [" + strings.Join(kv, " ") + "]"
+	for _, k := range slices.Sorted(maps.Keys(r.Matrix)) {
+		m += " " + k + "=" + r.Matrix[k]
+	}
+	if m != "" {
+		m = " [" + m[1:] + "]"
 	}
 	return fmt.Sprintf("%s job %s%s (%s %s)", r.File.Name, r.JobID, m, r.Scenario.Event, r.Scenario.Ref)
 }
@@ -100,81 +99,76 @@ func Runs(files []File, environments []string) ([]Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
-		ids := make([]string, 0, len(f.Workflow.Jobs))
-		for id := range f.Workflow.Jobs {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			job := f.Workflow.Jobs[id]
-			if job.WorkflowCall != nil {
-				return nil, fmt.Errorf("%s job %s: reusable workflow calls are not modelled", f.Name, id)
-			}
-			var rows []map[string]string
-			matrices, err := f.Act.Jobs[id].GetMatrixes() // GitHub's expansion: rows, include, exclude
+		for _, id := range slices.Sorted(maps.Keys(f.Workflow.Jobs)) {
+			runs, err := jobRuns(f, id, scs, environments)
 			if err != nil {
 				return nil, fmt.Errorf("%s job %s: %w", f.Name, id, err)
 			}
-			for _, m := range matrices {
-				row := map[string]string{}
-				for k, v := range m {
-					row[k] = fmt.Sprint(v)
+			out = append(out, runs...)
+		}
+	}
+	return out, nil
+}
+
+func jobRuns(f *File, id string, scs []Scenario, environments []string) ([]Run, error) {
+	job := f.Workflow.Jobs[id]
+	if job.WorkflowCall != nil {
+		return nil, fmt.Errorf("reusable workflow calls are not modelled")
+	}
+	matrices, err := f.Act.Jobs[id].GetMatrixes() // GitHub's expansion: rows, include, exclude
+	if err != nil {
+		return nil, err
+	}
+	var out []Run
+	for _, m := range matrices {
+		row := map[string]string{}
+		for k, v := range m {
+			row[k] = fmt.Sprint(v)
+		}
+		var vars []string
+		for _, st := range job.Steps {
+			if a, ok := st.Exec.(*actionlint.ExecAction); ok && strings.HasPrefix(a.Uses.Value, awsCredentialsAction+"@") {
+				in := a.Inputs["role-to-assume"]
+				if in == nil {
+					return nil, fmt.Errorf("configure-aws-credentials without role-to-assume")
 				}
-				rows = append(rows, row)
+				name, err := roleVariable(in.Value.Value, row)
+				if err != nil {
+					return nil, err
+				}
+				vars = append(vars, name)
 			}
-			for _, sc := range scs {
-				for _, row := range rows {
-					if job.If != nil && job.If.Value != "" {
-						cond := job.If.Value
-						if !strings.Contains(cond, "${{") {
-							cond = "${{ " + cond + " }}"
-						}
-						v, ok, err := evaluate(sc, row, cond)
-						if err != nil {
-							return nil, fmt.Errorf("%s job %s: if: %w", f.Name, id, err)
-						}
-						if ok && !exprparser.IsTruthy(v) {
-							continue
-						}
-					}
-					envs := []string{""}
-					if job.Environment != nil && job.Environment.Name != nil {
-						v, ok, err := evaluate(sc, row, job.Environment.Name.Value)
-						if err != nil {
-							return nil, fmt.Errorf("%s job %s: environment: %w", f.Name, id, err)
-						}
-						if envs = environments; ok {
-							envs = []string{fmt.Sprint(v)}
-						}
-					}
-					for _, env := range envs {
-						r := Run{File: f, JobID: id, Job: job, Scenario: sc, Matrix: row, Env: env}
-						switch {
-						case env != "":
-							r.Subject = "environment:" + env
-						case sc.Event == "pull_request":
-							r.Subject = "pull_request"
-						default:
-							r.Subject = "ref:" + sc.Ref
-						}
-						for _, st := range job.Steps {
-							a, ok := st.Exec.(*actionlint.ExecAction)
-							if !ok || !strings.HasPrefix(a.Uses.Value, awsCredentialsAction+"@") {
-								continue
-							}
-							in, ok := a.Inputs["role-to-assume"]
-							if !ok {
-								return nil, fmt.Errorf("%s job %s: configure-aws-credentials without role-to-assume", f.Name, id)
-							}
-							name, err := roleVariable(in.Value.Value, row)
-							if err != nil {
-								return nil, fmt.Errorf("%s job %s: %w", f.Name, id, err)
-							}
-							r.RoleVars = append(r.RoleVars, name)
-						}
-						out = append(out, r)
-					}
+		}
+		for _, sc := range scs {
+			if job.If != nil && job.If.Value != "" {
+				cond := job.If.Value
+				if !strings.Contains(cond, "${{") {
+					cond = "${{ " + cond + " }}"
 				}
+				if v, ok, err := evaluate(sc, row, cond); err != nil {
+					return nil, fmt.Errorf("if: %w", err)
+				} else if ok && !exprparser.IsTruthy(v) {
+					continue
+				}
+			}
+			envs := []string{""}
+			if job.Environment != nil && job.Environment.Name != nil {
+				v, ok, err := evaluate(sc, row, job.Environment.Name.Value)
+				if err != nil {
+					return nil, fmt.Errorf("environment: %w", err)
+				}
+				if envs = environments; ok {
+					envs = []string{fmt.Sprint(v)}
+				}
+			}
+			for _, env := range envs {
+				r := Run{File: f, JobID: id, Job: job, Scenario: sc, Matrix: row, Env: env, Subject: "ref:" + sc.Ref, RoleVars: vars}
+				if env != "" {
+					r.Subject = "environment:" + env
+				} else if sc.Event == "pull_request" {
+					r.Subject = "pull_request"
+				}
+				out = append(out, r)
 			}
 		}
 	}
