@@ -8,6 +8,7 @@ iam_allowed() {
   local action=$1 resource=$2 effect a r allowed=1
   [ -n "${FAKE_IAM_POLICY:-}" ] || return 0
   while IFS=$'\t' read -r effect a r; do
+    # shellcheck disable=SC2053 # unquoted on purpose: the policy's * and ? are IAM's wildcards
     if [[ "${action,,}" == ${a,,} && "$resource" == $r ]]; then
       [ "$effect" = Deny ] && return 1
       allowed=0
