@@ -280,6 +280,9 @@ func TestDeployRefuses(t *testing.T) {
 		{"deploy-app.sh", []string{"ENV=staging"}, "ENV must be dev or prod (got 'staging')", nothing},
 		{"destroy.sh", []string{"ENV=staging"}, "ENV must be dev or prod (got 'staging')", nothing},
 		{"destroy.sh", []string{"ENV=dev"}, "not confirmed: nothing destroyed", nothing},
+		// deploy-app.sh as CI runs it, but no image in the fake ECR, or a malformed digest.
+		{"deploy-app.sh", ciVars, "image " + fakeRepoURL + ":" + testSHA + " does not exist", `^helm`},
+		{"deploy-app.sh", append(ciVars, "IMAGE_DIGEST=sha256:abc"), "is not sha256:<64 hex digits>", `^helm`},
 	} {
 		s := newSandbox(t)
 		if out, code := s.run(t, tc.script, tc.env...); code != 1 || !strings.Contains(out, tc.want) {
@@ -295,13 +298,14 @@ func TestDeployRefuses(t *testing.T) {
 	s.inOrder(t, `^terraform -chdir=\S+/infra/envs apply -var-file=dev.tfvars -input=false$`)
 }
 
-// deployApp runs deploy-app.sh the way deploy.yml does: settings from the GitHub environment
-// variables, no Terraform.
+// ciVars are the settings deploy.yml gives deploy-app.sh from the GitHub environment variables.
+var ciVars = []string{"ENV=dev", "IMAGE_TAG=" + testSHA, "EKS_CLUSTER_NAME=orderstack-dev", "ECR_REPOSITORY_URL=" + fakeRepoURL,
+	"PUBLIC_BASE_URL=https://orders.example.com/", "GITHUB_ACTIONS=true"}
+
+// deployApp runs deploy-app.sh the way deploy.yml does, with extra environment.
 func deployApp(t *testing.T, s *sandbox, env ...string) (string, int) {
 	t.Helper()
-	base := []string{"ENV=dev", "IMAGE_TAG=" + testSHA, "EKS_CLUSTER_NAME=orderstack-dev", "ECR_REPOSITORY_URL=" + fakeRepoURL,
-		"PUBLIC_BASE_URL=https://orders.example.com/", "GITHUB_ACTIONS=true"}
-	return s.run(t, "deploy-app.sh", append(base, env...)...)
+	return s.run(t, "deploy-app.sh", append(append([]string(nil), ciVars...), env...)...)
 }
 
 func TestDeployAppLikeCI(t *testing.T) {
@@ -357,19 +361,6 @@ func TestDeployAppRollsBack(t *testing.T) {
 				s.never(t, 0, `^helm rollback`, "rolled back a first install")
 			}
 		})
-	}
-}
-
-func TestDeployAppNeedsTheImage(t *testing.T) {
-	s := newSandbox(t)
-	out, code := deployApp(t, s) // no image in the fake ECR
-	if code != 1 || !strings.Contains(out, "image "+fakeRepoURL+":"+testSHA+" does not exist") {
-		t.Errorf("exit %d, want 1 naming the missing image", code)
-	}
-	s.never(t, 0, `^helm`, "called helm without an image")
-	out, code = deployApp(t, newSandbox(t), "IMAGE_DIGEST=sha256:abc")
-	if code != 1 || !strings.Contains(out, "is not sha256:<64 hex digits>") {
-		t.Errorf("IMAGE_DIGEST=sha256:abc: exit %d, want 1 rejecting the digest", code)
 	}
 }
 
