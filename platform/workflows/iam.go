@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -198,99 +197,21 @@ var managed = map[string][]Statement{
 		Actions: []string{"*:Describe*", "*:Get*", "*:List*", "*:BatchGet*", "*:BatchCheck*", "*:Head*", "*:Search*", "*:Lookup*", "*:View*"}}},
 }
 
-// All is the role's statements, managed policies included; an unknown managed policy is an error.
-func (r *Role) All() ([]Statement, error) {
-	out := append([]Statement(nil), r.Statements...)
+// PolicyLines renders the role's permissions for the fake aws: "Effect<TAB>action<TAB>resource".
+// An unknown managed policy is an error.
+func (r *Role) PolicyLines() ([]string, error) {
+	sts := r.Statements
 	for _, m := range r.Managed {
-		sts, ok := managed[m]
-		if !ok {
+		if managed[m] == nil {
 			return nil, fmt.Errorf("role %s/%s: managed policy %s is not modelled", r.Env, r.Name, m)
 		}
-		out = append(out, sts...)
-	}
-	return out, nil
-}
-
-// PolicyLines renders the role's permissions for the fake aws: "Effect<TAB>action<TAB>resource".
-func (r *Role) PolicyLines() ([]string, error) {
-	sts, err := r.All()
-	if err != nil {
-		return nil, err
+		sts = append(sts[:len(sts):len(sts)], managed[m]...)
 	}
 	var out []string
 	for _, s := range sts {
 		for _, a := range s.Actions {
 			for _, res := range s.Resources {
 				out = append(out, s.Effect+"\t"+a+"\t"+res)
-			}
-		}
-	}
-	return out, nil
-}
-
-// Allows evaluates the role's policy like IAM: an explicit Deny wins, then any Allow.
-func (r *Role) Allows(action, resource string) (bool, error) {
-	sts, err := r.All()
-	if err != nil {
-		return false, err
-	}
-	allowed := false
-	for _, s := range sts {
-		if !anyMatch(s.Actions, action, true) || !anyMatch(s.Resources, resource, false) {
-			continue
-		}
-		if s.Effect == "Deny" {
-			return false, nil
-		}
-		allowed = true
-	}
-	return allowed, nil
-}
-
-func anyMatch(patterns []string, s string, fold bool) bool {
-	for _, p := range patterns {
-		if glob(p, s, fold) {
-			return true
-		}
-	}
-	return false
-}
-
-// glob matches IAM's wildcards: * any run of characters, ? one character.
-func glob(pattern, s string, fold bool) bool {
-	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
-	if fold {
-		re = "(?i)" + re
-	}
-	return regexp.MustCompile(re).MatchString(s)
-}
-
-// readVerbs are the action verbs that change nothing in the account (read, or kms:GenerateDataKey,
-// which only returns a fresh key); every other verb writes something.
-var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View|GenerateDataKey$)`)
-
-// Writes lists "action on resource" for every allowed action that can change something,
-// except writes to Terraform lock files (<key>.tflock), which a plan needs to take the lock.
-func (r *Role) Writes() ([]string, error) {
-	sts, err := r.All()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range sts {
-		if s.Effect != "Allow" {
-			continue
-		}
-		for _, a := range s.Actions {
-			verb := a[strings.Index(a, ":")+1:]
-			if readVerbs.MatchString(verb) && verb != "*" {
-				continue
-			}
-			for _, res := range s.Resources {
-				if strings.HasSuffix(res, ".tflock") && !strings.Contains(res, "*") && (strings.HasPrefix(a, "s3:PutObject") || strings.HasPrefix(a, "s3:DeleteObject")) {
-					continue
-				}
-				out = append(out, a+" on "+res)
 			}
 		}
 	}

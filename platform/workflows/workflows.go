@@ -6,11 +6,13 @@
 package workflows
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 
+	"github.com/nektos/act/pkg/model"
 	"github.com/rhysd/actionlint"
 )
 
@@ -23,6 +25,7 @@ type File struct {
 	Name     string // file name, e.g. ci.yml
 	Source   []byte
 	Workflow *actionlint.Workflow
+	Act      *model.Workflow // the same, as act reads it (its matrix expansion)
 }
 
 // Load parses every workflow under root/.github/workflows.
@@ -52,7 +55,11 @@ func Parse(path string, src []byte) (File, error) {
 	if len(errs) > 0 {
 		return File{}, fmt.Errorf("parse %s: %v", path, errs[0])
 	}
-	return File{Path: path, Name: filepath.Base(path), Source: src, Workflow: wf}, nil
+	act, err := model.ReadWorkflow(bytes.NewReader(src), false)
+	if err != nil {
+		return File{}, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return File{Path: path, Name: filepath.Base(path), Source: src, Workflow: wf, Act: act}, nil
 }
 
 // WorkflowPaths lists the workflow files, sorted.

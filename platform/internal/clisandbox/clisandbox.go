@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -174,19 +173,4 @@ func InOrder(calls []string, patterns ...string) error {
 		at = i + 1
 	}
 	return nil
-}
-
-// Names lists the programs in the sandbox, sorted.
-func (s *Sandbox) Names(tb testing.TB) []string {
-	tb.Helper()
-	entries, err := os.ReadDir(s.Bin)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	return names
 }
