@@ -174,64 +174,50 @@ func actionOf(st *actionlint.Step) (string, map[string]string) {
 	return a.Uses.Value[:max(strings.Index(a.Uses.Value, "@"), 0)], in
 }
 
-func (m *ciModel) isApplyJob(job *actionlint.Job) bool {
-	for _, st := range job.Steps {
-		if ciApply.MatchString(runText(st)) {
-			return true
-		}
-	}
-	return false
-}
-
 // checkApplyConcurrency: applies never share a concurrency group with a job or run a pull
 // request starts (GitHub keeps one pending job per group, so a newer one replaces it), and
 // nothing cancels a running apply.
 func checkApplyConcurrency(m *ciModel) []string {
 	var out []string
 	groups := map[string]string{} // lower-cased group -> apply run
+	group := func(r Run, c *actionlint.Concurrency) (string, bool) {
+		if c == nil || c.Group == nil {
+			return "", false
+		}
+		g, ok, err := evaluate(r.Scenario, r.Matrix, c.Group.Value)
+		return strings.ToLower(fmt.Sprint(g)), ok && err == nil
+	}
 	for _, r := range m.runs {
-		if !m.isApplyJob(r.Job) {
+		if !slices.ContainsFunc(r.Job.Steps, func(st *actionlint.Step) bool { return ciApply.MatchString(runText(st)) }) {
 			continue
 		}
-		for _, c := range []struct {
-			what string
-			conc *actionlint.Concurrency
-		}{{"job", r.Job.Concurrency}, {"workflow", r.File.Workflow.Concurrency}} {
-			if c.conc == nil || c.conc.Group == nil {
-				if c.what == "job" {
-					out = append(out, r.Name()+": an apply job without its own concurrency group")
-				}
+		if r.Job.Concurrency == nil {
+			out = append(out, r.Name()+": an apply job without its own concurrency group")
+		}
+		for what, c := range map[string]*actionlint.Concurrency{"job": r.Job.Concurrency, "workflow": r.File.Workflow.Concurrency} {
+			if c == nil {
 				continue
 			}
-			g, ok, err := evaluate(r.Scenario, r.Matrix, c.conc.Group.Value)
-			if err != nil || !ok {
-				out = append(out, fmt.Sprintf("%s: %s concurrency group %q is not fixed by the run", r.Name(), c.what, c.conc.Group.Value))
-				continue
+			g, ok := group(r, c)
+			if !ok {
+				out = append(out, fmt.Sprintf("%s: %s concurrency group is not fixed by the run", r.Name(), what))
 			}
-			groups[strings.ToLower(fmt.Sprint(g))] = r.Name()
-			cancel, ok := any(false), true
-			if ci := c.conc.CancelInProgress; ci != nil && ci.Expression != nil {
+			groups[g] = r.Name()
+			cancel, ok, err := any(false), true, error(nil)
+			if ci := c.CancelInProgress; ci != nil && ci.Expression != nil {
 				cancel, ok, err = evaluate(r.Scenario, r.Matrix, ci.Expression.Value)
 			} else if ci != nil {
 				cancel = ci.Value
 			}
 			if err != nil || !ok || exprparser.IsTruthy(cancel) {
-				out = append(out, fmt.Sprintf("%s: %s concurrency may cancel a running apply (cancel-in-progress)", r.Name(), c.what))
+				out = append(out, fmt.Sprintf("%s: %s concurrency may cancel a running apply (cancel-in-progress)", r.Name(), what))
 			}
 		}
 	}
 	for _, r := range m.runs {
-		if r.Scenario.Event != "pull_request" {
-			continue
-		}
-		for _, conc := range []*actionlint.Concurrency{r.Job.Concurrency, r.File.Workflow.Concurrency} {
-			if conc == nil || conc.Group == nil {
-				continue
-			}
-			if g, ok, err := evaluate(r.Scenario, r.Matrix, conc.Group.Value); err == nil && ok {
-				if apply, ok := groups[strings.ToLower(fmt.Sprint(g))]; ok {
-					out = append(out, fmt.Sprintf("%s uses concurrency group %q, the group of %s: a pull request could replace a waiting apply", r.Name(), fmt.Sprint(g), apply))
-				}
+		for _, c := range []*actionlint.Concurrency{r.Job.Concurrency, r.File.Workflow.Concurrency} {
+			if g, ok := group(r, c); ok && r.Scenario.Event == "pull_request" && groups[g] != "" {
+				out = append(out, fmt.Sprintf("%s uses concurrency group %q, the group of %s: a pull request could replace a waiting apply", r.Name(), g, groups[g]))
 			}
 		}
 	}
