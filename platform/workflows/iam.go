@@ -44,7 +44,6 @@ type EnvIAM struct {
 	StateBucket       string // from <env>.s3.tfbackend
 	StateKey          string
 	PlansKeyARN       string
-	PlansKeyAlias     string // alias/<name>-ci-plans
 }
 
 const iamModule = tfrun.IAMModule
@@ -113,23 +112,21 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 	}
 	byID := map[string]*Role{}
 	for _, r := range iam {
-		switch {
-		case r.Mode == "managed" && r.Type == "aws_iam_role":
-			doc := str(r.Values["assume_role_policy"])
-			if _, ok := docs[doc]; !ok {
-				return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
+		if r.Mode != "managed" || r.Type != "aws_iam_role" {
+			continue
+		}
+		doc := str(r.Values["assume_role_policy"])
+		if _, ok := docs[doc]; !ok {
+			return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
+		}
+		subs := append([]string(nil), trusts[doc]...)
+		sort.Strings(subs)
+		role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
+		e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
+		for _, sub := range subs {
+			if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
+				e.Repository, _, _ = strings.Cut(rest, ":")
 			}
-			subs := append([]string(nil), trusts[doc]...)
-			sort.Strings(subs)
-			role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
-			e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
-			for _, sub := range subs {
-				if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
-					e.Repository, _, _ = strings.Cut(rest, ":")
-				}
-			}
-		case r.Type == "aws_kms_alias" && r.Name == "plans":
-			e.PlansKeyAlias = str(r.Values["name"])
 		}
 	}
 	for _, r := range iam {
