@@ -58,8 +58,12 @@ func TestScriptsUnderRolePolicy(t *testing.T) {
 		if code != 0 || s.tagOf(devRepo, "tested-"+testSHA) != fakeDigest {
 			t.Fatalf("exit %d, tested-%s = %q; want 0 and %s:\n%s", code, testSHA, s.tagOf(devRepo, "tested-"+testSHA), fakeDigest, out)
 		}
-		s.inOrder(t, `^helm test`, `^make .*smoke`, `^aws ecr batch-get-image .*imageDigest=`+fakeDigest,
+		s.never(t, 0, `^terraform`, "deploy-app.sh called Terraform although every setting was given")
+		s.inOrder(t, `^aws ecr describe-images .*imageTag=`+testSHA, `^helm upgrade --install orders .*image\.digest=`+fakeDigest,
+			`^helm test orders`, `^make .*smoke BASE_URL=https://dev\.example\.com SMOKE_TIMEOUT=5m$`, `^aws ecr batch-get-image .*imageDigest=`+fakeDigest,
 			`^aws ecr put-image .*--image-tag tested-`+testSHA+` --image-digest `+fakeDigest)
+		summary, _ := os.ReadFile(filepath.Join(s.Home, "summary.md"))
+		wantAll(t, out+string(summary), "::add-mask::"+fakeToken, fakeRepoURL+"@"+fakeDigest)
 	})
 	t.Run("prod promotes the tested digest", func(t *testing.T) {
 		s, out, code := ciDeploy(t, nil, "prod", []string{tested})
