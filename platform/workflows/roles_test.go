@@ -389,6 +389,10 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		{"PR plan job in an environment", nil, wf("infra.yml", planIf, planIf+"    environment: ${{ matrix.environment }}\n"),
 			checkTrustExact, "(pull_request refs/pull/1/merge) has subject repo:orderstack/orderstack:environment:dev, which role dev/plan does not trust"},
 		// #13.6: prod builds its own image on a tag again.
+		{"prod rebuilds on a tag", nil, wf("image.yml", "    environment: dev\n", "    environment: ${{ github.ref_type == 'tag' && 'prod' || 'dev' }}\n",
+			"    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'\n", "    if: github.event_name != 'pull_request'\n",
+			"      - \".github/workflows/deploy.yml\"\n  workflow_dispatch:", "      - \".github/workflows/deploy.yml\"\n    tags: [\"v*\"]\n  workflow_dispatch:"),
+			checkTrustExact, "AWS_PUSH_ROLE_ARN names the push role of prod, which Terraform does not define"},
 		// #13.5: the push role also trusting the branch: no job that assumes it has that subject.
 		{"push role trusts main", tfDefects(t), nil, checkTrustExact, "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject"},
 		// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).
