@@ -44,7 +44,6 @@ type EnvIAM struct {
 	StateBucket       string // from <env>.s3.tfbackend
 	StateKey          string
 	PlansKeyARN       string
-	PlansKeyAlias     string // alias/<name>-ci-plans
 }
 
 const iamModule = tfrun.IAMModule
@@ -109,31 +108,25 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 		if r.Mode != "data" || r.Type != "aws_iam_policy_document" {
 			continue
 		}
-		sts, subs, err := policyDocument(r.Values["statement"], arns)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.Address, err)
-		}
-		docs[str(r.Values["json"])], trusts[str(r.Values["json"])] = sts, subs
+		docs[str(r.Values["json"])], trusts[str(r.Values["json"])] = policyDocument(r.Values["statement"], arns)
 	}
 	byID := map[string]*Role{}
 	for _, r := range iam {
-		switch {
-		case r.Mode == "managed" && r.Type == "aws_iam_role":
-			doc := str(r.Values["assume_role_policy"])
-			if _, ok := docs[doc]; !ok {
-				return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
+		if r.Mode != "managed" || r.Type != "aws_iam_role" {
+			continue
+		}
+		doc := str(r.Values["assume_role_policy"])
+		if _, ok := docs[doc]; !ok {
+			return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
+		}
+		subs := append([]string(nil), trusts[doc]...)
+		sort.Strings(subs)
+		role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
+		e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
+		for _, sub := range subs {
+			if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
+				e.Repository, _, _ = strings.Cut(rest, ":")
 			}
-			subs := append([]string(nil), trusts[doc]...)
-			sort.Strings(subs)
-			role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
-			e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
-			for _, sub := range subs {
-				if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
-					e.Repository, _, _ = strings.Cut(rest, ":")
-				}
-			}
-		case r.Type == "aws_kms_alias" && r.Name == "plans":
-			e.PlansKeyAlias = str(r.Values["name"])
 		}
 	}
 	for _, r := range iam {
@@ -158,8 +151,9 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 }
 
 // policyDocument reads the statement blocks of an aws_iam_policy_document as terraform
-// evaluated them, and the OIDC subjects they trust (which must be compared with StringEquals).
-func policyDocument(v any, arns map[string]string) (sts []Statement, subs []string, err error) {
+// evaluated them, and the OIDC subjects they trust (compared with StringEquals:
+// iam-github/tests/trust.tftest.hcl).
+func policyDocument(v any, arns map[string]string) (sts []Statement, subs []string) {
 	blocks, _ := v.([]any)
 	for _, b := range blocks {
 		m, _ := b.(map[string]any)
@@ -176,17 +170,13 @@ func policyDocument(v any, arns map[string]string) (sts []Statement, subs []stri
 		conds, _ := m["condition"].([]any)
 		for _, c := range conds {
 			cm, _ := c.(map[string]any)
-			if !strings.HasSuffix(str(cm["variable"]), ":sub") {
-				continue
+			if strings.HasSuffix(str(cm["variable"]), ":sub") {
+				subs = append(subs, list(cm["values"])...)
 			}
-			if str(cm["test"]) != "StringEquals" {
-				return nil, nil, fmt.Errorf("sub condition with %s, want StringEquals", str(cm["test"]))
-			}
-			subs = append(subs, list(cm["values"])...)
 		}
 		sts = append(sts, st)
 	}
-	return sts, subs, nil
+	return sts, subs
 }
 
 // managed are the AWS managed policies the CI roles may carry, as statements. ReadOnlyAccess is

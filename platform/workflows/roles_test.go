@@ -174,64 +174,50 @@ func actionOf(st *actionlint.Step) (string, map[string]string) {
 	return a.Uses.Value[:max(strings.Index(a.Uses.Value, "@"), 0)], in
 }
 
-func (m *ciModel) isApplyJob(job *actionlint.Job) bool {
-	for _, st := range job.Steps {
-		if ciApply.MatchString(runText(st)) {
-			return true
-		}
-	}
-	return false
-}
-
 // checkApplyConcurrency: applies never share a concurrency group with a job or run a pull
 // request starts (GitHub keeps one pending job per group, so a newer one replaces it), and
 // nothing cancels a running apply.
 func checkApplyConcurrency(m *ciModel) []string {
 	var out []string
 	groups := map[string]string{} // lower-cased group -> apply run
+	group := func(r Run, c *actionlint.Concurrency) (string, bool) {
+		if c == nil || c.Group == nil {
+			return "", false
+		}
+		g, ok, err := evaluate(r.Scenario, r.Matrix, c.Group.Value)
+		return strings.ToLower(fmt.Sprint(g)), ok && err == nil
+	}
 	for _, r := range m.runs {
-		if !m.isApplyJob(r.Job) {
+		if !slices.ContainsFunc(r.Job.Steps, func(st *actionlint.Step) bool { return ciApply.MatchString(runText(st)) }) {
 			continue
 		}
-		for _, c := range []struct {
-			what string
-			conc *actionlint.Concurrency
-		}{{"job", r.Job.Concurrency}, {"workflow", r.File.Workflow.Concurrency}} {
-			if c.conc == nil || c.conc.Group == nil {
-				if c.what == "job" {
-					out = append(out, r.Name()+": an apply job without its own concurrency group")
-				}
+		if r.Job.Concurrency == nil {
+			out = append(out, r.Name()+": an apply job without its own concurrency group")
+		}
+		for what, c := range map[string]*actionlint.Concurrency{"job": r.Job.Concurrency, "workflow": r.File.Workflow.Concurrency} {
+			if c == nil {
 				continue
 			}
-			g, ok, err := evaluate(r.Scenario, r.Matrix, c.conc.Group.Value)
-			if err != nil || !ok {
-				out = append(out, fmt.Sprintf("%s: %s concurrency group %q is not fixed by the run", r.Name(), c.what, c.conc.Group.Value))
-				continue
+			g, ok := group(r, c)
+			if !ok {
+				out = append(out, fmt.Sprintf("%s: %s concurrency group is not fixed by the run", r.Name(), what))
 			}
-			groups[strings.ToLower(fmt.Sprint(g))] = r.Name()
-			cancel, ok := any(false), true
-			if ci := c.conc.CancelInProgress; ci != nil && ci.Expression != nil {
+			groups[g] = r.Name()
+			cancel, ok, err := any(false), true, error(nil)
+			if ci := c.CancelInProgress; ci != nil && ci.Expression != nil {
 				cancel, ok, err = evaluate(r.Scenario, r.Matrix, ci.Expression.Value)
 			} else if ci != nil {
 				cancel = ci.Value
 			}
 			if err != nil || !ok || exprparser.IsTruthy(cancel) {
-				out = append(out, fmt.Sprintf("%s: %s concurrency may cancel a running apply (cancel-in-progress)", r.Name(), c.what))
+				out = append(out, fmt.Sprintf("%s: %s concurrency may cancel a running apply (cancel-in-progress)", r.Name(), what))
 			}
 		}
 	}
 	for _, r := range m.runs {
-		if r.Scenario.Event != "pull_request" {
-			continue
-		}
-		for _, conc := range []*actionlint.Concurrency{r.Job.Concurrency, r.File.Workflow.Concurrency} {
-			if conc == nil || conc.Group == nil {
-				continue
-			}
-			if g, ok, err := evaluate(r.Scenario, r.Matrix, conc.Group.Value); err == nil && ok {
-				if apply, ok := groups[strings.ToLower(fmt.Sprint(g))]; ok {
-					out = append(out, fmt.Sprintf("%s uses concurrency group %q, the group of %s: a pull request could replace a waiting apply", r.Name(), fmt.Sprint(g), apply))
-				}
+		for _, c := range []*actionlint.Concurrency{r.Job.Concurrency, r.File.Workflow.Concurrency} {
+			if g, ok := group(r, c); ok && r.Scenario.Event == "pull_request" && groups[g] != "" {
+				out = append(out, fmt.Sprintf("%s uses concurrency group %q, the group of %s: a pull request could replace a waiting apply", r.Name(), g, groups[g]))
 			}
 		}
 	}
@@ -385,7 +371,8 @@ func tfDefects(tb testing.TB) map[string]string {
 }
 
 // TestTrustChecksCatchMutations breaks the real Terraform or workflows in memory, one defect
-// of issue #13 or #12 at a time, and expects the matching check to name it.
+// of issue #13 or #12 at a time, and expects the matching check to name it (on the real tree
+// it names nothing: TestTrustChecks).
 func TestTrustChecksCatchMutations(t *testing.T) {
 	t.Parallel()
 	wf := func(name string, pairs ...string) map[string]string {
@@ -402,6 +389,10 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		{"PR plan job in an environment", nil, wf("infra.yml", planIf, planIf+"    environment: ${{ matrix.environment }}\n"),
 			checkTrustExact, "(pull_request refs/pull/1/merge) has subject repo:orderstack/orderstack:environment:dev, which role dev/plan does not trust"},
 		// #13.6: prod builds its own image on a tag again.
+		{"prod rebuilds on a tag", nil, wf("image.yml", "    environment: dev\n", "    environment: ${{ github.ref_type == 'tag' && 'prod' || 'dev' }}\n",
+			"    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'\n", "    if: github.event_name != 'pull_request'\n",
+			"      - \".github/workflows/deploy.yml\"\n  workflow_dispatch:", "      - \".github/workflows/deploy.yml\"\n    tags: [\"v*\"]\n  workflow_dispatch:"),
+			checkTrustExact, "AWS_PUSH_ROLE_ARN names the push role of prod, which Terraform does not define"},
 		// #13.5: the push role also trusting the branch: no job that assumes it has that subject.
 		{"push role trusts main", tfDefects(t), nil, checkTrustExact, "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject"},
 		// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).
@@ -418,9 +409,6 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if p := tc.check(loadModel(t, nil, nil)); len(p) != 0 {
-				t.Fatalf("unmutated tree already has problems: %q", p)
-			}
 			problems := tc.check(loadModel(t, tc.tf, tc.wf))
 			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tc.want) }) {
 				t.Errorf("problems %q, want one containing %q", problems, tc.want)

@@ -308,22 +308,10 @@ func deployApp(t *testing.T, s *sandbox, env ...string) (string, int) {
 	return s.run(t, "deploy-app.sh", append(append([]string(nil), ciVars...), env...)...)
 }
 
-func TestDeployAppLikeCI(t *testing.T) {
+// TestDeployAppAsksTheIngress: a CI deploy without PUBLIC_BASE_URL (and no Terraform state) asks
+// the Ingress for the URL to smoke-test (TestScriptsUnderRolePolicy runs deploy-app.sh as CI does).
+func TestDeployAppAsksTheIngress(t *testing.T) {
 	s := newSandbox(t)
-	s.image(t, devRepo, testSHA, fakeDigest)
-	out, code := deployApp(t, s, "GITHUB_STEP_SUMMARY="+filepath.Join(s.State, "summary.md"))
-	if code != 0 {
-		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
-	}
-	s.never(t, 0, `^terraform`, "deploy-app.sh called Terraform although every setting was given")
-	s.inOrder(t, `^aws ecr describe-images .*imageTag=`+testSHA, `^helm upgrade --install orders .*image\.digest=`+fakeDigest,
-		`^helm test orders`, `^make .*smoke BASE_URL=https://orders\.example\.com SMOKE_TIMEOUT=5m$`)
-	wantAll(t, out, "::add-mask::"+fakeToken)
-	summary, _ := os.ReadFile(filepath.Join(s.State, "summary.md"))
-	wantAll(t, string(summary), fakeRepoURL+"@"+fakeDigest)
-
-	// Without PUBLIC_BASE_URL (and no Terraform state) it asks the Ingress.
-	s = newSandbox(t)
 	s.image(t, devRepo, testSHA, fakeDigest)
 	if _, code := deployApp(t, s, "PUBLIC_BASE_URL=", "FAKE_TF_NO_STATE=1"); code != 0 {
 		t.Fatalf("deploy-app.sh exit = %d, want 0", code)
