@@ -5,10 +5,8 @@
 # (platform/workflows, docs/cicd.md). The CI roles come from the pinned terraform run on infra/
 # with the schema stand-in (tf-tools in mk/infra.mk).
 
-CONFTEST_VERSION := $(call tf_mod_version,conftest,github.com/open-policy-agent/conftest)
-CONFTEST_DIR     := $(TF_CACHE)/conftest-$(CONFTEST_VERSION)-$(call tf_mod_hash,conftest)
-CONFTEST         := $(CONFTEST_DIR)/conftest
-WF_POLICY        := platform/workflows/policy
+# CONFTEST and its build rule: mk/infra.mk (infra/policy runs on the same binary).
+WF_POLICY := platform/workflows/policy
 
 .PHONY: test-workflows conftest
 
@@ -22,8 +20,3 @@ test-workflows: tf-tools $(CONFTEST_DIR)/.done ## workflows and deploy scripts o
 		TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test -count=1 ./workflows/... ./internal/clisandbox/...
 
 conftest: $(CONFTEST_DIR)/.done ## build (once per version) conftest into .cache/bin
-
-$(CONFTEST_DIR)/.done:
-	rm -rf $(CONFTEST_DIR) $(CONFTEST_DIR).tmp && mkdir -p $(CONFTEST_DIR).tmp
-	cd $(ROOT)/tools/conftest && $(TF_GOBUILD) -o $(CONFTEST_DIR).tmp/conftest github.com/open-policy-agent/conftest
-	touch $(CONFTEST_DIR).tmp/.done && mv $(CONFTEST_DIR).tmp $(CONFTEST_DIR)
