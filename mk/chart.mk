@@ -21,7 +21,7 @@ HELM_UNITTEST := $(HELM_UNITTEST_DIR)/helm-unittest
 
 test: test-chart
 
-# platform/e2e's unit tests (PKI, processes, fake nodes) and platform/promrules (skipped without
+# platform/e2e (its offline test: tools/k8s pins one release) and platform/promrules (promtool part skipped without
 # PROMTOOL: `make promtool-check`) come along: they are the chart's too.
 CHART_PKGS := ./chart/... ./e2e/... ./promrules/... ./internal/helmrender/...
 

@@ -2,8 +2,9 @@
 # under tools/ (GOWORK=off) into .cache/bin/<tool>-<version>-<hash of the wrapper module>/
 # (docs/infra.md, "Checks").
 #   terraform (tools/terraform), tflint + the AWS ruleset (tools/tflint, tools/tflint-ruleset-aws),
-#   terraform-docs (tools/terraform-docs), and the schema stand-in provider (tools/tfschema) that
-#   lets `terraform validate` and `terraform test` run without a registry.
+#   terraform-docs (tools/terraform-docs), conftest (tools/conftest: the Rego rules of infra/policy),
+#   and the schema stand-in provider (tools/tfschema) that lets `terraform validate` and
+#   `terraform test` run without a registry.
 
 TF_CACHE := $(ROOT)/.cache/bin
 tf_mod_version = $(shell awk '$$1 == "$(2)" && $$2 ~ /^v/ {print $$2; exit}' $(ROOT)/tools/$(1)/go.mod)
@@ -11,6 +12,7 @@ TERRAFORM_VERSION  := $(call tf_mod_version,terraform,github.com/hashicorp/terra
 TFLINT_VERSION     := $(call tf_mod_version,tflint,github.com/terraform-linters/tflint)
 TFLINT_AWS_VERSION := $(call tf_mod_version,tflint-ruleset-aws,github.com/terraform-linters/tflint-ruleset-aws)
 TFDOCS_VERSION     := $(call tf_mod_version,terraform-docs,github.com/terraform-docs/terraform-docs)
+CONFTEST_VERSION   := $(call tf_mod_version,conftest,github.com/open-policy-agent/conftest)
 
 # Each folder is named by the version and a hash of the wrapper module (go.mod, go.sum and, for
 # terraform, the local ocistub module it replaces a backend with), as in mk/e2e.mk: a change of the
@@ -23,11 +25,13 @@ TFLINT            := $(TFLINT_DIR)/tflint
 TFLINT_PLUGIN_DIR := $(TF_CACHE)/tflint-ruleset-aws-$(TFLINT_AWS_VERSION)-$(call tf_mod_hash,tflint-ruleset-aws)
 TFDOCS_DIR        := $(TF_CACHE)/terraform-docs-$(TFDOCS_VERSION)-$(call tf_mod_hash,terraform-docs)
 TFDOCS            := $(TFDOCS_DIR)/terraform-docs
+CONFTEST_DIR      := $(TF_CACHE)/conftest-$(CONFTEST_VERSION)-$(call tf_mod_hash,conftest)
+CONFTEST          := $(CONFTEST_DIR)/conftest
 # The stand-in has no upstream version: its folder is named by a hash of its sources.
 TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(filter-out %_test.go,$(wildcard $(ROOT)/tools/tfschema/*.go)) $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
 TFSCHEMA_DIR      := $(TF_CACHE)/tfschema-$(TFSCHEMA_HASH)
 TFSCHEMA          := $(TFSCHEMA_DIR)/tfschema
-TF_TOOLS := $(TERRAFORM_DIR)/.done $(TFLINT_DIR)/.done $(TFLINT_PLUGIN_DIR)/.done $(TFDOCS_DIR)/.done $(TFSCHEMA_DIR)/.done
+TF_TOOLS := $(TERRAFORM_DIR)/.done $(TFLINT_DIR)/.done $(TFLINT_PLUGIN_DIR)/.done $(TFDOCS_DIR)/.done $(TFSCHEMA_DIR)/.done $(CONFTEST_DIR)/.done
 
 TF_GOBUILD := GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w"
 TF_ENV := TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) TFLINT=$(TFLINT) TFLINT_PLUGIN_DIR=$(TFLINT_PLUGIN_DIR) TERRAFORM_DOCS=$(TFDOCS)
@@ -37,13 +41,18 @@ TF_ROOTS ?=
 
 test: test-infra
 
-test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs; orderstack's own rules and the Alertmanager routing (amtool)
-	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) go test -count=1 ./...
+# conftest parses every .tf, .tfvars and .tfbackend file as HCL and hands them to infra/policy
+# as one input (--combine); `conftest verify` runs the policy's own tests first.
+TF_POLICY_FILES = $(shell cd $(ROOT) && find infra -name .terraform -prune -o \( -name '*.tf' -o -name '*.tfvars' -o -name '*.tfbackend' \) -print | sort)
+
+test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs, orderstack's rules (conftest, infra/policy); the Alertmanager routing (amtool)
+	cd $(ROOT) && $(CONFTEST) verify --no-color --policy infra/policy && $(CONFTEST) test --no-color --combine --parser hcl2 --policy infra/policy $(TF_POLICY_FILES)
+	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test -count=1 ./...
 	$(TF_ENV) $(ROOT)/tools/terraform/check.sh
 	@test -x $(AMTOOL) || $(MAKE) --no-print-directory amtool # mk/monitoring.mk (included after this file)
 	cd $(ROOT)/platform && go vet ./terraform/... ./internal/tfrun/... && $(TF_ENV) AMTOOL=$(AMTOOL) go test -count=1 ./terraform/... ./internal/tfrun/...
 
-tf-tools: $(TF_TOOLS) ## build (once per version) terraform, tflint + AWS ruleset, terraform-docs and the schema stand-in into .cache/bin
+tf-tools: $(TF_TOOLS) ## build (once per version) terraform, tflint + AWS ruleset, terraform-docs, conftest and the schema stand-in into .cache/bin
 
 tf-fmt: $(TERRAFORM_DIR)/.done ## format every .tf/.tfvars/.tftest.hcl under infra/ with terraform fmt
 	$(TERRAFORM) fmt -recursive $(ROOT)/infra
@@ -83,6 +92,11 @@ $(TFDOCS_DIR)/.done:
 	rm -rf $(TFDOCS_DIR) $(TFDOCS_DIR).tmp && mkdir -p $(TFDOCS_DIR).tmp
 	cd $(ROOT)/tools/terraform-docs && $(TF_GOBUILD) -o $(TFDOCS_DIR).tmp/terraform-docs github.com/terraform-docs/terraform-docs
 	touch $(TFDOCS_DIR).tmp/.done && mv $(TFDOCS_DIR).tmp $(TFDOCS_DIR)
+
+$(CONFTEST_DIR)/.done:
+	rm -rf $(CONFTEST_DIR) $(CONFTEST_DIR).tmp && mkdir -p $(CONFTEST_DIR).tmp
+	cd $(ROOT)/tools/conftest && $(TF_GOBUILD) -o $(CONFTEST_DIR).tmp/conftest github.com/open-policy-agent/conftest
+	touch $(CONFTEST_DIR).tmp/.done && mv $(CONFTEST_DIR).tmp $(CONFTEST_DIR)
 
 $(TFSCHEMA_DIR)/.done:
 	rm -rf $(TFSCHEMA_DIR) $(TFSCHEMA_DIR).tmp && mkdir -p $(TFSCHEMA_DIR).tmp

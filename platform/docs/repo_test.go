@@ -1,11 +1,12 @@
 package docs
 
 import (
-	"maps"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -13,70 +14,68 @@ import (
 	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
-func repoMarkdown(tb testing.TB) (string, map[string]Markdown) {
-	tb.Helper()
-	root := repo.Root(tb)
-	files, err := MarkdownFiles(root)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return root, files
-}
+// Links and #anchors of every Markdown file are remark-validate-links' (make test-docs).
 
-// TestRepoLinks: every relative link and #anchor in every Markdown file of
-// the repository resolves.
-func TestRepoLinks(t *testing.T) {
-	root, files := repoMarkdown(t)
-	if _, ok := files["docs/development.md"]; !ok {
-		t.Fatalf("docs/development.md not found among %d Markdown files", len(files))
-	}
-	for _, p := range CheckLinks(root, files) {
-		t.Error(p)
-	}
-	t.Logf("checked %d Markdown files", len(files))
-}
-
-// TestRepoRunbookURLs: every runbook_url under deploy/ names a Markdown file
-// and a heading in it that exist.
+// TestRepoRunbookURLs: every runbook_url under deploy/ names a Markdown file and a heading in it
+// that exist. The URLs are handed to remark-validate-links as the links of a Markdown file at the
+// repository root, so headings are matched with its GitHub slugs. REMARK is the command line
+// make test-docs passes.
 func TestRepoRunbookURLs(t *testing.T) {
-	root, files := repoMarkdown(t)
+	remark := strings.Fields(os.Getenv("REMARK"))
+	if len(remark) == 0 {
+		t.Skip("REMARK is not set: run make test-docs, which installs remark-cli and remark-validate-links")
+	}
+	root := repo.Root(t)
 	urls, err := RunbookURLs(root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var md strings.Builder
 	for _, u := range urls {
-		if u.Target == "" {
+		if u.Link == "" {
 			t.Errorf("%s:%d: runbook_url %q names no Markdown file and #anchor", u.File, u.Line, u.Value)
-			continue
 		}
-		m, ok := files[u.Target]
-		if !ok {
-			t.Errorf("%s:%d: runbook_url %q: no file %s", u.File, u.Line, u.Value, u.Target)
-			continue
-		}
-		if !m.Anchors[u.Anchor] {
-			t.Errorf("%s:%d: runbook_url %q: %s has no heading with anchor #%s", u.File, u.Line, u.Value, u.Target, u.Anchor)
-		}
+		fmt.Fprintf(&md, "- [%s:%d](%s)\n", u.File, u.Line, u.Link)
 	}
-	t.Logf("checked %d runbook_url values", len(urls))
+	if len(urls) < 10 {
+		t.Fatalf("found %d runbook_url values under deploy/, want the alerts of both charts:\n%s", len(urls), md.String())
+	}
+	cmd := exec.Command(remark[0], append(remark[1:], "--file-path", "runbook-urls.md")...)
+	cmd.Dir, cmd.Stdin = root, strings.NewReader(md.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("remark-validate-links on the runbook URLs: %v\n%s\n(the links checked:)\n%s", err, out, md.String())
+	}
 }
 
-// TestRepoMakeTargets: every `make TARGET` in the code of docs/ and of every
-// README is a target that make finds in the Makefile (and the mk/*.mk it
-// includes).
+// codeRe finds the code of a Markdown text: fenced blocks and code spans.
+var codeRe = regexp.MustCompile("(?s)```.*?```|`[^`\n]+`")
+
+// TestRepoMakeTargets: every `make TARGET` in the code of docs/ and of every README is a target
+// that make finds in the Makefile (and the mk/*.mk it includes).
 func TestRepoMakeTargets(t *testing.T) {
-	root, files := repoMarkdown(t)
+	root := repo.Root(t)
 	targets, err := repo.MakeTargets(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, f := range slices.Sorted(maps.Keys(files)) {
-		if !strings.HasPrefix(f, "docs/") && filepath.Base(f) != "README.md" {
-			continue
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	out, err := exec.Command("git", "-C", root, "ls-files", "*README.md").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if filepath.Dir(f) != "docs" { // docs/README.md is one of docs/*.md
+			files = append(files, filepath.Join(root, f))
 		}
-		for _, code := range files[f].Code {
-			for _, target := range repo.MakeCalls(code) {
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, code := range codeRe.FindAllString(string(b), -1) {
+			for _, target := range repo.MakeCalls(strings.Trim(code, "`")) {
 				n++
 				if _, ok := targets[target]; !ok {
 					t.Errorf("%s: `make %s`: no such target in Makefile or mk/*.mk", f, target)
@@ -84,12 +83,13 @@ func TestRepoMakeTargets(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("checked %d make commands against %d targets", n, len(targets))
+	if n < 20 {
+		t.Errorf("found %d make commands in %d files, want the docs' many: is the code extraction broken?", n, len(files))
+	}
 }
 
-// TestMakeTestIsTheTestTargets: `make test` runs exactly the targets named
-// test-<area> (each mk/<area>.mk adds its own), so a suite named like one is
-// in CI, and nothing else hides in `make test`.
+// TestMakeTestIsTheTestTargets: `make test` runs exactly the targets named test-<area> (each
+// mk/<area>.mk adds its own), so a suite named like one is in CI, and nothing else hides in it.
 func TestMakeTestIsTheTestTargets(t *testing.T) {
 	targets, err := repo.MakeTargets(repo.Root(t))
 	if err != nil {
@@ -101,21 +101,17 @@ func TestMakeTestIsTheTestTargets(t *testing.T) {
 			named = append(named, name)
 		}
 	}
-	sort.Strings(named)
+	slices.Sort(named)
 	got := slices.Sorted(slices.Values(targets["test"]))
 	if diff := cmp.Diff(named, got); diff != "" {
 		t.Errorf("make test's prerequisites (+) are not the test-* targets (-): add `test: test-<area>` to the mk file, or rename the target\n%s", diff)
 	}
 }
 
-// TestDiagramsUpToDate: each SVG under docs/diagrams records the SHA-256 of
-// its D2 source as it is now (d2render writes it; `make docs` re-renders).
+// TestDiagramsUpToDate: each SVG under docs/diagrams records the SHA-256 of its D2 source as it is
+// now (d2render writes it; `make docs` re-renders).
 func TestDiagramsUpToDate(t *testing.T) {
-	dir := filepath.Join(repo.Root(t), "docs", "diagrams")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("docs/diagrams: %v", err)
-	}
-	problems, err := CheckDiagrams(dir)
+	problems, err := CheckDiagrams(filepath.Join(repo.Root(t), "docs", "diagrams"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,32 +120,31 @@ func TestDiagramsUpToDate(t *testing.T) {
 	}
 }
 
-// TestDocsIndexed: docs/README.md links every document in docs/, and the
-// repository's README.md links docs/README.md.
+// linkRe finds the destinations of inline Markdown links.
+var linkRe = regexp.MustCompile(`\]\(([^)#\s]*)`)
+
+// TestDocsIndexed: docs/README.md links every document in docs/, and README.md links docs/README.md.
 func TestDocsIndexed(t *testing.T) {
-	_, files := repoMarkdown(t)
-	index, ok := files["docs/README.md"]
-	if !ok {
-		t.Fatal("docs/README.md is missing")
+	root := repo.Root(t)
+	links := func(rel string) map[string]bool {
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, m := range linkRe.FindAllStringSubmatch(string(b), -1) {
+			out[filepath.ToSlash(filepath.Join(filepath.Dir(rel), m[1]))] = true
+		}
+		return out
 	}
-	linked := map[string]bool{}
-	for _, l := range index.Links {
-		target, _, _ := strings.Cut(l.Dest, "#")
-		linked[filepath.ToSlash(filepath.Join("docs", target))] = true
-	}
-	for _, f := range slices.Sorted(maps.Keys(files)) {
-		if strings.HasPrefix(f, "docs/") && strings.Count(f, "/") == 1 && f != "docs/README.md" && !linked[f] {
+	index := links("docs/README.md")
+	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	for _, d := range docs {
+		if f := "docs/" + filepath.Base(d); f != "docs/README.md" && !index[f] {
 			t.Errorf("docs/README.md does not link %s: add a row for it to the table there", f)
 		}
 	}
-	readme, ok := files["README.md"]
-	if !ok {
-		t.Fatal("README.md (the repository's front page) is missing")
+	if front := links("README.md"); !front["docs/README.md"] && !front["docs"] {
+		t.Error("README.md does not link docs/README.md")
 	}
-	for _, l := range readme.Links {
-		if d, _, _ := strings.Cut(l.Dest, "#"); d == "docs/README.md" || d == "docs/" || d == "docs" {
-			return
-		}
-	}
-	t.Error("README.md does not link docs/README.md")
 }

@@ -1,5 +1,6 @@
-// Package terraform holds orderstack's own offline rules for infra/ that no standard tool has
-// (docs/infra.md, "Checks"), on the HCL syntax (load.go reads literals only, it evaluates
-// nothing): terraform fmt/validate/test, tflint and Trivy check the rest, and tfConsole asks the
-// pinned terraform itself where a test needs a value Terraform computes.
+// Package terraform holds the checks of infra/ that need more than one file type or a second
+// tool: the outputs the scripts, workflows and docs read; the Alertmanager routing Terraform
+// renders, through amtool; the infra scripts under fakes; Trivy's catch of security mutations
+// (-tags trivy, make scan). The rules on the HCL itself are infra/policy (conftest), the
+// planned values infra/**/tests (terraform test) (docs/infra.md, "Checks").
 package terraform

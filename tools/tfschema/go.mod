@@ -3,7 +3,6 @@ module github.com/orderstack/orderstack/tools/tfschema
 go 1.26.8
 
 require (
-	github.com/google/go-cmp v0.7.0
 	github.com/hashicorp/terraform-plugin-go v0.31.0
 	github.com/ulikunitz/xz v0.5.17
 )

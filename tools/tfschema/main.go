@@ -1,15 +1,16 @@
 // Command tfschema is a Terraform provider that knows only its schema. Started as
 // terraform-provider-<name> (a link named so), it serves the schema of
 // registry.terraform.io/hashicorp/<name> from schemas.json.xz, the output of `terraform providers
-// schema -json` for the providers orderstack uses (embedded; see README.md), and accepts every
-// configuration. That is all `terraform validate` needs from a provider, and all
-// `terraform test` needs under a mock_provider block: name, type, required-argument and reference
-// errors are Terraform's own checks against the schema. Plans mark computed attributes unknown;
-// applying, importing and reading real objects are refused.
+// schema -json` for the providers orderstack uses (embedded; docs/infra.md), and accepts every
+// configuration. That is all `terraform validate` needs from a provider, and all `terraform test`
+// needs under a mock_provider block (Terraform's providers.Mock plans, applies and reads itself):
+// name, type, required-argument and reference errors are Terraform's own checks against the
+// schema. Planning, applying, importing and reading real objects are refused.
 package main
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"fmt"
 	"os"
@@ -32,12 +33,10 @@ func main() {
 
 // providerName turns ".../terraform-provider-aws" or "terraform-provider-aws_v6.14.0" into "aws".
 func providerName(argv0 string) (string, error) {
-	base := filepath.Base(argv0)
-	name, ok := strings.CutPrefix(base, "terraform-provider-")
-	if !ok || name == "" {
-		return "", fmt.Errorf("started as %q: run me through a link named terraform-provider-<name>", base)
+	name, ok := strings.CutPrefix(filepath.Base(argv0), "terraform-provider-")
+	if name, _, _ = strings.Cut(name, "_"); !ok || name == "" {
+		return "", fmt.Errorf("started as %q: run me through a link named terraform-provider-<name>", filepath.Base(argv0))
 	}
-	name, _, _ = strings.Cut(name, "_")
 	return name, nil
 }
 
@@ -52,4 +51,65 @@ func run(argv0 string) error {
 		return err
 	}
 	return tf6server.Serve(addr, func() tfprotov6.ProviderServer { return &server{schema: schema} })
+}
+
+// server answers the provider protocol from a schema alone. The calls it does not implement
+// (plan, apply, read, import, upgrade, move, ephemeral resources) need the real provider: the
+// embedded nil interface makes each fail, and terraform reports the failed call.
+type server struct {
+	tfprotov6.ProviderServer
+	schema *tfprotov6.GetProviderSchemaResponse
+}
+
+func (s *server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
+	r := &tfprotov6.GetMetadataResponse{ServerCapabilities: s.schema.ServerCapabilities}
+	for n := range s.schema.ResourceSchemas {
+		r.Resources = append(r.Resources, tfprotov6.ResourceMetadata{TypeName: n})
+	}
+	for n := range s.schema.DataSourceSchemas {
+		r.DataSources = append(r.DataSources, tfprotov6.DataSourceMetadata{TypeName: n})
+	}
+	for n := range s.schema.EphemeralResourceSchemas {
+		r.EphemeralResources = append(r.EphemeralResources, tfprotov6.EphemeralResourceMetadata{TypeName: n})
+	}
+	for n := range s.schema.Functions {
+		r.Functions = append(r.Functions, tfprotov6.FunctionMetadata{Name: n})
+	}
+	return r, nil
+}
+
+func (s *server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
+	return s.schema, nil
+}
+
+func (s *server) GetResourceIdentitySchemas(context.Context, *tfprotov6.GetResourceIdentitySchemasRequest) (*tfprotov6.GetResourceIdentitySchemasResponse, error) {
+	return &tfprotov6.GetResourceIdentitySchemasResponse{IdentitySchemas: map[string]*tfprotov6.ResourceIdentitySchema{}}, nil
+}
+
+func (s *server) GetFunctions(context.Context, *tfprotov6.GetFunctionsRequest) (*tfprotov6.GetFunctionsResponse, error) {
+	return &tfprotov6.GetFunctionsResponse{Functions: s.schema.Functions}, nil
+}
+
+func (s *server) ValidateProviderConfig(_ context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
+	return &tfprotov6.ValidateProviderConfigResponse{PreparedConfig: req.Config}, nil
+}
+
+func (s *server) ConfigureProvider(context.Context, *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	return &tfprotov6.ConfigureProviderResponse{}, nil
+}
+
+func (s *server) StopProvider(context.Context, *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	return &tfprotov6.StopProviderResponse{}, nil
+}
+
+func (s *server) ValidateResourceConfig(context.Context, *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	return &tfprotov6.ValidateResourceConfigResponse{}, nil
+}
+
+func (s *server) ValidateDataResourceConfig(context.Context, *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	return &tfprotov6.ValidateDataResourceConfigResponse{}, nil
+}
+
+func (s *server) ValidateEphemeralResourceConfig(context.Context, *tfprotov6.ValidateEphemeralResourceConfigRequest) (*tfprotov6.ValidateEphemeralResourceConfigResponse, error) {
+	return &tfprotov6.ValidateEphemeralResourceConfigResponse{}, nil
 }

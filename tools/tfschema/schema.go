@@ -4,317 +4,180 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/ulikunitz/xz"
 )
 
-// The document `terraform providers schema -json` prints (format 1.0). Only what the protocol
-// carries is read.
-type schemasDoc struct {
-	FormatVersion   string                     `json:"format_version"`
-	ProviderSchemas map[string]json.RawMessage `json:"provider_schemas"`
-}
-
-type providerDoc struct {
-	Provider           *schemaDoc             `json:"provider"`
-	Resources          map[string]*schemaDoc  `json:"resource_schemas"`
-	DataSources        map[string]*schemaDoc  `json:"data_source_schemas"`
-	EphemeralResources map[string]*schemaDoc  `json:"ephemeral_resource_schemas"`
-	Functions          map[string]functionDoc `json:"functions"`
-}
-
+// The parts of `terraform providers schema -json` (format 1.0) that the protocol carries and
+// terraform validates against; descriptions are left out.
 type schemaDoc struct {
 	Version int64     `json:"version"`
 	Block   *blockDoc `json:"block"`
 }
 
 type blockDoc struct {
-	Attributes      map[string]*attributeDoc `json:"attributes"`
-	BlockTypes      map[string]*blockTypeDoc `json:"block_types"`
-	Description     string                   `json:"description"`
-	DescriptionKind string                   `json:"description_kind"`
-	Deprecated      bool                     `json:"deprecated"`
+	Attributes map[string]*attributeDoc `json:"attributes"`
+	BlockTypes map[string]*struct {
+		NestingMode string    `json:"nesting_mode"`
+		Block       *blockDoc `json:"block"`
+		MinItems    int64     `json:"min_items"`
+		MaxItems    int64     `json:"max_items"`
+	} `json:"block_types"`
+	Deprecated bool `json:"deprecated"`
 }
 
 type attributeDoc struct {
-	Type            json.RawMessage `json:"type"`
-	NestedType      *nestedTypeDoc  `json:"nested_type"`
-	Description     string          `json:"description"`
-	DescriptionKind string          `json:"description_kind"`
-	Required        bool            `json:"required"`
-	Optional        bool            `json:"optional"`
-	Computed        bool            `json:"computed"`
-	Sensitive       bool            `json:"sensitive"`
-	Deprecated      bool            `json:"deprecated"`
-	WriteOnly       bool            `json:"write_only"`
-}
-
-type nestedTypeDoc struct {
-	Attributes  map[string]*attributeDoc `json:"attributes"`
-	NestingMode string                   `json:"nesting_mode"`
-}
-
-type blockTypeDoc struct {
-	NestingMode string    `json:"nesting_mode"`
-	Block       *blockDoc `json:"block"`
-	MinItems    int64     `json:"min_items"`
-	MaxItems    int64     `json:"max_items"`
-}
-
-type functionDoc struct {
-	Description        string          `json:"description"`
-	Summary            string          `json:"summary"`
-	DeprecationMessage string          `json:"deprecation_message"`
-	ReturnType         json.RawMessage `json:"return_type"`
-	Parameters         []parameterDoc  `json:"parameters"`
-	VariadicParameter  *parameterDoc   `json:"variadic_parameter"`
+	Type       json.RawMessage `json:"type"`
+	NestedType *struct {
+		Attributes  map[string]*attributeDoc `json:"attributes"`
+		NestingMode string                   `json:"nesting_mode"`
+	} `json:"nested_type"`
+	Required, Optional, Computed, Sensitive, Deprecated bool
+	WriteOnly                                           bool `json:"write_only"`
 }
 
 type parameterDoc struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	IsNullable  bool            `json:"is_nullable"`
-	Type        json.RawMessage `json:"type"`
-}
-
-// providerSchema is one provider's schemas in protocol form, plus the object type of each
-// resource, data source and ephemeral resource for decoding the values Terraform sends.
-type providerSchema struct {
-	resp  *tfprotov6.GetProviderSchemaResponse
-	types map[string]tftypes.Type // "resource.aws_vpc", "data.aws_region", "ephemeral.x", "provider"
+	Name       string          `json:"name"`
+	IsNullable bool            `json:"is_nullable"`
+	Type       json.RawMessage `json:"type"`
 }
 
 // loadProvider reads the xz-compressed schemas document and converts the schemas of the
-// provider whose address is addr (registry.terraform.io/hashicorp/aws).
-func loadProvider(r io.Reader, addr string) (*providerSchema, error) {
+// provider at addr (registry.terraform.io/hashicorp/aws) into the protocol's response.
+func loadProvider(r io.Reader, addr string) (*tfprotov6.GetProviderSchemaResponse, error) {
 	xr, err := xz.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("read xz: %w", err)
 	}
-	var doc schemasDoc
+	var doc struct {
+		FormatVersion   string `json:"format_version"`
+		ProviderSchemas map[string]*struct {
+			Provider           *schemaDoc            `json:"provider"`
+			Resources          map[string]*schemaDoc `json:"resource_schemas"`
+			DataSources        map[string]*schemaDoc `json:"data_source_schemas"`
+			EphemeralResources map[string]*schemaDoc `json:"ephemeral_resource_schemas"`
+			Functions          map[string]*struct {
+				ReturnType        json.RawMessage `json:"return_type"`
+				Parameters        []*parameterDoc `json:"parameters"`
+				VariadicParameter *parameterDoc   `json:"variadic_parameter"`
+			} `json:"functions"`
+		} `json:"provider_schemas"`
+	}
 	if err := json.NewDecoder(xr).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("decode schemas: %w", err)
 	}
-	if doc.FormatVersion != "1.0" {
-		return nil, fmt.Errorf("schemas format %q, want 1.0", doc.FormatVersion)
+	p := doc.ProviderSchemas[addr]
+	if doc.FormatVersion != "1.0" || p == nil {
+		return nil, fmt.Errorf("no schema for provider %s in format 1.0 (the file has format %q, providers %v)", addr, doc.FormatVersion, slices.Sorted(maps.Keys(doc.ProviderSchemas)))
 	}
-	raw, ok := doc.ProviderSchemas[addr]
-	if !ok {
-		names := make([]string, 0, len(doc.ProviderSchemas))
-		for n := range doc.ProviderSchemas {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return nil, fmt.Errorf("no schema for provider %s (the file has %v)", addr, names)
-	}
-	var p providerDoc
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", addr, err)
-	}
-	out := &providerSchema{
-		resp: &tfprotov6.GetProviderSchemaResponse{
-			ServerCapabilities:       &tfprotov6.ServerCapabilities{PlanDestroy: true},
-			ResourceSchemas:          map[string]*tfprotov6.Schema{},
-			DataSourceSchemas:        map[string]*tfprotov6.Schema{},
-			EphemeralResourceSchemas: map[string]*tfprotov6.Schema{},
-			Functions:                map[string]*tfprotov6.Function{},
-		},
-		types: map[string]tftypes.Type{},
-	}
-	conv := func(kind string, in map[string]*schemaDoc, dst map[string]*tfprotov6.Schema) error {
-		for name, s := range in {
-			ps, err := convertSchema(s)
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", kind, name, err)
-			}
-			dst[name] = ps
-			out.types[kind+"."+name] = ps.ValueType()
-		}
-		return nil
-	}
-	if p.Provider == nil {
-		p.Provider = &schemaDoc{Block: &blockDoc{}}
-	}
-	ps, err := convertSchema(p.Provider)
-	if err != nil {
-		return nil, fmt.Errorf("provider: %w", err)
-	}
-	out.resp.Provider = ps
-	out.types["provider"] = ps.ValueType()
-	if err := conv("resource", p.Resources, out.resp.ResourceSchemas); err != nil {
-		return nil, err
-	}
-	if err := conv("data", p.DataSources, out.resp.DataSourceSchemas); err != nil {
-		return nil, err
-	}
-	if err := conv("ephemeral", p.EphemeralResources, out.resp.EphemeralResourceSchemas); err != nil {
-		return nil, err
+	c := &converter{}
+	out := &tfprotov6.GetProviderSchemaResponse{
+		ServerCapabilities:       &tfprotov6.ServerCapabilities{PlanDestroy: true},
+		Provider:                 c.schema(p.Provider),
+		ResourceSchemas:          c.schemas(p.Resources),
+		DataSourceSchemas:        c.schemas(p.DataSources),
+		EphemeralResourceSchemas: c.schemas(p.EphemeralResources),
+		Functions:                map[string]*tfprotov6.Function{},
 	}
 	for name, f := range p.Functions {
-		pf, err := convertFunction(f)
-		if err != nil {
-			return nil, fmt.Errorf("function %s: %w", name, err)
+		fn := &tfprotov6.Function{Return: &tfprotov6.FunctionReturn{Type: c.typ(f.ReturnType)}}
+		for _, p := range f.Parameters {
+			fn.Parameters = append(fn.Parameters, c.param(p))
 		}
-		out.resp.Functions[name] = pf
-	}
-	return out, nil
-}
-
-func convertSchema(s *schemaDoc) (*tfprotov6.Schema, error) {
-	if s.Block == nil {
-		s.Block = &blockDoc{}
-	}
-	b, err := convertBlock(s.Block)
-	if err != nil {
-		return nil, err
-	}
-	return &tfprotov6.Schema{Version: s.Version, Block: b}, nil
-}
-
-func descriptionKind(k string) tfprotov6.StringKind {
-	if k == "markdown" {
-		return tfprotov6.StringKindMarkdown
-	}
-	return tfprotov6.StringKindPlain
-}
-
-func convertBlock(b *blockDoc) (*tfprotov6.SchemaBlock, error) {
-	out := &tfprotov6.SchemaBlock{
-		Description:     b.Description,
-		DescriptionKind: descriptionKind(b.DescriptionKind),
-		Deprecated:      b.Deprecated,
-	}
-	for _, name := range sortedKeys(b.Attributes) {
-		a, err := convertAttribute(name, b.Attributes[name])
-		if err != nil {
-			return nil, err
+		if f.VariadicParameter != nil {
+			fn.VariadicParameter = c.param(f.VariadicParameter)
 		}
-		out.Attributes = append(out.Attributes, a)
+		out.Functions[name] = fn
 	}
-	for _, name := range sortedKeys(b.BlockTypes) {
+	return out, c.err
+}
+
+// converter turns schema documents into protocol schemas, keeping the first error.
+type converter struct{ err error }
+
+func (c *converter) typ(raw json.RawMessage) tftypes.Type {
+	t, err := tftypes.ParseJSONType(raw) //nolint:staticcheck // the schema document's own encoding
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("type %s: %w", raw, err)
+	}
+	return t
+}
+
+func (c *converter) param(p *parameterDoc) *tfprotov6.FunctionParameter {
+	return &tfprotov6.FunctionParameter{Name: p.Name, AllowNullValue: p.IsNullable, Type: c.typ(p.Type)}
+}
+
+func (c *converter) schemas(in map[string]*schemaDoc) map[string]*tfprotov6.Schema {
+	out := map[string]*tfprotov6.Schema{}
+	for name, s := range in {
+		out[name] = c.schema(s)
+	}
+	return out
+}
+
+func (c *converter) schema(s *schemaDoc) *tfprotov6.Schema {
+	if s == nil {
+		s = &schemaDoc{}
+	}
+	return &tfprotov6.Schema{Version: s.Version, Block: c.block(s.Block)}
+}
+
+// Nesting modes by their name in the document; the protocol's enums of blocks and of nested
+// attribute objects share the names.
+var (
+	blockNesting = map[string]tfprotov6.SchemaNestedBlockNestingMode{
+		"single": tfprotov6.SchemaNestedBlockNestingModeSingle, "list": tfprotov6.SchemaNestedBlockNestingModeList,
+		"set": tfprotov6.SchemaNestedBlockNestingModeSet, "map": tfprotov6.SchemaNestedBlockNestingModeMap,
+		"group": tfprotov6.SchemaNestedBlockNestingModeGroup,
+	}
+	objectNesting = map[string]tfprotov6.SchemaObjectNestingMode{
+		"single": tfprotov6.SchemaObjectNestingModeSingle, "list": tfprotov6.SchemaObjectNestingModeList,
+		"set": tfprotov6.SchemaObjectNestingModeSet, "map": tfprotov6.SchemaObjectNestingModeMap,
+	}
+)
+
+func (c *converter) block(b *blockDoc) *tfprotov6.SchemaBlock {
+	if b == nil {
+		b = &blockDoc{}
+	}
+	out := &tfprotov6.SchemaBlock{Deprecated: b.Deprecated, Attributes: c.attributes(b.Attributes)}
+	for _, name := range slices.Sorted(maps.Keys(b.BlockTypes)) {
 		bt := b.BlockTypes[name]
-		if bt.Block == nil {
-			bt.Block = &blockDoc{}
-		}
-		inner, err := convertBlock(bt.Block)
-		if err != nil {
-			return nil, fmt.Errorf("block %s: %w", name, err)
-		}
-		mode, err := blockNesting(bt.NestingMode)
-		if err != nil {
-			return nil, fmt.Errorf("block %s: %w", name, err)
+		mode, ok := blockNesting[bt.NestingMode]
+		if !ok && c.err == nil {
+			c.err = fmt.Errorf("block %s: nesting mode %q", name, bt.NestingMode)
 		}
 		out.BlockTypes = append(out.BlockTypes, &tfprotov6.SchemaNestedBlock{
-			TypeName: name, Block: inner, Nesting: mode, MinItems: bt.MinItems, MaxItems: bt.MaxItems,
+			TypeName: name, Block: c.block(bt.Block), Nesting: mode, MinItems: bt.MinItems, MaxItems: bt.MaxItems,
 		})
 	}
-	return out, nil
+	return out
 }
 
-func convertAttribute(name string, a *attributeDoc) (*tfprotov6.SchemaAttribute, error) {
-	out := &tfprotov6.SchemaAttribute{
-		Name:            name,
-		Description:     a.Description,
-		DescriptionKind: descriptionKind(a.DescriptionKind),
-		Required:        a.Required,
-		Optional:        a.Optional,
-		Computed:        a.Computed,
-		Sensitive:       a.Sensitive,
-		Deprecated:      a.Deprecated,
-		WriteOnly:       a.WriteOnly,
-	}
-	switch {
-	case a.NestedType != nil:
-		obj := &tfprotov6.SchemaObject{}
-		switch a.NestedType.NestingMode {
-		case "single":
-			obj.Nesting = tfprotov6.SchemaObjectNestingModeSingle
-		case "list":
-			obj.Nesting = tfprotov6.SchemaObjectNestingModeList
-		case "set":
-			obj.Nesting = tfprotov6.SchemaObjectNestingModeSet
-		case "map":
-			obj.Nesting = tfprotov6.SchemaObjectNestingModeMap
-		default:
-			return nil, fmt.Errorf("attribute %s: nesting mode %q", name, a.NestedType.NestingMode)
-		}
-		for _, n := range sortedKeys(a.NestedType.Attributes) {
-			na, err := convertAttribute(n, a.NestedType.Attributes[n])
-			if err != nil {
-				return nil, fmt.Errorf("attribute %s: %w", name, err)
+func (c *converter) attributes(in map[string]*attributeDoc) []*tfprotov6.SchemaAttribute {
+	var out []*tfprotov6.SchemaAttribute
+	for _, name := range slices.Sorted(maps.Keys(in)) {
+		a := in[name]
+		sa := &tfprotov6.SchemaAttribute{Name: name, Required: a.Required, Optional: a.Optional, Computed: a.Computed,
+			Sensitive: a.Sensitive, Deprecated: a.Deprecated, WriteOnly: a.WriteOnly}
+		switch mode, ok := objectNesting[""]; {
+		case a.NestedType != nil:
+			if mode, ok = objectNesting[a.NestedType.NestingMode]; !ok && c.err == nil {
+				c.err = fmt.Errorf("attribute %s: nesting mode %q", name, a.NestedType.NestingMode)
 			}
-			obj.Attributes = append(obj.Attributes, na)
+			sa.NestedType = &tfprotov6.SchemaObject{Nesting: mode, Attributes: c.attributes(a.NestedType.Attributes)}
+		case len(a.Type) > 0:
+			sa.Type = c.typ(a.Type)
+		default:
+			if c.err == nil {
+				c.err = fmt.Errorf("attribute %s: neither type nor nested_type", name)
+			}
 		}
-		out.NestedType = obj
-	case len(a.Type) > 0:
-		t, err := tftypes.ParseJSONType(a.Type) //nolint:staticcheck // the schema document's own encoding
-		if err != nil {
-			return nil, fmt.Errorf("attribute %s: type %s: %w", name, a.Type, err)
-		}
-		out.Type = t
-	default:
-		return nil, fmt.Errorf("attribute %s: neither type nor nested_type", name)
+		out = append(out, sa)
 	}
-	return out, nil
-}
-
-func blockNesting(m string) (tfprotov6.SchemaNestedBlockNestingMode, error) {
-	switch m {
-	case "single":
-		return tfprotov6.SchemaNestedBlockNestingModeSingle, nil
-	case "list":
-		return tfprotov6.SchemaNestedBlockNestingModeList, nil
-	case "set":
-		return tfprotov6.SchemaNestedBlockNestingModeSet, nil
-	case "map":
-		return tfprotov6.SchemaNestedBlockNestingModeMap, nil
-	case "group":
-		return tfprotov6.SchemaNestedBlockNestingModeGroup, nil
-	}
-	return tfprotov6.SchemaNestedBlockNestingModeInvalid, fmt.Errorf("nesting mode %q", m)
-}
-
-func convertFunction(f functionDoc) (*tfprotov6.Function, error) {
-	param := func(p parameterDoc) (*tfprotov6.FunctionParameter, error) {
-		t, err := tftypes.ParseJSONType(p.Type) //nolint:staticcheck
-		if err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", p.Name, err)
-		}
-		return &tfprotov6.FunctionParameter{Name: p.Name, Description: p.Description, AllowNullValue: p.IsNullable, Type: t}, nil
-	}
-	ret, err := tftypes.ParseJSONType(f.ReturnType) //nolint:staticcheck
-	if err != nil {
-		return nil, fmt.Errorf("return type: %w", err)
-	}
-	out := &tfprotov6.Function{
-		Summary: f.Summary, Description: f.Description, DeprecationMessage: f.DeprecationMessage,
-		Return: &tfprotov6.FunctionReturn{Type: ret},
-	}
-	for _, p := range f.Parameters {
-		pp, err := param(p)
-		if err != nil {
-			return nil, err
-		}
-		out.Parameters = append(out.Parameters, pp)
-	}
-	if f.VariadicParameter != nil {
-		pp, err := param(*f.VariadicParameter)
-		if err != nil {
-			return nil, err
-		}
-		out.VariadicParameter = pp
-	}
-	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return out
 }

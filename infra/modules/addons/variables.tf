@@ -96,6 +96,12 @@ variable "prometheus_storage_size" {
 variable "mongodb_chart_path" {
   description = "Path of the local orders-mongodb chart (deploy/mongodb/cluster)."
   type        = string
+
+  # The helm provider reads the chart only at apply; a wrong path would fail there.
+  validation {
+    condition     = fileexists("${var.mongodb_chart_path}/Chart.yaml")
+    error_message = "mongodb_chart_path must be a chart folder (with a Chart.yaml)."
+  }
 }
 
 variable "kube_state_metrics_values_path" {

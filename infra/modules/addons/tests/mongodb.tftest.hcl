@@ -1,5 +1,7 @@
 # The values Terraform gives the orders-mongodb chart (deploy/mongodb/cluster) are keys of its
-# values.yaml (its schema refuses unknown keys, which would fail only at apply), planned on mocked
+# values.yaml (its schema refuses unknown keys, which would fail only at apply), and the service
+# accounts the MongoDB charts create are the ones the backup role is bound to (that
+# workload-identities uses these same names is infra/policy, conftest), planned on mocked
 # providers. Paths are relative to this module in make test-infra's copy of infra/ and deploy/.
 
 mock_provider "helm" {}
@@ -39,5 +41,19 @@ run "mongodb_values" {
   assert {
     condition     = yamldecode(helm_release.mongodb.values[0]).storageSize == "10Gi"
     error_message = "mongodb_values override the module's own"
+  }
+
+  assert {
+    condition     = yamldecode(file("${var.mongodb_chart_path}/values.yaml")).serviceAccountName == var.mongodb_service_account
+    error_message = "the orders-mongodb chart's serviceAccountName must be mongodb_service_account (the members' backup pod identity)"
+  }
+
+  # The Percona operator reads and deletes backups in S3 itself. The psmdb-operator chart names
+  # its ServiceAccount "psmdb-operator.fullname": the release name when it contains the chart's
+  # name and no name override is set (percona-helm-charts charts/psmdb-operator/templates/
+  # _helpers.tpl, chart 1.21.2); infra/policy holds the release name = chart name.
+  assert {
+    condition     = length(setintersection(keys(yamldecode(file(var.mongodb_operator_values_path))), ["nameOverride", "fullnameOverride"])) == 0 && try(yamldecode(file(var.mongodb_operator_values_path)).serviceAccount.create, true)
+    error_message = "operator-values.yaml must not rename the operator's ServiceAccount nor stop the chart creating it"
   }
 }
