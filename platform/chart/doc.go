@@ -3,5 +3,6 @@
 // test-chart`); here is what they cannot do: every object decoded strictly into its Kubernetes or
 // prometheus-operator API type, helm lint, the checks that span the chart and other files
 // (Terraform's subnets, scripts/mongodb-secret.sh, the metrics contract), and the image
-// (backend/Dockerfile, `make build`).
+// (BuildKit's lint of backend/Dockerfile, `make build`); the Dockerfile's layout is Rego in policy/
+// (conftest).
 package chart
