@@ -27,10 +27,11 @@ CHART_PKGS := ./chart/... ./e2e/... ./promrules/... ./internal/helmrender/...
 
 # The NetworkPolicy's ALB sources are compared with the subnets the pinned terraform makes
 # (platform/internal/tfrun; terraform and the schema stand-in: tf-tools, mk/infra.mk).
-test-chart: $(HELM_DOCS) $(HELM_UNITTEST) tf-tools ## the chart offline (helm-unittest suites, values schema; the Dockerfile's rules (conftest); Helm SDK lint, strict decoding, ALB subnets from terraform; BuildKit lint and make build) and its README values table up to date (helm-docs)
+test-chart: $(HELM_DOCS) $(HELM_UNITTEST) tf-tools ## the chart offline (helm-unittest suites, values schema; the Dockerfile's rules and a default for every schema property (conftest); Helm SDK lint, strict decoding, ALB subnets from terraform; BuildKit lint and make build) and its README values table up to date (helm-docs)
 	$(HELM_UNITTEST) --color=false $(ROOT)/deploy/helm/orders
 	$(CONFTEST) verify --no-color --policy $(ROOT)/platform/chart/policy
 	$(CONFTEST) test --no-color --policy $(ROOT)/platform/chart/policy --namespace dockerfile --parser dockerfile $(ROOT)/backend/Dockerfile
+	$(CONFTEST) test --no-color --policy $(ROOT)/platform/chart/policy --namespace values --combine $(ROOT)/deploy/helm/orders/values.yaml $(ROOT)/deploy/helm/orders/values.schema.json
 	cd $(ROOT)/platform && go vet $(CHART_PKGS) ./internal/tfrun/... && TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test -count=1 $(CHART_PKGS)
 	@$(HELM_DOCS) $(HELM_DOCS_FLAGS) --dry-run | diff -u $(ROOT)/deploy/helm/orders/README.md - \
 		|| { echo "deploy/helm/orders/README.md is stale: run make chart-docs" >&2; exit 1; }

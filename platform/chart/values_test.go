@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,50 +41,6 @@ func TestValuesCommented(t *testing.T) {
 			if !commented {
 				t.Errorf("%s: key %s has no comment", f, k)
 			}
-		}
-	}
-}
-
-// TestValuesMatchSchema: values.yaml and values.schema.json describe the same keys. The schema
-// refuses unknown keys, so a key missing from it could never be set; a schema property without a
-// default in values.yaml is undocumented.
-func TestValuesMatchSchema(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(chartDir(t), "values.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var root map[string]any
-	if err := json.Unmarshal(b, &root); err != nil {
-		t.Fatal(err)
-	}
-	defs, _ := root["definitions"].(map[string]any)
-	schema := map[string]bool{}
-	var walk func(prefix string, s map[string]any)
-	walk = func(prefix string, s map[string]any) {
-		if ref, ok := s["$ref"].(string); ok {
-			if d, ok := defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any); ok {
-				s = d
-			}
-		}
-		props, _ := s["properties"].(map[string]any)
-		for k, v := range props {
-			schema[prefix+k] = true
-			if child, ok := v.(map[string]any); ok {
-				walk(prefix+k+".", child)
-			}
-		}
-	}
-	walk("", root)
-	delete(schema, "global") // Helm's own key for parent charts
-	keys := valueKeys(t, "values.yaml")
-	for k := range keys {
-		if !schema[k] && !strings.HasPrefix(k, "monitoring.labels.") {
-			t.Errorf("values.yaml key %s is not in values.schema.json", k)
-		}
-	}
-	for k := range schema {
-		if _, ok := keys[k]; !ok {
-			t.Errorf("values.schema.json property %s has no default in values.yaml", k)
 		}
 	}
 }
