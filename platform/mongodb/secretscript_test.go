@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"net/url"
 	"os"
@@ -105,19 +106,17 @@ func mongodbURL(t *testing.T, run scriptRun) *connstring.ConnString {
 	return cs
 }
 
-func TestSecretScriptBuildsURLFromOperatorCredentials(t *testing.T) {
-	run := runSecretScript(t, operatorSecrets(), "ENV=dev")
-	cs := mongodbURL(t, run)
-	s := run.applied
-	if s.Name != "orders-secrets" || s.Namespace != "orders" {
-		t.Errorf("applied Secret %s/%s, want orders/orders-secrets", s.Namespace, s.Name)
-	}
+// checkAppSecret checks the Secret the script made from operatorSecrets() with the defaults
+// (three members, verified TLS): the fake kubectl's here, the real API server's in TestMongoDBE2E.
+func checkAppSecret(t *testing.T, run scriptRun) {
+	t.Helper()
+	cs, s := mongodbURL(t, run), run.applied
 	if diff := cmp.Diff([]string{"ADMIN_TOKEN", "MONGODB_CA_CRT", "MONGODB_URL"}, slices.Sorted(maps.Keys(s.Data))); diff != "" {
 		t.Errorf("Secret keys (-want +got):\n%s", diff)
 	}
 	var wantHosts []string
 	for i := range 3 {
-		wantHosts = append(wantHosts, "orders-mongodb-rs0-"+string(rune('0'+i))+".orders-mongodb-rs0.mongodb.svc.cluster.local:27017")
+		wantHosts = append(wantHosts, fmt.Sprintf("orders-mongodb-rs0-%d.orders-mongodb-rs0.mongodb.svc.cluster.local:27017", i))
 	}
 	if diff := cmp.Diff(wantHosts, cs.Hosts); diff != "" {
 		t.Errorf("hosts (-want +got):\n%s", diff)
@@ -135,25 +134,28 @@ func TestSecretScriptBuildsURLFromOperatorCredentials(t *testing.T) {
 	if token := string(s.Data["ADMIN_TOKEN"]); !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(token) {
 		t.Errorf("ADMIN_TOKEN = %q, want 64 random hex digits", token)
 	}
+}
+
+func TestSecretScriptBuildsURLFromOperatorCredentials(t *testing.T) {
+	run := runSecretScript(t, operatorSecrets(), "ENV=dev")
+	checkAppSecret(t, run)
+	if s := run.applied; s.Name != "orders-secrets" || s.Namespace != "orders" {
+		t.Errorf("applied Secret %s/%s, want orders/orders-secrets", s.Namespace, s.Name)
+	}
 	if !strings.Contains(run.calls, "--dry-run=client") || !strings.Contains(run.calls, "apply -f -") {
 		t.Errorf("kubectl calls lack create --dry-run=client | apply -f -:\n%s", run.calls)
 	}
-}
-
-func TestSecretScriptKeepsExistingAdminToken(t *testing.T) {
+	// An existing token is kept (and not printed); two runs without one generate different ones.
 	secrets := operatorSecrets()
 	secrets["orders/orders-secrets/ADMIN_TOKEN"] = "existing-token-1234"
 	secrets["orders/orders-secrets/MONGODB_URL"] = "mongodb://old"
-	run := runSecretScript(t, secrets, "ENV=prod")
-	mongodbURL(t, run)
-	if got := string(run.applied.Data["ADMIN_TOKEN"]); got != "existing-token-1234" || strings.Contains(run.stdout, got) {
+	kept := runSecretScript(t, secrets, "ENV=prod")
+	mongodbURL(t, kept)
+	if got := string(kept.applied.Data["ADMIN_TOKEN"]); got != "existing-token-1234" || strings.Contains(kept.stdout, got) {
 		t.Errorf("ADMIN_TOKEN = %q, want the existing token kept, and not on stdout", got)
 	}
-	// Two runs without a token generate two different ones (random, not constant).
-	a, b := runSecretScript(t, operatorSecrets(), "ENV=dev"), runSecretScript(t, operatorSecrets(), "ENV=dev")
-	mongodbURL(t, a)
-	mongodbURL(t, b)
-	if bytes.Equal(a.applied.Data["ADMIN_TOKEN"], b.applied.Data["ADMIN_TOKEN"]) {
+	again := runSecretScript(t, operatorSecrets(), "ENV=dev")
+	if mongodbURL(t, again); bytes.Equal(run.applied.Data["ADMIN_TOKEN"], again.applied.Data["ADMIN_TOKEN"]) {
 		t.Error("two generated ADMIN_TOKENs are equal")
 	}
 }
