@@ -15,6 +15,7 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -156,7 +157,7 @@ func newValidator(group string, version apiextensionsv1.CustomResourceDefinition
 }
 
 // Validate returns every reason the API server would refuse obj (an object decoded from
-// JSON or YAML). It does not modify obj.
+// JSON or YAML by DecodeObject). It does not modify obj.
 func (v *Validator) Validate(ctx context.Context, obj map[string]any) field.ErrorList {
 	var errs field.ErrorList
 	if got := obj["apiVersion"]; got != v.GVK.GroupVersion().String() {
@@ -167,11 +168,8 @@ func (v *Validator) Validate(ctx context.Context, obj map[string]any) field.Erro
 	}
 	errs = append(errs, validation.ValidateCustomResource(nil, obj, v.openapi)...)
 
-	clone, err := deepCopyJSON(obj)
-	if err != nil {
-		return append(errs, field.InternalError(nil, err))
-	}
-	unknown := pruning.PruneWithOptions(clone, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+	// Pruning removes what it reports: on a copy (obj holds only JSON types: DecodeObject).
+	unknown := pruning.PruneWithOptions(runtime.DeepCopyJSON(obj), v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
 	for _, path := range unknown {
 		errs = append(errs, field.NotSupported[string](field.NewPath(path), "unknown field", nil))
 	}
@@ -181,14 +179,4 @@ func (v *Validator) Validate(ctx context.Context, obj map[string]any) field.Erro
 		errs = append(errs, celErrs...)
 	}
 	return errs
-}
-
-// deepCopyJSON copies a JSON-shaped value through a JSON round trip, keeping integers int64
-// as the API server's decoder does.
-func deepCopyJSON(obj map[string]any) (map[string]any, error) {
-	data, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	return DecodeObject(data)
 }
