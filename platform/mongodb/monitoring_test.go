@@ -2,11 +2,11 @@ package mongodb
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -166,15 +166,12 @@ func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var missing []string
+	missing := map[string]bool{}
 	for _, m := range regexp.MustCompile(`kube_psmdb_[a-z_]+`).FindAll(append(text, dash...), -1) {
-		if !defined[string(m)] && !slices.Contains(missing, string(m)) {
-			missing = append(missing, string(m))
-		}
+		missing[string(m)] = !defined[string(m)]
 	}
-	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Errorf("series used but not defined by kube-state-metrics-values.yaml: %v (defined: %v)", missing, defined)
+	if maps.DeleteFunc(missing, func(_ string, miss bool) bool { return !miss }); len(missing) > 0 {
+		t.Errorf("series used but not defined by kube-state-metrics-values.yaml: %v (defined: %v)", slices.Sorted(maps.Keys(missing)), defined)
 	}
 	if !strings.Contains(string(text), "kube_psmdb_") {
 		t.Error("the rules read no kube_psmdb_* series")

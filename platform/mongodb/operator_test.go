@@ -29,6 +29,19 @@ type operatorValues struct {
 	SecurityContext    corev1.SecurityContext      `json:"securityContext"`
 }
 
+// readOperatorValues decodes deploy/mongodb/operator-values.yaml strictly.
+func readOperatorValues(t *testing.T) (v operatorValues) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "mongodb", "operator-values.yaml"))
+	if err == nil {
+		err = yaml.UnmarshalStrict(b, &v)
+	}
+	if err != nil {
+		t.Fatalf("operator-values.yaml: %v", err)
+	}
+	return v
+}
+
 // TestOperatorValues: the operator chart isn't available offline, so its values are checked by
 // shape (strictly: a key this struct doesn't know is a typo or an unreviewed addition) and for
 // consistency with the cluster chart, the README's install command and Terraform's pin.
@@ -40,10 +53,7 @@ func TestOperatorValues(t *testing.T) {
 		}
 		return b
 	}
-	var v operatorValues
-	if err := yaml.UnmarshalStrict(read("deploy/mongodb/operator-values.yaml"), &v); err != nil {
-		t.Fatalf("operator-values.yaml: %v", err)
-	}
+	v := readOperatorValues(t)
 	release := strings.TrimPrefix(OperatorVersion, "v")
 	if v.Image.Repository != "percona/percona-server-mongodb-operator" || v.Image.Tag != release {
 		t.Errorf("operator image = %s:%s, want percona/percona-server-mongodb-operator:%s", v.Image.Repository, v.Image.Tag, release)

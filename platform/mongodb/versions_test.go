@@ -1,17 +1,13 @@
 package mongodb
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"k8s.io/apimachinery/pkg/util/version"
-	"sigs.k8s.io/yaml"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
-	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestImagesAndKubernetesCertifiedByOperatorRelease: every image the operator runs for us is one
@@ -25,14 +21,7 @@ func TestImagesAndKubernetesCertifiedByOperatorRelease(t *testing.T) {
 			certified[v] = certified[v] || strings.HasPrefix(k, "IMAGE_")
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "mongodb", "operator-values.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ov operatorValues
-	if err := yaml.Unmarshal(raw, &ov); err != nil {
-		t.Fatal(err)
-	}
+	ov := readOperatorValues(t)
 	cr := ofKind(t, renderObjects(t, nil), "PerconaServerMongoDB")
 	for what, image := range map[string]any{
 		"operator":       ov.Image.Repository + ":" + ov.Image.Tag,
