@@ -2,7 +2,7 @@
 // objects and the values schema are the helm-unittest suites in deploy/helm/orders/tests (`make
 // test-chart`); here is what they cannot do: every object decoded strictly into its Kubernetes or
 // prometheus-operator API type, helm lint, the checks that span the chart and other files
-// (Terraform's subnets, scripts/mongodb-secret.sh, the metrics contract), and the image
+// (Terraform's subnets, the metrics contract), and the image
 // (BuildKit's lint of backend/Dockerfile, `make build`); the Dockerfile's layout is Rego in policy/
 // (conftest).
 package chart

@@ -108,10 +108,20 @@ func mongodbURL(t *testing.T, run scriptRun) *connstring.ConnString {
 
 // checkAppSecret checks the Secret the script made from operatorSecrets() with the defaults
 // (three members, verified TLS): the fake kubectl's here, the real API server's in TestMongoDBE2E.
+// The CA is under the key the orders chart mounts, at the file it mounts it as (its values.yaml;
+// deploy/helm/orders/tests/mongodbca_test.yaml checks the chart does what these values say).
 func checkAppSecret(t *testing.T, run scriptRun) {
 	t.Helper()
 	cs, s := mongodbURL(t, run), run.applied
-	if diff := cmp.Diff([]string{"ADMIN_TOKEN", "MONGODB_CA_CRT", "MONGODB_URL"}, slices.Sorted(maps.Keys(s.Data))); diff != "" {
+	b, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "helm", "orders", "values.yaml"))
+	var chart struct{ MongoDB struct{ CASecretKey, CAMountPath string } }
+	if err == nil {
+		err = yaml.Unmarshal(b, &chart)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"ADMIN_TOKEN", chart.MongoDB.CASecretKey, "MONGODB_URL"}, slices.Sorted(maps.Keys(s.Data))); diff != "" {
 		t.Errorf("Secret keys (-want +got):\n%s", diff)
 	}
 	var wantHosts []string
@@ -125,10 +135,10 @@ func checkAppSecret(t *testing.T, run scriptRun) {
 		t.Errorf("user %q (password ok %v), database %q, replicaSet %q, authSource %q; want orders, orders, rs0, admin",
 			cs.Username, cs.Password == fakePassword, cs.Database, cs.ReplicaSet, cs.AuthSource)
 	}
-	if !cs.SSL || cs.SSLInsecure || cs.SSLCaFile != "/etc/orders/mongodb/ca.crt" {
-		t.Errorf("tls %v insecure %v caFile %q, want verified TLS with /etc/orders/mongodb/ca.crt", cs.SSL, cs.SSLInsecure, cs.SSLCaFile)
+	if caFile := chart.MongoDB.CAMountPath + "/ca.crt"; !cs.SSL || cs.SSLInsecure || cs.SSLCaFile != caFile {
+		t.Errorf("tls %v insecure %v caFile %q, want verified TLS with %s", cs.SSL, cs.SSLInsecure, cs.SSLCaFile, caFile)
 	}
-	if got := string(s.Data["MONGODB_CA_CRT"]); got != fakeCA { // and not the server's private key
+	if got := string(s.Data[chart.MongoDB.CASecretKey]); got != fakeCA { // and not the server's private key
 		t.Errorf("MONGODB_CA_CRT = %q, want the cluster CA", got)
 	}
 	if token := string(s.Data["ADMIN_TOKEN"]); !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(token) {
