@@ -233,7 +233,7 @@ type call struct{ action, resource string }
 var awsCLI = regexp.MustCompile(`(?m)\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)`)
 
 // stepCalls lists the AWS calls of a step as the role sees them; delegated names a script whose
-// calls the script tests check under the role (TestScriptsUnderRolePolicy).
+// calls the script tests check under the role (TestScripts' ci rows).
 func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, err error) {
 	repo := "arn:aws:ecr:" + e.Region + ":" + FakeAccount + ":repository/" + e.ECRRepositoryName
 	cluster := "arn:aws:eks:" + e.Region + ":" + FakeAccount + ":cluster/" + e.ClusterName
