@@ -395,7 +395,7 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 			checkTrustExact, "AWS_PUSH_ROLE_ARN names the push role of prod, which Terraform does not define"},
 		// #13.5: the push role also trusting the branch: no job that assumes it has that subject.
 		{"push role trusts main", tfDefects(t), nil, checkTrustExact, "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject"},
-		// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).
+		// A deleted workflow leaves its roles assumed by no job (ci.yml: policy/gate.rego).
 		{"image.yml deleted", nil, map[string]string{"image.yml": ""}, checkTrustExact, "role dev/push trusts repo:orderstack/orderstack:environment:dev, but no job"},
 		{"deploy.yml deleted", nil, map[string]string{"deploy.yml": ""}, checkTrustExact, "role prod/deploy trusts repo:orderstack/orderstack:environment:prod, but no job"},
 		{"infra.yml deleted", nil, map[string]string{"infra.yml": ""}, checkTrustExact, "role dev/plan trusts repo:orderstack/orderstack:pull_request, but no job"},
