@@ -1,15 +1,11 @@
 package workflows
 
 import (
-	"bytes"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/repo"
-	"github.com/rhysd/actionlint"
 )
 
 // The repository's workflow rules (permissions, OIDC only, timeouts, concurrency, paths, checkout
@@ -23,30 +19,6 @@ func loadWorkflows(tb testing.TB) []File {
 		tb.Fatal(err)
 	}
 	return files
-}
-
-// TestActionlint runs actionlint (as a library) on every workflow: zero findings. Its shellcheck
-// integration checks the run: scripts when shellcheck is installed (GitHub's runners have it).
-func TestActionlint(t *testing.T) {
-	root := repo.Root(t)
-	paths, err := WorkflowPaths(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := &actionlint.LinterOptions{WorkingDir: root}
-	opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	var out bytes.Buffer
-	l, err := actionlint.NewLinter(&out, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs, err := l.LintFiles(paths, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range errs {
-		t.Errorf("actionlint: %s:%d:%d: %s [%s]", filepath.Base(e.Filepath), e.Line, e.Column, e.Message, e.Kind)
-	}
 }
 
 // TestActionsPinnedBySHA: every action is pinned to a full commit with a "# vX.Y.Z" comment naming
