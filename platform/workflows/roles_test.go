@@ -32,59 +32,38 @@ type ciModel struct {
 	runs  []Run
 }
 
-type iamLoad struct {
-	once sync.Once
-	iam  map[string]*EnvIAM
-	err  error
-}
+var iamLoads sync.Map // fmt.Sprint(replacements) -> LoadIAM, run once
 
-var iamLoads sync.Map // override key -> *iamLoad
-
-// loadIAM runs terraform (LoadIAM) once per distinct set of replaced files; tf holds
-// replacements by path relative to the repository root.
+// loadIAM runs terraform (LoadIAM) once per distinct set of replaced files (tf: path relative to
+// the repository root -> content).
 func loadIAM(tb testing.TB, tf map[string]string) map[string]*EnvIAM {
 	tb.Helper()
 	root := prepo.Root(tb)
-	key := ""
-	for _, rel := range slices.Sorted(maps.Keys(tf)) {
-		if b, err := os.ReadFile(filepath.Join(root, rel)); err != nil || string(b) != tf[rel] {
-			key += rel + "\x00" + tf[rel] + "\x00"
-		}
+	load, _ := iamLoads.LoadOrStore(fmt.Sprint(tf), sync.OnceValues(func() (map[string]*EnvIAM, error) { return LoadIAM(root, tf) }))
+	iam, err := load.(func() (map[string]*EnvIAM, error))()
+	if errors.Is(err, tfrun.ErrNoTerraform) {
+		tb.Skip(err)
+	} else if err != nil {
+		tb.Fatal(err)
 	}
-	v, _ := iamLoads.LoadOrStore(key, &iamLoad{})
-	l := v.(*iamLoad)
-	l.once.Do(func() { l.iam, l.err = LoadIAM(root, tf) })
-	if errors.Is(l.err, tfrun.ErrNoTerraform) {
-		tb.Skip(l.err)
-	}
-	if l.err != nil {
-		tb.Fatal(l.err)
-	}
-	return l.iam
+	return iam
 }
 
 // loadModel loads Terraform's roles and the workflows, with in-memory replacements: tf by path
 // relative to the repository root, wf by workflow file name ("" deletes the workflow).
-func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
+func loadModel(tb testing.TB, tf, wf map[string]string) *ciModel {
 	tb.Helper()
 	m := &ciModel{iam: loadIAM(tb, tf)}
 	m.envs = slices.Sorted(maps.Keys(m.iam))
 	for _, f := range loadWorkflows(tb) {
-		if src, ok := wf[f.Name]; ok {
-			if src == "" { // deleted
-				continue
-			}
-			var err error
-			if f, err = Parse(f.Path, []byte(src)); err != nil {
-				tb.Fatal(err)
-			}
+		if src, ok := wf[f.Name]; ok && src == "" {
+			continue
+		} else if ok {
+			f = must(Parse(f.Path, []byte(src)))
 		}
 		m.files = append(m.files, f)
 	}
-	var err error
-	if m.runs, err = Runs(m.files, m.envs); err != nil {
-		tb.Fatal(err)
-	}
+	m.runs = must(Runs(m.files, m.envs))
 	return m
 }
 
@@ -104,8 +83,8 @@ func (m *ciModel) role(r Run, variable string) (*Role, error) {
 	return role, nil
 }
 
+// subject is r's OIDC subject (every environment names the same repository: checkTrustExact).
 func (m *ciModel) subject(r Run) string {
-	// Every environment names the same repository (checked by checkTrustExact).
 	return "repo:" + m.iam[m.envs[0]].Repository + ":" + r.Subject
 }
 
@@ -113,7 +92,7 @@ func (m *ciModel) subject(r Run) string {
 // subject a role trusts is the subject of a job that assumes it: no role trusts more.
 func checkTrustExact(m *ciModel) []string {
 	var out []string
-	used := map[*Role]map[string]bool{}
+	used := map[string]bool{} // role env/name + " " + subject
 	for _, r := range m.runs {
 		for _, v := range r.RoleVars {
 			role, err := m.role(r, v)
@@ -125,10 +104,7 @@ func checkTrustExact(m *ciModel) []string {
 			if !slices.Contains(role.Trusts, sub) {
 				out = append(out, fmt.Sprintf("%s has subject %s, which role %s/%s does not trust (%v)", r.Name(), sub, role.Env, role.Name, role.Trusts))
 			}
-			if used[role] == nil {
-				used[role] = map[string]bool{}
-			}
-			used[role][sub] = true
+			used[role.Env+"/"+role.Name+" "+sub] = true
 		}
 	}
 	for _, env := range m.envs {
@@ -139,7 +115,7 @@ func checkTrustExact(m *ciModel) []string {
 		for _, name := range slices.Sorted(maps.Keys(e.Roles)) {
 			role := e.Roles[name]
 			for _, sub := range role.Trusts {
-				if !used[role][sub] {
+				if !used[env+"/"+name+" "+sub] {
 					out = append(out, fmt.Sprintf("role %s/%s trusts %s, but no job that assumes it has that subject", env, name, sub))
 				}
 			}
@@ -278,23 +254,18 @@ func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, 
 // allowed asks the fakes' IAM evaluator (iam_allowed of testdata/iam.sh: an explicit Deny wins,
 // then any Allow, with IAM's wildcards) which calls role may make; any failure denies all.
 func allowed(role *Role, calls []call) []bool {
-	out := make([]bool, len(calls))
 	lines, err := role.PolicyLines()
-	policy, err2 := os.CreateTemp("", "policy")
-	if len(calls) == 0 || err != nil || err2 != nil {
-		return out
-	}
-	defer os.Remove(policy.Name())
-	_, err = policy.WriteString(strings.Join(lines, "\n") + "\n")
 	var in strings.Builder
 	for _, c := range calls {
 		in.WriteString(c.action + "\t" + c.resource + "\n")
 	}
-	cmd := exec.Command("bash", "-c", `. testdata/iam.sh; while IFS=$'\t' read -r a r; do iam_allowed "$a" "$r" && echo 1 || echo 0; done`)
-	cmd.Env, cmd.Stdin = []string{"FAKE_IAM_POLICY=" + policy.Name()}, strings.NewReader(in.String())
-	answers, err3 := cmd.Output()
+	cmd := exec.Command("bash", "-c", `. testdata/iam.sh; FAKE_IAM_POLICY=$(mktemp); printf '%s\n' "$POLICY" >"$FAKE_IAM_POLICY"
+		while IFS=$'\t' read -r a r; do iam_allowed "$a" "$r" && echo 1 || echo 0; done; rm "$FAKE_IAM_POLICY"`)
+	cmd.Env, cmd.Stdin = []string{"POLICY=" + strings.Join(lines, "\n")}, strings.NewReader(in.String())
+	answers, err2 := cmd.Output()
+	out := make([]bool, len(calls))
 	for i, a := range strings.Fields(string(answers)) {
-		out[i] = err == nil && err3 == nil && a == "1"
+		out[i] = err == nil && err2 == nil && a == "1"
 	}
 	return out
 }
