@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,14 +15,7 @@ import (
 // credentials, no ${{ }} in run:, deploys through the scripts, apply the reviewed plan) are Rego in
 // policy/workflows.rego, run by conftest in make test-workflows.
 
-func loadWorkflows(tb testing.TB) []File {
-	tb.Helper()
-	files, err := Load(repo.Root(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return files
-}
+func loadWorkflows(tb testing.TB) []File { return must(Load(repo.Root(tb))) }
 
 // TestActionsPinnedBySHA: every action is pinned to a full commit with a "# vX.Y.Z" comment naming
 // the release (a comment, so Rego on the parsed YAML cannot see it); local workflows are exempt.
@@ -40,5 +36,38 @@ func TestActionsPinnedBySHA(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("found no uses: lines at all")
+	}
+}
+
+// TestMakeTargetsExist: every `make X` a workflow, script, make recipe or the CI entry calls is
+// a target make knows.
+func TestMakeTargetsExist(t *testing.T) {
+	root := repo.Root(t)
+	targets := must(repo.MakeTargets(root))
+	texts := map[string]string{} // where -> text with make calls
+	for _, f := range loadWorkflows(t) {
+		for id, job := range f.Workflow.Jobs {
+			for i, st := range job.Steps {
+				texts[fmt.Sprintf("%s job %s step %d", f.Name, id, i)] = runText(st)
+			}
+		}
+	}
+	paths, _ := filepath.Glob(filepath.Join(root, "[sm]*", "*.[sm][hk]")) // scripts/*.sh, mk/*.mk
+	for _, p := range append(paths, filepath.Join(root, ".ci", "run"), filepath.Join(root, "Makefile")) {
+		if b, err := os.ReadFile(p); err == nil {
+			texts[p] = string(b)
+		}
+	}
+	n := 0
+	for where, text := range texts {
+		for _, tg := range repo.MakeCalls(text) {
+			n++
+			if _, ok := targets[tg]; !ok {
+				t.Errorf("%s calls `make %s`, which no Makefile or mk/*.mk defines", where, tg)
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("found only %d make calls; the parser is not finding them", n)
 	}
 }
