@@ -129,27 +129,6 @@ var (
 	ciPlan  = regexp.MustCompile(`scripts/terraform-ci\.sh\s+plan\b`)
 )
 
-func runText(st *actionlint.Step) string {
-	if r, ok := st.Exec.(*actionlint.ExecRun); ok && r.Run != nil {
-		return r.Run.Value
-	}
-	return ""
-}
-
-func actionOf(st *actionlint.Step) (string, map[string]string) {
-	a, ok := st.Exec.(*actionlint.ExecAction)
-	if !ok || a.Uses == nil {
-		return "", nil
-	}
-	in := map[string]string{}
-	for k, v := range a.Inputs {
-		if v.Value != nil {
-			in[k] = v.Value.Value
-		}
-	}
-	return a.Uses.Value[:max(strings.Index(a.Uses.Value, "@"), 0)], in
-}
-
 // checkApplyConcurrency: applies never share a concurrency group with a job or run a pull
 // request starts (GitHub keeps one pending job per group, so a newer one replaces it), and
 // nothing cancels a running apply.

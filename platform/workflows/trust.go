@@ -60,15 +60,11 @@ func scenarios(wf *actionlint.Workflow) ([]Scenario, error) {
 			case "pull_request":
 				out = append(out, Scenario{"pull_request", "refs/pull/1/merge"})
 			case "push":
-				if e.Branches != nil {
-					for _, b := range e.Branches.Values {
-						out = append(out, Scenario{"push", "refs/heads/" + b.Value})
-					}
+				for i := 0; e.Branches != nil && i < len(e.Branches.Values); i++ {
+					out = append(out, Scenario{"push", "refs/heads/" + e.Branches.Values[i].Value})
 				}
-				if e.Tags != nil {
-					for _, t := range e.Tags.Values {
-						out = append(out, Scenario{"push", "refs/tags/" + strings.ReplaceAll(t.Value, "*", "1.0.0")})
-					}
+				for i := 0; e.Tags != nil && i < len(e.Tags.Values); i++ {
+					out = append(out, Scenario{"push", "refs/tags/" + strings.ReplaceAll(e.Tags.Values[i].Value, "*", "1.0.0")})
 				}
 				if e.Branches == nil && e.Tags == nil {
 					out = append(out, Scenario{"push", "refs/heads/main"}, Scenario{"push", "refs/heads/feature"})
@@ -87,6 +83,29 @@ func scenarios(wf *actionlint.Workflow) ([]Scenario, error) {
 		}
 	}
 	return out, nil
+}
+
+// runText is a step's run: script ("" for an action).
+func runText(st *actionlint.Step) string {
+	if r, ok := st.Exec.(*actionlint.ExecRun); ok && r.Run != nil {
+		return r.Run.Value
+	}
+	return ""
+}
+
+// actionOf is a step's action without its version, and its inputs ("" for a run: step).
+func actionOf(st *actionlint.Step) (string, map[string]string) {
+	a, ok := st.Exec.(*actionlint.ExecAction)
+	if !ok || a.Uses == nil {
+		return "", nil
+	}
+	in := map[string]string{}
+	for k, v := range a.Inputs {
+		if v.Value != nil {
+			in[k] = v.Value.Value
+		}
+	}
+	return a.Uses.Value[:max(strings.Index(a.Uses.Value, "@"), 0)], in
 }
 
 // Runs lists every job of every workflow in every scenario where it may run.
@@ -127,12 +146,8 @@ func jobRuns(f *File, id string, scs []Scenario, environments []string) ([]Run, 
 		}
 		var vars []string
 		for _, st := range job.Steps {
-			if a, ok := st.Exec.(*actionlint.ExecAction); ok && strings.HasPrefix(a.Uses.Value, awsCredentialsAction+"@") {
-				in := a.Inputs["role-to-assume"]
-				if in == nil {
-					return nil, fmt.Errorf("configure-aws-credentials without role-to-assume")
-				}
-				name, err := roleVariable(in.Value.Value, row)
+			if uses, in := actionOf(st); uses == awsCredentialsAction {
+				name, err := roleVariable(in["role-to-assume"], row)
 				if err != nil {
 					return nil, err
 				}
@@ -221,23 +236,15 @@ func evaluate(sc Scenario, matrix map[string]string, src string) (v any, ok bool
 	if unfixed.MatchString(src) {
 		return nil, false, nil
 	}
-	refType, m := "branch", map[string]any{}
-	if strings.HasPrefix(sc.Ref, "refs/tags/") {
-		refType = "tag"
-	}
+	refType, m := map[bool]string{false: "branch", true: "tag"}[strings.HasPrefix(sc.Ref, "refs/tags/")], map[string]any{}
 	for k, v := range matrix {
 		m[k] = v
 	}
 	const repo = "OWNER/REPO"
-	ev := map[string]any{
-		"pull_request": map[string]any{"number": 1, "head": map[string]any{"repo": map[string]any{"full_name": repo}}},
-		"workflow_run": map[string]any{"conclusion": "success", "event": "push", "head_branch": "main"},
-	}
-	for k := range ev {
-		if k != sc.Event {
-			delete(ev, k)
-		}
-	}
+	ev := map[string]map[string]any{
+		"pull_request": {"number": 1, "head": map[string]any{"repo": map[string]any{"full_name": repo}}},
+		"workflow_run": {"conclusion": "success", "event": "push", "head_branch": "main"},
+	}[sc.Event]
 	in := exprparser.NewInterpeter(&exprparser.EvaluationEnvironment{Matrix: m, Github: &model.GithubContext{
 		EventName: sc.Event, Ref: sc.Ref, RefType: refType, Event: ev, Workflow: "WORKFLOW", Repository: repo}}, exprparser.Config{})
 	if m := placeholder.FindStringSubmatch(src); m != nil && m[0] == src {
