@@ -67,17 +67,23 @@ func loadModel(tb testing.TB, tf, wf map[string]string) *ciModel {
 	return m
 }
 
+// role maps a role variable to the role it names: AWS_<ROLE>_ROLE_ARN is an environment variable
+// (the job must run in an environment, whose role it names); AWS_<ENV>_PLAN_ROLE_ARN is a
+// repository variable naming the plan role of <ENV>.
 func (m *ciModel) role(r Run, variable string) (*Role, error) {
-	name, env, err := RoleOf(variable, r.Env, m.envs)
-	if err != nil {
-		return nil, err
+	name, env := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(variable, "AWS_"), "_ROLE_ARN")), r.Env
+	if e, ok := strings.CutSuffix(name, "_plan"); ok {
+		name, env = "plan", e
+	} else if !slices.Contains([]string{"push", "deploy", "apply"}, name) {
+		return nil, fmt.Errorf("%s names no known role (AWS_{PUSH,DEPLOY,APPLY}_ROLE_ARN, AWS_<ENV>_PLAN_ROLE_ARN)", variable)
+	} else if env == "" {
+		return nil, fmt.Errorf("%s is an environment variable, but the job runs in no environment (it would be empty)", variable)
 	}
-	e, ok := m.iam[env]
-	if !ok {
+	if m.iam[env] == nil {
 		return nil, fmt.Errorf("%s names environment %s, which has no Terraform root", variable, env)
 	}
-	role, ok := e.Roles[name]
-	if !ok {
+	role := m.iam[env].Roles[name]
+	if role == nil {
 		return nil, fmt.Errorf("%s names the %s role of %s, which Terraform does not define", variable, name, env)
 	}
 	return role, nil

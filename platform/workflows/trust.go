@@ -40,14 +40,7 @@ type Run struct {
 
 // Name is "<file> job <id> [matrix] (<event> <ref>)".
 func (r Run) Name() string {
-	m := ""
-	for _, k := range slices.Sorted(maps.Keys(r.Matrix)) {
-		m += " " + k + "=" + r.Matrix[k]
-	}
-	if m != "" {
-		m = " [" + m[1:] + "]"
-	}
-	return fmt.Sprintf("%s job %s%s (%s %s)", r.File.Name, r.JobID, m, r.Scenario.Event, r.Scenario.Ref)
+	return fmt.Sprintf("%s job %s %s (%s %s)", r.File.Name, r.JobID, strings.TrimPrefix(fmt.Sprint(r.Matrix), "map"), r.Scenario.Event, r.Scenario.Ref)
 }
 
 // scenarios lists the runs a workflow's triggers start.
@@ -205,26 +198,6 @@ func roleVariable(expr string, row map[string]string) (string, error) {
 		return "", fmt.Errorf("role-to-assume: matrix row without %s", m[2])
 	}
 	return row[m[2]], nil
-}
-
-// RoleOf maps a role variable to the role it names: AWS_<ROLE>_ROLE_ARN is an environment
-// variable (the job must run in an environment, whose role it names); AWS_<ENV>_PLAN_ROLE_ARN
-// is a repository variable naming the plan role of <ENV>.
-func RoleOf(variable, env string, environments []string) (role, roleEnv string, err error) {
-	name := strings.TrimSuffix(strings.TrimPrefix(variable, "AWS_"), "_ROLE_ARN")
-	for _, e := range environments {
-		if p := strings.ToUpper(e) + "_PLAN"; name == p {
-			return "plan", e, nil
-		}
-	}
-	switch name {
-	case "PUSH", "DEPLOY", "APPLY":
-		if env == "" {
-			return "", "", fmt.Errorf("%s is an environment variable, but the job runs in no environment (it would be empty)", variable)
-		}
-		return strings.ToLower(name), env, nil
-	}
-	return "", "", fmt.Errorf("%s names no known role (AWS_{PUSH,DEPLOY,APPLY}_ROLE_ARN, AWS_<ENV>_PLAN_ROLE_ARN)", variable)
 }
 
 // evaluate evaluates src, a string with ${{ }} placeholders, with act's GitHub expression
