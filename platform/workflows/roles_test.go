@@ -20,10 +20,9 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
-// The CI/CD trust model as data: the roles as terraform makes them (LoadIAM) against the
-// jobs as the workflows define them (Runs). Each check is a function returning problems, run
-// once on the real tree and once per mutation in TestTrustChecksCatchMutations, so each is
-// shown to fail on the defect it is for.
+// The CI/CD trust model as data: the roles as terraform makes them (LoadIAM) against the jobs as
+// the workflows define them (Runs). Each check returns problems; TestTrustChecks runs it on the
+// real tree and on the mutation it is for.
 
 type ciModel struct {
 	envs  []string
@@ -239,6 +238,9 @@ func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, 
 // allowed asks the fakes' IAM evaluator (iam_allowed of testdata/iam.sh: an explicit Deny wins,
 // then any Allow, with IAM's wildcards) which calls role may make; any failure denies all.
 func allowed(role *Role, calls []call) []bool {
+	if role == nil {
+		return nil
+	}
 	lines, err := role.PolicyLines()
 	var in strings.Builder
 	for _, c := range calls {
@@ -261,23 +263,18 @@ func checkStepCalls(m *ciModel) []string {
 	var out []string
 	for _, r := range m.runs {
 		var role *Role
-		assumed := 0
 		for _, st := range r.Job.Steps {
+			env := m.envs[0]
+			if role != nil {
+				env = role.Env
+			}
+			calls, delegated, err := stepCalls(m.iam[env], st)
 			if uses, _ := actionOf(st); uses == awsCredentialsAction {
-				var err error
-				if role, err = m.role(r, r.RoleVars[assumed]); err != nil {
-					out = append(out, r.Name()+": "+err.Error())
-				}
-				assumed++
-				continue
+				role, err = m.role(r, r.RoleVars[0])
+				r.RoleVars = r.RoleVars[1:]
+			} else if err == nil && role == nil && (len(calls) > 0 || delegated != "") {
+				err = errors.New("calls AWS before (or without) assuming a role")
 			}
-			if role == nil {
-				if c, d, err := stepCalls(m.iam[m.envs[0]], st); err == nil && (len(c) > 0 || d != "") {
-					out = append(out, fmt.Sprintf("%s calls AWS before (or without) assuming a role", r.Name()))
-				}
-				continue
-			}
-			calls, _, err := stepCalls(m.iam[role.Env], st)
 			if err != nil {
 				out = append(out, r.Name()+": "+err.Error())
 			}
@@ -391,27 +388,24 @@ func rolesTable(m *ciModel) string {
 				}
 				perms = append(perms, fmt.Sprintf("%s: %s%s on %s", s.Sid, map[string]string{"Deny": "**deny** "}[s.Effect], strings.Join(s.Actions, ", "), strings.Join(res, ", ")))
 			}
-			jobs := map[string][]string{}
+			evs := map[string][]string{} // job -> the events it runs on
 			for _, r := range m.runs {
-				for _, v := range r.RoleVars {
-					if got, err := m.role(r, v); err != nil || got != role {
-						continue
-					}
-					key := code(r.File.Name) + " " + r.JobID
-					if _, ok := jobs[key]; !ok {
-						order = append(order, key)
-					}
-					ev := r.Scenario.Event
-					if ev != "pull_request" {
-						ev += " " + strings.TrimPrefix(strings.TrimPrefix(r.Scenario.Ref, "refs/heads/"), "refs/tags/")
-					}
-					if !slices.Contains(jobs[key], ev) {
-						jobs[key] = append(jobs[key], ev)
-					}
+				if !slices.ContainsFunc(r.RoleVars, func(v string) bool { got, err := m.role(r, v); return err == nil && got == role }) {
+					continue
+				}
+				key, ev := code(r.File.Name)+" "+r.JobID, r.Scenario.Event
+				if ev != "pull_request" {
+					ev += " " + strings.TrimPrefix(strings.TrimPrefix(r.Scenario.Ref, "refs/heads/"), "refs/tags/")
+				}
+				if evs[key] == nil {
+					order = append(order, key)
+				}
+				if !slices.Contains(evs[key], ev) {
+					evs[key] = append(evs[key], ev)
 				}
 			}
 			for i, k := range order {
-				order[i] = k + " (" + strings.Join(jobs[k], ", ") + ")"
+				order[i] = k + " (" + strings.Join(evs[k], ", ") + ")"
 			}
 			out += fmt.Sprintf("| %s/%s | %s | %s | %s |\n", env, name, strings.Join(subs, "<br>"), strings.Join(perms, "<br>"), strings.Join(order, "<br>"))
 		}
