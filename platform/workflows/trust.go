@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -226,10 +227,7 @@ func evaluate(sc Scenario, matrix map[string]string, src string) (v any, ok bool
 	}
 	out := placeholder.ReplaceAllStringFunc(src, func(p string) string {
 		v, e := in.Evaluate(placeholder.FindStringSubmatch(p)[1], exprparser.DefaultStatusCheckNone)
-		if e != nil {
-			err = e
-		}
-		if v == nil {
+		if err = cmp.Or(err, e); v == nil {
 			return ""
 		}
 		return fmt.Sprint(v)
