@@ -3,6 +3,7 @@
 package terraform
 
 import (
+	"cmp"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -47,29 +48,22 @@ func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 	return got, failed
 }
 
-// copyInfra copies infra/ (the .tf files, without .terraform) to a temporary folder.
+// copyInfra copies the .tf and .tfvars files of infra/ (without .terraform) to a temporary folder.
 func copyInfra(t *testing.T) string {
 	t.Helper()
 	src, dst := filepath.Join(repo.Root(t), "infra"), t.TempDir()
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.Name() == ".terraform" {
-			if err == nil {
-				err = filepath.SkipDir
-			}
-			return err
-		}
 		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
+		switch {
+		case err != nil || d.Name() == ".terraform":
+			return cmp.Or(err, filepath.SkipDir)
+		case d.IsDir():
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		case strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tfvars"):
+			b, err := os.ReadFile(path)
+			return cmp.Or(err, os.WriteFile(filepath.Join(dst, rel), b, 0o644))
 		}
-		if !strings.HasSuffix(path, ".tf") && !strings.HasSuffix(path, ".tfvars") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
