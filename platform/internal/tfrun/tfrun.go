@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -33,31 +34,10 @@ const Account = "123456789012"
 // ErrNoTerraform: TERRAFORM or TFSCHEMA is unset.
 var ErrNoTerraform = errors.New("TERRAFORM and TFSCHEMA unset: run the make target (it builds terraform and the schema stand-in)")
 
-// mocks answer like an account where modules read it; every provider is mocked.
-const mocks = `mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "` + Account + `" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_iam_openid_connect_provider" {
-    defaults = { arn = "arn:aws:iam::` + Account + `:oidc-provider/token.actions.githubusercontent.com" }
-  }
-  mock_resource "aws_eks_cluster" {
-    defaults = { certificate_authority = [{ data = "" }] }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:eu-west-1:` + Account + `:alerts" }
-  }
-  mock_resource "aws_eks_node_group" {
-    defaults = { resources = [{ autoscaling_groups = [{ name = "asg" }] }] }
-  }
-}
-mock_provider "helm" {}
-mock_provider "kubernetes" {}
-mock_provider "random" {}
-`
+// mocks answer like an account (Account) where modules read it; every provider is mocked.
+//
+//go:embed mocks.tftest.hcl
+var mocks string
 
 // Targets are the resources applied: the CI roles (and what they reference), the cluster (its
 // name), the public subnets (the chart's NetworkPolicy admits the ALB from them), the app's and
