@@ -34,23 +34,20 @@ func RunbookURLs(root string) ([]RunbookURL, error) {
 	var out []RunbookURL
 	scan := func(file, text string) {
 		for i, line := range strings.Split(text, "\n") {
-			m := runbookRe.FindStringSubmatch(line)
-			if m == nil {
-				continue
+			if m := runbookRe.FindStringSubmatch(line); m != nil {
+				u := RunbookURL{File: file, Line: i + 1, Value: strings.Trim(strings.TrimSpace(m[1]), `"'`)}
+				if l := runbookLinkRe.FindStringSubmatch(u.Value); l != nil {
+					u.Link = trimToRepoPath(root, l[1]) + "#" + l[2]
+				}
+				out = append(out, u)
 			}
-			u := RunbookURL{File: file, Line: i + 1, Value: strings.Trim(strings.TrimSpace(m[1]), `"'`)}
-			if l := runbookLinkRe.FindStringSubmatch(u.Value); l != nil {
-				u.Link = trimToRepoPath(root, l[1]) + "#" + l[2]
-			}
-			out = append(out, u)
 		}
 	}
 	err := filepath.WalkDir(filepath.Join(root, "deploy"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+		rel, _ := filepath.Rel(root, p)
+		if rel = filepath.ToSlash(rel); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
 		if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); d.IsDir() && err == nil {
 			opts := helmrender.Options{APIVersions: []string{"monitoring.coreos.com/v1"}}
 			if _, err := os.Stat(filepath.Join(p, "ci", "default-values.yaml")); err == nil {
@@ -66,8 +63,8 @@ func RunbookURLs(root string) ([]RunbookURL, error) {
 			}
 			return filepath.SkipDir
 		}
+		b, err := os.ReadFile(p)
 		if ext := filepath.Ext(p); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
-			b, err := os.ReadFile(p)
 			scan(rel, string(b))
 			return err
 		}

@@ -31,14 +31,11 @@ func renderAlertmanagerConfig(t *testing.T, alerting string) (path string, confi
 	if err == nil {
 		err = json.Unmarshal(out, &text)
 	}
+	path = filepath.Join(t.TempDir(), "alertmanager.yaml")
 	if err == nil {
-		err = json.Unmarshal([]byte(text), &config)
+		err = errors.Join(json.Unmarshal([]byte(text), &config), os.WriteFile(path, []byte(text), 0o600))
 	}
 	if err != nil {
-		t.Fatal(err)
-	}
-	path = filepath.Join(t.TempDir(), "alertmanager.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path, config

@@ -19,15 +19,13 @@ import (
 // "file check-id" of each finding, and whether Trivy failed the scan.
 func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 	t.Helper()
-	trivy := os.Getenv("TRIVY")
-	if trivy == "" {
+	if os.Getenv("TRIVY") == "" {
 		t.Skip("TRIVY is not set: run `make scan`, which builds Trivy and passes its path and flags")
 	}
-	args := append([]string{"config"}, strings.Fields(os.Getenv("TRIVY_FLAGS"))...)
-	cmd := exec.Command(trivy, append(args, "--quiet", "--format", "json", dir)...)
+	cmd := exec.Command(os.Getenv("TRIVY"), slices.Concat([]string{"config"}, strings.Fields(os.Getenv("TRIVY_FLAGS")), []string{"--quiet", "--format", "json", dir})...)
 	out, err := cmd.Output()
 	failed := err != nil
-	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+	if ee, ok := err.(*exec.ExitError); failed && (!ok || ee.ExitCode() != 1) {
 		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 	}
 	var report struct {
@@ -36,10 +34,10 @@ func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 			Misconfigurations []struct{ ID string }
 		}
 	}
+	var got []string
 	if err := json.Unmarshal(out, &report); err != nil {
 		t.Fatalf("trivy JSON: %v\n%s", err, out)
 	}
-	var got []string
 	for _, r := range report.Results {
 		for _, m := range r.Misconfigurations {
 			got = append(got, r.Target+" "+m.ID)

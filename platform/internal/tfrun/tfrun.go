@@ -233,14 +233,9 @@ func Console(dir, tfvars, expr string) ([]byte, error) {
 	}
 	defer os.RemoveAll(work)
 	mod, vars := filepath.Join(work, "module"), filepath.Join(work, "vars.tfvars")
-	if err := copyTree(dir, mod); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(vars, []byte(tfvars), 0o644); err != nil {
-		return nil, err
-	}
-	env, err := Offline(work, schema)
-	if err != nil {
+	err = errors.Join(copyTree(dir, mod), os.WriteFile(vars, []byte(tfvars), 0o644))
+	env, offErr := Offline(work, schema)
+	if err = errors.Join(err, offErr); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(tf, "-chdir="+mod, "console", "-var-file="+vars)
