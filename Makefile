@@ -8,7 +8,10 @@ SHELL := /bin/bash
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BIN  := $(ROOT)/bin
-export GOFLAGS := -buildvcs=false
+# -trimpath keeps the checkout's path out of every compiled package, so the Go build cache is shared
+# by every clone and worktree: a fresh clone compiles nothing the machine has compiled before
+# (test-docs in a second fresh clone: 30 s instead of 55 s; docs/development.md).
+export GOFLAGS := -buildvcs=false -trimpath
 
 .PHONY: help run test
 

@@ -18,6 +18,10 @@ K8S_BIN  := $(E2E_CACHE)/kubernetes-$(K8S_VERSION)-$(call e2e_mod_hash,k8s)
 ETCD_BIN := $(E2E_CACHE)/etcd-$(ETCD_VERSION)-$(call e2e_mod_hash,etcd)
 KWOK_BIN := $(E2E_CACHE)/kwok-$(KWOK_VERSION)-$(call e2e_mod_hash,kwok)
 CGEN_BIN := $(E2E_CACHE)/controller-gen-$(CGEN_VERSION)-$(call e2e_mod_hash,controller-gen)
+# The clients the test drives the cluster with: helm and kubectl at the versions platform/go.mod pins
+# (Helm SDK, k8s.io/kubectl), named by a hash of platform/go.mod and go.sum; with the Makefile's
+# GOFLAGS they reuse what `go test` of the platform checks already compiled.
+E2E_CLIENTS := $(E2E_CACHE)/e2e-clients-$(shell cat $(ROOT)/platform/go.mod $(ROOT)/platform/go.sum | sha256sum | cut -c1-12)
 
 # Without these the servers report v0.0.0-master, which fails charts' kubeVersion constraints.
 K8S_MINOR := $(word 2,$(subst ., ,$(K8S_VERSION)))
@@ -28,7 +32,7 @@ E2E_GOBUILD := GOWORK=off CGO_ENABLED=0 go build -trimpath
 
 .PHONY: e2e e2e-tools e2e-clean
 
-e2e-tools: $(K8S_BIN)/.done $(ETCD_BIN)/.done $(KWOK_BIN)/.done $(CGEN_BIN)/.done ## build (once per version and wrapper-module hash) etcd, kube-apiserver, -controller-manager, -scheduler, kwok and controller-gen into .cache/bin
+e2e-tools: $(K8S_BIN)/.done $(ETCD_BIN)/.done $(KWOK_BIN)/.done $(CGEN_BIN)/.done $(E2E_CLIENTS)/.done ## build (once per version and wrapper-module hash) etcd, kube-apiserver, -controller-manager, -scheduler, kwok, controller-gen, helm and kubectl into .cache/bin
 
 # Each build goes to a temporary directory that is renamed only when complete, so an
 # interrupted build is never mistaken for a cached one.
@@ -54,13 +58,19 @@ $(CGEN_BIN)/.done:
 	cd $(ROOT)/tools/controller-gen && $(E2E_GOBUILD) -ldflags "-s -w" -o $(CGEN_BIN).tmp/controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen
 	touch $(CGEN_BIN).tmp/.done && mv $(CGEN_BIN).tmp $(CGEN_BIN)
 
+$(E2E_CLIENTS)/.done:
+	rm -rf $(E2E_CLIENTS) $(E2E_CLIENTS).tmp && mkdir -p $(E2E_CLIENTS).tmp
+	cd $(ROOT)/platform && go build -o $(E2E_CLIENTS).tmp/helm helm.sh/helm/v3/cmd/helm && \
+		go build -o $(E2E_CLIENTS).tmp/kubectl ./mongodb/testdata/kubectlmain
+	touch $(E2E_CLIENTS).tmp/.done && mv $(E2E_CLIENTS).tmp $(E2E_CLIENTS)
+
 # tf-tools (mk/infra.mk): the namespaces get the labels the pinned terraform gives them (platform/internal/tfrun).
 e2e: e2e-tools tf-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
 	cd $(ROOT)/platform && \
 		E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
-		E2E_CONTROLLER_GEN=$(CGEN_BIN)/controller-gen \
+		E2E_CONTROLLER_GEN=$(CGEN_BIN)/controller-gen E2E_CLIENTS=$(E2E_CLIENTS) \
 		E2E_WORKDIR=$(ROOT)/.e2e TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) \
 		go test -tags e2e -run TestE2E -v -count=1 -timeout 40m ./e2e/
 
-e2e-clean: ## remove the e2e binaries cache and state (.cache/bin/{kubernetes,etcd,kwok,controller-gen}-*, .e2e)
-	rm -rf $(E2E_CACHE)/kubernetes-* $(E2E_CACHE)/etcd-* $(E2E_CACHE)/kwok-* $(E2E_CACHE)/controller-gen-* $(ROOT)/.e2e
+e2e-clean: ## remove the e2e binaries cache and state (.cache/bin/{kubernetes,etcd,kwok,controller-gen,e2e-clients}-*, .e2e)
+	rm -rf $(E2E_CACHE)/kubernetes-* $(E2E_CACHE)/etcd-* $(E2E_CACHE)/kwok-* $(E2E_CACHE)/controller-gen-* $(E2E_CACHE)/e2e-clients-* $(ROOT)/.e2e

@@ -4,7 +4,8 @@
 
 test: test-mongodb
 
-test-mongodb: ## offline checks of deploy/mongodb: chart vs the Percona CRDs, examples, secret script, restore drill script
+test-mongodb: $(HELM_UNITTEST) ## offline checks of deploy/mongodb: the cluster chart's helm-unittest suites, its objects vs the Percona CRDs (CEL included), examples, secret script, restore drill script
+	$(HELM_UNITTEST) --color=false $(ROOT)/deploy/mongodb/cluster
 	cd $(ROOT)/platform && go vet ./mongodb/... ./restoredrill/... && go test -count=1 ./mongodb/... ./restoredrill/...
 
 restore-drill: ## back up, restore into the same cluster and verify (markers, order count), timing each phase: ENV=dev [KUBE_CONTEXT=...]

@@ -1,15 +1,11 @@
 package chart
 
 import (
-	"bytes"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/orderstack/orderstack/platform/internal/helmrender"
-	"github.com/orderstack/orderstack/platform/internal/repo"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,94 +14,50 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
-const (
-	releaseName = "orders"
-	namespace   = "orders"
-	// The prometheus-operator API that kube-prometheus-stack installs.
-	monitoringAPI = "monitoring.coreos.com/v1"
-)
+// The behaviour of the rendered objects is asserted by the helm-unittest suites in
+// deploy/helm/orders/tests (`make test-chart`); this package keeps what they cannot do: every
+// object decoded strictly into its Kubernetes or prometheus-operator API type, helm lint, and the
+// checks that span the chart and other files.
+
+const monitoringAPI = "monitoring.coreos.com/v1"
 
 func chartDir(tb testing.TB) string {
-	tb.Helper()
 	return filepath.Join(repo.Root(tb), "deploy", "helm", "orders")
 }
 
-// environments are the value sets the chart ships with: defaults alone, then
-// each values-<env>.yaml on top, as `helm upgrade -f` applies them.
-var environments = []struct {
-	name  string
-	files []string
-}{
-	{"default", nil},
-	{"dev", []string{"values-dev.yaml"}},
-	{"prod", []string{"values-prod.yaml"}},
-}
+// environments are the value sets the chart ships with, as `helm upgrade -f` applies them.
+var environments = map[string][]string{"default": nil, "dev": {"values-dev.yaml"}, "prod": {"values-prod.yaml"}}
 
-// renderOptions are the inputs of one `helm template`.
-type renderOptions struct {
-	valueFiles []string // relative to the chart directory
-	set        []string // --set
-	setJSON    []string // --set-json
-	// apiVersions the cluster serves besides the built-in ones; nil means
-	// the monitoring API is served.
-	apiVersions []string
-}
+// rendered is one `helm template`: the release objects and the helm test hooks, decoded.
+type rendered struct{ objects, hooks []any }
 
-// object is one decoded manifest.
-type object struct {
-	source string // template file
-	kind   string
-	name   string
-	obj    any // pointer to the typed API object
-}
-
-// rendered is the output of a render: the release objects, the helm test
-// hooks, and NOTES.txt.
-type rendered struct {
-	objects  []object
-	hooks    []object
-	notes    string
-	manifest string // the raw stream, hooks excluded
-}
-
-// render runs the Helm SDK's client-only install (what `helm template` does:
-// values merged like the CLI, schema validation, templates rendered for a
-// Kubernetes 1.33 cluster) and decodes every manifest strictly.
-func render(tb testing.TB, opts renderOptions) (*rendered, error) {
+// render runs the Helm SDK's client-only install (values merged like the CLI, the schema
+// enforced) for a cluster serving the monitoring API unless apis says otherwise, and decodes
+// every manifest strictly.
+func render(tb testing.TB, files, set []string, apis ...string) *rendered {
 	tb.Helper()
-	apis := opts.apiVersions
 	if apis == nil {
 		apis = []string{monitoringAPI, monitoringAPI + "/ServiceMonitor", monitoringAPI + "/PrometheusRule"}
 	}
-	rel, err := helmrender.Render(chartDir(tb), helmrender.Options{
-		Release: releaseName, Namespace: namespace,
-		ValueFiles: opts.valueFiles, Set: opts.set, SetJSON: opts.setJSON, APIVersions: apis,
-	})
+	rel, err := helmrender.Render(chartDir(tb), helmrender.Options{Release: "orders", Namespace: "orders", ValueFiles: files, Set: set, APIVersions: apis})
 	if err != nil {
-		return nil, err
+		tb.Fatalf("render %v %v: %v", files, set, err)
 	}
-	out := &rendered{notes: rel.Info.Notes, manifest: rel.Manifest}
-	out.objects = decodeAll(tb, rel.Manifest)
+	r := &rendered{objects: decodeAll(tb, rel.Manifest)}
 	for _, h := range rel.Hooks {
-		out.hooks = append(out.hooks, decodeAll(tb, h.Manifest)...)
-	}
-	return out, nil
-}
-
-// mustRender renders and fails the test on error.
-func mustRender(tb testing.TB, opts renderOptions) *rendered {
-	tb.Helper()
-	r, err := render(tb, opts)
-	if err != nil {
-		tb.Fatalf("render %+v: %v", opts, err)
+		r.hooks = append(r.hooks, decodeAll(tb, h.Manifest)...)
 	}
 	return r
 }
 
-// decodeAll splits a manifest stream and decodes each document strictly.
-func decodeAll(tb testing.TB, manifest string) []object {
+// decodeAll decodes each document of a manifest stream into its API type; unknown or duplicate
+// fields, and kinds no API type is listed for, are errors.
+func decodeAll(tb testing.TB, manifest string) []any {
 	tb.Helper()
 	docs := releaseutil.SplitManifests(manifest)
 	keys := make([]string, 0, len(docs))
@@ -113,96 +65,84 @@ func decodeAll(tb testing.TB, manifest string) []object {
 		keys = append(keys, k)
 	}
 	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-	var objs []object
+	var objs []any
 	for _, k := range keys {
-		doc := docs[k]
-		if strings.TrimSpace(doc) == "" {
+		if strings.TrimSpace(docs[k]) == "" {
 			continue
 		}
-		o, err := decodeStrict([]byte(doc))
-		if err != nil {
-			tb.Fatalf("%v\n%s", err, doc)
+		var head struct{ APIVersion, Kind string }
+		if err := yaml.Unmarshal([]byte(docs[k]), &head); err != nil {
+			tb.Fatal(err)
 		}
-		objs = append(objs, o)
+		newObj, ok := types[head.APIVersion+" "+head.Kind]
+		if !ok {
+			tb.Fatalf("the chart renders %s %s, which no test knows how to decode", head.APIVersion, head.Kind)
+		}
+		obj := newObj()
+		if err := yaml.UnmarshalStrict([]byte(docs[k]), obj); err != nil {
+			tb.Fatalf("%v\n%s", err, docs[k])
+		}
+		objs = append(objs, obj)
 	}
 	return objs
 }
 
-// newTyped returns an empty API object for a rendered apiVersion and kind; the
-// chart may render nothing else.
-func newTyped(apiVersion, kind string) (any, error) {
-	switch apiVersion + " " + kind {
-	case "apps/v1 Deployment":
-		return &appsv1.Deployment{}, nil
-	case "v1 Service":
-		return &corev1.Service{}, nil
-	case "v1 ServiceAccount":
-		return &corev1.ServiceAccount{}, nil
-	case "v1 ConfigMap":
-		return &corev1.ConfigMap{}, nil
-	case "v1 Pod":
-		return &corev1.Pod{}, nil
-	case "networking.k8s.io/v1 Ingress":
-		return &networkingv1.Ingress{}, nil
-	case "networking.k8s.io/v1 NetworkPolicy":
-		return &networkingv1.NetworkPolicy{}, nil
-	case "autoscaling/v2 HorizontalPodAutoscaler":
-		return &autoscalingv2.HorizontalPodAutoscaler{}, nil
-	case "policy/v1 PodDisruptionBudget":
-		return &policyv1.PodDisruptionBudget{}, nil
-	case "monitoring.coreos.com/v1 ServiceMonitor":
-		return &monitoringv1.ServiceMonitor{}, nil
-	case "monitoring.coreos.com/v1 PrometheusRule":
-		return &monitoringv1.PrometheusRule{}, nil
-	}
-	return nil, fmt.Errorf("the chart renders %s %s, which no test knows how to decode", apiVersion, kind)
-}
-
-// decodeStrict decodes one YAML document into its API type; unknown or
-// duplicate fields are errors.
-func decodeStrict(doc []byte) (object, error) {
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name string `json:"name"`
-		} `json:"metadata"`
-	}
-	if err := yaml.Unmarshal(doc, &head); err != nil {
-		return object{}, fmt.Errorf("read apiVersion and kind: %w", err)
-	}
-	src := ""
-	if line, _, ok := bytes.Cut(doc, []byte("\n")); ok && bytes.HasPrefix(line, []byte("# Source: ")) {
-		src = string(bytes.TrimPrefix(line, []byte("# Source: ")))
-	}
-	typed, err := newTyped(head.APIVersion, head.Kind)
-	if err != nil {
-		return object{}, fmt.Errorf("%s: %w", src, err)
-	}
-	if err := yaml.UnmarshalStrict(doc, typed); err != nil {
-		return object{}, fmt.Errorf("%s: strict decode of %s %s: %w", src, head.Kind, head.Metadata.Name, err)
-	}
-	return object{source: src, kind: head.Kind, name: head.Metadata.Name, obj: typed}, nil
-}
-
-// all returns the objects of type T.
-func all[T any](objs []object) []*T {
-	var out []*T
-	for _, o := range objs {
-		if t, ok := o.obj.(*T); ok {
-			out = append(out, t)
-		}
-	}
-	return out
+// types are the API types of everything the chart may render.
+var types = map[string]func() any{
+	"apps/v1 Deployment":                     func() any { return &appsv1.Deployment{} },
+	"v1 Service":                             func() any { return &corev1.Service{} },
+	"v1 ServiceAccount":                      func() any { return &corev1.ServiceAccount{} },
+	"v1 ConfigMap":                           func() any { return &corev1.ConfigMap{} },
+	"v1 Pod":                                 func() any { return &corev1.Pod{} },
+	"networking.k8s.io/v1 Ingress":           func() any { return &networkingv1.Ingress{} },
+	"networking.k8s.io/v1 NetworkPolicy":     func() any { return &networkingv1.NetworkPolicy{} },
+	"autoscaling/v2 HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+	"policy/v1 PodDisruptionBudget":          func() any { return &policyv1.PodDisruptionBudget{} },
+	monitoringAPI + " ServiceMonitor":        func() any { return &monitoringv1.ServiceMonitor{} },
+	monitoringAPI + " PrometheusRule":        func() any { return &monitoringv1.PrometheusRule{} },
 }
 
 // one returns the single object of type T, failing unless there is exactly one.
-func one[T any](tb testing.TB, objs []object) *T {
+func one[T any](tb testing.TB, objs []any) *T {
 	tb.Helper()
-	got := all[T](objs)
+	var got []*T
+	for _, o := range objs {
+		if t, ok := o.(*T); ok {
+			got = append(got, t)
+		}
+	}
 	if len(got) != 1 {
-		var zero T
-		tb.Fatalf("rendered %d objects of type %T, want 1", len(got), zero)
+		tb.Fatalf("rendered %d objects of type %T, want 1", len(got), got)
 	}
 	return got[0]
+}
+
+// TestRendersStrictly renders every environment, and the defaults with each switch the values
+// offer, and decodes every object strictly (render fails the test otherwise); with the
+// environments' values, helm lint allows no warning either.
+func TestRendersStrictly(t *testing.T) {
+	for env, files := range environments {
+		t.Run(env, func(t *testing.T) {
+			r := render(t, files, nil)
+			if len(r.objects) < 9 || len(r.hooks) != 1 {
+				t.Errorf("%s rendered %d objects and %d hooks, want the whole chart", env, len(r.objects), len(r.hooks))
+			}
+			msgs, err := helmrender.Lint(chartDir(t), helmrender.Options{Namespace: "orders", ValueFiles: files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range msgs {
+				t.Errorf("lint: %v", m)
+			}
+		})
+	}
+	for _, set := range [][]string{
+		{"ingress.certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "ingress.host=orders.example.com", "ingress.accessLogsBucket=orderstack-alb-logs", "ingress.deletionProtection=true"},
+		{"ingress.enabled=false", "autoscaling.enabled=false", "podDisruptionBudget.maxUnavailable=50%", "mongodb.caSecretKey=", "testEnabled=false"},
+		{"serviceAccount.roleArn=arn:aws:iam::123456789012:role/orders", "extraEnv.FEATURE_X=on", "podAnnotations.a=b", "podLabels.c=d"},
+		{"monitoring.dashboardNamespace=monitoring", "image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+	} {
+		render(t, nil, set)
+	}
+	render(t, nil, nil, []string{}...) // no monitoring API
 }

@@ -10,52 +10,35 @@ import (
 	yamlv3 "go.yaml.in/yaml/v3"
 )
 
-// valueKeys walks a values file and returns every key path (dotted) with
-// whether the key carries a comment (above it or at the end of its line).
-func valueKeys(tb testing.TB, path string) map[string]bool {
+// valueKeys returns every key path (dotted) of a values file, with whether the key carries a
+// comment (above it or at the end of its line): helm-docs documents only commented keys.
+func valueKeys(tb testing.TB, file string) map[string]bool {
 	tb.Helper()
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(filepath.Join(chartDir(tb), file))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var doc yamlv3.Node
-	if err := yamlv3.Unmarshal(b, &doc); err != nil {
-		tb.Fatalf("%s: %v", path, err)
+	if err := yamlv3.Unmarshal(b, &doc); err != nil || len(doc.Content) == 0 {
+		tb.Fatalf("%s: %v", file, err)
 	}
 	out := map[string]bool{}
 	var walk func(prefix string, n *yamlv3.Node)
 	walk = func(prefix string, n *yamlv3.Node) {
-		if n.Kind == yamlv3.DocumentNode {
-			for _, c := range n.Content {
-				walk(prefix, c)
-			}
-			return
-		}
-		if n.Kind != yamlv3.MappingNode {
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
+		for i := 0; n.Kind == yamlv3.MappingNode && i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if prefix != "" {
-				p = prefix + "." + k.Value
-			}
-			out[p] = strings.TrimSpace(k.HeadComment) != "" || strings.TrimSpace(k.LineComment) != "" || strings.TrimSpace(v.LineComment) != ""
-			walk(p, v)
+			out[prefix+k.Value] = strings.TrimSpace(k.HeadComment+k.LineComment+v.LineComment) != ""
+			walk(prefix+k.Value+".", v)
 		}
 	}
-	walk("", &doc)
+	walk("", doc.Content[0])
 	return out
 }
 
 // TestValuesCommented: every key of every values file has a comment.
 func TestValuesCommented(t *testing.T) {
 	for _, f := range []string{"values.yaml", "values-dev.yaml", "values-prod.yaml"} {
-		keys := valueKeys(t, filepath.Join(chartDir(t), f))
-		if len(keys) == 0 {
-			t.Fatalf("%s has no keys", f)
-		}
-		for k, commented := range keys {
+		for k, commented := range valueKeys(t, f) {
 			if !commented {
 				t.Errorf("%s: key %s has no comment", f, k)
 			}
@@ -63,20 +46,20 @@ func TestValuesCommented(t *testing.T) {
 	}
 }
 
-// schemaPaths lists the property paths of values.schema.json (objects with
-// properties are walked; $refs into definitions are followed).
-func schemaPaths(tb testing.TB) map[string]bool {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(chartDir(tb), "values.schema.json"))
+// TestValuesMatchSchema: values.yaml and values.schema.json describe the same keys. The schema
+// refuses unknown keys, so a key missing from it could never be set; a schema property without a
+// default in values.yaml is undocumented.
+func TestValuesMatchSchema(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(chartDir(t), "values.schema.json"))
 	if err != nil {
-		tb.Fatal(err)
+		t.Fatal(err)
 	}
 	var root map[string]any
 	if err := json.Unmarshal(b, &root); err != nil {
-		tb.Fatal(err)
+		t.Fatal(err)
 	}
 	defs, _ := root["definitions"].(map[string]any)
-	out := map[string]bool{}
+	schema := map[string]bool{}
 	var walk func(prefix string, s map[string]any)
 	walk = func(prefix string, s map[string]any) {
 		if ref, ok := s["$ref"].(string); ok {
@@ -86,26 +69,15 @@ func schemaPaths(tb testing.TB) map[string]bool {
 		}
 		props, _ := s["properties"].(map[string]any)
 		for k, v := range props {
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
-			}
-			out[p] = true
+			schema[prefix+k] = true
 			if child, ok := v.(map[string]any); ok {
-				walk(p, child)
+				walk(prefix+k+".", child)
 			}
 		}
 	}
 	walk("", root)
-	return out
-}
-
-// TestValuesMatchSchema: values.yaml and the schema describe the same keys
-// (the schema refuses unknown keys, so a key missing from it could never be set).
-func TestValuesMatchSchema(t *testing.T) {
-	keys := valueKeys(t, filepath.Join(chartDir(t), "values.yaml"))
-	schema := schemaPaths(t)
 	delete(schema, "global") // Helm's own key for parent charts
+	keys := valueKeys(t, "values.yaml")
 	for k := range keys {
 		if !schema[k] && !strings.HasPrefix(k, "monitoring.labels.") {
 			t.Errorf("values.yaml key %s is not in values.schema.json", k)

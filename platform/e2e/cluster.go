@@ -1,412 +1,276 @@
+// Package e2e runs a real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver,
+// kube-controller-manager and kube-scheduler built from pinned Go modules (tools/), with kwok
+// faking the nodes and the pods' lifecycle. The end-to-end test of the chart carries the build tag
+// `e2e` and runs with `make e2e` (docs/e2e.md).
 package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/client-go/util/cert"
+	"k8s.io/client-go/util/keyutil"
 )
 
-const (
-	// ServiceClusterIPRange is the Service IP range; ServiceClusterIP is the first address in it,
-	// which the API server gives to the `kubernetes` Service and which its certificate names.
-	ServiceClusterIPRange = "10.96.0.0/16"
-	ServiceClusterIP      = "10.96.0.1"
-
-	// FakeNodeAnnotation marks the nodes kwok manages (--manage-nodes-with-annotation-selector).
-	FakeNodeAnnotation = "kwok.x-k8s.io/node"
-
-	// ZoneLabel is the well-known zone label that topology spread constraints use.
-	ZoneLabel = "topology.kubernetes.io/zone"
-)
+// serviceIP is the first address of --service-cluster-ip-range, which the API server gives to
+// the `kubernetes` Service and which its certificate names.
+const serviceIP = "10.96.0.1"
 
 // Config says where the binaries are and where the cluster keeps its state.
 type Config struct {
-	KubeBinDir string // kube-apiserver, kube-controller-manager, kube-scheduler
-	EtcdBin    string // etcd
-	KwokBin    string // kwok
-	// KwokConfigs are kwok configuration files: the Stage objects that move fake nodes and pods
-	// through their lifecycle (kwok does nothing without them).
+	KubeBinDir, EtcdBin, KwokBin string
+	// KwokConfigs are kwok's Stage files that move fake nodes and pods through their lifecycle.
 	KwokConfigs []string
-	// Dir is this run's state directory: PKI, kubeconfig, etcd data, logs.
-	Dir string
-	// Logf reports progress; nil discards it.
-	Logf func(format string, args ...any)
+	Dir         string // state: certificates, kubeconfig, etcd data, logs/<component>.log
+	Logf        func(format string, args ...any)
 }
 
-// Cluster is a running control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler and kwok, each a child process on a random free port.
+// Cluster is a running control plane; Kubeconfig authenticates as a member of system:masters.
 type Cluster struct {
-	Dir        string
-	Kubeconfig string // admin kubeconfig (client certificate in system:masters)
+	Kubeconfig string
 	RESTConfig *rest.Config
 	Client     kubernetes.Interface
-	PKI        *PKI
 
-	procs []*Process // in start order; stopped in reverse
-	logf  func(format string, args ...any)
+	dir   string
+	procs []*proc // in start order; stopped in reverse
 }
 
-// Start brings the control plane up, each component waiting for the one before it to be healthy.
-// On error everything already started is stopped again.
+type proc struct {
+	name, log string
+	cmd       *exec.Cmd
+	done      chan struct{}
+}
+
+// Start brings the components up one after the other, each waiting for the one before it to be
+// healthy; on error it stops what it started.
 func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
-	logf := cfg.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	c = &Cluster{Dir: cfg.Dir, logf: logf}
+	c = &Cluster{dir: cfg.Dir, Kubeconfig: filepath.Join(cfg.Dir, "admin.kubeconfig")}
 	defer func() {
 		if err != nil {
-			if stopErr := c.Stop(); stopErr != nil {
-				err = errors.Join(err, stopErr)
-			}
-			c = nil
+			err, c = errors.Join(err, c.Stop()), nil
 		}
 	}()
-	for _, sub := range []string{"logs", "etcd", "certs"} {
-		if err := os.MkdirAll(filepath.Join(cfg.Dir, sub), 0o700); err != nil {
-			return c, fmt.Errorf("create state dir: %w", err)
+	if err := os.MkdirAll(filepath.Join(cfg.Dir, "logs"), 0o700); err != nil {
+		return c, err
+	}
+	// Throw-away credentials, made per run: client-go's self-signed serving certificate (with
+	// its CA), a service-account signing key, and an admin bearer token in system:masters.
+	servingCert, servingKey, err := cert.GenerateSelfSignedCertKey("127.0.0.1", []net.IP{net.ParseIP(serviceIP)},
+		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
+	if err != nil {
+		return c, err
+	}
+	saKey, err := keyutil.MakeEllipticPrivateKeyPEM()
+	if err != nil {
+		return c, err
+	}
+	token := make([]byte, 16)
+	rand.Read(token)
+	file := func(name string, data []byte) string {
+		p := filepath.Join(cfg.Dir, name)
+		if err == nil {
+			err = os.WriteFile(p, data, 0o600)
 		}
+		return p
 	}
-	c.PKI, err = NewPKI(filepath.Join(cfg.Dir, "pki"), 24*time.Hour)
+	certFile, keyFile, saFile := file("apiserver.crt", servingCert), file("apiserver.key", servingKey), file("sa.key", saKey)
+	tokenFile := file("tokens.csv", []byte(hex.EncodeToString(token)+`,e2e-admin,e2e-admin,"system:masters"`+"\n"))
 	if err != nil {
 		return c, err
 	}
 
-	ports, err := FreePorts(6)
+	// Six distinct free ports, held together so none repeats, bound by a component a moment later.
+	var ports [6]int
+	var ls []net.Listener
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return c, err
+		}
+		ls, ports[i] = append(ls, l), l.Addr().(*net.TCPAddr).Port
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	url := func(scheme string, i int) string {
+		return scheme + "://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]))
+	}
+	etcdURL, peerURL := url("http", 0), url("http", 1)
+	etcd, err := c.start(cfg, "etcd", cfg.EtcdBin, "--name=e2e", "--data-dir="+filepath.Join(cfg.Dir, "etcd"),
+		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL, "--initial-cluster=e2e="+peerURL,
+		"--unsafe-no-fsync", "--log-level=warn") // throw-away data: fsync only slows the test down
 	if err != nil {
 		return c, err
 	}
-	etcdPort, etcdPeerPort, apiPort, cmPort, schedPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
-	etcdURL := "http://" + hostPort(etcdPort)
-	etcdPeerURL := "http://" + hostPort(etcdPeerPort)
-
-	etcd, err := c.start(ctx, "etcd", cfg.EtcdBin,
-		"--name=e2e",
-		"--data-dir="+filepath.Join(cfg.Dir, "etcd"),
-		"--listen-client-urls="+etcdURL,
-		"--advertise-client-urls="+etcdURL,
-		"--listen-peer-urls="+etcdPeerURL,
-		"--initial-advertise-peer-urls="+etcdPeerURL,
-		"--initial-cluster=e2e="+etcdPeerURL,
-		"--unsafe-no-fsync", // throw-away data; fsync only slows the test down
-		"--log-level=warn",
-	)
-	if err != nil {
-		return c, err
-	}
-	if err := waitHTTP(ctx, etcd, http.DefaultClient, etcdURL+"/health", `"health":"true"`); err != nil {
+	if err := c.wait(ctx, etcd, httpCheck(http.DefaultClient, etcdURL+"/health", `"health":"true"`)); err != nil {
 		return c, err
 	}
 
-	p := c.PKI
-	apiURL := "https://" + hostPort(apiPort)
-	api, err := c.start(ctx, "kube-apiserver", filepath.Join(cfg.KubeBinDir, "kube-apiserver"),
-		"--etcd-servers="+etcdURL,
-		"--bind-address=127.0.0.1",
-		"--advertise-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(apiPort),
-		// On loopback the default lease reconciler refuses the advertise address; nothing in
-		// the cluster needs the kubernetes Service's endpoints.
+	api, err := c.start(cfg, "kube-apiserver", filepath.Join(cfg.KubeBinDir, "kube-apiserver"),
+		"--etcd-servers="+etcdURL, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(ports[2]),
+		// On loopback the default lease reconciler refuses the advertise address; nothing needs
+		// the kubernetes Service's endpoints.
 		"--endpoint-reconciler-type=none",
-		"--cert-dir="+filepath.Join(cfg.Dir, "certs", "kube-apiserver"),
-		"--tls-cert-file="+p.ServingCert,
-		"--tls-private-key-file="+p.ServingKey,
-		"--client-ca-file="+p.CACert,
+		"--tls-cert-file="+certFile, "--tls-private-key-file="+keyFile, "--token-auth-file="+tokenFile,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+p.SAPub,
-		"--service-account-signing-key-file="+p.SAKey,
-		"--service-cluster-ip-range="+ServiceClusterIPRange,
-		"--authorization-mode=Node,RBAC",
-		"--allow-privileged=true",
-		"--profiling=false",
-	)
+		"--service-account-key-file="+saFile, "--service-account-signing-key-file="+saFile,
+		"--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=Node,RBAC",
+		"--allow-privileged=true", "--profiling=false")
 	if err != nil {
 		return c, err
 	}
-	c.Kubeconfig = filepath.Join(cfg.Dir, "admin.kubeconfig")
-	if err := writeKubeconfig(c.Kubeconfig, apiURL, p); err != nil {
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["e2e"] = &clientcmdapi.Cluster{Server: url("https", 2), CertificateAuthorityData: servingCert}
+	kc.AuthInfos["e2e-admin"] = &clientcmdapi.AuthInfo{Token: hex.EncodeToString(token)}
+	kc.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-admin", Namespace: "default"}
+	kc.CurrentContext = "e2e"
+	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
 		return c, err
 	}
-	c.RESTConfig, err = clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
-	if err != nil {
-		return c, fmt.Errorf("load kubeconfig: %w", err)
+	if c.RESTConfig, err = clientcmd.BuildConfigFromFlags("", c.Kubeconfig); err != nil {
+		return c, err
 	}
 	c.RESTConfig.QPS, c.RESTConfig.Burst = 100, 200
-	c.Client, err = kubernetes.NewForConfig(c.RESTConfig)
-	if err != nil {
-		return c, fmt.Errorf("client: %w", err)
+	if c.Client, err = kubernetes.NewForConfig(c.RESTConfig); err != nil {
+		return c, err
 	}
-	if err := c.waitAPIServer(ctx, api); err != nil {
+	if err := c.wait(ctx, api, func(ctx context.Context) error {
+		_, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err
+	}); err != nil {
 		return c, err
 	}
 
-	// The components serve /healthz (always allowed) over TLS with a self-signed certificate in
-	// their --cert-dir; the health probe does not need to trust it.
+	// Both serve /healthz (always allowed) with a certificate they make themselves.
 	insecure := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback health probe of a throw-away cluster
 	}}
-	cm, err := c.start(ctx, "kube-controller-manager", filepath.Join(cfg.KubeBinDir, "kube-controller-manager"),
-		"--kubeconfig="+c.Kubeconfig,
-		"--authentication-kubeconfig="+c.Kubeconfig,
-		"--authorization-kubeconfig="+c.Kubeconfig,
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(cmPort),
-		"--cert-dir="+filepath.Join(cfg.Dir, "certs", "kube-controller-manager"),
-		"--leader-elect=false",
-		"--service-account-private-key-file="+p.SAKey,
-		"--root-ca-file="+p.CACert,
-		"--use-service-account-credentials=true",
-		"--cluster-name=orderstack-e2e",
-		// Scale to the HPA's minReplicas quickly; there is no metrics server, so that is all it does.
-		"--horizontal-pod-autoscaler-sync-period=5s",
-		"--profiling=false",
-	)
-	if err != nil {
-		return c, err
-	}
-	if err := waitHTTP(ctx, cm, insecure, "https://"+hostPort(cmPort)+"/healthz", "ok"); err != nil {
-		return c, err
+	kube := []string{"--kubeconfig=" + c.Kubeconfig, "--authentication-kubeconfig=" + c.Kubeconfig,
+		"--authorization-kubeconfig=" + c.Kubeconfig, "--bind-address=127.0.0.1", "--leader-elect=false", "--profiling=false"}
+	for i, name := range []string{"kube-controller-manager", "kube-scheduler"} {
+		args := append(kube, "--secure-port="+strconv.Itoa(ports[3+i]), "--cert-dir="+filepath.Join(cfg.Dir, name))
+		if i == 0 {
+			// Scale to the HPA's minReplicas quickly (without a metrics server, that is all it does).
+			args = append(args, "--cluster-name=orderstack-e2e", "--horizontal-pod-autoscaler-sync-period=5s")
+		}
+		p, err := c.start(cfg, name, filepath.Join(cfg.KubeBinDir, name), args...)
+		if err != nil {
+			return c, err
+		}
+		if err := c.wait(ctx, p, httpCheck(insecure, url("https", 3+i)+"/healthz", "ok")); err != nil {
+			return c, err
+		}
 	}
 
-	sched, err := c.start(ctx, "kube-scheduler", filepath.Join(cfg.KubeBinDir, "kube-scheduler"),
-		"--kubeconfig="+c.Kubeconfig,
-		"--authentication-kubeconfig="+c.Kubeconfig,
-		"--authorization-kubeconfig="+c.Kubeconfig,
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(schedPort),
-		"--cert-dir="+filepath.Join(cfg.Dir, "certs", "kube-scheduler"),
-		"--leader-elect=false",
-		"--profiling=false",
-	)
-	if err != nil {
-		return c, err
-	}
-	if err := waitHTTP(ctx, sched, insecure, "https://"+hostPort(schedPort)+"/healthz", "ok"); err != nil {
-		return c, err
-	}
-
-	kwok, err := c.start(ctx, "kwok", cfg.KwokBin,
-		"--kubeconfig="+c.Kubeconfig,
+	kwok, err := c.start(cfg, "kwok", cfg.KwokBin, "--kubeconfig="+c.Kubeconfig,
 		"--config="+strings.Join(cfg.KwokConfigs, ","),
-		"--manage-all-nodes=false",
-		"--manage-nodes-with-annotation-selector="+FakeNodeAnnotation+"=fake",
+		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 		// Without node leases the node controller marks the fake nodes NotReady after its grace
 		// period and evicts their pods.
 		"--node-lease-duration-seconds=40",
-		"--server-address="+hostPort(kwokPort),
-		"--cidr=10.244.0.0/16",
-	)
+		"--server-address="+strings.TrimPrefix(url("http", 5), "http://"), "--cidr=10.244.0.0/16")
 	if err != nil {
 		return c, err
 	}
-	if err := waitHTTP(ctx, kwok, http.DefaultClient, "http://"+hostPort(kwokPort)+"/healthz", "ok"); err != nil {
-		return c, err
-	}
-	return c, nil
+	return c, c.wait(ctx, kwok, httpCheck(http.DefaultClient, url("http", 5)+"/healthz", "ok"))
 }
 
-// Stop stops the components in reverse start order: kwok, scheduler, controller manager, API
-// server, and only then etcd (the API server's shutdown hangs if etcd goes first).
+// Stop stops the components in reverse start order: etcd last, since the API server's shutdown
+// hangs if etcd goes first.
 func (c *Cluster) Stop() error {
 	var errs []error
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		if err := c.procs[i].Stop(20 * time.Second); err != nil {
-			errs = append(errs, err)
+		p := c.procs[i]
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+			errs = append(errs, fmt.Errorf("%s ignored SIGTERM for 20s and was killed", p.name))
 		}
 	}
 	c.procs = nil
 	return errors.Join(errs...)
 }
 
-// Processes are the running components in start order.
-func (c *Cluster) Processes() []*Process { return c.procs }
-
-func (c *Cluster) start(ctx context.Context, name, bin string, args ...string) (*Process, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// start runs bin in its own process group, which gets SIGKILL if the test binary dies.
+func (c *Cluster) start(cfg Config, name, bin string, args ...string) (*proc, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%s binary: %w (run `make e2e-tools`)", name, err)
 	}
-	proc, err := StartProcess(name, filepath.Join(c.Dir, "logs", name+".log"), bin, args...)
+	p := &proc{name: name, log: filepath.Join(c.dir, "logs", name+".log"), cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	log, err := os.Create(p.log)
 	if err != nil {
 		return nil, err
 	}
-	c.procs = append(c.procs, proc)
-	c.logf("started %s (pid %d), log %s", name, proc.Pid(), proc.LogPath)
-	return proc, nil
+	p.cmd.Stdout, p.cmd.Stderr = log, log
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() { p.cmd.Wait(); log.Close(); close(p.done) }()
+	c.procs = append(c.procs, p)
+	if cfg.Logf != nil {
+		cfg.Logf("started %s (pid %d), log %s", name, p.cmd.Process.Pid, p.log)
+	}
+	return p, nil
 }
 
-func (c *Cluster) waitAPIServer(ctx context.Context, api *Process) error {
-	return poll(ctx, api, 90*time.Second, func() (bool, string) {
-		body, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		if err != nil {
-			return false, err.Error()
+// wait polls check until it passes, failing early when the process exits; the error carries the
+// tail of its log.
+func (c *Cluster) wait(ctx context.Context, p *proc, check func(context.Context) error) error {
+	last := errors.New("not checked")
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+		select {
+		case <-p.done:
+			return false, errors.New("exited")
+		default:
 		}
-		return strings.TrimSpace(string(body)) == "ok", string(body)
+		last = check(ctx)
+		return last == nil, nil
 	})
+	if err == nil {
+		return nil
+	}
+	log, _ := os.ReadFile(p.log)
+	return fmt.Errorf("%s not healthy: %w (last: %v); end of %s:\n%s", p.name, err, last, p.log, log[max(0, len(log)-3000):])
 }
 
-// waitHTTP polls url until it answers 200 with a body containing want, failing early when the
-// process exits.
-func waitHTTP(ctx context.Context, proc *Process, client *http.Client, url, want string) error {
-	return poll(ctx, proc, 90*time.Second, func() (bool, string) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return false, err.Error()
-		}
+func httpCheck(client *http.Client, url, want string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := client.Do(req)
 		if err != nil {
-			return false, err.Error()
+			return err
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return resp.StatusCode == http.StatusOK && strings.Contains(string(body), want),
-			fmt.Sprintf("%s: %d %s", url, resp.StatusCode, body)
-	})
-}
-
-func poll(ctx context.Context, proc *Process, timeout time.Duration, ready func() (bool, string)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	last := ""
-	for {
-		if exited, err := proc.Exited(); exited {
-			return fmt.Errorf("%s exited (%v) before it was healthy; log tail:\n%s", proc.Name, err, proc.LogTail(30))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			return fmt.Errorf("%s: %d %s", url, resp.StatusCode, body)
 		}
-		ok, detail := ready()
-		if ok {
-			return nil
-		}
-		last = detail
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s not healthy after %s (last: %s); log tail:\n%s", proc.Name, timeout, last, proc.LogTail(30))
-		case <-tick.C:
-		}
+		return nil
 	}
 }
-
-// FakeNode describes one kwok node.
-type FakeNode struct {
-	Name string
-	Zone string
-}
-
-// FakeNodes names perZone nodes in each zone: <zone>-<i>.
-func FakeNodes(zones []string, perZone int) []FakeNode {
-	var nodes []FakeNode
-	for _, z := range zones {
-		for i := range perZone {
-			nodes = append(nodes, FakeNode{Name: fmt.Sprintf("kwok-%s-%d", z, i), Zone: z})
-		}
-	}
-	return nodes
-}
-
-// AddNodes registers fake nodes (4 CPUs, 16 GiB, 110 pods each) for kwok to manage and waits until
-// every one is Ready.
-func (c *Cluster) AddNodes(ctx context.Context, nodes []FakeNode) error {
-	for _, n := range nodes {
-		node := &corev1.Node{
-			ObjectMeta: metav1.ObjectMeta{
-				Name:        n.Name,
-				Annotations: map[string]string{FakeNodeAnnotation: "fake"},
-				Labels: map[string]string{
-					"kubernetes.io/hostname":           n.Name,
-					"kubernetes.io/os":                 "linux",
-					"kubernetes.io/arch":               "amd64",
-					"node.kubernetes.io/instance-type": "kwok",
-					ZoneLabel:                          n.Zone,
-					"topology.kubernetes.io/region":    "e2e",
-					"type":                             "kwok",
-				},
-			},
-			Status: corev1.NodeStatus{
-				Capacity:    nodeResources(),
-				Allocatable: nodeResources(),
-			},
-		}
-		if _, err := c.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("create node %s: %w", n.Name, err)
-		}
-	}
-	kwok := c.procs[len(c.procs)-1]
-	return poll(ctx, kwok, 60*time.Second, func() (bool, string) {
-		list, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		ready := 0
-		for _, n := range list.Items {
-			for _, cond := range n.Status.Conditions {
-				if cond.Type == corev1.NodeReady && cond.Status == corev1.ConditionTrue {
-					ready++
-				}
-			}
-		}
-		return ready == len(nodes), fmt.Sprintf("%d of %d nodes Ready", ready, len(nodes))
-	})
-}
-
-func nodeResources() corev1.ResourceList {
-	return corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse("4"),
-		corev1.ResourceMemory: resource.MustParse("16Gi"),
-		corev1.ResourcePods:   resource.MustParse("110"),
-	}
-}
-
-func writeKubeconfig(path, server string, p *PKI) error {
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: server, CertificateAuthority: p.CACert}
-	cfg.AuthInfos["e2e-admin"] = &clientcmdapi.AuthInfo{ClientCertificate: p.AdminCert, ClientKey: p.AdminKey}
-	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-admin", Namespace: "default"}
-	cfg.CurrentContext = "e2e"
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		return fmt.Errorf("write kubeconfig: %w", err)
-	}
-	return nil
-}
-
-// FreePorts returns n distinct free TCP ports on 127.0.0.1. They are free when returned; a
-// component binds them a moment later, which is good enough on a test machine.
-func FreePorts(n int) ([]int, error) {
-	var ports []int
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }

@@ -1,13 +1,10 @@
 package mongodb
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +17,6 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
 )
@@ -99,6 +95,7 @@ func downloadModule(ctx context.Context, module, version, sum string) (string, e
 // x-kubernetes-validations CEL rules.
 type Validator struct {
 	GVK        schema.GroupVersionKind
+	Schema     *apiextensionsv1.JSONSchemaProps // the version's OpenAPI v3 schema
 	openapi    validation.SchemaValidator
 	structural *structuralschema.Structural
 	cel        *cel.Validator
@@ -111,19 +108,12 @@ func LoadCRDs(path string) (map[string]*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	docs, err := splitYAML(data)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
 	out := map[string]*Validator{}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
-		}
+	for _, doc := range docs {
 		var crd apiextensionsv1.CustomResourceDefinition
 		if err := yaml.Unmarshal(doc, &crd); err != nil {
 			return nil, fmt.Errorf("decode CRD in %s: %w", path, err)
@@ -163,6 +153,7 @@ func newValidator(group string, version apiextensionsv1.CustomResourceDefinition
 	}
 	return &Validator{
 		GVK:        schema.GroupVersionKind{Group: group, Version: version.Name, Kind: kind},
+		Schema:     version.Schema.OpenAPIV3Schema,
 		openapi:    openapi,
 		structural: structural,
 		cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),

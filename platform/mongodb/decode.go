@@ -20,31 +20,40 @@ func DecodeObject(data []byte) (map[string]any, error) {
 		return nil, err
 	}
 	var obj map[string]any
-	if err := utiljson.Unmarshal(js, &obj); err != nil {
-		return nil, err
-	}
-	return obj, nil
+	return obj, utiljson.Unmarshal(js, &obj)
 }
 
 // DecodeManifests splits a multi-document YAML stream (such as a rendered chart) into objects,
 // skipping empty documents.
 func DecodeManifests(data []byte) ([]map[string]any, error) {
+	docs, err := splitYAML(data)
 	var out []map[string]any
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for i := 0; ; i++ {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", i, err)
-		}
+	for i, doc := range docs {
 		obj, err := DecodeObject(doc)
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", i, err)
 		}
 		if len(obj) > 0 {
 			out = append(out, obj)
+		}
+	}
+	return out, err
+}
+
+// splitYAML returns the documents of a multi-document YAML stream, blank ones left out.
+func splitYAML(data []byte) ([][]byte, error) {
+	var docs [][]byte
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", len(docs), err)
+		}
+		if len(bytes.TrimSpace(doc)) > 0 {
+			docs = append(docs, doc)
 		}
 	}
 }

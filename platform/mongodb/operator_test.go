@@ -17,9 +17,7 @@ import (
 type operatorValues struct {
 	ReplicaCount int `json:"replicaCount"`
 	Image        struct {
-		Repository string `json:"repository"`
-		Tag        string `json:"tag"`
-		PullPolicy string `json:"pullPolicy"`
+		Repository, Tag, PullPolicy string
 	} `json:"image"`
 	WatchAllNamespaces bool                        `json:"watchAllNamespaces"`
 	WatchNamespace     string                      `json:"watchNamespace"`
@@ -31,17 +29,19 @@ type operatorValues struct {
 	SecurityContext    corev1.SecurityContext      `json:"securityContext"`
 }
 
-// The operator chart isn't available offline, so its values are checked by shape (strictly:
-// a key this struct doesn't know is a typo or an unreviewed addition) and for consistency
-// with the cluster chart and the README's install command.
+// TestOperatorValues: the operator chart isn't available offline, so its values are checked by
+// shape (strictly: a key this struct doesn't know is a typo or an unreviewed addition) and for
+// consistency with the cluster chart, the README's install command and Terraform's pin.
 func TestOperatorValues(t *testing.T) {
-	root := repo.Root(t)
-	data, err := os.ReadFile(filepath.Join(root, "deploy", "mongodb", "operator-values.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	read := func(rel string) []byte {
+		b, err := os.ReadFile(filepath.Join(repo.Root(t), filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
 	var v operatorValues
-	if err := yaml.UnmarshalStrict(data, &v); err != nil {
+	if err := yaml.UnmarshalStrict(read("deploy/mongodb/operator-values.yaml"), &v); err != nil {
 		t.Fatalf("operator-values.yaml: %v", err)
 	}
 	release := strings.TrimPrefix(OperatorVersion, "v")
@@ -51,11 +51,8 @@ func TestOperatorValues(t *testing.T) {
 	// Neither set: the chart watches its release namespace with a namespaced Role and RoleBinding
 	// (chart templates/role.yaml and role-binding.yaml switch to ClusterRole/ClusterRoleBinding as
 	// soon as watchNamespace or watchAllNamespaces is set).
-	if v.WatchAllNamespaces || v.WatchNamespace != "" {
-		t.Errorf("watch = all %v / %q, want neither (release namespace, namespaced RBAC)", v.WatchAllNamespaces, v.WatchNamespace)
-	}
-	if !v.DisableTelemetry {
-		t.Error("disableTelemetry is false")
+	if v.WatchAllNamespaces || v.WatchNamespace != "" || !v.DisableTelemetry {
+		t.Errorf("watch = all %v / %q, disableTelemetry %v; want the release namespace only (namespaced RBAC), no telemetry", v.WatchAllNamespaces, v.WatchNamespace, v.DisableTelemetry)
 	}
 	if v.Resources.Requests.Memory().IsZero() || v.Resources.Limits.Memory().IsZero() {
 		t.Errorf("resources = %v, want memory request and limit", v.Resources)
@@ -68,23 +65,13 @@ func TestOperatorValues(t *testing.T) {
 	if got := operatorChartAppVersions[OperatorChartVersion]; got != release {
 		t.Errorf("psmdb-operator chart %s installs operator %q, want %s", OperatorChartVersion, got, release)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "deploy", "mongodb", "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	readme := string(read("deploy/mongodb/README.md"))
+	pin := regexp.MustCompile(`version\s*=\s*"` + regexp.QuoteMeta(OperatorChartVersion) + `"`)
+	if !strings.Contains(readme, "--version "+OperatorChartVersion) || !pin.MatchString(readme) {
+		t.Errorf("deploy/mongodb/README.md lacks --version %s or the Terraform example's %s", OperatorChartVersion, pin)
 	}
-	if want := "--version " + OperatorChartVersion; !strings.Contains(string(readme), want) {
-		t.Errorf("deploy/mongodb/README.md lacks %q", want)
-	}
-	if re := regexp.MustCompile(`version\s*=\s*"` + regexp.QuoteMeta(OperatorChartVersion) + `"`); !re.Match(readme) {
-		t.Errorf("deploy/mongodb/README.md's Terraform example lacks %s", re)
-	}
-	stack, err := os.ReadFile(filepath.Join(root, "infra", "modules", "stack", "variables.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if re := regexp.MustCompile(`psmdb_operator\s*=\s*"([^"]+)"`); re.FindStringSubmatch(string(stack)) == nil {
-		t.Error("infra/modules/stack/variables.tf pins no psmdb_operator chart")
-	} else if got := re.FindStringSubmatch(string(stack))[1]; operatorChartAppVersions[got] != release {
-		t.Errorf("infra/modules/stack/variables.tf pins psmdb-operator chart %s, which installs operator %q, want %s (chart %s)", got, operatorChartAppVersions[got], release, OperatorChartVersion)
+	m := regexp.MustCompile(`psmdb_operator\s*=\s*"([^"]+)"`).FindSubmatch(read("infra/modules/stack/variables.tf"))
+	if m == nil || operatorChartAppVersions[string(m[1])] != release {
+		t.Errorf("infra/modules/stack/variables.tf pins psmdb-operator chart %q, want one that installs operator %s (chart %s)", m, release, OperatorChartVersion)
 	}
 }

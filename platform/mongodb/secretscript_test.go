@@ -2,22 +2,22 @@ package mongodb
 
 import (
 	"bytes"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
@@ -29,17 +29,16 @@ const fakeCA = "-----BEGIN CERTIFICATE-----\nMIIBfakeCAforTests\n-----END CERTIF
 
 // scriptRun is one run of scripts/mongodb-secret.sh against testdata/kubectl.
 type scriptRun struct {
-	err            error
-	stdout, stderr string
-	calls          string
-	applied        *corev1.Secret // nil when nothing was applied
+	err                   error
+	stdout, stderr, calls string
+	applied               *corev1.Secret // nil when nothing was applied
 }
 
-// runSecretScript runs the script with the fake kubectl first on PATH, the given Secrets
+// runSecretScript runs the script in a closed PATH (platform/internal/clisandbox: the fake
+// kubectl and basic real programs, so it can never reach a real kubectl), with the given Secrets
 // (namespace/name/key -> value) in the fake cluster and extra environment variables.
 func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scriptRun {
 	t.Helper()
-	root := repo.Root(t)
 	state := t.TempDir()
 	for path, value := range secrets {
 		file := filepath.Join(state, "secrets", filepath.FromSlash(path))
@@ -50,8 +49,6 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 			t.Fatal(err)
 		}
 	}
-	// A closed PATH (platform/internal/clisandbox): the fake kubectl and the basic real programs,
-	// so the script can never reach a real kubectl.
 	sb := clisandbox.New(t)
 	fake, err := os.ReadFile(filepath.Join("testdata", "kubectl"))
 	if err != nil {
@@ -59,13 +56,8 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 	}
 	sb.Fake(t, "kubectl", string(fake))
 	sb.Real(t, append(clisandbox.Basics, "od")...)
-
-	cmd := exec.Command("bash", filepath.Join(root, "scripts", "mongodb-secret.sh"))
-	cmd.Env = sb.Env(append([]string{
-		"FAKE_KUBE_DIR=" + state,
-		"WAIT_SECONDS=0",
-		"SECRET_WAIT_SECONDS=0",
-	}, env...)...)
+	cmd := exec.Command("bash", filepath.Join(repo.Root(t), "scripts", "mongodb-secret.sh"))
+	cmd.Env = sb.Env(append([]string{"FAKE_KUBE_DIR=" + state, "WAIT_SECONDS=0", "SECRET_WAIT_SECONDS=0"}, env...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	run := scriptRun{err: cmd.Run(), stdout: stdout.String(), stderr: stderr.String()}
@@ -77,21 +69,7 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 			t.Fatalf("applied manifest: %v\n%s", err, data)
 		}
 	}
-	return run
-}
-
-// operatorSecrets is what the operator has created once the cluster is ready.
-func operatorSecrets() map[string]string {
-	return map[string]string{
-		"mongodb/orders-mongodb-custom-user-secret/orders": fakePassword,
-		"mongodb/orders-mongodb-ssl/ca.crt":                fakeCA,
-		"mongodb/orders-mongodb-ssl/tls.key":               "not for the app",
-	}
-}
-
-// assertNoPasswordLeak checks the password, raw or URI-encoded, is on no output or command line.
-func assertNoPasswordLeak(t *testing.T, run scriptRun) {
-	t.Helper()
+	// The password, raw or URI-encoded, is on no output or command line.
 	for _, form := range []string{fakePassword, url.QueryEscape(fakePassword), url.PathEscape(fakePassword), "p%40ss"} {
 		for name, text := range map[string]string{"stdout": run.stdout, "stderr": run.stderr, "kubectl arguments": run.calls} {
 			if strings.Contains(text, form) {
@@ -99,57 +77,60 @@ func assertNoPasswordLeak(t *testing.T, run scriptRun) {
 			}
 		}
 	}
+	return run
+}
+
+// operatorSecrets is what the operator has created once the cluster is ready, without the
+// keys named in drop.
+func operatorSecrets(drop ...string) map[string]string {
+	s := map[string]string{
+		"mongodb/orders-mongodb-custom-user-secret/orders": fakePassword,
+		"mongodb/orders-mongodb-ssl/ca.crt":                fakeCA,
+		"mongodb/orders-mongodb-ssl/tls.key":               "not for the app",
+	}
+	maps.DeleteFunc(s, func(k, _ string) bool { return slices.Contains(drop, k) })
+	return s
+}
+
+// mongodbURL parses the applied MONGODB_URL as the Go driver does.
+func mongodbURL(t *testing.T, run scriptRun) *connstring.ConnString {
+	t.Helper()
+	if run.err != nil || run.applied == nil {
+		t.Fatalf("script: %v, applied %v\nstdout:\n%s\nstderr:\n%s", run.err, run.applied, run.stdout, run.stderr)
+	}
+	cs, err := connstring.ParseAndValidate(string(run.applied.Data["MONGODB_URL"]))
+	if err != nil {
+		t.Fatalf("the Go driver refuses MONGODB_URL: %v", err)
+	}
+	return cs
 }
 
 func TestSecretScriptBuildsURLFromOperatorCredentials(t *testing.T) {
 	run := runSecretScript(t, operatorSecrets(), "ENV=dev")
-	if run.err != nil {
-		t.Fatalf("script failed: %v\nstdout:\n%s\nstderr:\n%s", run.err, run.stdout, run.stderr)
-	}
-	assertNoPasswordLeak(t, run)
-	if run.applied == nil {
-		t.Fatal("no Secret applied")
-	}
+	cs := mongodbURL(t, run)
 	s := run.applied
 	if s.Name != "orders-secrets" || s.Namespace != "orders" {
 		t.Errorf("applied Secret %s/%s, want orders/orders-secrets", s.Namespace, s.Name)
 	}
-	var keys []string
-	for k := range s.Data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if diff := cmp.Diff([]string{"ADMIN_TOKEN", "MONGODB_CA_CRT", "MONGODB_URL"}, keys); diff != "" {
+	if diff := cmp.Diff([]string{"ADMIN_TOKEN", "MONGODB_CA_CRT", "MONGODB_URL"}, slices.Sorted(maps.Keys(s.Data))); diff != "" {
 		t.Errorf("Secret keys (-want +got):\n%s", diff)
 	}
-
-	uri := string(s.Data["MONGODB_URL"])
-	cs, err := connstring.ParseAndValidate(uri)
-	if err != nil {
-		t.Fatalf("the Go driver refuses MONGODB_URL: %v", err)
-	}
-	wantHosts := []string{
-		"orders-mongodb-rs0-0.orders-mongodb-rs0.mongodb.svc.cluster.local:27017",
-		"orders-mongodb-rs0-1.orders-mongodb-rs0.mongodb.svc.cluster.local:27017",
-		"orders-mongodb-rs0-2.orders-mongodb-rs0.mongodb.svc.cluster.local:27017",
+	var wantHosts []string
+	for i := range 3 {
+		wantHosts = append(wantHosts, "orders-mongodb-rs0-"+string(rune('0'+i))+".orders-mongodb-rs0.mongodb.svc.cluster.local:27017")
 	}
 	if diff := cmp.Diff(wantHosts, cs.Hosts); diff != "" {
 		t.Errorf("hosts (-want +got):\n%s", diff)
 	}
-	if cs.Username != "orders" || cs.Password != fakePassword {
-		t.Errorf("credentials = %q / %q, want orders and the operator's password", cs.Username, cs.Password)
-	}
-	if cs.Database != "orders" || cs.ReplicaSet != "rs0" || cs.AuthSource != "admin" {
-		t.Errorf("database %q, replicaSet %q, authSource %q; want orders, rs0, admin", cs.Database, cs.ReplicaSet, cs.AuthSource)
+	if cs.Username != "orders" || cs.Password != fakePassword || cs.Database != "orders" || cs.ReplicaSet != "rs0" || cs.AuthSource != "admin" {
+		t.Errorf("user %q (password ok %v), database %q, replicaSet %q, authSource %q; want orders, orders, rs0, admin",
+			cs.Username, cs.Password == fakePassword, cs.Database, cs.ReplicaSet, cs.AuthSource)
 	}
 	if !cs.SSL || cs.SSLInsecure || cs.SSLCaFile != "/etc/orders/mongodb/ca.crt" {
 		t.Errorf("tls %v insecure %v caFile %q, want verified TLS with /etc/orders/mongodb/ca.crt", cs.SSL, cs.SSLInsecure, cs.SSLCaFile)
 	}
-	if got := string(s.Data["MONGODB_CA_CRT"]); got != fakeCA {
+	if got := string(s.Data["MONGODB_CA_CRT"]); got != fakeCA { // and not the server's private key
 		t.Errorf("MONGODB_CA_CRT = %q, want the cluster CA", got)
-	}
-	if bytes.Contains(s.Data["MONGODB_CA_CRT"], []byte("not for the app")) {
-		t.Error("the server's private key was copied")
 	}
 	if token := string(s.Data["ADMIN_TOKEN"]); !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(token) {
 		t.Errorf("ADMIN_TOKEN = %q, want 64 random hex digits", token)
@@ -163,64 +144,44 @@ func TestSecretScriptKeepsExistingAdminToken(t *testing.T) {
 	secrets := operatorSecrets()
 	secrets["orders/orders-secrets/ADMIN_TOKEN"] = "existing-token-1234"
 	secrets["orders/orders-secrets/MONGODB_URL"] = "mongodb://old"
-	first := runSecretScript(t, secrets, "ENV=prod")
-	if first.err != nil {
-		t.Fatalf("script failed: %v\n%s", first.err, first.stderr)
+	run := runSecretScript(t, secrets, "ENV=prod")
+	mongodbURL(t, run)
+	if got := string(run.applied.Data["ADMIN_TOKEN"]); got != "existing-token-1234" || strings.Contains(run.stdout, got) {
+		t.Errorf("ADMIN_TOKEN = %q, want the existing token kept, and not on stdout", got)
 	}
-	if got := string(first.applied.Data["ADMIN_TOKEN"]); got != "existing-token-1234" {
-		t.Errorf("ADMIN_TOKEN = %q, want the existing token kept", got)
-	}
-	if strings.Contains(first.stdout, "existing-token-1234") {
-		t.Error("the admin token appears on stdout")
-	}
-
 	// Two runs without a token generate two different ones (random, not constant).
-	a := runSecretScript(t, operatorSecrets(), "ENV=dev")
-	b := runSecretScript(t, operatorSecrets(), "ENV=dev")
-	if a.applied == nil || b.applied == nil {
-		t.Fatalf("runs failed: %v / %v", a.err, b.err)
-	}
+	a, b := runSecretScript(t, operatorSecrets(), "ENV=dev"), runSecretScript(t, operatorSecrets(), "ENV=dev")
+	mongodbURL(t, a)
+	mongodbURL(t, b)
 	if bytes.Equal(a.applied.Data["ADMIN_TOKEN"], b.applied.Data["ADMIN_TOKEN"]) {
 		t.Error("two generated ADMIN_TOKENs are equal")
 	}
 }
 
 func TestSecretScriptOptions(t *testing.T) {
-	tests := []struct {
-		name      string
-		env       []string
-		wantHosts int
-		wantTLS   bool
-		insecure  bool
-		wantCA    bool
-		wantCalls string // every kubectl call must contain this
+	for _, tt := range []struct {
+		name              string
+		env               []string
+		hosts             int
+		tls, insecure, ca bool
+		everyCall         string
 	}{
 		{"five members", []string{"FAKE_SIZE=5"}, 5, true, false, true, ""},
 		{"tls off", []string{"MONGODB_TLS=off"}, 3, false, false, false, ""},
 		{"tls insecure", []string{"MONGODB_TLS=insecure"}, 3, true, true, false, ""},
 		{"explicit context", []string{"KUBE_CONTEXT=arn:aws:eks:eu-west-1:1:cluster/orderstack-dev"}, 3, true, false, true,
 			"--context arn:aws:eks:eu-west-1:1:cluster/orderstack-dev "},
-	}
-	for _, tt := range tests {
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			run := runSecretScript(t, operatorSecrets(), append([]string{"ENV=dev"}, tt.env...)...)
-			if run.err != nil {
-				t.Fatalf("script failed: %v\n%s", run.err, run.stderr)
-			}
-			assertNoPasswordLeak(t, run)
-			cs, err := connstring.ParseAndValidate(string(run.applied.Data["MONGODB_URL"]))
-			if err != nil {
-				t.Fatalf("the Go driver refuses MONGODB_URL: %v", err)
-			}
-			if len(cs.Hosts) != tt.wantHosts || cs.SSL != tt.wantTLS || cs.SSLInsecure != tt.insecure {
-				t.Errorf("hosts %d tls %v insecure %v, want %d %v %v", len(cs.Hosts), cs.SSL, cs.SSLInsecure, tt.wantHosts, tt.wantTLS, tt.insecure)
-			}
-			if _, ok := run.applied.Data["MONGODB_CA_CRT"]; ok != tt.wantCA {
-				t.Errorf("MONGODB_CA_CRT present = %v, want %v", ok, tt.wantCA)
+			cs := mongodbURL(t, run)
+			_, ca := run.applied.Data["MONGODB_CA_CRT"]
+			if len(cs.Hosts) != tt.hosts || cs.SSL != tt.tls || cs.SSLInsecure != tt.insecure || ca != tt.ca {
+				t.Errorf("hosts %d tls %v insecure %v CA %v, want %d %v %v %v", len(cs.Hosts), cs.SSL, cs.SSLInsecure, ca, tt.hosts, tt.tls, tt.insecure, tt.ca)
 			}
 			for _, line := range strings.Split(strings.TrimSpace(run.calls), "\n") {
-				if !strings.Contains(line, tt.wantCalls) {
-					t.Errorf("kubectl call %q lacks %q", line, tt.wantCalls)
+				if !strings.Contains(line, tt.everyCall) {
+					t.Errorf("kubectl call %q lacks %q", line, tt.everyCall)
 				}
 			}
 		})
@@ -228,12 +189,7 @@ func TestSecretScriptOptions(t *testing.T) {
 }
 
 func TestSecretScriptFailsClearlyWithoutApplying(t *testing.T) {
-	noUser := operatorSecrets()
-	delete(noUser, "mongodb/orders-mongodb-custom-user-secret/orders")
-	noCA := operatorSecrets()
-	delete(noCA, "mongodb/orders-mongodb-ssl/ca.crt")
-	delete(noCA, "mongodb/orders-mongodb-ssl/tls.key")
-	tests := []struct {
+	for _, tt := range []struct {
 		name    string
 		secrets map[string]string
 		env     []string
@@ -245,22 +201,14 @@ func TestSecretScriptFailsClearlyWithoutApplying(t *testing.T) {
 		{"cluster not ready", operatorSecrets(), []string{"ENV=dev", "FAKE_PSMDB_STATE=initializing"}, "is not ready (state 'initializing'"},
 		{"no status yet", operatorSecrets(), []string{"ENV=dev", "FAKE_PSMDB_STATE="}, "is not ready (state 'none'"},
 		{"no size", operatorSecrets(), []string{"ENV=dev", "FAKE_SIZE="}, "has no size"},
-		{"no user secret", noUser, []string{"ENV=dev"}, "orders-mongodb-custom-user-secret"},
-		{"no CA", noCA, []string{"ENV=dev"}, "orders-mongodb-ssl"},
-	}
-	for _, tt := range tests {
+		{"no user secret", operatorSecrets("mongodb/orders-mongodb-custom-user-secret/orders"), []string{"ENV=dev"}, "orders-mongodb-custom-user-secret"},
+		{"no CA", operatorSecrets("mongodb/orders-mongodb-ssl/ca.crt", "mongodb/orders-mongodb-ssl/tls.key"), []string{"ENV=dev"}, "orders-mongodb-ssl"},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			run := runSecretScript(t, tt.secrets, tt.env...)
-			if run.err == nil {
-				t.Fatalf("script succeeded, want failure mentioning %q\n%s", tt.wantErr, run.stdout)
+			if run.err == nil || !strings.Contains(run.stderr, tt.wantErr) || run.applied != nil {
+				t.Errorf("exit %v, applied %v, stderr %q; want a failure mentioning %q and nothing applied", run.err, run.applied != nil, run.stderr, tt.wantErr)
 			}
-			if !strings.Contains(run.stderr, tt.wantErr) {
-				t.Errorf("stderr = %q, want it to mention %q", run.stderr, tt.wantErr)
-			}
-			if run.applied != nil {
-				t.Error("a Secret was applied after a failure")
-			}
-			assertNoPasswordLeak(t, run)
 		})
 	}
 }

@@ -10,214 +10,155 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/releaseutil"
 	"sigs.k8s.io/yaml"
 
+	"github.com/orderstack/orderstack/platform/internal/helmrender"
 	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
-// promtool returns the pinned promtool `make promtool-check` passes in, or skips: the binary is
-// built by the Makefile (tools/promtool), never looked up on PATH.
-func promtool(tb testing.TB) string {
-	tb.Helper()
-	p := os.Getenv("PROMTOOL")
-	if p == "" {
-		tb.Skip("PROMTOOL is not set: run `make promtool-check` (builds the pinned promtool)")
-	}
-	return p
+type group struct {
+	Name  string           `json:"name"`
+	Rules []map[string]any `json:"rules"`
 }
 
-// writeRules renders every chart's rules into dir as <name>.rules.yaml.
-func writeRules(tb testing.TB, dir string) map[string]RuleFile {
-	tb.Helper()
-	root := repo.Root(tb)
-	out := map[string]RuleFile{}
-	for _, c := range Charts {
-		rf, err := Render(root, c)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		data, err := yaml.Marshal(rf)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, c.Name+".rules.yaml"), data, 0o600); err != nil {
-			tb.Fatal(err)
-		}
-		out[c.Name] = rf
-	}
-	if d := os.Getenv("PROMRULES_DUMP"); d != "" {
-		for name := range out {
-			b, _ := os.ReadFile(filepath.Join(dir, name+".rules.yaml"))
-			_ = os.WriteFile(filepath.Join(d, name+".rules.yaml"), b, 0o600)
-		}
-	}
-	return out
-}
-
-func run(tb testing.TB, dir string, args ...string) (string, error) {
-	tb.Helper()
-	cmd := exec.CommandContext(tb.Context(), promtool(tb), args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-// Every rendered rule file passes `promtool check rules` (PromQL parses, templates expand,
-// labels and annotations are valid).
-func TestRuleFilesPassPromtoolCheck(t *testing.T) {
-	p := promtool(t)
-	_ = p
-	dir := t.TempDir()
-	rules := writeRules(t, dir)
-	for name := range rules {
-		out, err := run(t, dir, "check", "rules", name+".rules.yaml")
-		if err != nil {
-			t.Errorf("promtool check rules %s: %v\n%s", name, err, out)
-		}
-	}
-}
-
-// The unit tests in testdata/ pass against the rendered rules.
-func TestAlertUnitTests(t *testing.T) {
-	promtool(t)
-	dir := t.TempDir()
-	writeRules(t, dir)
-	tests, err := filepath.Glob(filepath.Join("testdata", "*.test.yaml"))
-	if err != nil || len(tests) == 0 {
-		t.Fatalf("no testdata/*.test.yaml (%v)", err)
-	}
-	for _, f := range tests {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out, err := run(t, dir, "test", "rules", filepath.Base(f))
-		if err != nil {
-			t.Errorf("promtool test rules %s: %v\n%s", f, err, out)
-		} else if !strings.Contains(out, "SUCCESS") {
-			t.Errorf("promtool test rules %s: no SUCCESS in\n%s", f, out)
-		}
-	}
-}
-
-// Every MongoDB alert has a promtool case where it fires and one where it stays quiet.
-func TestMongoDBAlertsCovered(t *testing.T) {
-	root := repo.Root(t)
-	var mongodb Chart
-	for _, c := range Charts {
-		if c.Name == "mongodb" {
-			mongodb = c
-		}
-	}
-	rules, err := Render(root, mongodb)
+// ruleFile renders a chart as installed (release and namespace as scripts/deploy-app.sh and
+// infra/modules/addons install it) with the monitoring APIs present, and returns the groups of
+// its PrometheusRule objects as a Prometheus rule file.
+func ruleFile(t *testing.T, dir, release, namespace, values string) []group {
+	t.Helper()
+	rel, err := helmrender.Render(filepath.Join(repo.Root(t), dir), helmrender.Options{Release: release, Namespace: namespace,
+		ValueFiles: []string{values}, APIVersions: []string{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/PrometheusRule"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join("testdata", "mongodb.test.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	var groups []group
+	for _, doc := range releaseutil.SplitManifests(rel.Manifest) {
+		var obj struct {
+			Kind string
+			Spec struct{ Groups []group }
+		}
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			t.Fatal(err)
+		}
+		if obj.Kind == "PrometheusRule" {
+			groups = append(groups, obj.Spec.Groups...)
+		}
 	}
-	var tf TestFile
-	if err := yaml.Unmarshal(data, &tf); err != nil {
-		t.Fatal(err)
+	if len(groups) == 0 {
+		t.Fatalf("%s renders no PrometheusRule", dir)
 	}
-	if len(rules.Alerts()) < 9 {
-		t.Errorf("mongodb rules have %d alerts %v, want the nine of docs/operations.md", len(rules.Alerts()), rules.Alerts())
-	}
-	for _, m := range Coverage(rules, tf) {
-		t.Error(m)
-	}
+	return groups
 }
 
-// Coverage finds an alert without a firing case and one without a quiet case.
-func TestCoverageReportsUntestedAlerts(t *testing.T) {
-	rules := RuleFile{Groups: []Group{{Name: "g", Rules: []map[string]any{{"alert": "A"}, {"alert": "B"}, {"alert": "C"}, {"record": "r"}}}}}
-	var tf TestFile
-	if err := yaml.Unmarshal([]byte(`
-tests:
-  - alert_rule_test:
-      - {eval_time: 1m, alertname: A, exp_alerts: [{exp_labels: {severity: x}}]}
-      - {eval_time: 0m, alertname: A}
-      - {eval_time: 1m, alertname: B, exp_alerts: [{exp_labels: {severity: x}}]}
-      - {eval_time: 0m, alertname: C, exp_alerts: []}
-`), &tf); err != nil {
-		t.Fatal(err)
-	}
-	got := Coverage(rules, tf)
-	want := []string{"B: no a case where it stays quiet", "C: no a case where it fires"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("Coverage = %q, want %q", got, want)
-	}
+func mongodbRules(t *testing.T) []group {
+	return ruleFile(t, "deploy/mongodb/cluster", "orders-mongodb", "mongodb", "ci/default-values.yaml")
 }
 
 // grafanaVar is a dashboard variable in a query: $name or ${name}.
 var grafanaVar = regexp.MustCompile(`\$\{?(\w+)\}?`)
 
-// dashboardRules turns every query of the charts' Grafana dashboards into a recording rule,
-// with Grafana's variables replaced as Grafana would ($__rate_interval by a duration, the
-// others by a label value), so that promtool parses them as PromQL.
-func dashboardRules(tb testing.TB, extra ...string) RuleFile {
-	tb.Helper()
-	paths, _ := filepath.Glob(filepath.Join(repo.Root(tb), "deploy", "helm", "*", "dashboards", "*.json"))
-	if len(paths) == 0 {
-		tb.Fatal("no dashboards under deploy/helm/*/dashboards")
+// TestPromtool: every rendered rule file, and every dashboard query as a recording rule (with
+// Grafana's variables replaced as Grafana would), passes `promtool check rules`; the alert unit
+// tests in testdata/ pass `promtool test rules` against the rendered rules.
+func TestPromtool(t *testing.T) {
+	promtool := os.Getenv("PROMTOOL") // built pinned by the Makefile, never looked up on PATH
+	if promtool == "" {
+		t.Skip("PROMTOOL is not set: run `make promtool-check` (builds the pinned promtool)")
 	}
-	exprs := extra
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
+	files := map[string][]group{
+		"orders.rules.yaml":  ruleFile(t, "deploy/helm/orders", "orders", "orders", "values-prod.yaml"),
+		"mongodb.rules.yaml": mongodbRules(t),
+	}
+	dashboards, _ := filepath.Glob(filepath.Join(repo.Root(t), "deploy", "helm", "*", "dashboards", "*.json"))
+	queries := group{Name: "dashboard-queries"}
+	for _, p := range dashboards {
 		var dash struct {
-			Panels []struct {
-				Targets []struct {
-					Expr string `json:"expr"`
-				} `json:"targets"`
-			} `json:"panels"`
+			Panels []struct{ Targets []struct{ Expr string } }
 		}
-		if err := json.Unmarshal(b, &dash); err != nil {
-			tb.Fatalf("%s: %v", p, err)
+		b, err := os.ReadFile(p)
+		if err == nil {
+			err = json.Unmarshal(b, &dash)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
 		}
 		for _, panel := range dash.Panels {
 			for _, tg := range panel.Targets {
-				exprs = append(exprs, tg.Expr)
+				expr := grafanaVar.ReplaceAllStringFunc(tg.Expr, func(v string) string {
+					return map[bool]string{true: "5m", false: "orders"}[strings.Contains(v, "__")] // $__rate_interval
+				})
+				queries.Rules = append(queries.Rules, map[string]any{"record": fmt.Sprintf("dashboard:query_%d", len(queries.Rules)), "expr": expr})
 			}
 		}
 	}
-	g := Group{Name: "dashboard-queries"}
-	for i, e := range exprs {
-		e = grafanaVar.ReplaceAllStringFunc(e, func(v string) string {
-			if strings.Contains(v, "__") {
-				return "5m"
-			}
-			return "orders"
-		})
-		g.Rules = append(g.Rules, map[string]any{"record": fmt.Sprintf("dashboard:query_%d", i), "expr": e})
+	if len(queries.Rules) == 0 {
+		t.Fatal("no dashboard queries under deploy/helm/*/dashboards")
 	}
-	return RuleFile{Groups: []Group{g}}
-}
-
-// Every dashboard query is PromQL that promtool parses; a broken one is refused.
-func TestDashboardQueriesParse(t *testing.T) {
-	promtool(t)
+	files["dashboards.rules.yaml"] = []group{queries}
 	dir := t.TempDir()
-	for name, tc := range map[string]struct {
-		extra []string
-		ok    bool
-	}{"dashboards": {nil, true}, "with a broken query": {[]string{`sum(rate(orders_http_requests_total[$__rate_interval])`}, false}} {
-		data, err := yaml.Marshal(dashboardRules(t, tc.extra...))
+	check, test := []string{"check", "rules"}, []string{"test", "rules"}
+	for name, groups := range files {
+		data, err := yaml.Marshal(map[string]any{"groups": groups})
 		if err != nil {
 			t.Fatal(err)
 		}
-		file := strings.ReplaceAll(name, " ", "-") + ".rules.yaml"
-		if err := os.WriteFile(filepath.Join(dir, file), data, 0o600); err != nil {
+		repo.Write(t, dir, name, string(data))
+		check = append(check, name)
+	}
+	tests, _ := filepath.Glob(filepath.Join("testdata", "*.test.yaml"))
+	for _, f := range tests {
+		data, err := os.ReadFile(f)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := run(t, dir, "check", "rules", file); (err == nil) != tc.ok {
-			t.Errorf("%s: promtool check rules: %v, want ok=%v\n%s", name, err, tc.ok, out)
+		repo.Write(t, dir, filepath.Base(f), string(data))
+		test = append(test, filepath.Base(f))
+	}
+	for _, args := range [][]string{check, test} {
+		cmd := exec.CommandContext(t.Context(), promtool, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestMongoDBAlertsCovered: every MongoDB alert has a promtool case where it fires and one where
+// it stays quiet.
+func TestMongoDBAlertsCovered(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "mongodb.test.yaml"))
+	var tests struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				AlertName string           `json:"alertname"`
+				ExpAlerts []map[string]any `json:"exp_alerts"`
+			} `json:"alert_rule_test"`
+		}
+	}
+	if err != nil || yaml.Unmarshal(data, &tests) != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]bool{} // "<alert> fires", "<alert> stays quiet"
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			cases[a.AlertName+map[bool]string{true: " fires", false: " stays quiet"}[len(a.ExpAlerts) > 0]] = true
+		}
+	}
+	alerts := 0
+	for _, g := range mongodbRules(t) {
+		for _, r := range g.Rules {
+			if a, ok := r["alert"].(string); ok {
+				alerts++
+				for _, c := range []string{" fires", " stays quiet"} {
+					if !cases[a+c] {
+						t.Errorf("%s: no case in testdata/mongodb.test.yaml where it%s", a, c)
+					}
+				}
+			}
+		}
+	}
+	if alerts < 9 {
+		t.Errorf("the MongoDB chart renders %d alerts, want the nine of docs/operations.md", alerts)
 	}
 }

@@ -14,7 +14,9 @@ import (
 // A password with the characters that need escaping in the JS the script feeds to mongosh.
 const password = `p"4\ss-w0rd`
 
-func sandbox(t *testing.T) (*clisandbox.Sandbox, string) {
+// drill runs scripts/restore-drill.sh in a closed-PATH sandbox with the fake kubectl and checks
+// that the password is on no output and no command line.
+func drill(t *testing.T, args []string, env ...string) (*clisandbox.Sandbox, clisandbox.Result) {
 	t.Helper()
 	s := clisandbox.New(t)
 	s.Real(t, append(clisandbox.Basics, "awk", "date")...)
@@ -24,12 +26,8 @@ func sandbox(t *testing.T) (*clisandbox.Sandbox, string) {
 	}
 	s.Fake(t, "kubectl", string(body))
 	s.Setenv("FAKE_PASSWORD="+password, "POLL_SECONDS=0", "WAIT_SECONDS=5", "DRILL_ID=t1")
-	return s, filepath.Join(repo.Root(t), "scripts", "restore-drill.sh")
-}
-
-func noPassword(t *testing.T, s *clisandbox.Sandbox, out string) {
-	t.Helper()
-	if strings.Contains(out, password) {
+	r := s.Run(t, filepath.Join(repo.Root(t), "scripts", "restore-drill.sh"), args, env...)
+	if strings.Contains(r.Output, password) {
 		t.Error("the password appears in the script's output")
 	}
 	for _, c := range s.Calls(t) {
@@ -37,16 +35,13 @@ func noPassword(t *testing.T, s *clisandbox.Sandbox, out string) {
 			t.Errorf("the password appears on a command line: %s", c)
 		}
 	}
+	return s, r
 }
 
 func TestDrillRestoresAndReportsEachPhase(t *testing.T) {
-	s, script := sandbox(t)
-	r := s.Run(t, script, nil, "ENV=dev", "FAKE_ORDERS=7", "FAKE_WRITES_DURING_BACKUP=2")
-	if r.Code != 0 {
-		t.Fatalf("exit %d, want 0", r.Code)
-	}
-	if !strings.Contains(r.Output, "OK: 7 orders restored") {
-		t.Errorf("output lacks the verdict with the restored count")
+	s, r := drill(t, nil, "ENV=dev", "FAKE_ORDERS=7", "FAKE_WRITES_DURING_BACKUP=2")
+	if r.Code != 0 || !strings.Contains(r.Output, "OK: 7 orders restored") {
+		t.Fatalf("exit %d, want 0 and the verdict with the restored count:\n%s", r.Code, r.Output)
 	}
 	// Every phase prints its duration, in order, and a total.
 	for _, p := range []string{"cluster ready", "marker A, count orders", "backup restore-drill-t1", "count orders, marker B",
@@ -65,54 +60,30 @@ func TestDrillRestoresAndReportsEachPhase(t *testing.T) {
 	); err != nil {
 		t.Error(err)
 	}
-	noPassword(t, s, r.Output)
 }
 
-func TestDrillFailsWhenNothingWasRestored(t *testing.T) {
-	s, script := sandbox(t)
-	r := s.Run(t, script, nil, "ENV=dev", "FAKE_RESTORE_NOOP=1")
-	if r.Code == 0 {
-		t.Fatal("exit 0 although the restore changed nothing")
-	}
-	if !strings.Contains(r.Output, "marker B (written after the backup) survived the restore") {
-		t.Error("output does not say that marker B survived")
-	}
-	noPassword(t, s, r.Output)
-}
-
-func TestDrillStopsOnFailedBackup(t *testing.T) {
-	s, script := sandbox(t)
-	r := s.Run(t, script, nil, "ENV=dev", "FAKE_BACKUP_END=error")
-	if r.Code == 0 {
-		t.Fatal("exit 0 although the backup failed")
-	}
-	if !strings.Contains(r.Output, "perconaservermongodbbackup mongodb/restore-drill-t1 is in state error: fake: storage s3 unreachable") {
-		t.Error("output does not name the failed backup and its error")
-	}
-	if clisandbox.Index(s.Calls(t), 0, `perconaservermongodbrestore`) >= 0 {
-		t.Error("a restore was attempted after the backup failed")
-	}
-}
-
-func TestDrillRefusesProdAndBadInput(t *testing.T) {
+func TestDrillFails(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		env  []string
-		want string
+		name  string
+		env   []string
+		want  string
+		never string // no call may match this after the failure
 	}{
-		{"prod", []string{"ENV=prod"}, "ENV=prod refused"},
-		{"no env", nil, "ENV must be dev"},
-		{"bad id", []string{"ENV=dev", "DRILL_ID=Bad_Id"}, "DRILL_ID must be"},
-		{"wrong password", []string{"ENV=dev", "FAKE_SECRET_PASSWORD=stale"}, "mongosh failed"},
+		{"nothing restored", []string{"ENV=dev", "FAKE_RESTORE_NOOP=1"}, "marker B (written after the backup) survived the restore", ""},
+		{"failed backup", []string{"ENV=dev", "FAKE_BACKUP_END=error"},
+			"perconaservermongodbbackup mongodb/restore-drill-t1 is in state error: fake: storage s3 unreachable", "perconaservermongodbrestore"},
+		{"prod", []string{"ENV=prod"}, "ENV=prod refused", "apply"},
+		{"no env", nil, "ENV must be dev", "apply"},
+		{"bad id", []string{"ENV=dev", "DRILL_ID=Bad_Id"}, "DRILL_ID must be", "apply"},
+		{"wrong password", []string{"ENV=dev", "FAKE_SECRET_PASSWORD=stale"}, "mongosh failed", "apply"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, script := sandbox(t)
-			r := s.Run(t, script, nil, tc.env...)
+			s, r := drill(t, nil, tc.env...)
 			if r.Code == 0 || !strings.Contains(r.Output, tc.want) {
-				t.Errorf("exit %d, output lacks %q", r.Code, tc.want)
+				t.Errorf("exit %d, output lacks %q:\n%s", r.Code, tc.want, r.Output)
 			}
-			if clisandbox.Index(s.Calls(t), 0, `apply`) >= 0 {
-				t.Error("an object was created")
+			if tc.never != "" && clisandbox.Index(s.Calls(t), 0, tc.never) >= 0 {
+				t.Errorf("a call matched %q after the failure", tc.never)
 			}
 		})
 	}
@@ -120,8 +91,7 @@ func TestDrillRefusesProdAndBadInput(t *testing.T) {
 
 // --print-manifests prints the two objects and calls nothing.
 func TestPrintManifests(t *testing.T) {
-	s, script := sandbox(t)
-	r := s.Run(t, script, []string{"--print-manifests"})
+	s, r := drill(t, []string{"--print-manifests"})
 	if r.Code != 0 {
 		t.Fatalf("exit %d", r.Code)
 	}

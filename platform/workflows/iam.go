@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -45,7 +44,6 @@ type EnvIAM struct {
 	StateBucket       string // from <env>.s3.tfbackend
 	StateKey          string
 	PlansKeyARN       string
-	PlansKeyAlias     string // alias/<name>-ci-plans
 }
 
 const iamModule = tfrun.IAMModule
@@ -110,31 +108,25 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 		if r.Mode != "data" || r.Type != "aws_iam_policy_document" {
 			continue
 		}
-		sts, subs, err := policyDocument(r.Values["statement"], arns)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.Address, err)
-		}
-		docs[str(r.Values["json"])], trusts[str(r.Values["json"])] = sts, subs
+		docs[str(r.Values["json"])], trusts[str(r.Values["json"])] = policyDocument(r.Values["statement"], arns)
 	}
 	byID := map[string]*Role{}
 	for _, r := range iam {
-		switch {
-		case r.Mode == "managed" && r.Type == "aws_iam_role":
-			doc := str(r.Values["assume_role_policy"])
-			if _, ok := docs[doc]; !ok {
-				return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
+		if r.Mode != "managed" || r.Type != "aws_iam_role" {
+			continue
+		}
+		doc := str(r.Values["assume_role_policy"])
+		if _, ok := docs[doc]; !ok {
+			return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
+		}
+		subs := append([]string(nil), trusts[doc]...)
+		sort.Strings(subs)
+		role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
+		e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
+		for _, sub := range subs {
+			if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
+				e.Repository, _, _ = strings.Cut(rest, ":")
 			}
-			subs := append([]string(nil), trusts[doc]...)
-			sort.Strings(subs)
-			role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
-			e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
-			for _, sub := range subs {
-				if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
-					e.Repository, _, _ = strings.Cut(rest, ":")
-				}
-			}
-		case r.Type == "aws_kms_alias" && r.Name == "plans":
-			e.PlansKeyAlias = str(r.Values["name"])
 		}
 	}
 	for _, r := range iam {
@@ -159,8 +151,9 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 }
 
 // policyDocument reads the statement blocks of an aws_iam_policy_document as terraform
-// evaluated them, and the OIDC subjects they trust (which must be compared with StringEquals).
-func policyDocument(v any, arns map[string]string) (sts []Statement, subs []string, err error) {
+// evaluated them, and the OIDC subjects they trust (compared with StringEquals:
+// iam-github/tests/trust.tftest.hcl).
+func policyDocument(v any, arns map[string]string) (sts []Statement, subs []string) {
 	blocks, _ := v.([]any)
 	for _, b := range blocks {
 		m, _ := b.(map[string]any)
@@ -177,17 +170,13 @@ func policyDocument(v any, arns map[string]string) (sts []Statement, subs []stri
 		conds, _ := m["condition"].([]any)
 		for _, c := range conds {
 			cm, _ := c.(map[string]any)
-			if !strings.HasSuffix(str(cm["variable"]), ":sub") {
-				continue
+			if strings.HasSuffix(str(cm["variable"]), ":sub") {
+				subs = append(subs, list(cm["values"])...)
 			}
-			if str(cm["test"]) != "StringEquals" {
-				return nil, nil, fmt.Errorf("sub condition with %s, want StringEquals", str(cm["test"]))
-			}
-			subs = append(subs, list(cm["values"])...)
 		}
 		sts = append(sts, st)
 	}
-	return sts, subs, nil
+	return sts, subs
 }
 
 // managed are the AWS managed policies the CI roles may carry, as statements. ReadOnlyAccess is
@@ -198,99 +187,21 @@ var managed = map[string][]Statement{
 		Actions: []string{"*:Describe*", "*:Get*", "*:List*", "*:BatchGet*", "*:BatchCheck*", "*:Head*", "*:Search*", "*:Lookup*", "*:View*"}}},
 }
 
-// All is the role's statements, managed policies included; an unknown managed policy is an error.
-func (r *Role) All() ([]Statement, error) {
-	out := append([]Statement(nil), r.Statements...)
+// PolicyLines renders the role's permissions for the fake aws: "Effect<TAB>action<TAB>resource".
+// An unknown managed policy is an error.
+func (r *Role) PolicyLines() ([]string, error) {
+	sts := r.Statements
 	for _, m := range r.Managed {
-		sts, ok := managed[m]
-		if !ok {
+		if managed[m] == nil {
 			return nil, fmt.Errorf("role %s/%s: managed policy %s is not modelled", r.Env, r.Name, m)
 		}
-		out = append(out, sts...)
-	}
-	return out, nil
-}
-
-// PolicyLines renders the role's permissions for the fake aws: "Effect<TAB>action<TAB>resource".
-func (r *Role) PolicyLines() ([]string, error) {
-	sts, err := r.All()
-	if err != nil {
-		return nil, err
+		sts = append(sts[:len(sts):len(sts)], managed[m]...)
 	}
 	var out []string
 	for _, s := range sts {
 		for _, a := range s.Actions {
 			for _, res := range s.Resources {
 				out = append(out, s.Effect+"\t"+a+"\t"+res)
-			}
-		}
-	}
-	return out, nil
-}
-
-// Allows evaluates the role's policy like IAM: an explicit Deny wins, then any Allow.
-func (r *Role) Allows(action, resource string) (bool, error) {
-	sts, err := r.All()
-	if err != nil {
-		return false, err
-	}
-	allowed := false
-	for _, s := range sts {
-		if !anyMatch(s.Actions, action, true) || !anyMatch(s.Resources, resource, false) {
-			continue
-		}
-		if s.Effect == "Deny" {
-			return false, nil
-		}
-		allowed = true
-	}
-	return allowed, nil
-}
-
-func anyMatch(patterns []string, s string, fold bool) bool {
-	for _, p := range patterns {
-		if glob(p, s, fold) {
-			return true
-		}
-	}
-	return false
-}
-
-// glob matches IAM's wildcards: * any run of characters, ? one character.
-func glob(pattern, s string, fold bool) bool {
-	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
-	if fold {
-		re = "(?i)" + re
-	}
-	return regexp.MustCompile(re).MatchString(s)
-}
-
-// readVerbs are the action verbs that change nothing in the account (read, or kms:GenerateDataKey,
-// which only returns a fresh key); every other verb writes something.
-var readVerbs = regexp.MustCompile(`(?i)^(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View|GenerateDataKey$)`)
-
-// Writes lists "action on resource" for every allowed action that can change something,
-// except writes to Terraform lock files (<key>.tflock), which a plan needs to take the lock.
-func (r *Role) Writes() ([]string, error) {
-	sts, err := r.All()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range sts {
-		if s.Effect != "Allow" {
-			continue
-		}
-		for _, a := range s.Actions {
-			verb := a[strings.Index(a, ":")+1:]
-			if readVerbs.MatchString(verb) && verb != "*" {
-				continue
-			}
-			for _, res := range s.Resources {
-				if strings.HasSuffix(res, ".tflock") && !strings.Contains(res, "*") && (strings.HasPrefix(a, "s3:PutObject") || strings.HasPrefix(a, "s3:DeleteObject")) {
-					continue
-				}
-				out = append(out, a+" on "+res)
 			}
 		}
 	}

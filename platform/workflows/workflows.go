@@ -1,16 +1,16 @@
-// Package workflows checks the GitHub Actions workflows (.github/workflows)
-// and the deploy scripts (scripts/) offline: actionlint on every workflow,
-// the repository's policy (pinned actions, least privilege, OIDC only,
-// timeouts, concurrency, deploy by digest, existing make targets) and the
+// Package workflows checks the GitHub Actions workflows (.github/workflows) and the deploy
+// scripts (scripts/) offline: actionlint on every workflow, the repository's rules (Rego in
+// policy/, run by conftest), the CI roles' trust and permissions against Terraform, and the
 // scripts' behaviour with fake tools on PATH.
 package workflows
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
+	"github.com/nektos/act/pkg/model"
 	"github.com/rhysd/actionlint"
 )
 
@@ -23,14 +23,12 @@ type File struct {
 	Name     string // file name, e.g. ci.yml
 	Source   []byte
 	Workflow *actionlint.Workflow
+	Act      *model.Workflow // the same, as act reads it (its matrix expansion)
 }
 
 // Load parses every workflow under root/.github/workflows.
 func Load(root string) ([]File, error) {
 	paths, err := WorkflowPaths(root)
-	if err != nil {
-		return nil, err
-	}
 	var files []File
 	for _, p := range paths {
 		src, err := os.ReadFile(p)
@@ -43,7 +41,7 @@ func Load(root string) ([]File, error) {
 		}
 		files = append(files, f)
 	}
-	return files, nil
+	return files, err
 }
 
 // Parse parses one workflow's source; path names it.
@@ -52,20 +50,16 @@ func Parse(path string, src []byte) (File, error) {
 	if len(errs) > 0 {
 		return File{}, fmt.Errorf("parse %s: %v", path, errs[0])
 	}
-	return File{Path: path, Name: filepath.Base(path), Source: src, Workflow: wf}, nil
+	act, err := model.ReadWorkflow(bytes.NewReader(src), false)
+	if err != nil {
+		return File{}, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return File{Path: path, Name: filepath.Base(path), Source: src, Workflow: wf, Act: act}, nil
 }
 
-// WorkflowPaths lists the workflow files, sorted.
+// WorkflowPaths lists the workflow files (*.yml, *.yaml), sorted.
 func WorkflowPaths(root string) ([]string, error) {
-	var paths []string
-	for _, pattern := range []string{"*.yml", "*.yaml"} {
-		m, err := filepath.Glob(filepath.Join(root, ".github", "workflows", pattern))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, m...)
-	}
-	sort.Strings(paths)
+	paths, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no workflows in %s/.github/workflows", root)
 	}

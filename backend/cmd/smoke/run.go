@@ -184,6 +184,12 @@ func (s *smoke) waitReady(ctx context.Context) (string, error) {
 		if err == nil {
 			return fmt.Sprintf("GET /api/v1/products answered 200 after %d attempt(s)", attempt), nil
 		}
+		if ctx.Err() != nil { // the overall deadline ended this attempt
+			if lastErr == nil {
+				lastErr = err
+			}
+			return "", fmt.Errorf("not ready after %d attempts, last error: %w", attempt, lastErr)
+		}
 		if !retryable(err) {
 			return "", err
 		}

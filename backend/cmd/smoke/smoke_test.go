@@ -286,6 +286,25 @@ func TestSmokeFailsWhenUnreachable(t *testing.T) {
 	}
 }
 
+// TestSmokeFailsWhenHanging: a server that accepts and never answers ends
+// the wait at the deadline with the same not-ready error, not a bare
+// context error from the attempt the deadline cut short.
+func TestSmokeFailsWhenHanging(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	_, err := runSmoke(t, env(nil), "-base-url", srv.URL, "-timeout", "300ms", "-max-backoff", "100ms")
+	if err == nil || !strings.Contains(err.Error(), "not ready after 1 attempts") {
+		t.Fatalf("run() = %v, want a not-ready error after the one attempt the deadline cut short", err)
+	}
+}
+
 // TestSmokeDetectsStockNotRestored: a broken release whose cancel endpoint
 // answers "cancelled" without releasing the stock must fail the smoke test.
 func TestSmokeDetectsStockNotRestored(t *testing.T) {

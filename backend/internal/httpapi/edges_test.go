@@ -61,7 +61,7 @@ func TestClientHangUpIs499(t *testing.T) {
 	}
 	// REQUEST_TIMEOUT is far away: only the client's hang-up ends these requests.
 	entered := make(chan struct{}, 1)
-	ts := httptest.NewServer(NewServer(logger, order.NewService(signalStore{hangingStore{ms}, entered}), m, Config{RequestTimeout: time.Minute}))
+	ts := httptest.NewServer(NewServer(logger, order.NewService(signalStore{hangingStore{Store: ms}, entered}), m, Config{RequestTimeout: time.Minute}))
 	defer ts.Close()
 
 	// send hangs up once the server is inside the store call.

@@ -61,8 +61,12 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 			level = slog.LevelWarn
 			w.Header().Set("Retry-After", "1")
 		}
+		var id string
+		if info := infoOf(w); info != nil {
+			id = info.id
+		}
 		logger.LogAttrs(r.Context(), level, "request failed",
-			slog.String("request_id", requestID(r.Context())),
+			slog.String("request_id", id),
 			slog.String("method", methodLabel(r.Method)),
 			slog.Int("status", status),
 			slog.String("error", err.Error()))

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
@@ -16,14 +15,11 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/order"
 )
 
-type ctxKey int
-
-const infoKey ctxKey = 0
-
-// requestInfo travels in the request context so the outer middleware can
-// see what the inner layers learnt (the matched route pattern). It is
-// allocated once per request together with the status writer (see
-// observeMiddleware).
+// requestInfo is what the outer middleware learns from the inner layers
+// (the matched route pattern). It travels on the status writer that
+// observeMiddleware hands down (infoOf), not as a context value, which
+// would copy the request (http.Request.WithContext) on every request. It
+// is allocated once per request together with that writer.
 type requestInfo struct {
 	id    string
 	route string
@@ -34,18 +30,24 @@ type requestInfo struct {
 	// mux.ServeHTTP).
 	through bool
 	rec     discardRecorder
+	// deadline is the request's context under withTimeout, kept here so
+	// that it costs no allocation of its own.
+	deadline lazyDeadline
 }
 
-func infoFrom(ctx context.Context) *requestInfo {
-	info, _ := ctx.Value(infoKey).(*requestInfo)
-	return info
-}
-
-func requestID(ctx context.Context) string {
-	if info := infoFrom(ctx); info != nil {
-		return info.id
+// infoOf finds the request info on w: the status writer of
+// observeMiddleware, or a writer wrapping it (Unwrap); nil without one.
+func infoOf(w http.ResponseWriter) *requestInfo {
+	for {
+		switch v := w.(type) {
+		case *statusWriter:
+			return v.info
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return nil
+		}
 	}
-	return ""
 }
 
 // statusWriter records the status code written. While info.through is
@@ -156,11 +158,12 @@ func newRequestID() string {
 // the bytes on the wire are the same.
 const hdrRequestID = "X-Request-Id"
 
-// observed is one request's shared state: its info (in the context) and the
-// status writer. One allocation instead of one per layer.
+// observed is one request's shared state: its info and the status writer
+// that carries it. One allocation instead of one per layer.
 type observed struct {
 	statusWriter
-	info requestInfo
+	info  requestInfo
+	idHdr [1]string // the X-Request-Id header's value slice
 }
 
 // observeMiddleware is the request id, the access log and the metrics in
@@ -182,9 +185,9 @@ func observeMiddleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.
 			} else {
 				id = newRequestID()
 			}
-			w.Header()[hdrRequestID] = []string{id}
-			o := &observed{statusWriter: statusWriter{ResponseWriter: w}, info: requestInfo{id: id, route: "unmatched"}}
+			o := &observed{statusWriter: statusWriter{ResponseWriter: w}, info: requestInfo{id: id, route: "unmatched"}, idHdr: [1]string{id}}
 			o.statusWriter.info = &o.info
+			w.Header()[hdrRequestID] = o.idHdr[:]
 			m.inFlight.Inc()
 			status := http.StatusInternalServerError // if next panics
 			defer func() {
@@ -205,7 +208,7 @@ func observeMiddleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.
 					slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 					slog.String("request_id", id))
 			}()
-			next.ServeHTTP(&o.statusWriter, r.WithContext(context.WithValue(r.Context(), infoKey, &o.info)))
+			next.ServeHTTP(&o.statusWriter, r)
 			status = o.code()
 		})
 	}

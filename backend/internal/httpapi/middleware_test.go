@@ -209,8 +209,14 @@ func TestInternalErrorIsGeneric(t *testing.T) {
 	if strings.Contains(w.Body.String(), "secret") {
 		t.Errorf("500 body leaks the cause: %s", w.Body)
 	}
-	if logs := e.logs.String(); !strings.Contains(logs, "secret internal detail") || !strings.Contains(logs, `"request_id":"req-500"`) {
-		t.Errorf("500 not logged with cause and request id:\n%s", logs)
+	var logged bool
+	for line := range strings.Lines(e.logs.String()) {
+		if strings.Contains(line, `"msg":"request failed"`) {
+			logged = strings.Contains(line, "secret internal detail") && strings.Contains(line, `"request_id":"req-500"`)
+		}
+	}
+	if !logged {
+		t.Errorf("500 not logged with cause and request id:\n%s", e.logs.String())
 	}
 }
 
@@ -220,14 +226,21 @@ func (e errorString) Error() string { return string(e) }
 
 // hangingStore never answers until the caller's context ends, like a
 // database behind a dropped network.
-type hangingStore struct{ order.Store }
+type hangingStore struct {
+	order.Store
+	seen *[2]time.Time // if set, GetProduct records when it was called and its context's deadline
+}
 
 func (hangingStore) Ping(ctx context.Context) error {
 	<-ctx.Done()
 	return fmt.Errorf("ping: %w", ctx.Err())
 }
 
-func (hangingStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
+func (h hangingStore) GetProduct(ctx context.Context, id string) (order.Product, error) {
+	if h.seen != nil {
+		h.seen[0] = time.Now()
+		h.seen[1], _ = ctx.Deadline()
+	}
 	<-ctx.Done()
 	return order.Product{}, fmt.Errorf("get product: %w", ctx.Err())
 }
@@ -244,13 +257,23 @@ func TestHangingStoreIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewServer(slog.New(slog.DiscardHandler), order.NewService(hangingStore{memstore.New()}), m,
-		Config{ReadyTimeout: 50 * time.Millisecond, RequestTimeout: 50 * time.Millisecond})
+	const timeout = 50 * time.Millisecond
+	var seen [2]time.Time // called, deadline
+	h := NewServer(slog.New(slog.DiscardHandler), order.NewService(hangingStore{memstore.New(), &seen}), m,
+		Config{ReadyTimeout: timeout, RequestTimeout: timeout})
 	for _, path := range []string{"/readyz", "/api/v1/products/0123456789abcdef01234567"} {
 		w := httptest.NewRecorder()
+		began := time.Now()
 		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
 			t.Errorf("GET %s on a hanging store = %d %s, want 503 with Retry-After", path, w.Code, w.Body)
+		}
+		// The store's deadline is REQUEST_TIMEOUT from a moment between the
+		// request's start and the store call, not later.
+		if called, deadline := seen[0], seen[1]; strings.HasPrefix(path, "/api/") &&
+			(deadline.Before(began.Add(timeout)) || deadline.After(called.Add(timeout))) {
+			t.Errorf("GET %s: the store's deadline is %v after the request began (%v after the call), want %v",
+				path, deadline.Sub(began), deadline.Sub(called), timeout)
 		}
 	}
 }

@@ -98,7 +98,7 @@ func newServer(logger *slog.Logger, svc *order.Service, metrics *Metrics, cfg Co
 func (s *server) handle(pattern string, h http.Handler) {
 	s.patterns[pattern] = true
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if info := infoFrom(r.Context()); info != nil {
+		if info := infoOf(w); info != nil {
 			info.route, info.through = pattern, true
 		}
 		h.ServeHTTP(w, r)
@@ -112,7 +112,7 @@ func (s *server) handle(pattern string, h http.Handler) {
 // and is translated here. Without it (no request info) the mux's answer is
 // run into a recorder first.
 func (s *server) route(w http.ResponseWriter, r *http.Request) {
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	if info == nil {
 		h, pattern := s.mux.Handler(r)
 		if pattern != "" && s.patterns[pattern] {

@@ -11,9 +11,15 @@ import (
 // and the client gets 503.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := lazyTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
+		var c *lazyDeadline
+		if info := infoOf(w); info != nil && info.deadline.parent == nil {
+			c = &info.deadline // in the request's one allocation (observeMiddleware)
+			c.parent, c.deadline = r.Context(), time.Now().Add(d)
+		} else {
+			c = lazyTimeout(r.Context(), d)
+		}
+		defer c.cancel() // a method call: no CancelFunc value to allocate
+		next.ServeHTTP(w, r.WithContext(c))
 	})
 }
 
@@ -24,12 +30,11 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // (docs/benchmarks.md), while on the fast paths (the in-memory store, a
 // request that fails validation) nothing ever waits on Done. Here Deadline
 // and Err are answered from the clock and the parent, and the real
-// context.WithDeadline is created on the first call to Done, or to Value
-// with a key that is not this package's (context.Cause and child contexts
-// find their parent through Value). From then on it answers everything.
-func lazyTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	c := &lazyDeadline{parent: parent, deadline: time.Now().Add(d)}
-	return c, c.cancel
+// context.WithDeadline is created on the first call to Done or Value
+// (context.Cause and child contexts find their parent through Value). From then on it answers everything.
+// Its cancel method is the CancelFunc.
+func lazyTimeout(parent context.Context, d time.Duration) *lazyDeadline {
+	return &lazyDeadline{parent: parent, deadline: time.Now().Add(d)}
 }
 
 type lazyDeadline struct {
@@ -98,11 +103,6 @@ func (c *lazyDeadline) Err() error {
 	return nil
 }
 
-func (c *lazyDeadline) Value(key any) any {
-	if _, ours := key.(ctxKey); ours {
-		return c.parent.Value(key)
-	}
-	return c.arm().Value(key)
-}
+func (c *lazyDeadline) Value(key any) any { return c.arm().Value(key) }
 
 func (c *lazyDeadline) String() string { return "httpapi.lazyTimeout" }

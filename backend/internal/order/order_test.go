@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -246,4 +247,74 @@ func TestIDTime(t *testing.T) {
 	if _, ok := IDTime("not-an-id"); ok {
 		t.Error("IDTime(not-an-id) ok, want not")
 	}
+}
+
+// TestEmailFastPath: validateEmail answers as it did when every address went
+// through net/mail (the reference below), on addresses near the edge of
+// what net/mail accepts: quoted and dotted local parts, specials, spaces,
+// comments, angle brackets, UTF-8, bad domains.
+func TestEmailFastPath(t *testing.T) {
+	reference := func(s string) string {
+		if s == "" {
+			return "is required"
+		}
+		if len(s) > MaxEmailLen || checkText(s) != "" {
+			return "must be a valid email address"
+		}
+		a, err := mail.ParseAddress(s)
+		domain := s[strings.LastIndexByte(s, '@')+1:]
+		if err != nil || a.Address != s || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || !ValidHostName(domain) {
+			return "must be a valid email address like name@example.com"
+		}
+		return ""
+	}
+	pieces := []string{"a", "Z", "9", ".", "..", "-", "_", "+", "!", "#", "$", "%", "&", "'", "*", "/", "=", "?", "^", "`", "{", "|", "}", "~",
+		`"`, `\`, " ", "(", ")", "<", ">", "[", "]", ",", ";", ":", "@", "é", "\t"}
+	labels := []string{"example", "com", "a", "x-y", "-x", "x-", "9", "", "é", "b_c", "[1.2.3.4]"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var accepted, fast, cases int
+	check := func(s string) {
+		cases++
+		if got, want := validateEmail(s), reference(s); got != want {
+			t.Errorf("validateEmail(%q) = %q, net/mail says %q", s, got, want)
+		}
+		if at := strings.LastIndexByte(s, '@'); at > 0 && dotAtom(s[:at]) {
+			fast++
+		}
+		if validateEmail(s) == "" {
+			accepted++
+		}
+	}
+	for _, s := range []string{"ada@example.com", "a.b@example.com", ".a@example.com", "a.@example.com", "a..b@example.com",
+		`"a b"@example.com`, `"a"@example.com`, "a@b@example.com", "@example.com", "a@", "a@example", "a@example.com.",
+		"Ada <ada@example.com>", "ada@example.com (Ada)", " ada@example.com", "ada@example.com ", "é@example.com",
+		"o'hara@example.com", "a+tag@example.com", "{x}@example.com"} {
+		check(s)
+	}
+	for range 100_000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(4) {
+			if rng.IntN(4) == 0 { // anything
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			} else { // atext and dots: what the fast path takes
+				b.WriteString(pieces[rng.IntN(24)])
+			}
+			if rng.IntN(2) == 0 {
+				b.WriteString("ab")
+			}
+		}
+		b.WriteString("@")
+		for i := range 1 + rng.IntN(3) {
+			if i > 0 {
+				b.WriteString(".")
+			}
+			b.WriteString(labels[rng.IntN(len(labels))*rng.IntN(2)]) // "example" half the time
+		}
+		check(b.String())
+	}
+	// Not vacuous: both answers, and both paths, are taken often.
+	if accepted < cases/20 || cases-accepted < cases/20 || fast < cases/20 {
+		t.Errorf("%d cases: %d accepted, %d on the fast path; the generator no longer reaches both sides", cases, accepted, fast)
+	}
+	t.Logf("%d cases: %d accepted, %d on the fast path", cases, accepted, fast)
 }

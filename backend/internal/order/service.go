@@ -191,7 +191,10 @@ func (s *Service) PlaceOrder(ctx context.Context, req PlaceOrder) (o Order, crea
 	if err := req.Validate(); err != nil {
 		return Order{}, false, err
 	}
-	hash := req.Hash()
+	var hash string // only a retry with the same key compares it (replay)
+	if req.IdempotencyKey != "" {
+		hash = req.Hash()
+	}
 	deadline := s.now().Add(s.idempotencyWait)
 	for {
 		o, err = s.place(ctx, req, hash)

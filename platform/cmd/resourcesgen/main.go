@@ -1,14 +1,14 @@
-// Command resourcesgen writes docs/resources.md from `terraform-docs json` of each module and
-// root under infra/ and the environments' variable files. `make docs` runs it with the pinned
-// terraform-docs; `make test-infra` fails when the committed file differs from its output.
+// Command resourcesgen prints docs/resources.md, made from `terraform-docs json` of each module
+// and root under infra/ and the environments' variable files (platform/docs.GenerateResources).
+// tools/terraform/check.sh runs it with the pinned terraform-docs: `make test-infra` diffs its
+// output against the committed file, `make docs` writes it.
 //
-//	go run ./cmd/resourcesgen -root .. -terraform-docs PATH -out ../docs/resources.md
+//	go run ./cmd/resourcesgen -root .. -terraform-docs PATH > ../docs/resources.md
 package main
 
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 
@@ -16,36 +16,19 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	root := flag.String("root", ".", "repository root")
+	tfdocs := flag.String("terraform-docs", "terraform-docs", "terraform-docs binary (make builds the pinned one)")
+	flag.Parse()
+	md, err := docs.GenerateResources(*root, func(dir string) ([]byte, error) {
+		cmd := exec.Command(*tfdocs, "json", dir)
+		cmd.Stderr = os.Stderr
+		return cmd.Output()
+	})
+	if err == nil {
+		_, err = os.Stdout.Write(md)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "resourcesgen:", err)
 		os.Exit(1)
 	}
-}
-
-func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("resourcesgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	root := fs.String("root", ".", "repository root")
-	tfdocs := fs.String("terraform-docs", "terraform-docs", "terraform-docs binary (make builds the pinned one)")
-	out := fs.String("out", "", "file to write; empty writes to stdout")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	md, err := docs.GenerateResources(*root, func(dir string) ([]byte, error) {
-		cmd := exec.Command(*tfdocs, "json", dir)
-		cmd.Stderr = stderr
-		return cmd.Output()
-	})
-	if err != nil {
-		return err
-	}
-	if *out == "" {
-		_, err = stdout.Write(md)
-		return err
-	}
-	if err := os.WriteFile(*out, md, 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", *out, len(md))
-	return nil
 }

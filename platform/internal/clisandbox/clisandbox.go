@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -43,17 +42,9 @@ func New(tb testing.TB) *Sandbox {
 		tb.Skipf("bash is not installed: %v", err)
 	}
 	dir := tb.TempDir()
-	s := &Sandbox{
-		Home:  dir,
-		Bin:   filepath.Join(dir, "bin"),
-		State: filepath.Join(dir, "state"),
-		Log:   filepath.Join(dir, "calls.log"),
-		bash:  bash,
-	}
-	for _, d := range []string{s.Bin, s.State} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			tb.Fatal(err)
-		}
+	s := &Sandbox{Home: dir, Bin: filepath.Join(dir, "bin"), State: filepath.Join(dir, "state"), Log: filepath.Join(dir, "calls.log"), bash: bash}
+	if err := errors.Join(os.Mkdir(s.Bin, 0o755), os.Mkdir(s.State, 0o755)); err != nil {
+		tb.Fatal(err)
 	}
 	return s
 }
@@ -78,14 +69,14 @@ func (s *Sandbox) Real(tb testing.TB, names ...string) {
 	for _, name := range names {
 		s.mustBeFree(tb, name)
 		p, err := exec.LookPath(name)
+		if err == nil {
+			p, err = filepath.Abs(p)
+		}
+		if err == nil {
+			err = os.Symlink(p, filepath.Join(s.Bin, name))
+		}
 		if err != nil {
 			tb.Fatalf("the sandbox needs the real %s: %v", name, err)
-		}
-		if p, err = filepath.Abs(p); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.Symlink(p, filepath.Join(s.Bin, name)); err != nil {
-			tb.Fatal(err)
 		}
 	}
 }
@@ -106,9 +97,7 @@ func (s *Sandbox) Setenv(kv ...string) { s.env = append(s.env, kv...) }
 // Env is the environment of the sandbox's commands: PATH (the sandbox only), HOME, FAKE_LOG,
 // FAKE_STATE, what Setenv added, then extra. Nothing is inherited from the test process.
 func (s *Sandbox) Env(extra ...string) []string {
-	env := []string{"PATH=" + s.Bin, "HOME=" + s.Home, "FAKE_LOG=" + s.Log, "FAKE_STATE=" + s.State, "LC_ALL=C"}
-	env = append(env, s.env...)
-	return append(env, extra...)
+	return append(append([]string{"PATH=" + s.Bin, "HOME=" + s.Home, "FAKE_LOG=" + s.Log, "FAKE_STATE=" + s.State, "LC_ALL=C"}, s.env...), extra...)
 }
 
 // Result is what a run produced.
@@ -174,19 +163,4 @@ func InOrder(calls []string, patterns ...string) error {
 		at = i + 1
 	}
 	return nil
-}
-
-// Names lists the programs in the sandbox, sorted.
-func (s *Sandbox) Names(tb testing.TB) []string {
-	tb.Helper()
-	entries, err := os.ReadDir(s.Bin)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	return names
 }

@@ -18,32 +18,21 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// FindRoot returns the repository root: the nearest folder at or above dir
-// that holds go.work.
-func FindRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.work at or above %s", dir)
-		}
-	}
-}
-
-// Root is FindRoot of the working directory (a test's package folder),
-// failing the test when there is none.
+// Root is the repository root: the nearest folder at or above the working directory (a test's
+// package folder) that holds go.work.
 func Root(tb testing.TB) string {
 	tb.Helper()
-	root, err := FindRoot(".")
-	if err != nil {
-		tb.Fatal(err)
+	dir, err := filepath.Abs(".")
+	for d := dir; err == nil; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
 	}
-	return root
+	tb.Fatalf("no go.work at or above %s (%v)", dir, err)
+	return ""
 }
 
 // Write writes content to root/rel (a slash path), making its folders: the

@@ -1,25 +1,11 @@
 package repo
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
-
-func TestFindRoot(t *testing.T) {
-	root := t.TempDir()
-	Write(t, root, "go.work", "go 1.26\n")
-	Write(t, root, "a/b/x.go", "package b\n")
-	got, err := FindRoot(filepath.Join(root, "a", "b"))
-	if err != nil || got != root {
-		t.Errorf("FindRoot(a/b) = %q, %v; want %q", got, err, root)
-	}
-	if got, err := FindRoot(t.TempDir()); err == nil {
-		t.Errorf("FindRoot(dir without go.work above) = %q, want an error", got)
-	}
-}
 
 // TestMakeTargets: make's own view of a Makefile with includes, variables,
 // double-colon, multi-target, pattern, file and special rules, and a

@@ -112,6 +112,16 @@ run "plan_role_takes_the_lock" {
     ])) == toset(["s3:GetObject"])
     error_message = "the plan role reads the state and never writes it"
   }
+
+  # Pull requests assume the plan role (trust.tftest.hcl): every Allow of it reads, except the
+  # writes of the state's lock file. kms:GenerateDataKey only returns a fresh key.
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.plan.statement : s.effect == "Deny" || alltrue([
+      for a in s.actions : can(regex("^[a-z0-9-]+:(Describe|Get|List|BatchGet|BatchCheck|Head|Search|Lookup|View)[A-Za-z]*$|^kms:GenerateDataKey$", a)) ||
+      alltrue([for r in s.resources : endswith(r, ".tflock")])
+    ])])
+    error_message = "every Allow of the plan role is a read (or writes only the lock file): pull requests assume it"
+  }
 }
 
 run "plans_key_only_the_apply_role_decrypts" {
