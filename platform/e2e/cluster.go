@@ -24,7 +24,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/util/cert"
@@ -47,7 +46,6 @@ type Config struct {
 // Cluster is a running control plane; Kubeconfig authenticates as a member of system:masters.
 type Cluster struct {
 	Kubeconfig string
-	RESTConfig *rest.Config
 	Client     kubernetes.Interface
 
 	dir   string
@@ -148,11 +146,12 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
 		return c, err
 	}
-	if c.RESTConfig, err = clientcmd.BuildConfigFromFlags("", c.Kubeconfig); err != nil {
+	rc, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
+	if err != nil {
 		return c, err
 	}
-	c.RESTConfig.QPS, c.RESTConfig.Burst = 100, 200
-	if c.Client, err = kubernetes.NewForConfig(c.RESTConfig); err != nil {
+	rc.QPS, rc.Burst = 100, 200
+	if c.Client, err = kubernetes.NewForConfig(rc); err != nil {
 		return c, err
 	}
 	if err := c.wait(ctx, api, func(ctx context.Context) error {
