@@ -557,17 +557,14 @@ func (h *harness) checkZoneOutage(t *testing.T, lost string) {
 // and returns disruptionsAllowed, which must let drains proceed and still protect something.
 func (h *harness) checkPDB(t *testing.T) int {
 	t.Helper()
-	var pdb *policyv1.PodDisruptionBudget
-	poll(t, time.Minute, "PDB status", func() (bool, string) {
-		var err error
-		if pdb, err = h.c.Client.PolicyV1().PodDisruptionBudgets(ns).Get(t.Context(), release, metav1.GetOptions{}); err != nil {
-			return false, err.Error()
-		}
-		s := pdb.Status
-		return s.ObservedGeneration == pdb.Generation && s.ExpectedPods == h.desired && s.CurrentHealthy == h.desired, fmt.Sprintf("%+v", s)
+	var allowed int32
+	poll(t, time.Minute, "PDB status: generation observed, desired pods expected and healthy", func() (bool, string) {
+		out, err := h.cli("", "kubectl", "get", "pdb", release, "-n", ns, "-o", "jsonpath={.metadata.generation} "+
+			"{.status.observedGeneration} {.status.expectedPods} {.status.currentHealthy} {.status.disruptionsAllowed}")
+		var gen, observed, expected, healthy int32
+		_, serr := fmt.Sscan(out, &gen, &observed, &expected, &healthy, &allowed)
+		return err == nil && serr == nil && gen == observed && expected == h.desired && healthy == h.desired, fmt.Sprint(out, err)
 	})
-	allowed := pdb.Status.DisruptionsAllowed
-	t.Logf("PDB minAvailable %v maxUnavailable %v: disruptionsAllowed %d", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable, allowed)
 	if allowed < 1 || allowed >= h.desired {
 		t.Errorf("PDB allows %d disruptions of %d healthy pods, want at least 1 (drains proceed) and fewer than %d (it protects something)", allowed, h.desired, h.desired)
 	}
@@ -601,23 +598,11 @@ func (h *harness) checkDrain(t *testing.T) {
 // EndpointSlice controller is real; kwok gives pods IPs).
 func (h *harness) checkEndpoints(t *testing.T) {
 	poll(t, time.Minute, "Service endpoints: desired ready pods on http:3000 and metrics:9090", func() (bool, string) {
-		list, err := h.c.Client.DiscoveryV1().EndpointSlices(ns).List(t.Context(), metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=" + release})
-		if err != nil {
-			return false, err.Error()
-		}
-		ready, ports := 0, []string{}
-		for _, s := range list.Items {
-			for _, p := range s.Ports {
-				ports = append(ports, fmt.Sprintf("%s:%d", ptr.Deref(p.Name, ""), ptr.Deref(p.Port, 0)))
-			}
-			for _, e := range s.Endpoints {
-				if ptr.Deref(e.Conditions.Ready, false) {
-					ready++
-				}
-			}
-		}
-		return ready == int(h.desired) && slices.Contains(ports, "http:3000") && slices.Contains(ports, "metrics:9090"),
-			fmt.Sprintf("%d ready, ports %v", ready, ports)
+		out, err := h.cli("", "kubectl", "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name="+release, "-o",
+			"jsonpath={range .items[*]}{range .ports[*]}{.name}:{.port} {end}{range .endpoints[*]}ready={.conditions.ready} {end}{end}")
+		words := strings.Fields(out)
+		return err == nil && slices.Contains(words, "http:3000") && slices.Contains(words, "metrics:9090") &&
+			strings.Count(out, "ready=true") == int(h.desired), fmt.Sprint(out, err)
 	})
 }
 
