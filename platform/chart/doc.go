@@ -1,7 +1,7 @@
-// Package chart checks, offline, how the order service is packaged: the Helm
-// chart in deploy/helm/orders (lint, schema, strict decoding of every rendered
-// object into the Kubernetes and prometheus-operator API types, and the
-// deployment policy) and the container image definition in backend/Dockerfile.
-//
-// Everything is in the tests; run them with `go test ./chart/...` in platform/.
+// Package chart checks, offline, how the order service is packaged. The behaviour of the rendered
+// objects and the values schema are the helm-unittest suites in deploy/helm/orders/tests (`make
+// test-chart`); here is what they cannot do: every object decoded strictly into its Kubernetes or
+// prometheus-operator API type, helm lint, the checks that span the chart and other files
+// (Terraform's subnets, scripts/mongodb-secret.sh, the metrics contract), and the image
+// (backend/Dockerfile, `make build`).
 package chart

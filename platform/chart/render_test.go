@@ -19,11 +19,6 @@ import (
 	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
-// The behaviour of the rendered objects is asserted by the helm-unittest suites in
-// deploy/helm/orders/tests (`make test-chart`); this package keeps what they cannot do: every
-// object decoded strictly into its Kubernetes or prometheus-operator API type, helm lint, and the
-// checks that span the chart and other files.
-
 const monitoringAPI = "monitoring.coreos.com/v1"
 
 func chartDir(tb testing.TB) string {

@@ -38,12 +38,7 @@ const (
 
 // operatorChartAppVersions maps psmdb-operator chart versions to the operator release they
 // install (appVersion of each chart's Chart.yaml, read from percona-helm-charts).
-var operatorChartAppVersions = map[string]string{
-	"1.21.0": "1.21.0",
-	"1.21.1": "1.21.0",
-	"1.21.2": "1.21.1",
-	"1.21.3": "1.21.2",
-}
+var operatorChartAppVersions = map[string]string{"1.21.0": "1.21.0", "1.21.1": "1.21.0", "1.21.2": "1.21.1", "1.21.3": "1.21.2"}
 
 // OperatorCRDPath returns the path of deploy/crd.yaml inside the pinned operator module,
 // running `go mod download` (outside any workspace) when the module cache lacks it.

@@ -23,23 +23,6 @@ func DecodeObject(data []byte) (map[string]any, error) {
 	return obj, utiljson.Unmarshal(js, &obj)
 }
 
-// DecodeManifests splits a multi-document YAML stream (such as a rendered chart) into objects,
-// skipping empty documents.
-func DecodeManifests(data []byte) ([]map[string]any, error) {
-	docs, err := splitYAML(data)
-	var out []map[string]any
-	for i, doc := range docs {
-		obj, err := DecodeObject(doc)
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", i, err)
-		}
-		if len(obj) > 0 {
-			out = append(out, obj)
-		}
-	}
-	return out, err
-}
-
 // splitYAML returns the documents of a multi-document YAML stream, blank ones left out.
 func splitYAML(data []byte) ([][]byte, error) {
 	var docs [][]byte

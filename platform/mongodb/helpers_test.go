@@ -1,7 +1,9 @@
 package mongodb
 
 import (
+	"cmp"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,9 +22,7 @@ func clusterChartDir(tb testing.TB) string {
 // requiredValues are the inputs Terraform passes to the cluster chart, plus extra.
 func requiredValues(extra map[string]any) map[string]any {
 	v := map[string]any{"backupBucket": "orderstack-dev-mongodb-backups", "backupRegion": "eu-west-1"}
-	for k, x := range extra {
-		v[k] = x
-	}
+	maps.Copy(v, extra)
 	return v
 }
 
@@ -44,7 +44,14 @@ func render(tb testing.TB, values map[string]any) string {
 // renderObjects renders the chart with the required values plus extra and decodes every object.
 func renderObjects(tb testing.TB, extra map[string]any) []map[string]any {
 	tb.Helper()
-	objs, err := DecodeManifests([]byte(render(tb, requiredValues(extra))))
+	docs, err := splitYAML([]byte(render(tb, requiredValues(extra))))
+	var objs []map[string]any
+	for _, doc := range docs {
+		obj, derr := DecodeObject(doc)
+		if err = cmp.Or(err, derr); len(obj) > 0 {
+			objs = append(objs, obj)
+		}
+	}
 	if err != nil {
 		tb.Fatalf("decode rendered manifest: %v", err)
 	}

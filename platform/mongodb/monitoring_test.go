@@ -56,37 +56,37 @@ func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	type path = []string
-	var c struct {
+	var c struct { // field names match the file's keys case-insensitively
 		KSM struct {
 			RBAC struct {
-				ExtraRules []struct{ APIGroups, Resources, Verbs []string } `json:"extraRules"`
-			} `json:"rbac"`
+				ExtraRules []struct{ APIGroups, Resources, Verbs []string }
+			}
 			CRS struct {
-				Enabled bool `json:"enabled"`
+				Enabled bool
 				Config  struct {
-					Kind string `json:"kind"`
+					Kind string
 					Spec struct {
 						Resources []struct {
 							GVK            struct{ Group, Version, Kind string } `json:"groupVersionKind"`
 							Prefix         string                                `json:"metricNamePrefix"`
-							LabelsFromPath map[string]path                       `json:"labelsFromPath"`
+							LabelsFromPath map[string]path
 							Metrics        []struct {
 								Name, Help string
 								Each       struct {
-									Type  string `json:"type"`
+									Type  string
 									Gauge *struct {
 										Path, ValueFrom path
-										LabelsFromPath  map[string]path `json:"labelsFromPath"`
-									} `json:"gauge"`
+										LabelsFromPath  map[string]path
+									}
 									StateSet *struct {
-										LabelName  string `json:"labelName"`
+										LabelName  string
 										Path, List []string
-									} `json:"stateSet"`
-								} `json:"each"`
-							} `json:"metrics"`
-						} `json:"resources"`
-					} `json:"spec"`
-				} `json:"config"`
+									}
+								}
+							}
+						}
+					}
+				}
 			} `json:"customResourceState"`
 		} `json:"kube-state-metrics"`
 	}

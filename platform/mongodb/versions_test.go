@@ -3,11 +3,11 @@ package mongodb
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/yaml"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
@@ -52,14 +52,7 @@ func TestImagesAndKubernetesCertifiedByOperatorRelease(t *testing.T) {
 	if want := ">=" + rv["EKS_MIN"] + ".0-0"; !strings.HasPrefix(chrt.Metadata.KubeVersion, want) {
 		t.Errorf("Chart.yaml kubeVersion = %q, want %s (EKS_MIN)", chrt.Metadata.KubeVersion, want)
 	}
-	minor := func(v string) int {
-		parts := strings.Split(strings.TrimPrefix(v, "v")+".", ".")
-		n, err := strconv.Atoi(parts[1])
-		if err != nil {
-			t.Fatalf("version %q has no minor", v)
-		}
-		return n
-	}
+	minor := func(v string) uint { return version.MustParseGeneric(v).Minor() }
 	if m := minor(helmrender.KubeVersion); m < minor(rv["EKS_MIN"]) || m > minor(rv["EKS_MAX"]) {
 		t.Errorf("tests render for Kubernetes %s, outside EKS %s..%s", helmrender.KubeVersion, rv["EKS_MIN"], rv["EKS_MAX"])
 	}
