@@ -13,10 +13,10 @@ func TestRenderAndLint(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{
 		"Chart.yaml":         "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-		"values.yaml":        "a: chart\nb: chart\nc: chart\nd: chart\nn: 1\n",
+		"values.yaml":        "a: chart\nb: chart\nc: chart\nn: 1\n",
 		"values.schema.json": `{"type":"object","properties":{"n":{"type":"integer"}}}`,
-		"over.yaml":          "b: file\nc: file\nd: file\n",
-		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: a={{ .Values.a }} b={{ .Values.b }} c={{ .Values.c }} d={{ .Values.d }} " +
+		"over.yaml":          "b: file\nc: file\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: a={{ .Values.a }} b={{ .Values.b }} c={{ .Values.c }} " +
 			"kube={{ .Capabilities.KubeVersion.Minor }} mon={{ .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }} " +
 			"rel={{ .Release.Name }}/{{ .Release.Namespace }}\n",
 		"templates/NOTES.txt": "notes for {{ .Release.Name }}\n",
@@ -27,8 +27,8 @@ func TestRenderAndLint(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{Options{Values: map[string]any{"a": "map", "b": "map", "c": "map", "d": "map"}, ValueFiles: []string{"over.yaml"}, Set: []string{"c=set"},
-			SetJSON: []string{`d="json"`}, APIVersions: []string{"monitoring.coreos.com/v1"}}, "a=map b=file c=set d=json kube=33 mon=true rel=c/c\nnotes for c"},
+		{Options{Values: map[string]any{"a": "map", "b": "map", "c": "map"}, ValueFiles: []string{"over.yaml"}, Set: []string{"c=set"},
+			APIVersions: []string{"monitoring.coreos.com/v1"}}, "a=map b=file c=set kube=33 mon=true rel=c/c\nnotes for c"},
 		{Options{Release: "r", Namespace: "ns"}, "mon=false rel=r/ns\nnotes for r"},
 		{Options{Set: []string{"n=x"}}, "error: values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/n'"},
 	} {
