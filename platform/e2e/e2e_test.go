@@ -127,8 +127,7 @@ func TestE2E(t *testing.T) {
 			args = append(args, "-f", filepath.Join(out, "monitoring.coreos.com_"+r+".yaml"))
 		}
 		t.Log(h.kubectl(t, "", args...))
-		// Discovery lists a CRD's resources once it is Established (`kubectl wait` fails at once
-		// on a CRD without conditions yet).
+		// Served means listed by discovery, which is what helm's capabilities read.
 		poll(t, time.Minute, "CRDs served", func() (bool, string) {
 			for _, gv := range []string{"monitoring.coreos.com/v1", "psmdb.percona.com/v1"} {
 				if _, err := h.c.Client.Discovery().ServerResourcesForGroupVersion(gv); err != nil {
