@@ -29,6 +29,8 @@ K8S_VERSION_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-g
 	-X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(K8S_MINOR) -X $(p).gitTreeState=clean)
 
 E2E_GOBUILD := GOWORK=off CGO_ENABLED=0 go build -trimpath
+# kwok's module as tools/kwok resolved it (its stage files drive the fake pods); expanded only when e2e runs.
+E2E_KWOK_DIR = $(shell cd $(ROOT)/tools/kwok && GOWORK=off go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 
 .PHONY: e2e e2e-tools e2e-clean
 
@@ -67,7 +69,7 @@ $(E2E_CLIENTS)/.done:
 # tf-tools (mk/infra.mk): the namespaces get the labels the pinned terraform gives them (platform/internal/tfrun).
 e2e: e2e-tools tf-tools ## deploy the chart to a local control plane (etcd + kube-* + kwok, 127.0.0.1 only) and check rollout, spread, PDB, upgrade, rollback
 	cd $(ROOT)/platform && \
-		E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
+		E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_DIR=$(E2E_KWOK_DIR) \
 		E2E_CONTROLLER_GEN=$(CGEN_BIN)/controller-gen E2E_CLIENTS=$(E2E_CLIENTS) \
 		E2E_WORKDIR=$(ROOT)/.e2e TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) \
 		go test -tags e2e -run TestE2E -v -count=1 -timeout 40m ./e2e/

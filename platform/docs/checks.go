@@ -1,7 +1,6 @@
 package docs
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -28,35 +27,28 @@ var (
 	runbookLinkRe = regexp.MustCompile(`((?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\.md)#([A-Za-z0-9_-]+)`)
 )
 
-// RunbookURLs returns every runbook_url under root/deploy: in each chart whose templates mention
-// one, rendered with the Helm SDK and the chart's default values (the URL is built by a
-// template; ci/default-values.yaml, chart-testing's convention, when the chart has one), and in
-// plain YAML files outside charts.
+// RunbookURLs returns every runbook_url under root/deploy: in each chart, rendered with the Helm
+// SDK and the chart's default values (the URL is built by a template; ci/default-values.yaml,
+// chart-testing's convention, when the chart has one), and in plain YAML files outside charts.
 func RunbookURLs(root string) ([]RunbookURL, error) {
 	var out []RunbookURL
 	scan := func(file, text string) {
 		for i, line := range strings.Split(text, "\n") {
-			m := runbookRe.FindStringSubmatch(line)
-			if m == nil {
-				continue
+			if m := runbookRe.FindStringSubmatch(line); m != nil {
+				u := RunbookURL{File: file, Line: i + 1, Value: strings.Trim(strings.TrimSpace(m[1]), `"'`)}
+				if l := runbookLinkRe.FindStringSubmatch(u.Value); l != nil {
+					u.Link = trimToRepoPath(root, l[1]) + "#" + l[2]
+				}
+				out = append(out, u)
 			}
-			u := RunbookURL{File: file, Line: i + 1, Value: strings.Trim(strings.TrimSpace(m[1]), `"'`)}
-			if l := runbookLinkRe.FindStringSubmatch(u.Value); l != nil {
-				u.Link = trimToRepoPath(root, l[1]) + "#" + l[2]
-			}
-			out = append(out, u)
 		}
 	}
 	err := filepath.WalkDir(filepath.Join(root, "deploy"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+		rel, _ := filepath.Rel(root, p)
+		if rel = filepath.ToSlash(rel); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
 		if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); d.IsDir() && err == nil {
-			if !mentions(filepath.Join(p, "templates"), "runbook_url") {
-				return filepath.SkipDir
-			}
 			opts := helmrender.Options{APIVersions: []string{"monitoring.coreos.com/v1"}}
 			if _, err := os.Stat(filepath.Join(p, "ci", "default-values.yaml")); err == nil {
 				opts.ValueFiles = []string{filepath.Join("ci", "default-values.yaml")}
@@ -71,27 +63,14 @@ func RunbookURLs(root string) ([]RunbookURL, error) {
 			}
 			return filepath.SkipDir
 		}
+		b, err := os.ReadFile(p)
 		if ext := filepath.Ext(p); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
-			b, err := os.ReadFile(p)
 			scan(rel, string(b))
 			return err
 		}
 		return nil
 	})
 	return out, err
-}
-
-// mentions reports whether a file under dir contains s.
-func mentions(dir, s string) bool {
-	found := false
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			found = found || bytes.Contains(b, []byte(s))
-		}
-		return nil
-	})
-	return found
 }
 
 // trimToRepoPath drops a leading web address (.../blob/main/docs/operations.md): the repository
@@ -125,20 +104,17 @@ func CheckDiagrams(dir string) ([]string, error) {
 	}
 	for _, s := range sources {
 		src, err := os.ReadFile(s)
-		if err != nil {
-			return nil, err
-		}
-		svg, err := os.ReadFile(strings.TrimSuffix(s, ".d2") + ".svg")
-		name := strings.TrimSuffix(filepath.Base(s), ".d2") + ".svg"
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s has no rendered %s", filepath.Base(s), name))
-			continue
-		}
+		svg, svgErr := os.ReadFile(strings.TrimSuffix(s, ".d2") + ".svg")
+		d2, name := filepath.Base(s), strings.TrimSuffix(filepath.Base(s), ".d2")+".svg"
 		switch m := svgHashRe.FindSubmatch(svg[:min(len(svg), 512)]); {
+		case err != nil:
+			return nil, err
+		case svgErr != nil:
+			problems = append(problems, d2+" has no rendered "+name)
 		case m == nil:
 			problems = append(problems, name+" carries no source hash: not rendered by d2render")
 		case string(m[1]) != sha256Hex(src):
-			problems = append(problems, fmt.Sprintf("%s was rendered from another version of %s", name, filepath.Base(s)))
+			problems = append(problems, name+" was rendered from another version of "+d2)
 		}
 	}
 	return problems, err

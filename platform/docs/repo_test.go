@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,26 +56,13 @@ var codeRe = regexp.MustCompile("(?s)```.*?```|`[^`\n]+`")
 func TestRepoMakeTargets(t *testing.T) {
 	root := repo.Root(t)
 	targets, err := repo.MakeTargets(root)
-	if err != nil {
+	out, gitErr := exec.Command("git", "-C", root, "ls-files", "docs/*.md", "*README.md").Output()
+	if err = errors.Join(err, gitErr); err != nil {
 		t.Fatal(err)
-	}
-	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	out, err := exec.Command("git", "-C", root, "ls-files", "*README.md").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range strings.Fields(string(out)) {
-		if filepath.Dir(f) != "docs" { // docs/README.md is one of docs/*.md
-			files = append(files, filepath.Join(root, f))
-		}
 	}
 	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, code := range codeRe.FindAllString(string(b), -1) {
+	for _, f := range slices.Compact(slices.Sorted(slices.Values(strings.Fields(string(out))))) {
+		for _, code := range codeRe.FindAllString(readFile(t, filepath.Join(root, f)), -1) {
 			for _, target := range repo.MakeCalls(strings.Trim(code, "`")) {
 				n++
 				if _, ok := targets[target]; !ok {
@@ -84,8 +72,17 @@ func TestRepoMakeTargets(t *testing.T) {
 		}
 	}
 	if n < 20 {
-		t.Errorf("found %d make commands in %d files, want the docs' many: is the code extraction broken?", n, len(files))
+		t.Errorf("found %d make commands, want the docs' many: is the code extraction broken?", n)
 	}
+}
+
+func readFile(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestMakeTestIsTheTestTargets: `make test` runs exactly the targets named test-<area> (each
@@ -127,12 +124,8 @@ var linkRe = regexp.MustCompile(`\]\(([^)#\s]*)`)
 func TestDocsIndexed(t *testing.T) {
 	root := repo.Root(t)
 	links := func(rel string) map[string]bool {
-		b, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
 		out := map[string]bool{}
-		for _, m := range linkRe.FindAllStringSubmatch(string(b), -1) {
+		for _, m := range linkRe.FindAllStringSubmatch(readFile(t, filepath.Join(root, rel)), -1) {
 			out[filepath.ToSlash(filepath.Join(filepath.Dir(rel), m[1]))] = true
 		}
 		return out

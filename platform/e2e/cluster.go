@@ -24,7 +24,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/util/cert"
@@ -47,7 +46,6 @@ type Config struct {
 // Cluster is a running control plane; Kubeconfig authenticates as a member of system:masters.
 type Cluster struct {
 	Kubeconfig string
-	RESTConfig *rest.Config
 	Client     kubernetes.Interface
 
 	dir   string
@@ -115,18 +113,34 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		return scheme + "://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]))
 	}
 	etcdURL, peerURL := url("http", 0), url("http", 1)
-	etcd, err := c.start(cfg, "etcd", cfg.EtcdBin, "--name=e2e", "--data-dir="+filepath.Join(cfg.Dir, "etcd"),
+	if err := c.start(ctx, cfg, "etcd", cfg.EtcdBin, httpCheck(http.DefaultClient, etcdURL+"/health", `"health":"true"`), "--name=e2e", "--data-dir="+filepath.Join(cfg.Dir, "etcd"),
 		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
 		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL, "--initial-cluster=e2e="+peerURL,
-		"--unsafe-no-fsync", "--log-level=warn") // throw-away data: fsync only slows the test down
-	if err != nil {
-		return c, err
-	}
-	if err := c.wait(ctx, etcd, httpCheck(http.DefaultClient, etcdURL+"/health", `"health":"true"`)); err != nil {
+		"--unsafe-no-fsync", "--log-level=warn"); err != nil { // throw-away data: fsync only slows the test down
 		return c, err
 	}
 
-	api, err := c.start(cfg, "kube-apiserver", filepath.Join(cfg.KubeBinDir, "kube-apiserver"),
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["e2e"] = &clientcmdapi.Cluster{Server: url("https", 2), CertificateAuthorityData: servingCert}
+	kc.AuthInfos["e2e-admin"] = &clientcmdapi.AuthInfo{Token: hex.EncodeToString(token)}
+	kc.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-admin", Namespace: "default"}
+	kc.CurrentContext = "e2e"
+	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
+		return c, err
+	}
+	rc, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
+	if err != nil {
+		return c, err
+	}
+	rc.QPS, rc.Burst = 100, 200
+	if c.Client, err = kubernetes.NewForConfig(rc); err != nil {
+		return c, err
+	}
+	readyz := func(ctx context.Context) error {
+		_, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err
+	}
+	if err := c.start(ctx, cfg, "kube-apiserver", filepath.Join(cfg.KubeBinDir, "kube-apiserver"), readyz,
 		"--etcd-servers="+etcdURL, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(ports[2]),
 		// On loopback the default lease reconciler refuses the advertise address; nothing needs
@@ -136,29 +150,7 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file="+saFile, "--service-account-signing-key-file="+saFile,
 		"--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=Node,RBAC",
-		"--allow-privileged=true", "--profiling=false")
-	if err != nil {
-		return c, err
-	}
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["e2e"] = &clientcmdapi.Cluster{Server: url("https", 2), CertificateAuthorityData: servingCert}
-	kc.AuthInfos["e2e-admin"] = &clientcmdapi.AuthInfo{Token: hex.EncodeToString(token)}
-	kc.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-admin", Namespace: "default"}
-	kc.CurrentContext = "e2e"
-	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
-		return c, err
-	}
-	if c.RESTConfig, err = clientcmd.BuildConfigFromFlags("", c.Kubeconfig); err != nil {
-		return c, err
-	}
-	c.RESTConfig.QPS, c.RESTConfig.Burst = 100, 200
-	if c.Client, err = kubernetes.NewForConfig(c.RESTConfig); err != nil {
-		return c, err
-	}
-	if err := c.wait(ctx, api, func(ctx context.Context) error {
-		_, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		return err
-	}); err != nil {
+		"--allow-privileged=true", "--profiling=false"); err != nil {
 		return c, err
 	}
 
@@ -174,26 +166,18 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 			// Scale to the HPA's minReplicas quickly (without a metrics server, that is all it does).
 			args = append(args, "--cluster-name=orderstack-e2e", "--horizontal-pod-autoscaler-sync-period=5s")
 		}
-		p, err := c.start(cfg, name, filepath.Join(cfg.KubeBinDir, name), args...)
-		if err != nil {
-			return c, err
-		}
-		if err := c.wait(ctx, p, httpCheck(insecure, url("https", 3+i)+"/healthz", "ok")); err != nil {
+		if err := c.start(ctx, cfg, name, filepath.Join(cfg.KubeBinDir, name), httpCheck(insecure, url("https", 3+i)+"/healthz", "ok"), args...); err != nil {
 			return c, err
 		}
 	}
 
-	kwok, err := c.start(cfg, "kwok", cfg.KwokBin, "--kubeconfig="+c.Kubeconfig,
+	return c, c.start(ctx, cfg, "kwok", cfg.KwokBin, httpCheck(http.DefaultClient, url("http", 5)+"/healthz", "ok"), "--kubeconfig="+c.Kubeconfig,
 		"--config="+strings.Join(cfg.KwokConfigs, ","),
 		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 		// Without node leases the node controller marks the fake nodes NotReady after its grace
 		// period and evicts their pods.
 		"--node-lease-duration-seconds=40",
 		"--server-address="+strings.TrimPrefix(url("http", 5), "http://"), "--cidr=10.244.0.0/16")
-	if err != nil {
-		return c, err
-	}
-	return c, c.wait(ctx, kwok, httpCheck(http.DefaultClient, url("http", 5)+"/healthz", "ok"))
 }
 
 // Stop stops the components in reverse start order: etcd last, since the API server's shutdown
@@ -215,35 +199,30 @@ func (c *Cluster) Stop() error {
 	return errors.Join(errs...)
 }
 
-// start runs bin in its own process group, which gets SIGKILL if the test binary dies.
-func (c *Cluster) start(cfg Config, name, bin string, args ...string) (*proc, error) {
+// start runs bin in its own process group, which gets SIGKILL if the test binary dies, and polls
+// check until it passes, failing early when the process exits; the error carries the tail of its log.
+func (c *Cluster) start(ctx context.Context, cfg Config, name, bin string, check func(context.Context) error, args ...string) error {
 	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("%s binary: %w (run `make e2e-tools`)", name, err)
+		return fmt.Errorf("%s binary: %w (run `make e2e-tools`)", name, err)
 	}
 	p := &proc{name: name, log: filepath.Join(c.dir, "logs", name+".log"), cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	log, err := os.Create(p.log)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		log.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
+		return fmt.Errorf("start %s: %w", name, err)
 	}
 	go func() { p.cmd.Wait(); log.Close(); close(p.done) }()
 	c.procs = append(c.procs, p)
 	if cfg.Logf != nil {
 		cfg.Logf("started %s (pid %d), log %s", name, p.cmd.Process.Pid, p.log)
 	}
-	return p, nil
-}
-
-// wait polls check until it passes, failing early when the process exits; the error carries the
-// tail of its log.
-func (c *Cluster) wait(ctx context.Context, p *proc, check func(context.Context) error) error {
 	last := errors.New("not checked")
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
 		select {
 		case <-p.done:
 			return false, errors.New("exited")
@@ -255,8 +234,8 @@ func (c *Cluster) wait(ctx context.Context, p *proc, check func(context.Context)
 	if err == nil {
 		return nil
 	}
-	log, _ := os.ReadFile(p.log)
-	return fmt.Errorf("%s not healthy: %w (last: %v); end of %s:\n%s", p.name, err, last, p.log, log[max(0, len(log)-3000):])
+	out, _ := os.ReadFile(p.log)
+	return fmt.Errorf("%s not healthy: %w (last: %v); end of %s:\n%s", name, err, last, p.log, out[max(0, len(out)-3000):])
 }
 
 func httpCheck(client *http.Client, url, want string) func(context.Context) error {

@@ -3,6 +3,7 @@ package promrules
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,9 +25,8 @@ type group struct {
 
 // ruleFile renders a chart as installed (release and namespace as scripts/deploy-app.sh and
 // infra/modules/addons install it) with the monitoring APIs present, and returns the groups of
-// its PrometheusRule objects as a Prometheus rule file.
+// its PrometheusRule objects.
 func ruleFile(t *testing.T, dir, release, namespace, values string) []group {
-	t.Helper()
 	rel, err := helmrender.Render(filepath.Join(repo.Root(t), dir), helmrender.Options{Release: release, Namespace: namespace,
 		ValueFiles: []string{values}, APIVersions: []string{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/PrometheusRule"}})
 	if err != nil {
@@ -51,27 +51,21 @@ func ruleFile(t *testing.T, dir, release, namespace, values string) []group {
 	return groups
 }
 
-func mongodbRules(t *testing.T) []group {
-	return ruleFile(t, "deploy/mongodb/cluster", "orders-mongodb", "mongodb", "ci/default-values.yaml")
-}
-
 // grafanaVar is a dashboard variable in a query: $name or ${name}.
 var grafanaVar = regexp.MustCompile(`\$\{?(\w+)\}?`)
 
 // TestPromtool: every rendered rule file, and every dashboard query as a recording rule (with
 // Grafana's variables replaced as Grafana would), passes `promtool check rules`; the alert unit
-// tests in testdata/ pass `promtool test rules` against the rendered rules.
+// tests in testdata/ pass `promtool test rules` against the rendered rules; and every MongoDB
+// alert has a case there where it fires and one where it stays quiet.
 func TestPromtool(t *testing.T) {
 	promtool := os.Getenv("PROMTOOL") // built pinned by the Makefile, never looked up on PATH
 	if promtool == "" {
 		t.Skip("PROMTOOL is not set: run `make promtool-check` (builds the pinned promtool)")
 	}
-	files := map[string][]group{
-		"orders.rules.yaml":  ruleFile(t, "deploy/helm/orders", "orders", "orders", "values-prod.yaml"),
-		"mongodb.rules.yaml": mongodbRules(t),
-	}
-	dashboards, _ := filepath.Glob(filepath.Join(repo.Root(t), "deploy", "helm", "*", "dashboards", "*.json"))
+	mongodb := ruleFile(t, "deploy/mongodb/cluster", "orders-mongodb", "mongodb", "ci/default-values.yaml")
 	queries := group{Name: "dashboard-queries"}
+	dashboards, _ := filepath.Glob(filepath.Join(repo.Root(t), "deploy", "helm", "*", "dashboards", "*.json"))
 	for _, p := range dashboards {
 		var dash struct {
 			Panels []struct{ Targets []struct{ Expr string } }
@@ -95,10 +89,13 @@ func TestPromtool(t *testing.T) {
 	if len(queries.Rules) == 0 {
 		t.Fatal("no dashboard queries under deploy/helm/*/dashboards")
 	}
-	files["dashboards.rules.yaml"] = []group{queries}
 	dir := t.TempDir()
-	check, test := []string{"check", "rules"}, []string{"test", "rules"}
-	for name, groups := range files {
+	if err := os.CopyFS(dir, os.DirFS("testdata")); err != nil {
+		t.Fatal(err)
+	}
+	check := []string{"check", "rules"}
+	for name, groups := range map[string][]group{"mongodb.rules.yaml": mongodb, "dashboards.rules.yaml": {queries},
+		"orders.rules.yaml": ruleFile(t, "deploy/helm/orders", "orders", "orders", "values-prod.yaml")} {
 		data, err := yaml.Marshal(map[string]any{"groups": groups})
 		if err != nil {
 			t.Fatal(err)
@@ -106,29 +103,16 @@ func TestPromtool(t *testing.T) {
 		repo.Write(t, dir, name, string(data))
 		check = append(check, name)
 	}
-	tests, _ := filepath.Glob(filepath.Join("testdata", "*.test.yaml"))
-	for _, f := range tests {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		repo.Write(t, dir, filepath.Base(f), string(data))
-		test = append(test, filepath.Base(f))
-	}
-	for _, args := range [][]string{check, test} {
+	tests, _ := fs.Glob(os.DirFS(dir), "*.test.yaml")
+	for _, args := range [][]string{check, append([]string{"test", "rules"}, tests...)} {
 		cmd := exec.CommandContext(t.Context(), promtool, args...)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-}
 
-// TestMongoDBAlertsCovered: every MongoDB alert has a promtool case where it fires and one where
-// it stays quiet.
-func TestMongoDBAlertsCovered(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "mongodb.test.yaml"))
-	var tests struct {
+	var unit struct {
 		Tests []struct {
 			AlertRuleTest []struct {
 				AlertName string           `json:"alertname"`
@@ -136,17 +120,18 @@ func TestMongoDBAlertsCovered(t *testing.T) {
 			} `json:"alert_rule_test"`
 		}
 	}
-	if err != nil || yaml.Unmarshal(data, &tests) != nil {
+	data, err := os.ReadFile(filepath.Join("testdata", "mongodb.test.yaml"))
+	if err != nil || yaml.Unmarshal(data, &unit) != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]bool{} // "<alert> fires", "<alert> stays quiet"
-	for _, tc := range tests.Tests {
+	for _, tc := range unit.Tests {
 		for _, a := range tc.AlertRuleTest {
 			cases[a.AlertName+map[bool]string{true: " fires", false: " stays quiet"}[len(a.ExpAlerts) > 0]] = true
 		}
 	}
 	alerts := 0
-	for _, g := range mongodbRules(t) {
+	for _, g := range mongodb {
 		for _, r := range g.Rules {
 			if a, ok := r["alert"].(string); ok {
 				alerts++

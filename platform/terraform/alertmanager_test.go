@@ -22,18 +22,7 @@ const topicARN = "arn:aws:sns:eu-west-1:111122223333:orderstack-dev-alarms"
 // reads as YAML) to a file.
 func renderAlertmanagerConfig(t *testing.T, alerting string) (path string, config map[string]any) {
 	t.Helper()
-	vars := `cluster_name = "orderstack-dev"
-region = "eu-west-1"
-vpc_id = "vpc-1"
-deployer_group = "deployers"
-developer_group = "developers"
-chart_versions = {}
-cluster_autoscaler_image_tag = "v1.33.0"
-mongodb_chart_path = "chart"
-kube_state_metrics_values_path = "ksm.yaml"
-mongodb_operator_values_path = "operator.yaml"
-mongodb_backup_bucket = "backups"
-alerting = { sns_topic_arn = "` + topicARN + `"` + alerting + " }\n"
+	vars := readFile(t, "testdata/addons.tfvars") + `alerting = { sns_topic_arn = "` + topicARN + `"` + alerting + " }\n"
 	out, err := tfrun.Console(filepath.Join(infraDir, "modules", "addons"), vars, "jsonencode(local.alertmanager_config)")
 	if errors.Is(err, tfrun.ErrNoTerraform) {
 		t.Skip("TERRAFORM and TFSCHEMA are not set: run make test-infra, which builds both")
@@ -42,14 +31,11 @@ alerting = { sns_topic_arn = "` + topicARN + `"` + alerting + " }\n"
 	if err == nil {
 		err = json.Unmarshal(out, &text)
 	}
+	path = filepath.Join(t.TempDir(), "alertmanager.yaml")
 	if err == nil {
-		err = json.Unmarshal([]byte(text), &config)
+		err = errors.Join(json.Unmarshal([]byte(text), &config), os.WriteFile(path, []byte(text), 0o600))
 	}
 	if err != nil {
-		t.Fatal(err)
-	}
-	path = filepath.Join(t.TempDir(), "alertmanager.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path, config
@@ -123,14 +109,11 @@ func TestAlertmanagerRouting(t *testing.T) {
 				}
 			}
 			for name, sev := range alerts {
-				switch sev {
-				case "":
-					route("notify", "alertname="+name, "namespace=orders")
-				case "critical":
-					route(tc.critical, "alertname="+name, "namespace=orders", "severity="+sev)
-				default:
-					route("notify", "alertname="+name, "namespace=orders", "severity="+sev)
+				want, labels := map[bool]string{true: tc.critical, false: "notify"}[sev == "critical"], []string{"alertname=" + name, "namespace=orders"}
+				if sev != "" {
+					labels = append(labels, "severity="+sev)
 				}
+				route(want, labels...)
 			}
 			route("null", "alertname=Watchdog", "severity=none")
 			route("null", "alertname=InfoInhibitor", "severity=none")

@@ -3,97 +3,45 @@ package terraform
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 )
 
-// Fakes of kubectl and aws record each call in $FAKE_LOG and answer like a cluster with one
-// Ingress, one LoadBalancer Service, a retained EBS volume and a controller security group; the
-// ALB disappears after $FAKE_LB_POLLS polls.
-const fakeAWS = `case "$*" in
-"eks describe-cluster"*) echo vpc-123 ;;
-"resourcegroupstaggingapi get-resources"*)
-	n=$(cat "$FAKE_STATE/lb" 2>/dev/null || echo 0)
-	if [ "$n" -lt "$FAKE_LB_POLLS" ]; then echo arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/k8s-orders/abc; fi
-	echo $((n + 1)) >"$FAKE_STATE/lb" ;;
-"ec2 describe-network-interfaces"*) ;;
-"ec2 describe-volumes"*) [ -f "$FAKE_STATE/vol" ] || printf 'vol-1\tavailable\n' ;;
-"ec2 delete-volume"*) touch "$FAKE_STATE/vol" ;;
-"ec2 describe-security-groups"*) [ -f "$FAKE_STATE/sg" ] || echo sg-9 ;;
-"ec2 delete-security-group"*) touch "$FAKE_STATE/sg" ;;
-*) echo "fake aws: unexpected $*" >&2; exit 3 ;;
-esac
-`
-
-// Percona's objects behave like on a real API server: one scheduled backup mongodb/daily-1 with the
-// percona.com/delete-backup finalizer and one replica set mongodb/orders-mongodb with
-// delete-psmdb-pods-in-order. A delete only marks an object with finalizers; it is gone once it is
-// both deleted and without finalizers. The replica set's finalizer is run by the operator when
-// $FAKE_OPERATOR is 1 (a psmdb-operator pod is Running), else only a patch removes it.
-const fakeKubectl = `# obj NAME: prints NAME unless gone; mark NAME deleted|unfinalized: gone when both.
-obj() { [ -f "$FAKE_STATE/$1.deleted" ] && [ -f "$FAKE_STATE/$1.unfinalized" ] || echo "mongodb $1"; }
-mark() { touch "$FAKE_STATE/$1.$2"; }
-bkp=perconaservermongodbbackups.psmdb.percona.com
-rst=perconaservermongodbrestores.psmdb.percona.com
-psmdb=perconaservermongodbs.psmdb.percona.com
-case "$*" in
-"get ingress -A"*) echo "orders orders" ;;
-"get service -A"*) echo "demo public-lb" ;;
-"get crd $psmdb"* | "get crd $bkp"* | "get crd $rst"*) exit 0 ;;
-"get crd"*) exit 1 ;;
-"get $bkp -A"*) obj daily-1 ;;
-"get $rst -A"*) ;;
-"get $psmdb -A"*) obj orders-mongodb ;;
-"get pods -A -l app.kubernetes.io/name=psmdb-operator --field-selector=status.phase=Running -o name") if [ "$FAKE_OPERATOR" = 1 ]; then echo pod/psmdb-operator-7d9f; fi ;;
-"patch $bkp -n mongodb daily-1 --type=merge -p "*) mark daily-1 unfinalized ;;
-"patch $psmdb -n mongodb orders-mongodb --type=merge -p "*) mark orders-mongodb unfinalized ;;
-"patch "*) echo "Error from server (NotFound): $2 \"$5\" not found" >&2; exit 1 ;;
-"delete $bkp --all -A"*) mark daily-1 deleted ;;
-"delete $psmdb --all -A"*) mark orders-mongodb deleted; if [ "$FAKE_OPERATOR" = 1 ]; then mark orders-mongodb unfinalized; fi ;;
-"get pvc -A"* | "get pv "*) ;;
-"delete "*) ;;
-*) echo "fake kubectl: unexpected $*" >&2; exit 3 ;;
-esac
-`
-
-func writeExec(tb testing.TB, dir, name, src string) {
-	tb.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// runScript runs a script of infra/scripts in a closed-PATH sandbox (platform/internal/clisandbox)
-// holding the fake aws and kubectl (and terraform when fakeTF) plus the basic real programs; it
-// returns output, the fakes' call log and the exit code.
-func runScript(t *testing.T, script string, args []string, env ...string) (out, calls string, code int) {
+// sandbox is a closed-PATH sandbox (platform/internal/clisandbox) with the fakes of
+// testdata/<fakes> and the basic real programs.
+func sandbox(t *testing.T, fakes string, real ...string) *clisandbox.Sandbox {
 	t.Helper()
 	sb := clisandbox.New(t)
-	sb.Fake(t, "aws", fakeAWS)
-	sb.Fake(t, "kubectl", fakeKubectl)
-	sb.Fake(t, "terraform", fakeTerraform)
-	sb.Real(t, clisandbox.Basics...)
-	path, err := filepath.Abs(filepath.Join(infraDir, "scripts", script))
-	if err != nil {
-		t.Fatal(err)
+	files, _ := filepath.Glob(filepath.Join("testdata", fakes, "*"))
+	for _, f := range files {
+		sb.Fake(t, filepath.Base(f), readFile(t, f))
 	}
-	sb.Setenv("FAKE_LB_POLLS=2", "PRE_DESTROY_POLL=0", "TERRAFORM="+filepath.Join(sb.Bin, "terraform"))
-	r := sb.Run(t, path, args, env...)
-	return r.Output, strings.Join(sb.Calls(t), "\n"), r.Code
+	sb.Real(t, append(clisandbox.Basics, real...)...)
+	return sb
 }
 
-// inOrder asserts that each want line occurs in calls, in this order.
-func inOrder(t *testing.T, calls string, want ...string) {
+// runScript runs a script of infra/scripts against the fake aws, kubectl and terraform; it
+// returns output, the fakes' call log and the exit code.
+func runScript(t *testing.T, script string, args []string, env ...string) (out string, calls []string, code int) {
 	t.Helper()
-	rest := calls
-	for _, w := range want {
-		i := strings.Index(rest, w)
-		if i < 0 {
-			t.Fatalf("calls lack %q (in order); calls:\n%s", w, calls)
-		}
-		rest = rest[i+len(w):]
+	sb := sandbox(t, "fakes")
+	path, _ := filepath.Abs(filepath.Join(infraDir, "scripts", script))
+	sb.Setenv("FAKE_LB_POLLS=2", "PRE_DESTROY_POLL=0", "TERRAFORM="+filepath.Join(sb.Bin, "terraform"))
+	r := sb.Run(t, path, args, env...)
+	return r.Output, sb.Calls(t), r.Code
+}
+
+// inOrder asserts that calls has, in this order, calls containing each of want.
+func inOrder(t *testing.T, calls []string, want ...string) {
+	t.Helper()
+	for i := range want {
+		want[i] = regexp.QuoteMeta(want[i])
+	}
+	if err := clisandbox.InOrder(calls, want...); err != nil {
+		t.Fatalf("%v; calls:\n%s", err, strings.Join(calls, "\n"))
 	}
 }
 
@@ -115,12 +63,13 @@ func TestPreDestroyCleansUpInOrder(t *testing.T) {
 		"aws ec2 delete-volume --volume-id vol-1",
 		"aws ec2 delete-security-group --group-id sg-9",
 	)
+	log := strings.Join(calls, "\n")
 	// The ALB was still there twice: the script polled until it was gone.
-	if got := strings.Count(calls, "resourcegroupstaggingapi get-resources"); got != 3 {
+	if got := strings.Count(log, "resourcegroupstaggingapi get-resources"); got != 3 {
 		t.Errorf("load balancer polls = %d, want 3 (two while present, one empty)", got)
 	}
-	if strings.Contains(calls, "delete prometheuses") {
-		t.Errorf("deleted Prometheus objects although their CRD is absent:\n%s", calls)
+	if strings.Contains(log, "delete prometheuses") {
+		t.Errorf("deleted Prometheus objects although their CRD is absent:\n%s", log)
 	}
 }
 
@@ -137,14 +86,14 @@ func TestPreDestroyRemovesPerconaFinalizers(t *testing.T) {
 				t.Fatalf("pre-destroy.sh dev exited %d:\n%s", code, out)
 			}
 			inOrder(t, calls,
-				"kubectl patch perconaservermongodbbackups.psmdb.percona.com -n mongodb daily-1 --type=merge -p {\"metadata\":{\"finalizers\":null}}",
+				`kubectl patch perconaservermongodbbackups.psmdb.percona.com -n mongodb daily-1 --type=merge -p {"metadata":{"finalizers":null}}`,
 				"kubectl delete perconaservermongodbbackups.psmdb.percona.com --all -A",
 				"kubectl delete perconaservermongodbs.psmdb.percona.com --all -A",
 				"kubectl delete statefulset --all -A",
 			)
-			patchedCluster := strings.Contains(calls, "kubectl patch perconaservermongodbs.psmdb.percona.com")
-			if want := operator == "0"; patchedCluster != want {
-				t.Errorf("replica set's finalizers removed = %v, want %v (operator running: %s); calls:\n%s", patchedCluster, want, operator, calls)
+			patched := strings.Contains(strings.Join(calls, "\n"), "kubectl patch perconaservermongodbs.psmdb.percona.com")
+			if want := operator == "0"; patched != want {
+				t.Errorf("replica set's finalizers removed = %v, want %v (operator running: %s); calls:\n%s", patched, want, operator, calls)
 			}
 			if !strings.Contains(out, "no perconaservermongodbbackups.psmdb.percona.com objects left") || !strings.Contains(out, "no perconaservermongodbs left") {
 				t.Errorf("output does not report the Percona objects gone:\n%s", out)
@@ -153,62 +102,103 @@ func TestPreDestroyRemovesPerconaFinalizers(t *testing.T) {
 	}
 }
 
-func TestPreDestroyFailsWhenTheLoadBalancerStays(t *testing.T) {
+func TestPreDestroyFailures(t *testing.T) {
 	out, calls, code := runScript(t, "pre-destroy.sh", nil,
 		"AWS_REGION=eu-west-1", "EKS_CLUSTER_NAME=orderstack-prod", "FAKE_LB_POLLS=1000000", "PRE_DESTROY_TIMEOUT=0")
-	if code == 0 {
-		t.Fatalf("pre-destroy.sh exited 0 with the ALB still there:\n%s", out)
+	if code == 0 || !strings.Contains(out, "timed out") || !strings.Contains(out, "loadbalancer/app/k8s-orders") {
+		t.Errorf("pre-destroy.sh with the ALB staying = exit %d, want a failure naming the load balancer:\n%s", code, out)
 	}
-	if !strings.Contains(out, "timed out") || !strings.Contains(out, "loadbalancer/app/k8s-orders") {
-		t.Errorf("output does not name the leftover load balancer:\n%s", out)
-	}
-	if strings.Contains(calls, "delete-volume") {
+	if strings.Contains(strings.Join(calls, "\n"), "delete-volume") {
 		t.Errorf("deleted volumes before the load balancers were gone:\n%s", calls)
 	}
-}
-
-func TestPreDestroyNeedsACluster(t *testing.T) {
-	out, _, code := runScript(t, "pre-destroy.sh", nil, "AWS_REGION=eu-west-1")
-	if code != 2 || !strings.Contains(out, "EKS_CLUSTER_NAME") {
+	if out, _, code := runScript(t, "pre-destroy.sh", nil, "AWS_REGION=eu-west-1"); code != 2 || !strings.Contains(out, "EKS_CLUSTER_NAME") {
 		t.Errorf("pre-destroy.sh without ENV = exit %d, %q; want exit 2 naming EKS_CLUSTER_NAME", code, out)
 	}
 }
 
-// A fake terraform whose behaviour $FAKE_TF selects: offline, ok, invalid or broken.
-const fakeTerraform = `case "$FAKE_TF $2" in
-"offline init") echo 'Error: Failed to query available provider packages: could not connect to registry.terraform.io' >&2; exit 1 ;;
-"broken init") echo 'Error: Unsupported Terraform Core version' >&2; exit 1 ;;
-"invalid validate") echo 'Error: Unsupported argument' >&2; exit 1 ;;
-*) exit 0 ;;
-esac
-`
-
 func TestTfValidate(t *testing.T) {
-	for _, tc := range []struct {
-		mode     string
-		wantCode int
-		wantOut  string
+	for mode, want := range map[string]struct {
+		code int
+		out  string
 	}{
-		{"offline", 0, "SKIPPED envs, terraform init cannot download the providers"},
-		{"ok", 0, "tf-validate: ok envs"},
-		{"invalid", 1, "FAIL bootstrap: terraform validate"},
-		{"broken", 1, "Unsupported Terraform Core version"},
+		"offline": {0, "SKIPPED envs, terraform init cannot download the providers"},
+		"ok":      {0, "tf-validate: ok envs"},
+		"invalid": {1, "FAIL bootstrap: terraform validate"},
+		"broken":  {1, "Unsupported Terraform Core version"},
+		"missing": {0, "SKIPPED, no terraform binary"},
 	} {
-		t.Run(tc.mode, func(t *testing.T) {
-			out, calls, code := runScript(t, "tf-validate.sh", nil, "FAKE_TF="+tc.mode)
-			if code != tc.wantCode || !strings.Contains(out, tc.wantOut) {
-				t.Errorf("tf-validate.sh (%s) = exit %d, output:\n%s\nwant exit %d with %q", tc.mode, code, out, tc.wantCode, tc.wantOut)
-			}
-			if n := strings.Count(calls, "init -backend=false"); n != 2 {
-				t.Errorf("terraform init ran %d times, want once per root (2):\n%s", n, calls)
+		env := []string{"FAKE_TF=" + mode}
+		if mode == "missing" {
+			env = append(env, "TERRAFORM=/nonexistent/terraform")
+		}
+		out, calls, code := runScript(t, "tf-validate.sh", nil, env...)
+		if code != want.code || !strings.Contains(out, want.out) {
+			t.Errorf("tf-validate.sh (%s) = exit %d, output:\n%s\nwant exit %d with %q", mode, code, out, want.code, want.out)
+		}
+		if n := strings.Count(strings.Join(calls, "\n"), "init -backend=false"); mode != "missing" && n != 2 {
+			t.Errorf("tf-validate.sh (%s): terraform init ran %d times, want once per root (2):\n%s", mode, n, calls)
+		}
+	}
+}
+
+// runPreflight runs scripts/preflight.sh from a copy of scripts/ whose infra/envs/dev.tfvars is
+// tfvars, against the fakes of testdata/preflight: every tool present in a version it accepts.
+func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
+	t.Helper()
+	sb := sandbox(t, "preflight", "awk")
+	repo := filepath.Join(sb.Home, "repo")
+	for _, d := range []string{"scripts", "infra/envs"} {
+		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range map[string]string{
+		"scripts/preflight.sh":  readFile(t, filepath.Join(infraDir, "..", "scripts", "preflight.sh")),
+		"scripts/lib.sh":        readFile(t, filepath.Join(infraDir, "..", "scripts", "lib.sh")),
+		"infra/envs/dev.tfvars": tfvars,
+	} {
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := sb.Run(t, filepath.Join(repo, "scripts", "preflight.sh"), nil, append([]string{"AWS_REGION=eu-west-1", "ENV=dev", "FAKE_DRIVER="}, env...)...)
+	return r.Output, r.Code
+}
+
+// TestPreflightChecksClusterAdmin: the cluster has no creator admin, so the identity running
+// `make deploy` must be one of admin_principal_arns, or the apply ends in Unauthorized after the
+// cluster's 15 minutes. An SSO session is its role, whatever the role's path.
+func TestPreflightChecksClusterAdmin(t *testing.T) {
+	const sso = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/me@example.com"
+	const ssoRole = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123abcd"
+	for _, tc := range []struct {
+		name, tfvars, caller string
+		ok                   bool
+	}{
+		{"empty list", "region = \"eu-west-1\"\nadmin_principal_arns = []\nalarm_email = null\n", "arn:aws:iam::111122223333:user/dev", false},
+		{"user listed", "admin_principal_arns = [\"arn:aws:iam::111122223333:user/dev\"]\n", "arn:aws:iam::111122223333:user/dev", true},
+		{"sso role with path", "admin_principal_arns = [\n  \"arn:aws:iam::111122223333:role/ci\",\n  \"" + ssoRole + "\",\n]\n", sso, true},
+		{"same role name, other account", "admin_principal_arns = [\"arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123abcd\"]\n", sso, false},
+		{"role name is only a suffix", "admin_principal_arns = [\"arn:aws:iam::111122223333:role/XAWSReservedSSO_Admin_0123abcd\"]\n", sso, false},
+		{"arn in another variable", "developer_trusted_arns = [\"arn:aws:iam::111122223333:user/dev\"]\nadmin_principal_arns = []\n", "arn:aws:iam::111122223333:user/dev", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, code := runPreflight(t, tc.tfvars, "FAKE_CALLER="+tc.caller)
+			if complained := strings.Contains(out, "is not in admin_principal_arns"); complained == tc.ok || (code == 0) != tc.ok {
+				t.Errorf("preflight with caller %s and\n%s= exit %d:\n%s\nwant ok=%v", tc.caller, tc.tfvars, code, out, tc.ok)
 			}
 		})
 	}
 }
 
-func TestTfValidateWithoutTerraform(t *testing.T) {
-	out, _, code := runScript(t, "tf-validate.sh", nil, "TERRAFORM=/nonexistent/terraform")
-	if code != 0 || !strings.Contains(out, "SKIPPED, no terraform binary") {
-		t.Errorf("tf-validate.sh without terraform = exit %d, %q; want 0 and a SKIPPED line", code, out)
+// TestPreflightChecksBuildxDriver: make deploy pushes with attestations, which the default docker
+// driver rejects; an existing builder of another driver is a problem, none at all is fine (deploy
+// creates a docker-container one).
+func TestPreflightChecksBuildxDriver(t *testing.T) {
+	for driver, ok := range map[string]bool{"": true, "docker-container": true, "docker": false} {
+		out, code := runPreflight(t, "admin_principal_arns = [\"arn:aws:iam::111122223333:user/dev\"]\n", "FAKE_CALLER=arn:aws:iam::111122223333:user/dev", "FAKE_DRIVER="+driver)
+		if (code == 0) != ok || strings.Contains(out, "rejects the image's attestations") == ok {
+			t.Errorf("preflight with builder driver %q = exit %d:\n%s\nwant ok=%v", driver, code, out, ok)
+		}
 	}
 }

@@ -3,6 +3,7 @@
 package terraform
 
 import (
+	"cmp"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -18,15 +19,13 @@ import (
 // "file check-id" of each finding, and whether Trivy failed the scan.
 func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 	t.Helper()
-	trivy := os.Getenv("TRIVY")
-	if trivy == "" {
+	if os.Getenv("TRIVY") == "" {
 		t.Skip("TRIVY is not set: run `make scan`, which builds Trivy and passes its path and flags")
 	}
-	args := append([]string{"config"}, strings.Fields(os.Getenv("TRIVY_FLAGS"))...)
-	cmd := exec.Command(trivy, append(args, "--quiet", "--format", "json", dir)...)
+	cmd := exec.Command(os.Getenv("TRIVY"), slices.Concat([]string{"config"}, strings.Fields(os.Getenv("TRIVY_FLAGS")), []string{"--quiet", "--format", "json", dir})...)
 	out, err := cmd.Output()
 	failed := err != nil
-	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+	if ee, ok := err.(*exec.ExitError); failed && (!ok || ee.ExitCode() != 1) {
 		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 	}
 	var report struct {
@@ -35,10 +34,10 @@ func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 			Misconfigurations []struct{ ID string }
 		}
 	}
+	var got []string
 	if err := json.Unmarshal(out, &report); err != nil {
 		t.Fatalf("trivy JSON: %v\n%s", err, out)
 	}
-	var got []string
 	for _, r := range report.Results {
 		for _, m := range r.Misconfigurations {
 			got = append(got, r.Target+" "+m.ID)
@@ -47,29 +46,22 @@ func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 	return got, failed
 }
 
-// copyInfra copies infra/ (the .tf files, without .terraform) to a temporary folder.
+// copyInfra copies the .tf and .tfvars files of infra/ (without .terraform) to a temporary folder.
 func copyInfra(t *testing.T) string {
 	t.Helper()
 	src, dst := filepath.Join(repo.Root(t), "infra"), t.TempDir()
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.Name() == ".terraform" {
-			if err == nil {
-				err = filepath.SkipDir
-			}
-			return err
-		}
 		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
+		switch {
+		case err != nil || d.Name() == ".terraform":
+			return cmp.Or(err, filepath.SkipDir)
+		case d.IsDir():
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		case strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tfvars"):
+			b, err := os.ReadFile(path)
+			return cmp.Or(err, os.WriteFile(filepath.Join(dst, rel), b, 0o644))
 		}
-		if !strings.HasSuffix(path, ".tf") && !strings.HasSuffix(path, ".tfvars") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

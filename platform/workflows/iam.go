@@ -1,8 +1,9 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/orderstack/orderstack/platform/internal/tfrun"
@@ -18,12 +19,10 @@ import (
 // FakeAccount is the account ID the mocked AWS provider answers.
 const FakeAccount = tfrun.Account
 
-// Statement is one statement of an IAM policy.
+// Statement is one statement of an IAM policy; Effect is Allow or Deny.
 type Statement struct {
-	Sid       string
-	Effect    string // Allow or Deny
-	Actions   []string
-	Resources []string
+	Sid, Effect        string
+	Actions, Resources []string
 }
 
 // Role is one CI role of an environment.
@@ -36,17 +35,11 @@ type Role struct {
 
 // EnvIAM is what an environment's Terraform defines for CI.
 type EnvIAM struct {
-	Env, Region       string
-	Repository        string // owner/name, from the trusted subjects
-	Roles             map[string]*Role
-	ECRRepositoryName string // e.g. orderstack-dev/orders
-	ClusterName       string // output cluster_name
-	StateBucket       string // from <env>.s3.tfbackend
-	StateKey          string
-	PlansKeyARN       string
+	Env, Region, Repository            string // Repository: owner/name, from the trusted subjects
+	Roles                              map[string]*Role
+	ECRRepositoryName, ClusterName     string // e.g. orderstack-dev/orders; output cluster_name
+	StateBucket, StateKey, PlansKeyARN string // from <env>.s3.tfbackend
 }
-
-const iamModule = tfrun.IAMModule
 
 // LoadIAM returns every environment's CI roles; override replaces files of the repository
 // (slash path relative to root -> content) in the copy terraform reads (mutation tests).
@@ -70,20 +63,16 @@ func LoadIAM(root string, override map[string]string) (map[string]*EnvIAM, error
 	return out, nil
 }
 
-func str(v any) string {
-	x, _ := v.(string)
-	return x
-}
+func str(v any) string { x, _ := v.(string); return x }
 
 func list(v any) []string {
-	var out []string
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			out = append(out, str(e))
-		}
-	case string:
-		out = []string{x}
+	if x, ok := v.(string); ok {
+		return []string{x}
+	}
+	x, _ := v.([]any)
+	out := make([]string, len(x))
+	for i, e := range x {
+		out[i] = str(e)
 	}
 	return out
 }
@@ -98,17 +87,15 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 			e.ECRRepositoryName = str(r.Values["name"])
 			arns[str(r.Values["arn"])] = "arn:aws:ecr:" + e.Region + ":" + FakeAccount + ":repository/" + e.ECRRepositoryName
 		}
-		if strings.HasPrefix(r.Address, iamModule+".") {
+		if strings.HasPrefix(r.Address, tfrun.IAMModule+".") {
 			iam = append(iam, r)
 		}
 	}
-	docs := map[string][]Statement{} // a document's json -> its statements
-	trusts := map[string][]string{}  // and its :sub subjects
+	docs, trusts := map[string][]Statement{}, map[string][]string{} // a document's json -> its statements, its :sub subjects
 	for _, r := range iam {
-		if r.Mode != "data" || r.Type != "aws_iam_policy_document" {
-			continue
+		if r.Mode == "data" && r.Type == "aws_iam_policy_document" {
+			docs[str(r.Values["json"])], trusts[str(r.Values["json"])] = policyDocument(r.Values["statement"], arns)
 		}
-		docs[str(r.Values["json"])], trusts[str(r.Values["json"])] = policyDocument(r.Values["statement"], arns)
 	}
 	byID := map[string]*Role{}
 	for _, r := range iam {
@@ -119,11 +106,9 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 		if _, ok := docs[doc]; !ok {
 			return fmt.Errorf("%s: assume_role_policy is not an aws_iam_policy_document of the module", r.Address)
 		}
-		subs := append([]string(nil), trusts[doc]...)
-		sort.Strings(subs)
-		role := &Role{Env: e.Env, Name: r.Name, Trusts: subs}
+		role := &Role{Env: e.Env, Name: r.Name, Trusts: slices.Sorted(slices.Values(trusts[doc]))}
 		e.Roles[r.Name], byID[str(r.Values["id"])], byID[str(r.Values["name"])] = role, role, role
-		for _, sub := range subs {
+		for _, sub := range role.Trusts {
 			if rest, ok := strings.CutPrefix(sub, "repo:"); ok && e.Repository == "" {
 				e.Repository, _, _ = strings.Cut(rest, ":")
 			}
@@ -131,20 +116,20 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 	}
 	for _, r := range iam {
 		role := byID[str(r.Values["role"])]
+		if role == nil && strings.HasPrefix(r.Type, "aws_iam_role_policy") {
+			return fmt.Errorf("%s: role is not a role of the module", r.Address)
+		}
 		switch r.Type {
 		case "aws_iam_role_policy":
 			sts, ok := docs[str(r.Values["policy"])]
-			if role == nil || !ok {
-				return fmt.Errorf("%s: not a policy document of the module on a role of the module", r.Address)
+			if !ok {
+				return fmt.Errorf("%s: policy is not a policy document of the module", r.Address)
 			}
 			role.Statements = append(role.Statements, sts...)
 		case "aws_iam_role_policy_attachment":
-			if role == nil {
-				return fmt.Errorf("%s: role is not a role of the module", r.Address)
-			}
 			a := str(r.Values["policy_arn"])
 			role.Managed = append(role.Managed, a[strings.LastIndex(a, "/")+1:])
-			sort.Strings(role.Managed)
+			slices.Sort(role.Managed)
 		}
 	}
 	return nil
@@ -157,20 +142,13 @@ func policyDocument(v any, arns map[string]string) (sts []Statement, subs []stri
 	blocks, _ := v.([]any)
 	for _, b := range blocks {
 		m, _ := b.(map[string]any)
-		st := Statement{Sid: str(m["sid"]), Effect: str(m["effect"]), Actions: list(m["actions"])}
-		if st.Effect == "" {
-			st.Effect = "Allow" // the data source's default
-		}
+		st := Statement{Sid: str(m["sid"]), Effect: cmp.Or(str(m["effect"]), "Allow"), Actions: list(m["actions"])} // Allow: the data source's default
 		for _, r := range list(m["resources"]) {
-			if a, ok := arns[r]; ok {
-				r = a
-			}
-			st.Resources = append(st.Resources, r)
+			st.Resources = append(st.Resources, cmp.Or(arns[r], r))
 		}
 		conds, _ := m["condition"].([]any)
 		for _, c := range conds {
-			cm, _ := c.(map[string]any)
-			if strings.HasSuffix(str(cm["variable"]), ":sub") {
+			if cm, _ := c.(map[string]any); strings.HasSuffix(str(cm["variable"]), ":sub") {
 				subs = append(subs, list(cm["values"])...)
 			}
 		}
@@ -190,12 +168,12 @@ var managed = map[string][]Statement{
 // PolicyLines renders the role's permissions for the fake aws: "Effect<TAB>action<TAB>resource".
 // An unknown managed policy is an error.
 func (r *Role) PolicyLines() ([]string, error) {
-	sts := r.Statements
+	sts := slices.Clone(r.Statements)
 	for _, m := range r.Managed {
 		if managed[m] == nil {
 			return nil, fmt.Errorf("role %s/%s: managed policy %s is not modelled", r.Env, r.Name, m)
 		}
-		sts = append(sts[:len(sts):len(sts)], managed[m]...)
+		sts = append(sts, managed[m]...)
 	}
 	var out []string
 	for _, s := range sts {

@@ -20,10 +20,9 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
-// The CI/CD trust model as data: the roles as terraform makes them (LoadIAM) against the
-// jobs as the workflows define them (Runs). Each check is a function returning problems, run
-// once on the real tree and once per mutation in TestTrustChecksCatchMutations, so each is
-// shown to fail on the defect it is for.
+// The CI/CD trust model as data: the roles as terraform makes them (LoadIAM) against the jobs as
+// the workflows define them (Runs). Each check returns problems; TestTrustChecks runs it on the
+// real tree and on the mutation it is for.
 
 type ciModel struct {
 	envs  []string
@@ -32,80 +31,65 @@ type ciModel struct {
 	runs  []Run
 }
 
-type iamLoad struct {
-	once sync.Once
-	iam  map[string]*EnvIAM
-	err  error
-}
+var iamLoads sync.Map // fmt.Sprint(replacements) -> LoadIAM, run once
 
-var iamLoads sync.Map // override key -> *iamLoad
-
-// loadIAM runs terraform (LoadIAM) once per distinct set of replaced files; tf holds
-// replacements by path relative to the repository root.
+// loadIAM runs terraform (LoadIAM) once per distinct set of replaced files (tf: path relative to
+// the repository root -> content).
 func loadIAM(tb testing.TB, tf map[string]string) map[string]*EnvIAM {
 	tb.Helper()
 	root := prepo.Root(tb)
-	key := ""
-	for _, rel := range slices.Sorted(maps.Keys(tf)) {
-		if b, err := os.ReadFile(filepath.Join(root, rel)); err != nil || string(b) != tf[rel] {
-			key += rel + "\x00" + tf[rel] + "\x00"
-		}
+	load, _ := iamLoads.LoadOrStore(fmt.Sprint(tf), sync.OnceValues(func() (map[string]*EnvIAM, error) { return LoadIAM(root, tf) }))
+	iam, err := load.(func() (map[string]*EnvIAM, error))()
+	if errors.Is(err, tfrun.ErrNoTerraform) {
+		tb.Skip(err)
+	} else if err != nil {
+		tb.Fatal(err)
 	}
-	v, _ := iamLoads.LoadOrStore(key, &iamLoad{})
-	l := v.(*iamLoad)
-	l.once.Do(func() { l.iam, l.err = LoadIAM(root, tf) })
-	if errors.Is(l.err, tfrun.ErrNoTerraform) {
-		tb.Skip(l.err)
-	}
-	if l.err != nil {
-		tb.Fatal(l.err)
-	}
-	return l.iam
+	return iam
 }
 
 // loadModel loads Terraform's roles and the workflows, with in-memory replacements: tf by path
 // relative to the repository root, wf by workflow file name ("" deletes the workflow).
-func loadModel(tb testing.TB, tf map[string]string, wf map[string]string) *ciModel {
+func loadModel(tb testing.TB, tf, wf map[string]string) *ciModel {
 	tb.Helper()
 	m := &ciModel{iam: loadIAM(tb, tf)}
 	m.envs = slices.Sorted(maps.Keys(m.iam))
 	for _, f := range loadWorkflows(tb) {
-		if src, ok := wf[f.Name]; ok {
-			if src == "" { // deleted
-				continue
-			}
-			var err error
-			if f, err = Parse(f.Path, []byte(src)); err != nil {
-				tb.Fatal(err)
-			}
+		if src, ok := wf[f.Name]; ok && src == "" {
+			continue
+		} else if ok {
+			f = must(Parse(f.Path, []byte(src)))
 		}
 		m.files = append(m.files, f)
 	}
-	var err error
-	if m.runs, err = Runs(m.files, m.envs); err != nil {
-		tb.Fatal(err)
-	}
+	m.runs = must(Runs(m.files, m.envs))
 	return m
 }
 
+// role maps a role variable to the role it names: AWS_<ROLE>_ROLE_ARN is an environment variable
+// (the job must run in an environment, whose role it names); AWS_<ENV>_PLAN_ROLE_ARN is a
+// repository variable naming the plan role of <ENV>.
 func (m *ciModel) role(r Run, variable string) (*Role, error) {
-	name, env, err := RoleOf(variable, r.Env, m.envs)
-	if err != nil {
-		return nil, err
+	name, env := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(variable, "AWS_"), "_ROLE_ARN")), r.Env
+	if e, ok := strings.CutSuffix(name, "_plan"); ok {
+		name, env = "plan", e
+	} else if !slices.Contains([]string{"push", "deploy", "apply"}, name) {
+		return nil, fmt.Errorf("%s names no known role (AWS_{PUSH,DEPLOY,APPLY}_ROLE_ARN, AWS_<ENV>_PLAN_ROLE_ARN)", variable)
+	} else if env == "" {
+		return nil, fmt.Errorf("%s is an environment variable, but the job runs in no environment (it would be empty)", variable)
 	}
-	e, ok := m.iam[env]
-	if !ok {
+	if m.iam[env] == nil {
 		return nil, fmt.Errorf("%s names environment %s, which has no Terraform root", variable, env)
 	}
-	role, ok := e.Roles[name]
-	if !ok {
+	role := m.iam[env].Roles[name]
+	if role == nil {
 		return nil, fmt.Errorf("%s names the %s role of %s, which Terraform does not define", variable, name, env)
 	}
 	return role, nil
 }
 
+// subject is r's OIDC subject (every environment names the same repository: checkTrustExact).
 func (m *ciModel) subject(r Run) string {
-	// Every environment names the same repository (checked by checkTrustExact).
 	return "repo:" + m.iam[m.envs[0]].Repository + ":" + r.Subject
 }
 
@@ -113,7 +97,7 @@ func (m *ciModel) subject(r Run) string {
 // subject a role trusts is the subject of a job that assumes it: no role trusts more.
 func checkTrustExact(m *ciModel) []string {
 	var out []string
-	used := map[*Role]map[string]bool{}
+	used := map[string]bool{} // role env/name + " " + subject
 	for _, r := range m.runs {
 		for _, v := range r.RoleVars {
 			role, err := m.role(r, v)
@@ -125,10 +109,7 @@ func checkTrustExact(m *ciModel) []string {
 			if !slices.Contains(role.Trusts, sub) {
 				out = append(out, fmt.Sprintf("%s has subject %s, which role %s/%s does not trust (%v)", r.Name(), sub, role.Env, role.Name, role.Trusts))
 			}
-			if used[role] == nil {
-				used[role] = map[string]bool{}
-			}
-			used[role][sub] = true
+			used[role.Env+"/"+role.Name+" "+sub] = true
 		}
 	}
 	for _, env := range m.envs {
@@ -139,7 +120,7 @@ func checkTrustExact(m *ciModel) []string {
 		for _, name := range slices.Sorted(maps.Keys(e.Roles)) {
 			role := e.Roles[name]
 			for _, sub := range role.Trusts {
-				if !used[role][sub] {
+				if !used[env+"/"+name+" "+sub] {
 					out = append(out, fmt.Sprintf("role %s/%s trusts %s, but no job that assumes it has that subject", env, name, sub))
 				}
 			}
@@ -152,27 +133,6 @@ var (
 	ciApply = regexp.MustCompile(`scripts/terraform-ci\.sh\s+apply\s+(\S+)\s+(\S+)`)
 	ciPlan  = regexp.MustCompile(`scripts/terraform-ci\.sh\s+plan\b`)
 )
-
-func runText(st *actionlint.Step) string {
-	if r, ok := st.Exec.(*actionlint.ExecRun); ok && r.Run != nil {
-		return r.Run.Value
-	}
-	return ""
-}
-
-func actionOf(st *actionlint.Step) (string, map[string]string) {
-	a, ok := st.Exec.(*actionlint.ExecAction)
-	if !ok || a.Uses == nil {
-		return "", nil
-	}
-	in := map[string]string{}
-	for k, v := range a.Inputs {
-		if v.Value != nil {
-			in[k] = v.Value.Value
-		}
-	}
-	return a.Uses.Value[:max(strings.Index(a.Uses.Value, "@"), 0)], in
-}
 
 // checkApplyConcurrency: applies never share a concurrency group with a job or run a pull
 // request starts (GitHub keeps one pending job per group, so a newer one replaces it), and
@@ -233,7 +193,7 @@ type call struct{ action, resource string }
 var awsCLI = regexp.MustCompile(`(?m)\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)`)
 
 // stepCalls lists the AWS calls of a step as the role sees them; delegated names a script whose
-// calls the script tests check under the role (TestScriptsUnderRolePolicy).
+// calls the script tests check under the role (TestScripts' ci rows).
 func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, err error) {
 	repo := "arn:aws:ecr:" + e.Region + ":" + FakeAccount + ":repository/" + e.ECRRepositoryName
 	cluster := "arn:aws:eks:" + e.Region + ":" + FakeAccount + ":cluster/" + e.ClusterName
@@ -278,23 +238,21 @@ func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, 
 // allowed asks the fakes' IAM evaluator (iam_allowed of testdata/iam.sh: an explicit Deny wins,
 // then any Allow, with IAM's wildcards) which calls role may make; any failure denies all.
 func allowed(role *Role, calls []call) []bool {
-	out := make([]bool, len(calls))
-	lines, err := role.PolicyLines()
-	policy, err2 := os.CreateTemp("", "policy")
-	if len(calls) == 0 || err != nil || err2 != nil {
-		return out
+	if role == nil {
+		return nil
 	}
-	defer os.Remove(policy.Name())
-	_, err = policy.WriteString(strings.Join(lines, "\n") + "\n")
+	lines, err := role.PolicyLines()
 	var in strings.Builder
 	for _, c := range calls {
 		in.WriteString(c.action + "\t" + c.resource + "\n")
 	}
-	cmd := exec.Command("bash", "-c", `. testdata/iam.sh; while IFS=$'\t' read -r a r; do iam_allowed "$a" "$r" && echo 1 || echo 0; done`)
-	cmd.Env, cmd.Stdin = []string{"FAKE_IAM_POLICY=" + policy.Name()}, strings.NewReader(in.String())
-	answers, err3 := cmd.Output()
+	cmd := exec.Command("bash", "-c", `. testdata/iam.sh; FAKE_IAM_POLICY=$(mktemp); printf '%s\n' "$POLICY" >"$FAKE_IAM_POLICY"
+		while IFS=$'\t' read -r a r; do iam_allowed "$a" "$r" && echo 1 || echo 0; done; rm "$FAKE_IAM_POLICY"`)
+	cmd.Env, cmd.Stdin = []string{"POLICY=" + strings.Join(lines, "\n")}, strings.NewReader(in.String())
+	answers, err2 := cmd.Output()
+	out := make([]bool, len(calls))
 	for i, a := range strings.Fields(string(answers)) {
-		out[i] = err == nil && err3 == nil && a == "1"
+		out[i] = err == nil && err2 == nil && a == "1"
 	}
 	return out
 }
@@ -305,23 +263,18 @@ func checkStepCalls(m *ciModel) []string {
 	var out []string
 	for _, r := range m.runs {
 		var role *Role
-		assumed := 0
 		for _, st := range r.Job.Steps {
+			env := m.envs[0]
+			if role != nil {
+				env = role.Env
+			}
+			calls, delegated, err := stepCalls(m.iam[env], st)
 			if uses, _ := actionOf(st); uses == awsCredentialsAction {
-				var err error
-				if role, err = m.role(r, r.RoleVars[assumed]); err != nil {
-					out = append(out, r.Name()+": "+err.Error())
-				}
-				assumed++
-				continue
+				role, err = m.role(r, r.RoleVars[0])
+				r.RoleVars = r.RoleVars[1:]
+			} else if err == nil && role == nil && (len(calls) > 0 || delegated != "") {
+				err = errors.New("calls AWS before (or without) assuming a role")
 			}
-			if role == nil {
-				if c, d, err := stepCalls(m.iam[m.envs[0]], st); err == nil && (len(c) > 0 || d != "") {
-					out = append(out, fmt.Sprintf("%s calls AWS before (or without) assuming a role", r.Name()))
-				}
-				continue
-			}
-			calls, _, err := stepCalls(m.iam[role.Env], st)
 			if err != nil {
 				out = append(out, r.Name()+": "+err.Error())
 			}
@@ -333,18 +286,6 @@ func checkStepCalls(m *ciModel) []string {
 		}
 	}
 	return out
-}
-
-// TestTrustChecks runs every check of the trust model on the real tree: no problem.
-func TestTrustChecks(t *testing.T) {
-	t.Parallel()
-	m := loadModel(t, nil, nil)
-	for _, check := range []func(*ciModel) []string{checkTrustExact,
-		checkApplyConcurrency, checkStepCalls} {
-		for _, p := range check(m) {
-			t.Error(p)
-		}
-	}
 }
 
 // mutate returns the file rel of the repository with each old replaced by new once (pairs).
@@ -370,10 +311,13 @@ func tfDefects(tb testing.TB) map[string]string {
 	}
 }
 
-// TestTrustChecksCatchMutations breaks the real Terraform or workflows in memory, one defect
-// of issue #13 or #12 at a time, and expects the matching check to name it (on the real tree
-// it names nothing: TestTrustChecks).
-func TestTrustChecksCatchMutations(t *testing.T) {
+func allChecks(m *ciModel) []string {
+	return slices.Concat(checkTrustExact(m), checkApplyConcurrency(m), checkStepCalls(m))
+}
+
+// TestTrustChecks: on the real tree no check names a problem; with the real Terraform or
+// workflows broken in memory, one defect of issue #13 or #12 at a time, the matching check names it.
+func TestTrustChecks(t *testing.T) {
 	t.Parallel()
 	wf := func(name string, pairs ...string) map[string]string {
 		return map[string]string{name: mutate(t, ".github/workflows/"+name, pairs...)}
@@ -385,6 +329,7 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		check  func(*ciModel) []string
 		want   string
 	}{
+		{"the real tree", nil, nil, allChecks, ""},
 		// #13.1/#13.2: the PR plan job in an environment gets environment:<env>, trusted by the writing roles only.
 		{"PR plan job in an environment", nil, wf("infra.yml", planIf, planIf+"    environment: ${{ matrix.environment }}\n"),
 			checkTrustExact, "(pull_request refs/pull/1/merge) has subject repo:orderstack/orderstack:environment:dev, which role dev/plan does not trust"},
@@ -395,7 +340,7 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 			checkTrustExact, "AWS_PUSH_ROLE_ARN names the push role of prod, which Terraform does not define"},
 		// #13.5: the push role also trusting the branch: no job that assumes it has that subject.
 		{"push role trusts main", tfDefects(t), nil, checkTrustExact, "trusts repo:orderstack/orderstack:ref:refs/heads/main, but no job that assumes it has that subject"},
-		// A deleted workflow leaves its roles assumed by no job (ci.yml: TestGateOnPullRequests).
+		// A deleted workflow leaves its roles assumed by no job (ci.yml: policy/gate.rego).
 		{"image.yml deleted", nil, map[string]string{"image.yml": ""}, checkTrustExact, "role dev/push trusts repo:orderstack/orderstack:environment:dev, but no job"},
 		{"deploy.yml deleted", nil, map[string]string{"deploy.yml": ""}, checkTrustExact, "role prod/deploy trusts repo:orderstack/orderstack:environment:prod, but no job"},
 		{"infra.yml deleted", nil, map[string]string{"infra.yml": ""}, checkTrustExact, "role dev/plan trusts repo:orderstack/orderstack:pull_request, but no job"},
@@ -410,8 +355,9 @@ func TestTrustChecksCatchMutations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			problems := tc.check(loadModel(t, tc.tf, tc.wf))
-			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tc.want) }) {
-				t.Errorf("problems %q, want one containing %q", problems, tc.want)
+			found := slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tc.want) })
+			if tc.want == "" && len(problems) > 0 || tc.want != "" && !found {
+				t.Errorf("problems %q, want one containing %q (\"\": none)", problems, tc.want)
 			}
 		})
 	}
@@ -442,27 +388,24 @@ func rolesTable(m *ciModel) string {
 				}
 				perms = append(perms, fmt.Sprintf("%s: %s%s on %s", s.Sid, map[string]string{"Deny": "**deny** "}[s.Effect], strings.Join(s.Actions, ", "), strings.Join(res, ", ")))
 			}
-			jobs := map[string][]string{}
+			evs := map[string][]string{} // job -> the events it runs on
 			for _, r := range m.runs {
-				for _, v := range r.RoleVars {
-					if got, err := m.role(r, v); err != nil || got != role {
-						continue
-					}
-					key := code(r.File.Name) + " " + r.JobID
-					if _, ok := jobs[key]; !ok {
-						order = append(order, key)
-					}
-					ev := r.Scenario.Event
-					if ev != "pull_request" {
-						ev += " " + strings.TrimPrefix(strings.TrimPrefix(r.Scenario.Ref, "refs/heads/"), "refs/tags/")
-					}
-					if !slices.Contains(jobs[key], ev) {
-						jobs[key] = append(jobs[key], ev)
-					}
+				if !slices.ContainsFunc(r.RoleVars, func(v string) bool { got, err := m.role(r, v); return err == nil && got == role }) {
+					continue
+				}
+				key, ev := code(r.File.Name)+" "+r.JobID, r.Scenario.Event
+				if ev != "pull_request" {
+					ev += " " + strings.TrimPrefix(strings.TrimPrefix(r.Scenario.Ref, "refs/heads/"), "refs/tags/")
+				}
+				if evs[key] == nil {
+					order = append(order, key)
+				}
+				if !slices.Contains(evs[key], ev) {
+					evs[key] = append(evs[key], ev)
 				}
 			}
 			for i, k := range order {
-				order[i] = k + " (" + strings.Join(jobs[k], ", ") + ")"
+				order[i] = k + " (" + strings.Join(evs[k], ", ") + ")"
 			}
 			out += fmt.Sprintf("| %s/%s | %s | %s | %s |\n", env, name, strings.Join(subs, "<br>"), strings.Join(perms, "<br>"), strings.Join(order, "<br>"))
 		}

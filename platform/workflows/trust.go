@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -40,14 +41,7 @@ type Run struct {
 
 // Name is "<file> job <id> [matrix] (<event> <ref>)".
 func (r Run) Name() string {
-	m := ""
-	for _, k := range slices.Sorted(maps.Keys(r.Matrix)) {
-		m += " " + k + "=" + r.Matrix[k]
-	}
-	if m != "" {
-		m = " [" + m[1:] + "]"
-	}
-	return fmt.Sprintf("%s job %s%s (%s %s)", r.File.Name, r.JobID, m, r.Scenario.Event, r.Scenario.Ref)
+	return fmt.Sprintf("%s job %s %s (%s %s)", r.File.Name, r.JobID, strings.TrimPrefix(fmt.Sprint(r.Matrix), "map"), r.Scenario.Event, r.Scenario.Ref)
 }
 
 // scenarios lists the runs a workflow's triggers start.
@@ -60,15 +54,11 @@ func scenarios(wf *actionlint.Workflow) ([]Scenario, error) {
 			case "pull_request":
 				out = append(out, Scenario{"pull_request", "refs/pull/1/merge"})
 			case "push":
-				if e.Branches != nil {
-					for _, b := range e.Branches.Values {
-						out = append(out, Scenario{"push", "refs/heads/" + b.Value})
-					}
+				for i := 0; e.Branches != nil && i < len(e.Branches.Values); i++ {
+					out = append(out, Scenario{"push", "refs/heads/" + e.Branches.Values[i].Value})
 				}
-				if e.Tags != nil {
-					for _, t := range e.Tags.Values {
-						out = append(out, Scenario{"push", "refs/tags/" + strings.ReplaceAll(t.Value, "*", "1.0.0")})
-					}
+				for i := 0; e.Tags != nil && i < len(e.Tags.Values); i++ {
+					out = append(out, Scenario{"push", "refs/tags/" + strings.ReplaceAll(e.Tags.Values[i].Value, "*", "1.0.0")})
 				}
 				if e.Branches == nil && e.Tags == nil {
 					out = append(out, Scenario{"push", "refs/heads/main"}, Scenario{"push", "refs/heads/feature"})
@@ -87,6 +77,29 @@ func scenarios(wf *actionlint.Workflow) ([]Scenario, error) {
 		}
 	}
 	return out, nil
+}
+
+// runText is a step's run: script ("" for an action).
+func runText(st *actionlint.Step) string {
+	if r, ok := st.Exec.(*actionlint.ExecRun); ok && r.Run != nil {
+		return r.Run.Value
+	}
+	return ""
+}
+
+// actionOf is a step's action without its version, and its inputs ("" for a run: step).
+func actionOf(st *actionlint.Step) (string, map[string]string) {
+	a, ok := st.Exec.(*actionlint.ExecAction)
+	if !ok || a.Uses == nil {
+		return "", nil
+	}
+	in := map[string]string{}
+	for k, v := range a.Inputs {
+		if v.Value != nil {
+			in[k] = v.Value.Value
+		}
+	}
+	return a.Uses.Value[:max(strings.Index(a.Uses.Value, "@"), 0)], in
 }
 
 // Runs lists every job of every workflow in every scenario where it may run.
@@ -127,12 +140,8 @@ func jobRuns(f *File, id string, scs []Scenario, environments []string) ([]Run, 
 		}
 		var vars []string
 		for _, st := range job.Steps {
-			if a, ok := st.Exec.(*actionlint.ExecAction); ok && strings.HasPrefix(a.Uses.Value, awsCredentialsAction+"@") {
-				in := a.Inputs["role-to-assume"]
-				if in == nil {
-					return nil, fmt.Errorf("configure-aws-credentials without role-to-assume")
-				}
-				name, err := roleVariable(in.Value.Value, row)
+			if uses, in := actionOf(st); uses == awsCredentialsAction {
+				name, err := roleVariable(in["role-to-assume"], row)
 				if err != nil {
 					return nil, err
 				}
@@ -192,26 +201,6 @@ func roleVariable(expr string, row map[string]string) (string, error) {
 	return row[m[2]], nil
 }
 
-// RoleOf maps a role variable to the role it names: AWS_<ROLE>_ROLE_ARN is an environment
-// variable (the job must run in an environment, whose role it names); AWS_<ENV>_PLAN_ROLE_ARN
-// is a repository variable naming the plan role of <ENV>.
-func RoleOf(variable, env string, environments []string) (role, roleEnv string, err error) {
-	name := strings.TrimSuffix(strings.TrimPrefix(variable, "AWS_"), "_ROLE_ARN")
-	for _, e := range environments {
-		if p := strings.ToUpper(e) + "_PLAN"; name == p {
-			return "plan", e, nil
-		}
-	}
-	switch name {
-	case "PUSH", "DEPLOY", "APPLY":
-		if env == "" {
-			return "", "", fmt.Errorf("%s is an environment variable, but the job runs in no environment (it would be empty)", variable)
-		}
-		return strings.ToLower(name), env, nil
-	}
-	return "", "", fmt.Errorf("%s names no known role (AWS_{PUSH,DEPLOY,APPLY}_ROLE_ARN, AWS_<ENV>_PLAN_ROLE_ARN)", variable)
-}
-
 // evaluate evaluates src, a string with ${{ }} placeholders, with act's GitHub expression
 // evaluator (nektos/act pkg/exprparser) in a scenario: the event, ref and matrix row are fixed,
 // and the event's payload is the one under which jobs run (a pull request from this repository,
@@ -221,23 +210,15 @@ func evaluate(sc Scenario, matrix map[string]string, src string) (v any, ok bool
 	if unfixed.MatchString(src) {
 		return nil, false, nil
 	}
-	refType, m := "branch", map[string]any{}
-	if strings.HasPrefix(sc.Ref, "refs/tags/") {
-		refType = "tag"
-	}
+	refType, m := map[bool]string{false: "branch", true: "tag"}[strings.HasPrefix(sc.Ref, "refs/tags/")], map[string]any{}
 	for k, v := range matrix {
 		m[k] = v
 	}
 	const repo = "OWNER/REPO"
-	ev := map[string]any{
-		"pull_request": map[string]any{"number": 1, "head": map[string]any{"repo": map[string]any{"full_name": repo}}},
-		"workflow_run": map[string]any{"conclusion": "success", "event": "push", "head_branch": "main"},
-	}
-	for k := range ev {
-		if k != sc.Event {
-			delete(ev, k)
-		}
-	}
+	ev := map[string]map[string]any{
+		"pull_request": {"number": 1, "head": map[string]any{"repo": map[string]any{"full_name": repo}}},
+		"workflow_run": {"conclusion": "success", "event": "push", "head_branch": "main"},
+	}[sc.Event]
 	in := exprparser.NewInterpeter(&exprparser.EvaluationEnvironment{Matrix: m, Github: &model.GithubContext{
 		EventName: sc.Event, Ref: sc.Ref, RefType: refType, Event: ev, Workflow: "WORKFLOW", Repository: repo}}, exprparser.Config{})
 	if m := placeholder.FindStringSubmatch(src); m != nil && m[0] == src {
@@ -246,10 +227,7 @@ func evaluate(sc Scenario, matrix map[string]string, src string) (v any, ok bool
 	}
 	out := placeholder.ReplaceAllStringFunc(src, func(p string) string {
 		v, e := in.Evaluate(placeholder.FindStringSubmatch(p)[1], exprparser.DefaultStatusCheckNone)
-		if e != nil {
-			err = e
-		}
-		if v == nil {
+		if err = cmp.Or(err, e); v == nil {
 			return ""
 		}
 		return fmt.Sprint(v)

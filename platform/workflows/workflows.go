@@ -26,22 +26,23 @@ type File struct {
 	Act      *model.Workflow // the same, as act reads it (its matrix expansion)
 }
 
-// Load parses every workflow under root/.github/workflows.
+// Load parses every workflow (*.yml, *.yaml) under root/.github/workflows, sorted.
 func Load(root string) ([]File, error) {
-	paths, err := WorkflowPaths(root)
-	var files []File
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		f, err := Parse(p, src)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
+	paths, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no workflows in %s/.github/workflows", root)
 	}
-	return files, err
+	files := make([]File, len(paths))
+	for i, p := range paths {
+		src, err := os.ReadFile(p)
+		if err == nil {
+			files[i], err = Parse(p, src)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
 }
 
 // Parse parses one workflow's source; path names it.
@@ -55,13 +56,4 @@ func Parse(path string, src []byte) (File, error) {
 		return File{}, fmt.Errorf("parse %s: %w", path, err)
 	}
 	return File{Path: path, Name: filepath.Base(path), Source: src, Workflow: wf, Act: act}, nil
-}
-
-// WorkflowPaths lists the workflow files (*.yml, *.yaml), sorted.
-func WorkflowPaths(root string) ([]string, error) {
-	paths, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("no workflows in %s/.github/workflows", root)
-	}
-	return paths, nil
 }

@@ -8,7 +8,8 @@
 # configuration (dev_overrides), so nothing reaches a registry. Everything runs in a temporary
 # copy of infra/: no .terraform, lock file or state lands in the tree.
 # Needs TERRAFORM, TFSCHEMA, TFLINT, TFLINT_PLUGIN_DIR and TERRAFORM_DOCS (the Makefile sets them).
-# Usage: [ONLY=infra/modules/x] tools/terraform/check.sh [fmt|validate|test|tflint|docs|resources ...]   (default: all)
+# Steps run side by side, JOBS (default: the cores) at a time; the report follows in order.
+# Usage: [ONLY=infra/modules/x] [JOBS=n] tools/terraform/check.sh [fmt|validate|test|tflint|docs|resources ...]   (default: all)
 #        tools/terraform/check.sh docs-write     (rewrite the READMEs and docs/resources.md in place)
 set -euo pipefail
 
@@ -49,18 +50,20 @@ CFG
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
 unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS
 
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() {
-	echo "FAIL $1"
-	sed 's/^/     /' "$2"
-	failed=$((failed + 1))
-}
-# run NAME CMD...: runs CMD with its output in a log, shown only when it fails.
+# run NAME CMD...: runs CMD with its output in a log, printed only when it fails; prints ok/FAIL.
 run() {
-	local name=$1 log="$work/log"
+	local name=$1 log
 	shift
-	if "$@" >"$log" 2>&1; then ok "$name"; else fail "$name" "$log"; fi
+	log=$(mktemp "$work/log.XXXXXX")
+	if "$@" >"$log" 2>&1; then echo "ok   $name"; else echo "FAIL $name" && sed 's/^/     /' "$log"; fi
+}
+# spawn CMD...: runs CMD in the background, at most JOBS (default: the cores) at a time, its
+# output kept in order in $work/out.NNN; the report is printed when all are done.
+jobs=${JOBS:-$(nproc)} n=0
+spawn() {
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+	"$@" >"$work/out.$(printf %03d $n)" 2>&1 &
+	n=$((n + 1))
 }
 
 dirs=("$work"/infra/bootstrap "$work"/infra/envs "$work"/infra/modules/*)
@@ -97,9 +100,14 @@ check_resources() {
 	diff -u "$root/docs/resources.md" "$work/resources.md" || { echo "run: make docs" && return 1; }
 }
 
-# terraform test of one folder; the environment root is tested once per variable file.
-check_test() {
+want() { [[ " ${steps[*]} " == *" $1 "* ]]; }
+
+# validate, then terraform test if the folder has tests/ (the environment root once per
+# variable file): one job per folder, as both use its .terraform.
+check_folder() {
 	local d=$1 vf
+	if want validate; then run "terraform validate $(rel "$d")" check_validate "$d"; else prepare "$d" >/dev/null; fi
+	want test && [ -d "$d/tests" ] || return 0
 	if [ "$(rel "$d")" = infra/envs ]; then
 		for vf in "$d"/*.tfvars; do
 			run "terraform test $(rel "$d") -var-file=$(basename "$vf")" "$TERRAFORM" -chdir="$d" test -no-color -var-file="$(basename "$vf")"
@@ -114,32 +122,29 @@ steps=("$@")
 for step in "${steps[@]}"; do
 	case $step in
 	fmt)
-		run "terraform fmt -check infra/" "$TERRAFORM" fmt -check -recursive -diff -no-color "$work/infra"
+		spawn run "terraform fmt -check infra/" "$TERRAFORM" fmt -check -recursive -diff -no-color "$work/infra"
 		;;
 	validate)
-		for d in "${dirs[@]}"; do run "terraform validate $(rel "$d")" check_validate "$d"; done
+		for d in "${dirs[@]}"; do spawn check_folder "$d"; done # with its tests when test is a step
 		;;
 	test)
-		for d in "${dirs[@]}"; do
-			[ -d "$d/tests" ] || continue
-			[ -d "$d/.terraform" ] || prepare "$d" >/dev/null
-			check_test "$d"
-		done
+		want validate && continue # each folder's job tests it after validating
+		for d in "${dirs[@]}"; do [ ! -d "$d/tests" ] || spawn check_folder "$d"; done
 		;;
 	tflint)
 		: "${TFLINT:?}" "${TFLINT_PLUGIN_DIR:?}"
-		run "tflint infra/" env TFLINT_PLUGIN_DIR="$TFLINT_PLUGIN_DIR" \
+		spawn run "tflint infra/" env TFLINT_PLUGIN_DIR="$TFLINT_PLUGIN_DIR" \
 			"$TFLINT" --chdir="$work/infra" --recursive --config="$work/infra/.tflint.hcl" --no-color
 		;;
 	docs)
 		: "${TERRAFORM_DOCS:?}"
 		for d in "${dirs[@]}"; do
-			[[ $(rel "$d") == infra/modules/* ]] && run "terraform-docs $(rel "$d")/README.md" check_docs "$d"
+			[[ $(rel "$d") == infra/modules/* ]] && spawn run "terraform-docs $(rel "$d")/README.md" check_docs "$d"
 		done
 		;;
 	resources)
 		: "${TERRAFORM_DOCS:?}"
-		run "docs/resources.md up to date" check_resources
+		spawn run "docs/resources.md up to date" check_resources
 		;;
 	docs-write)
 		: "${TERRAFORM_DOCS:?}"
@@ -148,11 +153,15 @@ for step in "${steps[@]}"; do
 		echo "wrote docs/resources.md"
 		;;
 	*)
-		echo "unknown step $step (fmt, validate, test, tflint, docs)" >&2
+		echo "unknown step $step (fmt, validate, test, tflint, docs, resources, docs-write)" >&2
 		exit 2
 		;;
 	esac
 done
+wait
+cat "$work"/out.* 2>/dev/null || true
+passed=$(cat "$work"/out.* 2>/dev/null | grep -c '^ok ' || true)
+failed=$(cat "$work"/out.* 2>/dev/null | grep -c '^FAIL ' || true)
 
 echo "terraform checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -54,28 +54,12 @@ func run(argv0 string) error {
 }
 
 // server answers the provider protocol from a schema alone. The calls it does not implement
-// (plan, apply, read, import, upgrade, move, ephemeral resources) need the real provider: the
-// embedded nil interface makes each fail, and terraform reports the failed call.
+// (plan, apply, read, import, upgrade, move, ephemeral resources, functions) need the real
+// provider: the embedded nil interface makes each fail, and terraform reports the failed call.
+// Terraform 1.13 takes the metadata and functions from GetProviderSchema.
 type server struct {
 	tfprotov6.ProviderServer
 	schema *tfprotov6.GetProviderSchemaResponse
-}
-
-func (s *server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
-	r := &tfprotov6.GetMetadataResponse{ServerCapabilities: s.schema.ServerCapabilities}
-	for n := range s.schema.ResourceSchemas {
-		r.Resources = append(r.Resources, tfprotov6.ResourceMetadata{TypeName: n})
-	}
-	for n := range s.schema.DataSourceSchemas {
-		r.DataSources = append(r.DataSources, tfprotov6.DataSourceMetadata{TypeName: n})
-	}
-	for n := range s.schema.EphemeralResourceSchemas {
-		r.EphemeralResources = append(r.EphemeralResources, tfprotov6.EphemeralResourceMetadata{TypeName: n})
-	}
-	for n := range s.schema.Functions {
-		r.Functions = append(r.Functions, tfprotov6.FunctionMetadata{Name: n})
-	}
-	return r, nil
 }
 
 func (s *server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
@@ -86,16 +70,8 @@ func (s *server) GetResourceIdentitySchemas(context.Context, *tfprotov6.GetResou
 	return &tfprotov6.GetResourceIdentitySchemasResponse{IdentitySchemas: map[string]*tfprotov6.ResourceIdentitySchema{}}, nil
 }
 
-func (s *server) GetFunctions(context.Context, *tfprotov6.GetFunctionsRequest) (*tfprotov6.GetFunctionsResponse, error) {
-	return &tfprotov6.GetFunctionsResponse{Functions: s.schema.Functions}, nil
-}
-
 func (s *server) ValidateProviderConfig(_ context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
 	return &tfprotov6.ValidateProviderConfigResponse{PreparedConfig: req.Config}, nil
-}
-
-func (s *server) ConfigureProvider(context.Context, *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
-	return &tfprotov6.ConfigureProviderResponse{}, nil
 }
 
 func (s *server) StopProvider(context.Context, *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
@@ -108,8 +84,4 @@ func (s *server) ValidateResourceConfig(context.Context, *tfprotov6.ValidateReso
 
 func (s *server) ValidateDataResourceConfig(context.Context, *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
 	return &tfprotov6.ValidateDataResourceConfigResponse{}, nil
-}
-
-func (s *server) ValidateEphemeralResourceConfig(context.Context, *tfprotov6.ValidateEphemeralResourceConfigRequest) (*tfprotov6.ValidateEphemeralResourceConfigResponse, error) {
-	return &tfprotov6.ValidateEphemeralResourceConfigResponse{}, nil
 }

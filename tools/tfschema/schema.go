@@ -54,25 +54,26 @@ func loadProvider(r io.Reader, addr string) (*tfprotov6.GetProviderSchemaRespons
 		return nil, fmt.Errorf("read xz: %w", err)
 	}
 	var doc struct {
-		FormatVersion   string `json:"format_version"`
-		ProviderSchemas map[string]*struct {
-			Provider           *schemaDoc            `json:"provider"`
-			Resources          map[string]*schemaDoc `json:"resource_schemas"`
-			DataSources        map[string]*schemaDoc `json:"data_source_schemas"`
-			EphemeralResources map[string]*schemaDoc `json:"ephemeral_resource_schemas"`
-			Functions          map[string]*struct {
-				ReturnType        json.RawMessage `json:"return_type"`
-				Parameters        []*parameterDoc `json:"parameters"`
-				VariadicParameter *parameterDoc   `json:"variadic_parameter"`
-			} `json:"functions"`
-		} `json:"provider_schemas"`
+		FormatVersion   string                     `json:"format_version"`
+		ProviderSchemas map[string]json.RawMessage `json:"provider_schemas"`
 	}
-	if err := json.NewDecoder(xr).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("decode schemas: %w", err)
+	var p *struct {
+		Provider           *schemaDoc            `json:"provider"`
+		Resources          map[string]*schemaDoc `json:"resource_schemas"`
+		DataSources        map[string]*schemaDoc `json:"data_source_schemas"`
+		EphemeralResources map[string]*schemaDoc `json:"ephemeral_resource_schemas"`
+		Functions          map[string]*struct {
+			ReturnType        json.RawMessage `json:"return_type"`
+			Parameters        []*parameterDoc `json:"parameters"`
+			VariadicParameter *parameterDoc   `json:"variadic_parameter"`
+		} `json:"functions"`
 	}
-	p := doc.ProviderSchemas[addr]
-	if doc.FormatVersion != "1.0" || p == nil {
-		return nil, fmt.Errorf("no schema for provider %s in format 1.0 (the file has format %q, providers %v)", addr, doc.FormatVersion, slices.Sorted(maps.Keys(doc.ProviderSchemas)))
+	// Only this provider's part is decoded into types: the others are skipped as raw JSON.
+	if err := json.NewDecoder(xr).Decode(&doc); err != nil || doc.FormatVersion != "1.0" || doc.ProviderSchemas[addr] == nil {
+		return nil, fmt.Errorf("no schema for provider %s in format 1.0 (%v; the file has format %q, providers %v)", addr, err, doc.FormatVersion, slices.Sorted(maps.Keys(doc.ProviderSchemas)))
+	}
+	if err := json.Unmarshal(doc.ProviderSchemas[addr], &p); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", addr, err)
 	}
 	c := &converter{}
 	out := &tfprotov6.GetProviderSchemaResponse{

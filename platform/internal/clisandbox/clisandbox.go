@@ -1,11 +1,8 @@
-// Package clisandbox runs scripts against fake command-line tools on a closed PATH.
-//
-// A Sandbox is one directory that is the whole PATH of the commands it runs: fakes (small bash
-// scripts written by the test) and symbolic links to the few real programs the test allows
-// (bash, sed, grep, ...). Nothing else is reachable by name, so a script that calls a tool the
-// test did not fake fails with "command not found" instead of falling through to a real
-// terraform, aws or kubectl on the machine. Every fake appends its argv to one log, which the
-// test reads with Calls.
+// Package clisandbox runs scripts against fake command-line tools on a closed PATH: one directory
+// of fakes (bash scripts written by the test) and links to the few real programs the test allows.
+// Nothing else is reachable by name, so a script calling a tool the test did not fake fails with
+// "command not found" instead of reaching a real terraform, aws or kubectl on the machine. Every
+// fake appends its argv to one log, read with Calls.
 package clisandbox
 
 import (
@@ -29,9 +26,8 @@ type Sandbox struct {
 	Bin   string // the only PATH entry
 	State string // $FAKE_STATE: a directory fakes may keep state in
 	Log   string // $FAKE_LOG: one line per fake call, "<name> <args...>"
-
-	bash string
-	env  []string
+	bash  string
+	env   []string
 }
 
 // New makes an empty sandbox in a temporary directory of tb.
@@ -51,77 +47,66 @@ func New(tb testing.TB) *Sandbox {
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
 
-// Fake installs a fake program: a bash script that logs "<name> <args>" to $FAKE_LOG and then
-// runs body (with "$@" the arguments). It fails the test if name already exists in the sandbox.
-func (s *Sandbox) Fake(tb testing.TB, name, body string) {
+// add puts a program into the sandbox; a name may be taken once (a fake or a real program).
+func (s *Sandbox) add(tb testing.TB, name string, put func(path string) error) {
 	tb.Helper()
-	s.mustBeFree(tb, name)
-	script := "#!" + s.bash + "\nprintf '%s\\n' \"" + name + " $*\" >>\"$FAKE_LOG\"\n" + body + "\n"
-	if err := os.WriteFile(filepath.Join(s.Bin, name), []byte(script), 0o755); err != nil {
-		tb.Fatal(err)
+	path := filepath.Join(s.Bin, name)
+	if _, err := os.Lstat(path); !validName.MatchString(name) || err == nil {
+		tb.Fatalf("clisandbox: %q is not a program name or is already in the sandbox", name)
+	}
+	if err := put(path); err != nil {
+		tb.Fatalf("clisandbox: %s: %v", name, err)
 	}
 }
 
-// Real makes real programs, found on the test process's PATH, callable in the sandbox. A fake
-// and a real program of the same name cannot both exist.
+// Fake installs a bash script that logs "<name> <args>" to $FAKE_LOG and then runs body.
+func (s *Sandbox) Fake(tb testing.TB, name, body string) {
+	tb.Helper()
+	s.add(tb, name, func(path string) error {
+		return os.WriteFile(path, []byte("#!"+s.bash+"\nprintf '%s\\n' \""+name+" $*\" >>\"$FAKE_LOG\"\n"+body+"\n"), 0o755)
+	})
+}
+
+// Real makes real programs, found on the test process's PATH, callable in the sandbox.
 func (s *Sandbox) Real(tb testing.TB, names ...string) {
 	tb.Helper()
 	for _, name := range names {
-		s.mustBeFree(tb, name)
-		p, err := exec.LookPath(name)
-		if err == nil {
-			p, err = filepath.Abs(p)
-		}
-		if err == nil {
-			err = os.Symlink(p, filepath.Join(s.Bin, name))
-		}
-		if err != nil {
-			tb.Fatalf("the sandbox needs the real %s: %v", name, err)
-		}
-	}
-}
-
-func (s *Sandbox) mustBeFree(tb testing.TB, name string) {
-	tb.Helper()
-	if !validName.MatchString(name) {
-		tb.Fatalf("clisandbox: %q is not a program name", name)
-	}
-	if _, err := os.Lstat(filepath.Join(s.Bin, name)); err == nil {
-		tb.Fatalf("clisandbox: %s is already in the sandbox", name)
+		s.add(tb, name, func(path string) error {
+			p, err := exec.LookPath(name)
+			if err == nil {
+				p, err = filepath.Abs(p)
+			}
+			return errors.Join(err, os.Symlink(p, path))
+		})
 	}
 }
 
 // Setenv adds KEY=VALUE to the environment of every command the sandbox runs (later ones win).
 func (s *Sandbox) Setenv(kv ...string) { s.env = append(s.env, kv...) }
 
-// Env is the environment of the sandbox's commands: PATH (the sandbox only), HOME, FAKE_LOG,
-// FAKE_STATE, what Setenv added, then extra. Nothing is inherited from the test process.
+// Env is the whole environment of the sandbox's commands: nothing is inherited from the test.
 func (s *Sandbox) Env(extra ...string) []string {
 	return append(append([]string{"PATH=" + s.Bin, "HOME=" + s.Home, "FAKE_LOG=" + s.Log, "FAKE_STATE=" + s.State, "LC_ALL=C"}, s.env...), extra...)
 }
 
-// Result is what a run produced.
+// Result is what a run produced: stdout and stderr interleaved, and the exit status.
 type Result struct {
-	Output string // stdout and stderr, interleaved
-	Code   int    // exit status
+	Output string
+	Code   int
 }
 
-// Run runs a program (a path, e.g. a script under test) with args in the sandbox's environment
-// plus env; stdin is empty. A failure to start the program fails the test.
+// Run runs program with args in the sandbox's environment plus env, with empty stdin.
 func (s *Sandbox) Run(tb testing.TB, program string, args []string, env ...string) Result {
 	tb.Helper()
 	cmd := exec.Command(program, args...)
-	cmd.Env = s.Env(env...)
-	cmd.Stdin = strings.NewReader("")
-	cmd.Dir = s.Home
+	cmd.Env, cmd.Stdin, cmd.Dir = s.Env(env...), strings.NewReader(""), s.Home
 	out, err := cmd.CombinedOutput()
 	r := Result{Output: string(out)}
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			tb.Fatalf("run %s: %v", program, err)
-		}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.Code = ee.ExitCode()
+	} else if err != nil {
+		tb.Fatalf("run %s: %v", program, err)
 	}
 	tb.Logf("%s %s (exit %d):\n%s", filepath.Base(program), strings.Join(args, " "), r.Code, out)
 	return r
@@ -131,17 +116,16 @@ func (s *Sandbox) Run(tb testing.TB, program string, args []string, env ...strin
 func (s *Sandbox) Calls(tb testing.TB) []string {
 	tb.Helper()
 	b, err := os.ReadFile(s.Log)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		tb.Fatal(err)
+	}
+	if len(b) == 0 {
+		return nil
 	}
 	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 }
 
-// Index returns the position of the first call at or after from that matches the regular
-// expression re, or -1.
+// Index returns the position of the first call at or after from that matches re, or -1.
 func Index(calls []string, from int, re string) int {
 	r := regexp.MustCompile(re)
 	for i := from; i < len(calls); i++ {

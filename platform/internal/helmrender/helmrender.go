@@ -26,12 +26,11 @@ type Options struct {
 	Release   string // release name; the chart's name when empty
 	Namespace string // the release name when empty
 	// Values, lowest precedence first: Values (as if one more values
-	// file), then ValueFiles (relative to the chart directory), SetJSON and
-	// Set in the order the CLI applies -f, --set-json and --set.
+	// file), then ValueFiles (relative to the chart directory) and Set, as
+	// the CLI applies -f and --set.
 	Values     map[string]any
 	ValueFiles []string
 	Set        []string
-	SetJSON    []string
 	// APIVersions the cluster serves besides the built-in ones, as
 	// `--api-versions` (e.g. monitoring.coreos.com/v1/ServiceMonitor).
 	APIVersions []string
@@ -84,7 +83,7 @@ func Lint(dir string, o Options) ([]support.Message, error) {
 
 // values merges o's values in the CLI's order and parses KubeVersion.
 func (o Options) values(dir string) (map[string]any, *chartutil.KubeVersion, error) {
-	vo := values.Options{Values: o.Set, JSONValues: o.SetJSON}
+	vo := values.Options{Values: o.Set}
 	for _, f := range o.ValueFiles {
 		vo.ValueFiles = append(vo.ValueFiles, filepath.Join(dir, f))
 	}

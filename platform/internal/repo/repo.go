@@ -4,9 +4,7 @@
 package repo
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,39 +53,21 @@ func Write(tb testing.TB, root, rel, content string) {
 // path with a slash, such as a built tool). Each target maps to its
 // prerequisites, as make merged them from every file that names it.
 func MakeTargets(dir string) (map[string][]string, error) {
-	// Asking for the special target .DEFAULT as the goal runs nothing; make
-	// exits 2 ("no rule") after printing the database, so the exit code is
-	// not the signal: the database's Files section is.
-	cmd := exec.Command("make", "--no-print-directory", "-C", dir, "-pq", ".DEFAULT")
+	// The goal is an added target with nothing to do, so make -q exits 0 unless it could not
+	// read the Makefile.
+	cmd := exec.Command("make", "--no-print-directory", "-C", dir, "-pq", "--eval=.repo-db:", ".repo-db")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		return nil, fmt.Errorf("make -pq in %s: %w", dir, err)
+	if err != nil {
+		return nil, fmt.Errorf("make -pq in %s: %w\n%s", dir, err, stderr.Bytes())
 	}
-	for _, m := range makeError.FindAllString(stderr.String(), -1) {
-		if !strings.Contains(m, "'.DEFAULT'") {
-			return nil, fmt.Errorf("make -pq in %s: %s", dir, m)
-		}
-	}
-	targets, ok := parseDatabase(out)
-	if !ok {
-		return nil, fmt.Errorf("make -pq in %s printed no database: %v\n%s", dir, err, stderr.Bytes())
-	}
-	return targets, nil
-}
-
-func parseDatabase(db []byte) (map[string][]string, bool) {
 	targets := map[string][]string{}
-	inFiles, notTarget, seen := false, false, false
-	sc := bufio.NewScanner(bytes.NewReader(db))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	inFiles, notTarget := false, false
+	for _, line := range strings.Split(string(out), "\n") {
 		switch {
 		case strings.HasPrefix(line, "# Files"):
-			inFiles, seen = true, true
+			inFiles = true
 		case strings.HasPrefix(line, "# files hash-table stats"), strings.HasPrefix(line, "# VPATH"):
 			inFiles = false
 		case !inFiles:
@@ -104,7 +84,7 @@ func parseDatabase(db []byte) (map[string][]string, bool) {
 			notTarget = false
 		}
 	}
-	return targets, seen
+	return targets, nil
 }
 
 var (
@@ -116,8 +96,6 @@ var (
 	placeholder = regexp.MustCompile(`^[A-Z]+$`)
 	// <env>, <dev|prod>: a value to fill in, in a document.
 	angled = regexp.MustCompile(`<[A-Za-z][A-Za-z0-9_. |-]*>`)
-	// make's own complaints; "no rule to make .DEFAULT" is the expected one.
-	makeError = regexp.MustCompile(`(?m)^.*\*\*\* .*$`)
 )
 
 // MakeCalls returns the targets that the make commands in shell text call

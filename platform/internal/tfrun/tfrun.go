@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -33,31 +34,10 @@ const Account = "123456789012"
 // ErrNoTerraform: TERRAFORM or TFSCHEMA is unset.
 var ErrNoTerraform = errors.New("TERRAFORM and TFSCHEMA unset: run the make target (it builds terraform and the schema stand-in)")
 
-// Mocks answer like an account where modules read it; every provider is mocked.
-const Mocks = `mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "` + Account + `" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_iam_openid_connect_provider" {
-    defaults = { arn = "arn:aws:iam::` + Account + `:oidc-provider/token.actions.githubusercontent.com" }
-  }
-  mock_resource "aws_eks_cluster" {
-    defaults = { certificate_authority = [{ data = "" }] }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:eu-west-1:` + Account + `:alerts" }
-  }
-  mock_resource "aws_eks_node_group" {
-    defaults = { resources = [{ autoscaling_groups = [{ name = "asg" }] }] }
-  }
-}
-mock_provider "helm" {}
-mock_provider "kubernetes" {}
-mock_provider "random" {}
-`
+// mocks answer like an account (Account) where modules read it; every provider is mocked.
+//
+//go:embed mocks.tftest.hcl
+var mocks string
 
 // Targets are the resources applied: the CI roles (and what they reference), the cluster (its
 // name), the public subnets (the chart's NetworkPolicy admits the ALB from them), the app's and
@@ -70,13 +50,6 @@ const IAMModule = "module.stack.module.iam_github"
 
 // PlansKeyARN is the ARN the plans key gets (AWS assigns it; the mock cannot).
 func PlansKeyARN(region string) string { return "arn:aws:kms:" + region + ":" + Account + ":key/plans" }
-
-// runHCL fixes, per environment, what AWS would answer: its region, the plans key's ARN.
-func runHCL(e *Env) string {
-	return fmt.Sprintf("  override_data {\n    target = %s.data.aws_region.current\n    values = { region = %q }\n  }\n"+
-		"  override_resource {\n    target = %s.aws_kms_key.plans\n    values = { arn = %q, key_id = \"plans\" }\n  }\n",
-		IAMModule, e.TFVars["region"], IAMModule, PlansKeyARN(e.TFVars["region"]))
-}
 
 // Env is what Apply needs to know of an environment and gives back.
 type Env struct {
@@ -121,23 +94,25 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	if len(tfvars) == 0 {
 		return nil, fmt.Errorf("no infra/envs/*.tfvars")
 	}
-	out := map[string]*Env{}
-	test := Mocks
+	out, test := map[string]*Env{}, mocks
 	for _, p := range tfvars {
 		e := &Env{Name: strings.TrimSuffix(filepath.Base(p), ".tfvars")}
 		src, err := os.ReadFile(p)
+		if err == nil {
+			e.TFVars, err = Literals(p)
+		}
+		if err == nil {
+			e.Backend, err = Literals(filepath.Join(envsDir, e.Name+".s3.tfbackend"))
+		}
 		if err != nil {
 			return nil, err
 		}
-		if e.TFVars, err = Literals(p); err != nil {
-			return nil, err
-		}
-		if e.Backend, err = Literals(filepath.Join(envsDir, e.Name+".s3.tfbackend")); err != nil {
-			return nil, err
-		}
 		out[e.Name] = e
-		test += fmt.Sprintf("\nrun %q {\n  command   = apply\n  state_key = %q\n  variables {\n%s\n  }\n  plan_options {\n    target = [%s]\n  }\n%s}\n",
-			e.Name, e.Name, src, strings.Join(Targets, ", "), runHCL(e))
+		// The run fixes what AWS would answer for this environment: its region, the plans key's ARN.
+		test += fmt.Sprintf("\nrun %q {\n  command   = apply\n  state_key = %q\n  variables {\n%s\n  }\n  plan_options {\n    target = [%s]\n  }\n"+
+			"  override_data {\n    target = %s.data.aws_region.current\n    values = { region = %q }\n  }\n"+
+			"  override_resource {\n    target = %s.aws_kms_key.plans\n    values = { arn = %q, key_id = \"plans\" }\n  }\n}\n",
+			e.Name, e.Name, src, strings.Join(Targets, ", "), IAMModule, e.TFVars["region"], IAMModule, PlansKeyARN(e.TFVars["region"]))
 	}
 	if err := os.WriteFile(filepath.Join(envsDir, "tests", "tfrun.tftest.hcl"), []byte(test), 0o644); err != nil {
 		return nil, err
@@ -166,29 +141,22 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	}
 	stdout, err := terraform("test", "-json", "-verbose", "-no-color", "-filter=tests/tfrun.tftest.hcl").Output()
 	var diags []string
-	r := bufio.NewReader(bytes.NewReader(stdout))
-	for {
-		line, rerr := r.ReadBytes('\n')
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(nil, 1<<30) // one line holds an environment's whole state
+	for sc.Scan() {
 		var msg struct {
 			Type       string `json:"type"`
 			Run        string `json:"@testrun"`
 			Level      string `json:"@level"`
 			Message    string `json:"@message"`
 			State      *state `json:"test_state"`
-			Diagnostic struct {
-				Detail string `json:"detail"`
-			} `json:"diagnostic"`
+			Diagnostic struct{ Detail string }
 		}
-		if len(bytes.TrimSpace(line)) > 0 && json.Unmarshal(line, &msg) == nil {
-			switch {
-			case msg.Type == "test_state" && msg.State != nil && out[msg.Run] != nil:
-				out[msg.Run].State = msg.State.flatten()
-			case msg.Type == "diagnostic" && msg.Level == "error":
-				diags = append(diags, msg.Message+": "+msg.Diagnostic.Detail)
-			}
-		}
-		if rerr != nil {
-			break
+		switch json.Unmarshal(sc.Bytes(), &msg); {
+		case msg.Type == "test_state" && msg.State != nil && out[msg.Run] != nil:
+			out[msg.Run].State = msg.State.flatten()
+		case msg.Type == "diagnostic" && msg.Level == "error":
+			diags = append(diags, msg.Message+": "+msg.Diagnostic.Detail)
 		}
 	}
 	if err != nil {
@@ -219,24 +187,20 @@ func workDir(prefix string) (tf, schema, work string, err error) {
 	return tf, schema, work, err
 }
 
-// Providers are the providers infra/ uses; the schema stand-in serves each of them.
-var Providers = []string{"aws", "helm", "kubernetes", "random"}
-
 // Offline makes terraform run without a registry: in dir it links terraform-provider-<name> to
-// the schema stand-in for each of Providers and writes a CLI configuration whose dev_overrides
-// point there and whose only mirror matches nothing, so any other provider fails instead of
-// being downloaded. It returns the environment for terraform: this process's, without the
-// settings that would send terraform elsewhere (plugin cache, data dir, workspace), with the
-// configuration and no prompts or update checks. The one Go copy of this setup;
-// tools/terraform/check.sh does the same in bash, and tools/tfschema's tests (a module of their
-// own, which cannot import this package) for the stand-in they build.
+// the schema stand-in for each provider infra/ uses and writes a CLI configuration whose
+// dev_overrides point there and whose only mirror matches nothing, so any other provider fails
+// instead of being downloaded. It returns the environment for terraform: this process's, without
+// the settings that would send terraform elsewhere, with the configuration and no prompts or
+// update checks. The one Go copy of this setup; tools/terraform/check.sh does the same in bash,
+// and tools/tfschema's tests (a module of their own) for the stand-in they test.
 func Offline(dir, schema string) ([]string, error) {
 	providers := filepath.Join(dir, "providers")
 	if err := os.MkdirAll(providers, 0o755); err != nil {
 		return nil, err
 	}
 	rc := "provider_installation {\n  dev_overrides {\n"
-	for _, p := range Providers {
+	for _, p := range []string{"aws", "helm", "kubernetes", "random"} {
 		if err := os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)); err != nil {
 			return nil, err
 		}
@@ -268,16 +232,10 @@ func Console(dir, tfvars, expr string) ([]byte, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	mod := filepath.Join(work, "module")
-	if err := copyTree(dir, mod); err != nil {
-		return nil, err
-	}
-	vars := filepath.Join(work, "vars.tfvars")
-	if err := os.WriteFile(vars, []byte(tfvars), 0o644); err != nil {
-		return nil, err
-	}
-	env, err := Offline(work, schema)
-	if err != nil {
+	mod, vars := filepath.Join(work, "module"), filepath.Join(work, "vars.tfvars")
+	err = errors.Join(copyTree(dir, mod), os.WriteFile(vars, []byte(tfvars), 0o644))
+	env, offErr := Offline(work, schema)
+	if err = errors.Join(err, offErr); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(tf, "-chdir="+mod, "console", "-var-file="+vars)
@@ -296,21 +254,15 @@ func Console(dir, tfvars, expr string) ([]byte, error) {
 // hashTree is the SHA-256 of every file under dir (path and content) and of the tools' names.
 func hashTree(dir string, tools ...string) (string, error) {
 	h := sha256.New()
-	for _, t := range tools {
-		fmt.Fprintf(h, "%s\x00", t)
-	}
+	fmt.Fprintf(h, "%q\x00", tools)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
 		rel, _ := filepath.Rel(dir, p)
-		fmt.Fprintf(h, "%s\x00%d\x00", rel, len(b))
-		h.Write(b)
-		return nil
+		fmt.Fprintf(h, "%s\x00%d\x00%s", rel, len(b), b)
+		return err
 	})
 	return hex.EncodeToString(h.Sum(nil)), err
 }
@@ -325,11 +277,8 @@ type state struct {
 
 type module struct {
 	Resources []struct {
-		Address string         `json:"address"`
-		Mode    string         `json:"mode"`
-		Type    string         `json:"type"`
-		Name    string         `json:"name"`
-		Values  map[string]any `json:"values"`
+		Address, Mode, Type, Name string
+		Values                    map[string]any
 	} `json:"resources"`
 	Children []module `json:"child_modules"`
 }
@@ -378,19 +327,19 @@ func copyTree(src, dst string) error {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		if name := d.Name(); name == ".terraform" || name == ".terraform.lock.hcl" || strings.Contains(name, ".tfstate") {
+		switch name := d.Name(); {
+		case name == ".terraform" || name == ".terraform.lock.hcl" || strings.Contains(name, ".tfstate"):
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
-		}
-		if d.IsDir() {
+		case d.IsDir():
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		return err
 	})
 }

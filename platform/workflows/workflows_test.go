@@ -1,53 +1,21 @@
 package workflows
 
 import (
-	"bytes"
-	"os/exec"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/repo"
-	"github.com/rhysd/actionlint"
 )
 
 // The repository's workflow rules (permissions, OIDC only, timeouts, concurrency, paths, checkout
 // credentials, no ${{ }} in run:, deploys through the scripts, apply the reviewed plan) are Rego in
 // policy/workflows.rego, run by conftest in make test-workflows.
 
-func loadWorkflows(tb testing.TB) []File {
-	tb.Helper()
-	files, err := Load(repo.Root(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return files
-}
-
-// TestActionlint runs actionlint (as a library) on every workflow: zero findings. Its shellcheck
-// integration checks the run: scripts when shellcheck is installed (GitHub's runners have it).
-func TestActionlint(t *testing.T) {
-	root := repo.Root(t)
-	paths, err := WorkflowPaths(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := &actionlint.LinterOptions{WorkingDir: root}
-	opts.Shellcheck, _ = exec.LookPath("shellcheck")
-	var out bytes.Buffer
-	l, err := actionlint.NewLinter(&out, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs, err := l.LintFiles(paths, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range errs {
-		t.Errorf("actionlint: %s:%d:%d: %s [%s]", filepath.Base(e.Filepath), e.Line, e.Column, e.Message, e.Kind)
-	}
-}
+func loadWorkflows(tb testing.TB) []File { return must(Load(repo.Root(tb))) }
 
 // TestActionsPinnedBySHA: every action is pinned to a full commit with a "# vX.Y.Z" comment naming
 // the release (a comment, so Rego on the parsed YAML cannot see it); local workflows are exempt.
@@ -68,5 +36,38 @@ func TestActionsPinnedBySHA(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("found no uses: lines at all")
+	}
+}
+
+// TestMakeTargetsExist: every `make X` a workflow, script, make recipe or the CI entry calls is
+// a target make knows.
+func TestMakeTargetsExist(t *testing.T) {
+	root := repo.Root(t)
+	targets := must(repo.MakeTargets(root))
+	texts := map[string]string{} // where -> text with make calls
+	for _, f := range loadWorkflows(t) {
+		for id, job := range f.Workflow.Jobs {
+			for i, st := range job.Steps {
+				texts[fmt.Sprintf("%s job %s step %d", f.Name, id, i)] = runText(st)
+			}
+		}
+	}
+	paths, _ := filepath.Glob(filepath.Join(root, "[sm]*", "*.[sm][hk]")) // scripts/*.sh, mk/*.mk
+	for _, p := range append(paths, filepath.Join(root, ".ci", "run"), filepath.Join(root, "Makefile")) {
+		if b, err := os.ReadFile(p); err == nil {
+			texts[p] = string(b)
+		}
+	}
+	n := 0
+	for where, text := range texts {
+		for _, tg := range repo.MakeCalls(text) {
+			n++
+			if _, ok := targets[tg]; !ok {
+				t.Errorf("%s calls `make %s`, which no Makefile or mk/*.mk defines", where, tg)
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("found only %d make calls; the parser is not finding them", n)
 	}
 }
