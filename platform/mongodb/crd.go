@@ -54,17 +54,13 @@ func OperatorCRDPath(ctx context.Context) (string, error) {
 // downloadModule returns the module cache directory of module@version after checking its
 // hash against sum; with sum "" the checksum database checks it instead.
 func downloadModule(ctx context.Context, module, version, sum string) (string, error) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return "", fmt.Errorf("download %s: the go command is not on PATH: %w", module, err)
-	}
 	tmp, err := os.MkdirTemp("", "psmdb-download")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
 
-	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", module+"@"+version)
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = tmp // no go.mod here: the download never touches platform/go.mod
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GO111MODULE=on", "GOFLAGS=-mod=mod")
 	if sum != "" {

@@ -3,8 +3,6 @@ package mongodb
 import (
 	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,8 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestExporterUsesOperatorMonitorUser: the exporter sidecar reads the monitor user from the
@@ -51,10 +47,6 @@ func TestExporterUsesOperatorMonitorUser(t *testing.T) {
 // reads fields that exist in the operator's CRDs, is allowed to list them, and defines every
 // kube_psmdb_* series the alerts and the dashboard use.
 func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "mongodb", "kube-state-metrics-values.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	type path = []string
 	var c struct { // field names match the file's keys case-insensitively
 		KSM struct {
@@ -90,7 +82,7 @@ func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
 			} `json:"customResourceState"`
 		} `json:"kube-state-metrics"`
 	}
-	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+	if err := yaml.UnmarshalStrict(repoFile(t, "deploy/mongodb/kube-state-metrics-values.yaml"), &c); err != nil {
 		t.Fatalf("kube-state-metrics-values.yaml: %v", err)
 	}
 	if !c.KSM.CRS.Enabled || c.KSM.CRS.Config.Kind != "CustomResourceStateMetrics" {
@@ -158,14 +150,8 @@ func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
 	}
 
 	// Every kube_psmdb_* series read by the rules and the dashboard is one defined above.
-	text, err := json.Marshal(ofKind(t, renderObjects(t, nil), "PrometheusRule"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dash, err := os.ReadFile(filepath.Join(clusterChartDir(t), "dashboards", "mongodb.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := must[[]byte](t)(json.Marshal(ofKind(t, renderObjects(t, nil), "PrometheusRule")))
+	dash := repoFile(t, "deploy/mongodb/cluster/dashboards/mongodb.json")
 	missing := map[string]bool{}
 	for _, m := range regexp.MustCompile(`kube_psmdb_[a-z_]+`).FindAll(append(text, dash...), -1) {
 		missing[string(m)] = !defined[string(m)]

@@ -1,16 +1,12 @@
 package mongodb
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // operatorValues is the part of the psmdb-operator chart's values this project sets.
@@ -31,12 +27,7 @@ type operatorValues struct {
 
 // readOperatorValues decodes deploy/mongodb/operator-values.yaml strictly.
 func readOperatorValues(t *testing.T) (v operatorValues) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "mongodb", "operator-values.yaml"))
-	if err == nil {
-		err = yaml.UnmarshalStrict(b, &v)
-	}
-	if err != nil {
+	if err := yaml.UnmarshalStrict(repoFile(t, "deploy/mongodb/operator-values.yaml"), &v); err != nil {
 		t.Fatalf("operator-values.yaml: %v", err)
 	}
 	return v
@@ -46,13 +37,6 @@ func readOperatorValues(t *testing.T) (v operatorValues) {
 // shape (strictly: a key this struct doesn't know is a typo or an unreviewed addition) and for
 // consistency with the cluster chart, the README's install command and Terraform's pin.
 func TestOperatorValues(t *testing.T) {
-	read := func(rel string) []byte {
-		b, err := os.ReadFile(filepath.Join(repo.Root(t), filepath.FromSlash(rel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	v := readOperatorValues(t)
 	release := strings.TrimPrefix(OperatorVersion, "v")
 	if v.Image.Repository != "percona/percona-server-mongodb-operator" || v.Image.Tag != release {
@@ -75,12 +59,12 @@ func TestOperatorValues(t *testing.T) {
 	if got := operatorChartAppVersions[OperatorChartVersion]; got != release {
 		t.Errorf("psmdb-operator chart %s installs operator %q, want %s", OperatorChartVersion, got, release)
 	}
-	readme := string(read("deploy/mongodb/README.md"))
+	readme := string(repoFile(t, "deploy/mongodb/README.md"))
 	pin := regexp.MustCompile(`version\s*=\s*"` + regexp.QuoteMeta(OperatorChartVersion) + `"`)
 	if !strings.Contains(readme, "--version "+OperatorChartVersion) || !pin.MatchString(readme) {
 		t.Errorf("deploy/mongodb/README.md lacks --version %s or the Terraform example's %s", OperatorChartVersion, pin)
 	}
-	m := regexp.MustCompile(`psmdb_operator\s*=\s*"([^"]+)"`).FindSubmatch(read("infra/modules/stack/variables.tf"))
+	m := regexp.MustCompile(`psmdb_operator\s*=\s*"([^"]+)"`).FindSubmatch(repoFile(t, "infra/modules/stack/variables.tf"))
 	if m == nil || operatorChartAppVersions[string(m[1])] != release {
 		t.Errorf("infra/modules/stack/variables.tf pins psmdb-operator chart %q, want one that installs operator %s (chart %s)", m, release, OperatorChartVersion)
 	}

@@ -51,11 +51,7 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 		}
 	}
 	sb := clisandbox.New(t)
-	fake, err := os.ReadFile(filepath.Join("testdata", "kubectl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb.Fake(t, "kubectl", string(fake))
+	sb.Fake(t, "kubectl", string(must[[]byte](t)(os.ReadFile(filepath.Join("testdata", "kubectl")))))
 	sb.Real(t, append(clisandbox.Basics, "od")...)
 	cmd := exec.Command("bash", filepath.Join(repo.Root(t), "scripts", "mongodb-secret.sh"))
 	cmd.Env = sb.Env(append([]string{"FAKE_KUBE_DIR=" + state, "WAIT_SECONDS=0", "SECRET_WAIT_SECONDS=0"}, env...)...)
@@ -113,12 +109,10 @@ func mongodbURL(t *testing.T, run scriptRun) *connstring.ConnString {
 func checkAppSecret(t *testing.T, run scriptRun) {
 	t.Helper()
 	cs, s := mongodbURL(t, run), run.applied
-	b, err := os.ReadFile(filepath.Join(repo.Root(t), "deploy", "helm", "orders", "values.yaml"))
-	var chart struct{ MongoDB struct{ CASecretKey, CAMountPath string } }
-	if err == nil {
-		err = yaml.Unmarshal(b, &chart)
+	var chart struct {
+		MongoDB struct{ CASecretKey, CAMountPath string }
 	}
-	if err != nil {
+	if err := yaml.Unmarshal(repoFile(t, "deploy/helm/orders/values.yaml"), &chart); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"ADMIN_TOKEN", chart.MongoDB.CASecretKey, "MONGODB_URL"}, slices.Sorted(maps.Keys(s.Data))); diff != "" {
