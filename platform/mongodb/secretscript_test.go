@@ -164,22 +164,39 @@ func TestSecretScriptBuildsURLFromOperatorCredentials(t *testing.T) {
 	}
 }
 
-func TestSecretScriptOptions(t *testing.T) {
+// TestSecretScriptModes: the options shape the URL and the calls; bad settings and a cluster that
+// is not ready fail clearly with nothing applied.
+func TestSecretScriptModes(t *testing.T) {
 	for _, tt := range []struct {
 		name              string
-		env               []string
+		drop, env         []string // drop: operator secrets missing
+		wantErr           string   // "": success with hosts, tls, insecure, ca, every call naming everyCall
 		hosts             int
 		tls, insecure, ca bool
 		everyCall         string
 	}{
-		{"five members", []string{"FAKE_SIZE=5"}, 5, true, false, true, ""},
-		{"tls off", []string{"MONGODB_TLS=off"}, 3, false, false, false, ""},
-		{"tls insecure", []string{"MONGODB_TLS=insecure"}, 3, true, true, false, ""},
-		{"explicit context", []string{"KUBE_CONTEXT=arn:aws:eks:eu-west-1:1:cluster/orderstack-dev"}, 3, true, false, true,
+		{"five members", nil, []string{"ENV=dev", "FAKE_SIZE=5"}, "", 5, true, false, true, ""},
+		{"tls off", nil, []string{"ENV=dev", "MONGODB_TLS=off"}, "", 3, false, false, false, ""},
+		{"tls insecure", nil, []string{"ENV=dev", "MONGODB_TLS=insecure"}, "", 3, true, true, false, ""},
+		{"explicit context", nil, []string{"ENV=dev", "KUBE_CONTEXT=arn:aws:eks:eu-west-1:1:cluster/orderstack-dev"}, "", 3, true, false, true,
 			"--context arn:aws:eks:eu-west-1:1:cluster/orderstack-dev "},
+		{"no ENV", nil, nil, "ENV must be dev or prod", 0, false, false, false, ""},
+		{"bad ENV", nil, []string{"ENV=staging"}, "ENV must be dev or prod", 0, false, false, false, ""},
+		{"bad TLS mode", nil, []string{"ENV=dev", "MONGODB_TLS=maybe"}, "MONGODB_TLS", 0, false, false, false, ""},
+		{"cluster not ready", nil, []string{"ENV=dev", "FAKE_PSMDB_STATE=initializing"}, "is not ready (state 'initializing'", 0, false, false, false, ""},
+		{"no status yet", nil, []string{"ENV=dev", "FAKE_PSMDB_STATE="}, "is not ready (state 'none'", 0, false, false, false, ""},
+		{"no size", nil, []string{"ENV=dev", "FAKE_SIZE="}, "has no size", 0, false, false, false, ""},
+		{"no user secret", []string{"mongodb/orders-mongodb-custom-user-secret/orders"}, []string{"ENV=dev"}, "orders-mongodb-custom-user-secret", 0, false, false, false, ""},
+		{"no CA", []string{"mongodb/orders-mongodb-ssl/ca.crt", "mongodb/orders-mongodb-ssl/tls.key"}, []string{"ENV=dev"}, "orders-mongodb-ssl", 0, false, false, false, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			run := runSecretScript(t, operatorSecrets(), append([]string{"ENV=dev"}, tt.env...)...)
+			run := runSecretScript(t, operatorSecrets(tt.drop...), tt.env...)
+			if tt.wantErr != "" {
+				if run.err == nil || !strings.Contains(run.stderr, tt.wantErr) || run.applied != nil {
+					t.Errorf("exit %v, applied %v, stderr %q; want a failure mentioning %q and nothing applied", run.err, run.applied != nil, run.stderr, tt.wantErr)
+				}
+				return
+			}
 			cs := mongodbURL(t, run)
 			_, ca := run.applied.Data["MONGODB_CA_CRT"]
 			if len(cs.Hosts) != tt.hosts || cs.SSL != tt.tls || cs.SSLInsecure != tt.insecure || ca != tt.ca {
@@ -189,31 +206,6 @@ func TestSecretScriptOptions(t *testing.T) {
 				if !strings.Contains(line, tt.everyCall) {
 					t.Errorf("kubectl call %q lacks %q", line, tt.everyCall)
 				}
-			}
-		})
-	}
-}
-
-func TestSecretScriptFailsClearlyWithoutApplying(t *testing.T) {
-	for _, tt := range []struct {
-		name    string
-		secrets map[string]string
-		env     []string
-		wantErr string
-	}{
-		{"no ENV", operatorSecrets(), nil, "ENV must be dev or prod"},
-		{"bad ENV", operatorSecrets(), []string{"ENV=staging"}, "ENV must be dev or prod"},
-		{"bad TLS mode", operatorSecrets(), []string{"ENV=dev", "MONGODB_TLS=maybe"}, "MONGODB_TLS"},
-		{"cluster not ready", operatorSecrets(), []string{"ENV=dev", "FAKE_PSMDB_STATE=initializing"}, "is not ready (state 'initializing'"},
-		{"no status yet", operatorSecrets(), []string{"ENV=dev", "FAKE_PSMDB_STATE="}, "is not ready (state 'none'"},
-		{"no size", operatorSecrets(), []string{"ENV=dev", "FAKE_SIZE="}, "has no size"},
-		{"no user secret", operatorSecrets("mongodb/orders-mongodb-custom-user-secret/orders"), []string{"ENV=dev"}, "orders-mongodb-custom-user-secret"},
-		{"no CA", operatorSecrets("mongodb/orders-mongodb-ssl/ca.crt", "mongodb/orders-mongodb-ssl/tls.key"), []string{"ENV=dev"}, "orders-mongodb-ssl"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			run := runSecretScript(t, tt.secrets, tt.env...)
-			if run.err == nil || !strings.Contains(run.stderr, tt.wantErr) || run.applied != nil {
-				t.Errorf("exit %v, applied %v, stderr %q; want a failure mentioning %q and nothing applied", run.err, run.applied != nil, run.stderr, tt.wantErr)
 			}
 		})
 	}
