@@ -27,22 +27,10 @@ spec:
               storage: 1Gi
 `
 
-const pitrRestore = `
-apiVersion: psmdb.percona.com/v1
-kind: PerconaServerMongoDBRestore
-metadata:
-  name: r
-spec:
-  clusterName: orders-mongodb
-  backupName: b
-  pitr:
-    type: date
-    date: "2026-11-25 14:30:00"
-`
-
 // TestValidatorRefusesWhatTheAPIServerRefuses: the validator must refuse what the API server
 // refuses, or the chart tests prove nothing; and it leaves the caller's object as it was.
 func TestValidatorRefusesWhatTheAPIServerRefuses(t *testing.T) {
+	pitrRestore := string(repoFile(t, "deploy/mongodb/examples/restore-pitr.yaml"))
 	for _, tt := range []struct {
 		name, doc, old, new string
 		wantErr             string // "" means valid
@@ -53,7 +41,7 @@ func TestValidatorRefusesWhatTheAPIServerRefuses(t *testing.T) {
 		{"missing required", validCluster, "  image: percona/percona-server-mongodb:8.0.12-4\n", "", "spec.image"},
 		{"wrong kind", validCluster, "kind: PerconaServerMongoDB", "kind: PerconaServerMongoDBBackup", "kind"},
 		{"valid PITR restore", pitrRestore, "", "", ""},
-		{"CEL rule: PITR date format", pitrRestore, "2026-11-25 14:30:00", "2026-11-25T14:30:00Z", "YYYY-MM-DD HH:MM:SS"},
+		{"CEL rule: PITR date format", pitrRestore, "2026-11-25 14:29:00", "2026-11-25T14:29:00Z", "YYYY-MM-DD HH:MM:SS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			obj, err := DecodeObject([]byte(strings.Replace(tt.doc, tt.old, tt.new, 1)))
