@@ -117,39 +117,28 @@ func LoadCRDs(path string) (map[string]*Validator, error) {
 			if !version.Served || !version.Storage {
 				continue
 			}
-			v, err := newValidator(crd.Spec.Group, version, crd.Spec.Names.Kind)
-			if err != nil {
-				return nil, fmt.Errorf("CRD %s: %w", crd.Name, err)
+			if version.Schema == nil || version.Schema.OpenAPIV3Schema == nil {
+				return nil, fmt.Errorf("CRD %s version %s has no schema", crd.Name, version.Name)
 			}
-			out[crd.Spec.Names.Kind] = v
+			internal := &apiextensions.JSONSchemaProps{}
+			err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(version.Schema.OpenAPIV3Schema, internal, nil)
+			var structural *structuralschema.Structural
+			var openapi validation.SchemaValidator
+			if err == nil {
+				structural, err = structuralschema.NewStructural(internal)
+			}
+			if err == nil {
+				openapi, _, err = validation.NewSchemaValidator(internal)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("CRD %s: schema: %w", crd.Name, err)
+			}
+			out[crd.Spec.Names.Kind] = &Validator{GVK: schema.GroupVersionKind{Group: crd.Spec.Group, Version: version.Name, Kind: crd.Spec.Names.Kind},
+				Schema: version.Schema.OpenAPIV3Schema, openapi: openapi, structural: structural,
+				cel: cel.NewValidator(structural, true, celconfig.PerCallLimit)}
 		}
 	}
 	return out, nil
-}
-
-func newValidator(group string, version apiextensionsv1.CustomResourceDefinitionVersion, kind string) (*Validator, error) {
-	if version.Schema == nil || version.Schema.OpenAPIV3Schema == nil {
-		return nil, fmt.Errorf("version %s has no schema", version.Name)
-	}
-	internal := &apiextensions.JSONSchemaProps{}
-	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(version.Schema.OpenAPIV3Schema, internal, nil); err != nil {
-		return nil, fmt.Errorf("convert schema: %w", err)
-	}
-	structural, err := structuralschema.NewStructural(internal)
-	if err != nil {
-		return nil, fmt.Errorf("structural schema: %w", err)
-	}
-	openapi, _, err := validation.NewSchemaValidator(internal)
-	if err != nil {
-		return nil, fmt.Errorf("schema validator: %w", err)
-	}
-	return &Validator{
-		GVK:        schema.GroupVersionKind{Group: group, Version: version.Name, Kind: kind},
-		Schema:     version.Schema.OpenAPIV3Schema,
-		openapi:    openapi,
-		structural: structural,
-		cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),
-	}, nil
 }
 
 // Validate returns every reason the API server would refuse obj (an object decoded from

@@ -42,13 +42,7 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 	t.Helper()
 	state := t.TempDir()
 	for path, value := range secrets {
-		file := filepath.Join(state, "secrets", filepath.FromSlash(path))
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(value), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		repo.Write(t, state, "secrets/"+path, value)
 	}
 	sb := clisandbox.New(t)
 	sb.Fake(t, "kubectl", string(must[[]byte](t)(os.ReadFile(filepath.Join("testdata", "kubectl")))))
