@@ -374,7 +374,7 @@ func rolesTable(m *ciModel) string {
 	for _, env := range m.envs {
 		for _, name := range slices.Sorted(maps.Keys(m.iam[env].Roles)) {
 			role := m.iam[env].Roles[name]
-			var subs, perms, order []string
+			var subs, perms []string
 			for _, s := range role.Trusts {
 				subs = append(subs, code(strings.TrimPrefix(s, repo)))
 			}
@@ -397,17 +397,15 @@ func rolesTable(m *ciModel) string {
 				if ev != "pull_request" {
 					ev += " " + strings.TrimPrefix(strings.TrimPrefix(r.Scenario.Ref, "refs/heads/"), "refs/tags/")
 				}
-				if evs[key] == nil {
-					order = append(order, key)
-				}
 				if !slices.Contains(evs[key], ev) {
 					evs[key] = append(evs[key], ev)
 				}
 			}
-			for i, k := range order {
-				order[i] = k + " (" + strings.Join(evs[k], ", ") + ")"
+			var jobs []string
+			for _, k := range slices.Sorted(maps.Keys(evs)) { // the runs' order: files and jobs sorted
+				jobs = append(jobs, k+" ("+strings.Join(evs[k], ", ")+")")
 			}
-			out += fmt.Sprintf("| %s/%s | %s | %s | %s |\n", env, name, strings.Join(subs, "<br>"), strings.Join(perms, "<br>"), strings.Join(order, "<br>"))
+			out += fmt.Sprintf("| %s/%s | %s | %s | %s |\n", env, name, strings.Join(subs, "<br>"), strings.Join(perms, "<br>"), strings.Join(jobs, "<br>"))
 		}
 	}
 	return out

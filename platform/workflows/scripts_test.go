@@ -40,13 +40,7 @@ func newSandbox(tb testing.TB, only ...string) *sandbox {
 	tb.Helper()
 	s := &sandbox{Sandbox: clisandbox.New(tb)}
 	s.root = filepath.Join(s.Home, "repo")
-	scripts, _ := filepath.Glob(filepath.Join(repo.Root(tb), "scripts", "*.sh"))
-	if len(scripts) == 0 {
-		tb.Fatal("no scripts/*.sh")
-	}
-	for _, p := range scripts {
-		write(tb, filepath.Join(s.root, "scripts", filepath.Base(p)), string(must(os.ReadFile(p))), 0o755)
-	}
+	must(0, os.CopyFS(filepath.Join(s.root, "scripts"), os.DirFS(filepath.Join(repo.Root(tb), "scripts")))) // with their modes
 	for _, env := range []string{"dev", "prod"} {
 		write(tb, filepath.Join(s.root, "infra", "envs", env+".s3.tfbackend"),
 			"bucket       = \"orderstack-tfstate-123456789012\"\nkey          = \"orderstack/"+env+"/terraform.tfstate\"\nuse_lockfile = true\n", 0o644)

@@ -17,9 +17,9 @@ import (
 // (docs.github.com, "OpenID Connect reference", example subject claims) is
 // repo:<owner/name>:environment:<name> for a job that names an environment, whatever the
 // event; otherwise repo:<owner/name>:pull_request for pull_request events and
-// repo:<owner/name>:ref:<ref> for the others (workflow_run and schedule run on the default
-// branch). Each job is examined in concrete scenarios (event and ref), its `if:` evaluated
-// by act's evaluator with what the scenario fixes (evaluate).
+// repo:<owner/name>:ref:<ref> for the others (workflow_run runs on the default branch). Each job
+// is examined in concrete scenarios (event and ref), its `if:` evaluated by act's evaluator with
+// what the scenario fixes (evaluate).
 
 // Scenario is one way a workflow run starts.
 type Scenario struct {
@@ -70,8 +70,6 @@ func scenarios(wf *actionlint.Workflow) ([]Scenario, error) {
 			}
 		case *actionlint.WorkflowDispatchEvent:
 			out = append(out, Scenario{"workflow_dispatch", "refs/heads/main"}, Scenario{"workflow_dispatch", "refs/heads/feature"})
-		case *actionlint.ScheduledEvent:
-			out = append(out, Scenario{"schedule", "refs/heads/main"})
 		default:
 			return nil, fmt.Errorf("trigger %s is not modelled", ev.EventName())
 		}
