@@ -9,20 +9,16 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// operatorValues is the part of the psmdb-operator chart's values this project sets.
+// operatorValues is the part of the psmdb-operator chart's values this project sets (field names
+// match the file's keys case-insensitively).
 type operatorValues struct {
-	ReplicaCount int `json:"replicaCount"`
-	Image        struct {
-		Repository, Tag, PullPolicy string
-	} `json:"image"`
-	WatchAllNamespaces bool                        `json:"watchAllNamespaces"`
-	WatchNamespace     string                      `json:"watchNamespace"`
-	DisableTelemetry   bool                        `json:"disableTelemetry"`
-	LogStructured      bool                        `json:"logStructured"`
-	LogLevel           string                      `json:"logLevel"`
-	Resources          corev1.ResourceRequirements `json:"resources"`
-	PodSecurityContext corev1.PodSecurityContext   `json:"podSecurityContext"`
-	SecurityContext    corev1.SecurityContext      `json:"securityContext"`
+	ReplicaCount                                        int
+	Image                                               struct{ Repository, Tag, PullPolicy string }
+	WatchAllNamespaces, DisableTelemetry, LogStructured bool
+	WatchNamespace, LogLevel                            string
+	Resources                                           corev1.ResourceRequirements
+	PodSecurityContext                                  corev1.PodSecurityContext
+	SecurityContext                                     corev1.SecurityContext
 }
 
 // readOperatorValues decodes deploy/mongodb/operator-values.yaml strictly.

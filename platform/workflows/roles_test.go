@@ -88,11 +88,6 @@ func (m *ciModel) role(r Run, variable string) (*Role, error) {
 	return role, nil
 }
 
-// subject is r's OIDC subject (every environment names the same repository: checkTrustExact).
-func (m *ciModel) subject(r Run) string {
-	return "repo:" + m.iam[m.envs[0]].Repository + ":" + r.Subject
-}
-
 // checkTrustExact: every job that assumes a role has a subject that role trusts, and every
 // subject a role trusts is the subject of a job that assumes it: no role trusts more.
 func checkTrustExact(m *ciModel) []string {
@@ -105,7 +100,7 @@ func checkTrustExact(m *ciModel) []string {
 				out = append(out, r.Name()+": "+err.Error())
 				continue
 			}
-			sub := m.subject(r)
+			sub := "repo:" + m.iam[m.envs[0]].Repository + ":" + r.Subject // every environment's repository: checked below
 			if !slices.Contains(role.Trusts, sub) {
 				out = append(out, fmt.Sprintf("%s has subject %s, which role %s/%s does not trust (%v)", r.Name(), sub, role.Env, role.Name, role.Trusts))
 			}
