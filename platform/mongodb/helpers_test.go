@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,16 +62,12 @@ func renderObjects(tb testing.TB, extra map[string]any) []map[string]any {
 // ofKind returns the only object of a kind, failing unless there is exactly one.
 func ofKind(tb testing.TB, objs []map[string]any, kind string) map[string]any {
 	tb.Helper()
-	var out []map[string]any
-	for _, o := range objs {
-		if o["kind"] == kind {
-			out = append(out, o)
-		}
+	same := func(o map[string]any) bool { return o["kind"] == kind }
+	i := slices.IndexFunc(objs, same)
+	if i < 0 || slices.ContainsFunc(objs[i+1:], same) {
+		tb.Fatalf("rendered not exactly one %s object", kind)
 	}
-	if len(out) != 1 {
-		tb.Fatalf("rendered %d %s objects, want 1", len(out), kind)
-	}
-	return out[0]
+	return objs[i]
 }
 
 // at returns the value at a dotted path ("spec.replsets.0.size") of a decoded object, nil if absent.
