@@ -16,9 +16,6 @@ import (
 // gave them. Only what AWS assigns is fixed: the account, partition and region, the OIDC
 // provider's ARN, the plans key's ARN, and the ECR repository's ARN (rebuilt from its name).
 
-// FakeAccount is the account ID the mocked AWS provider answers.
-const FakeAccount = tfrun.Account
-
 // Statement is one statement of an IAM policy; Effect is Allow or Deny.
 type Statement struct {
 	Sid, Effect        string
@@ -77,7 +74,6 @@ func list(v any) []string {
 	return out
 }
 
-// fromState fills e from the state terraform applied for it.
 func (e *EnvIAM) fromState(st tfrun.State) error {
 	e.ClusterName = str(st.Outputs["cluster_name"])
 	var iam []tfrun.Resource
@@ -85,7 +81,7 @@ func (e *EnvIAM) fromState(st tfrun.State) error {
 	for _, r := range st.Resources {
 		if r.Type == "aws_ecr_repository" {
 			e.ECRRepositoryName = str(r.Values["name"])
-			arns[str(r.Values["arn"])] = "arn:aws:ecr:" + e.Region + ":" + FakeAccount + ":repository/" + e.ECRRepositoryName
+			arns[str(r.Values["arn"])] = "arn:aws:ecr:" + e.Region + ":" + tfrun.Account + ":repository/" + e.ECRRepositoryName
 		}
 		if strings.HasPrefix(r.Address, tfrun.IAMModule+".") {
 			iam = append(iam, r)

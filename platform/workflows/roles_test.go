@@ -182,7 +182,6 @@ func checkApplyConcurrency(m *ciModel) []string {
 	return out
 }
 
-// call is one AWS API call a workflow step makes.
 type call struct{ action, resource string }
 
 var awsCLI = regexp.MustCompile(`(?m)\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)`)
@@ -190,8 +189,8 @@ var awsCLI = regexp.MustCompile(`(?m)\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)`)
 // stepCalls lists the AWS calls of a step as the role sees them; delegated names a script whose
 // calls the script tests check under the role (TestScripts' ci rows).
 func stepCalls(e *EnvIAM, st *actionlint.Step) (calls []call, delegated string, err error) {
-	repo := "arn:aws:ecr:" + e.Region + ":" + FakeAccount + ":repository/" + e.ECRRepositoryName
-	cluster := "arn:aws:eks:" + e.Region + ":" + FakeAccount + ":cluster/" + e.ClusterName
+	repo := "arn:aws:ecr:" + e.Region + ":" + tfrun.Account + ":repository/" + e.ECRRepositoryName
+	cluster := "arn:aws:eks:" + e.Region + ":" + tfrun.Account + ":cluster/" + e.ClusterName
 	state := "arn:aws:s3:::" + e.StateBucket
 	switch uses, in := actionOf(st); uses {
 	case "aws-actions/amazon-ecr-login":

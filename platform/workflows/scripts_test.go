@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderstack/orderstack/platform/internal/clisandbox"
 	"github.com/orderstack/orderstack/platform/internal/repo"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 )
 
 // The deploy scripts run here against the fakes of testdata/fakes (terraform, aws, kubectl, helm,
@@ -18,7 +19,7 @@ import (
 // basics, so a real kubectl or terraform on the machine can never be reached.
 
 const (
-	fakeRegistry = FakeAccount + ".dkr.ecr.eu-west-1.amazonaws.com"
+	fakeRegistry = tfrun.Account + ".dkr.ecr.eu-west-1.amazonaws.com"
 	fakeRepoURL  = fakeRegistry + "/orderstack-dev/orders" // terraform's output ecr_repository_url
 	prodRepoURL  = fakeRegistry + "/orderstack-prod/orders"
 	fakeDigest   = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" // what make image pushes
@@ -76,14 +77,12 @@ func write(tb testing.TB, path, content string, mode os.FileMode) {
 	}
 }
 
-// run runs scripts/<script> with extra environment: the combined output and the exit code.
 func (s *sandbox) run(tb testing.TB, script string, env ...string) (string, int) {
 	tb.Helper()
 	r := s.Run(tb, filepath.Join(s.root, "scripts", script), nil, env...)
 	return r.Output, r.Code
 }
 
-// inOrder: the fakes were called with matches of the patterns, in this order.
 func (s *sandbox) inOrder(tb testing.TB, patterns ...string) {
 	tb.Helper()
 	if err := clisandbox.InOrder(s.Calls(tb), patterns...); err != nil {
@@ -99,7 +98,6 @@ func (s *sandbox) never(tb testing.TB, from int, re, why string) {
 	}
 }
 
-// wantAll: text (an output, a call) contains every want.
 func wantAll(tb testing.TB, text string, wants ...string) {
 	tb.Helper()
 	for _, w := range wants {
@@ -206,7 +204,7 @@ func TestScripts(t *testing.T) {
 	const arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 	alb, mutated := regexp.QuoteMeta(fakeALB), tfDefects(t)
 	https := `^helm upgrade --install orders .*` + regexp.QuoteMeta("--set-string ingress.certificateArn="+arn+" --set-string ingress.host=orders.example.com")
-	denied := "is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:eu-west-1:" + FakeAccount + ":repository/orderstack-dev/orders"
+	denied := "is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:eu-west-1:" + tfrun.Account + ":repository/orderstack-dev/orders"
 	history := `FAKE_HELM_HISTORY=[{"revision":7,"updated":"2026-11-20T10:00:00Z","status":"deployed","chart":"orders-0.1.0"},` +
 		`{"revision":8,"updated":"2026-11-21T10:00:00Z","status":"failed","chart":"orders-0.1.0"}]`
 	type row struct {
@@ -347,7 +345,7 @@ func TestScriptsStrict(t *testing.T) {
 func (s *sandbox) asRole(tb testing.TB, role *Role) {
 	p := filepath.Join(s.State, "policy-"+role.Env+"-"+role.Name)
 	write(tb, p, strings.Join(must(role.PolicyLines()), "\n")+"\n", 0o644)
-	s.Setenv("FAKE_IAM_POLICY="+p, "FAKE_CALLER_ARN=arn:aws:sts::"+FakeAccount+":assumed-role/orderstack-"+role.Env+"-gh-"+role.Name+"-1/GitHubActions")
+	s.Setenv("FAKE_IAM_POLICY="+p, "FAKE_CALLER_ARN=arn:aws:sts::"+tfrun.Account+":assumed-role/orderstack-"+role.Env+"-gh-"+role.Name+"-1/GitHubActions")
 }
 
 // ciSandbox runs terraform-ci.sh with the fake terraform of testdata/fakes/terraform-ci, the fake
