@@ -45,10 +45,7 @@ var operatorChartAppVersions = map[string]string{"1.21.0": "1.21.0", "1.21.1": "
 // running `go mod download` (outside any workspace) when the module cache lacks it.
 func OperatorCRDPath(ctx context.Context) (string, error) {
 	dir, err := downloadModule(ctx, OperatorModule, OperatorVersion, OperatorSum)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "deploy", "crd.yaml"), nil
+	return filepath.Join(dir, "deploy", "crd.yaml"), err
 }
 
 // downloadModule returns the module cache directory of module@version after checking its
