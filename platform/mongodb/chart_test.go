@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/lint/support"
+
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
 )
 
@@ -32,11 +34,7 @@ func TestClusterChartMatchesCRDs(t *testing.T) {
 			}
 		})
 	}
-	msgs, err := helmrender.Lint(clusterChartDir(t), helmrender.Options{Namespace: "mongodb", Values: requiredValues(nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
+	for _, m := range must[[]support.Message](t)(helmrender.Lint(clusterChartDir(t), helmrender.Options{Namespace: "mongodb", Values: requiredValues(nil)})) {
 		t.Errorf("helm lint: %s", m)
 	}
 }

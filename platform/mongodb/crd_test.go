@@ -44,10 +44,7 @@ func TestValidatorRefusesWhatTheAPIServerRefuses(t *testing.T) {
 		{"CEL rule: PITR date format", pitrRestore, "2026-11-25 14:29:00", "2026-11-25T14:29:00Z", "YYYY-MM-DD HH:MM:SS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			obj, err := DecodeObject([]byte(strings.Replace(tt.doc, tt.old, tt.new, 1)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			obj := must[map[string]any](t)(DecodeObject([]byte(strings.Replace(tt.doc, tt.old, tt.new, 1))))
 			kind := "PerconaServerMongoDB"
 			if tt.doc == pitrRestore {
 				kind = "PerconaServerMongoDBRestore"

@@ -35,11 +35,7 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 	kubeBin, etcdBin, kwokBin := get("E2E_KUBE_BIN"), get("E2E_ETCD_BIN"), get("E2E_KWOK_BIN")
 	// kwok refuses to start without stages; its own, from the module it was built from.
-	kwokDir, err := downloadModule(ctx, "sigs.k8s.io/kwok", get("E2E_KWOK_VERSION"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stages := filepath.Join(kwokDir, "kustomize", "stage")
+	stages := filepath.Join(must[string](t)(downloadModule(ctx, "sigs.k8s.io/kwok", get("E2E_KWOK_VERSION"), "")), "kustomize", "stage")
 
 	bin := filepath.Join(dir, "bin")
 	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, "kubectl"), "./testdata/kubectlmain")
@@ -84,11 +80,7 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 
 	// The CRDs, the namespaces and the chart's objects, created for real (strict validation).
-	crdPath, err := OperatorCRDPath(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubectl(nil, "apply", "--server-side", "-f", crdPath)
+	kubectl(nil, "apply", "--server-side", "-f", must[string](t)(OperatorCRDPath(ctx)))
 	// `kubectl wait` fails at once while a CRD has no status yet: poll the condition instead.
 	for _, crd := range []string{"perconaservermongodbs", "perconaservermongodbbackups", "perconaservermongodbrestores"} {
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {

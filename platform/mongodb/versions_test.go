@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"k8s.io/apimachinery/pkg/util/version"
 
@@ -34,10 +35,7 @@ func TestImagesAndKubernetesCertifiedByOperatorRelease(t *testing.T) {
 		}
 	}
 
-	chrt, err := loader.Load(clusterChartDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	chrt := must[*chart.Chart](t)(loader.Load(clusterChartDir(t)))
 	if want := ">=" + rv["EKS_MIN"] + ".0-0"; !strings.HasPrefix(chrt.Metadata.KubeVersion, want) {
 		t.Errorf("Chart.yaml kubeVersion = %q, want %s (EKS_MIN)", chrt.Metadata.KubeVersion, want)
 	}
