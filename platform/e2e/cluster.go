@@ -74,11 +74,8 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	// its CA), a service-account signing key, and an admin bearer token in system:masters.
 	servingCert, servingKey, err := cert.GenerateSelfSignedCertKey("127.0.0.1", []net.IP{net.ParseIP(serviceIP)},
 		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
-	if err != nil {
-		return c, err
-	}
-	saKey, err := keyutil.MakeEllipticPrivateKeyPEM()
-	if err != nil {
+	saKey, keyErr := keyutil.MakeEllipticPrivateKeyPEM()
+	if err = errors.Join(err, keyErr); err != nil {
 		return c, err
 	}
 	token := make([]byte, 16)
@@ -125,11 +122,8 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	kc.AuthInfos["e2e-admin"] = &clientcmdapi.AuthInfo{Token: hex.EncodeToString(token)}
 	kc.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-admin", Namespace: "default"}
 	kc.CurrentContext = "e2e"
-	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
-		return c, err
-	}
 	rc, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
-	if err != nil {
+	if err = errors.Join(err, clientcmd.WriteToFile(*kc, c.Kubeconfig)); err != nil {
 		return c, err
 	}
 	rc.QPS, rc.Burst = 100, 200
@@ -218,9 +212,7 @@ func (c *Cluster) start(ctx context.Context, cfg Config, name, bin string, check
 	}
 	go func() { p.cmd.Wait(); log.Close(); close(p.done) }()
 	c.procs = append(c.procs, p)
-	if cfg.Logf != nil {
-		cfg.Logf("started %s (pid %d), log %s", name, p.cmd.Process.Pid, p.log)
-	}
+	cfg.Logf("started %s (pid %d), log %s", name, p.cmd.Process.Pid, p.log)
 	last := errors.New("not checked")
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
 		select {

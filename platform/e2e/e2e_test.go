@@ -82,13 +82,9 @@ func TestE2E(t *testing.T) {
 			"pod/general/pod-ready", "pod/general/pod-complete", "pod/fast/pod-delete"} {
 			stages = append(stages, filepath.Join(env("E2E_KWOK_DIR"), "kustomize", "stage", f+".yaml"))
 		}
-		var err error
-		h.c, err = Start(ctx, Config{KubeBinDir: env("E2E_KUBE_BIN"), EtcdBin: filepath.Join(env("E2E_ETCD_BIN"), "etcd"),
-			KwokBin: filepath.Join(env("E2E_KWOK_BIN"), "kwok"), KwokConfigs: stages, Dir: h.dir, Logf: t.Logf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := h.c
+		c := must[*Cluster](t)(Start(ctx, Config{KubeBinDir: env("E2E_KUBE_BIN"), EtcdBin: filepath.Join(env("E2E_ETCD_BIN"), "etcd"),
+			KwokBin: filepath.Join(env("E2E_KWOK_BIN"), "kwok"), KwokConfigs: stages, Dir: h.dir, Logf: t.Logf}))
+		h.c = c
 		top.Cleanup(func() {
 			if err := c.Stop(); err != nil {
 				top.Errorf("stop control plane: %v", err)
@@ -118,10 +114,7 @@ func TestE2E(t *testing.T) {
 		if msg, err := gen.CombinedOutput(); err != nil {
 			t.Fatalf("controller-gen: %v\n%s", err, msg)
 		}
-		percona, err := mongodb.OperatorCRDPath(ctx) // checked against the pin platform/mongodb uses offline
-		if err != nil {
-			t.Fatal(err)
-		}
+		percona := must[string](t)(mongodb.OperatorCRDPath(ctx)) // checked against the pin platform/mongodb uses offline
 		args := []string{"apply", "--server-side", "-f", percona}
 		for _, r := range []string{"servicemonitors", "podmonitors", "prometheusrules"} {
 			args = append(args, "-f", filepath.Join(out, "monitoring.coreos.com_"+r+".yaml"))
@@ -140,10 +133,7 @@ func TestE2E(t *testing.T) {
 
 	phase("namespace with Terraform's labels (Pod Security, ALB readiness gate), placeholder Secret", func(t *testing.T) {
 		h.terraformNamespace(t, "app", ns)
-		got, err := h.c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := must[*corev1.Namespace](t)(h.c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}))
 		// The AWS Load Balancer Controller injects its target-health readiness gate only with this
 		// label; without it a rolling update can leave the target group with no healthy target.
 		if gate := got.Labels["elbv2.k8s.aws/pod-readiness-gate-inject"]; gate != "enabled" {
@@ -232,9 +222,7 @@ func TestE2E(t *testing.T) {
 		h.checkSpread(t, "")
 	})
 
-	phase("zone outage: zone-a tainted, its pod deleted, the replacement lands in another zone", func(t *testing.T) {
-		h.checkZoneOutage(t, zones[0])
-	})
+	phase("zone outage: zone-a tainted, its pod deleted, the replacement lands in another zone", h.checkZoneOutage)
 
 	phase("server-side dry runs: hooks accepted, a misspelt field refused", func(t *testing.T) {
 		hooks := h.helm(t, "get", "hooks", release, "-n", ns)
@@ -284,10 +272,7 @@ func newRunDir(t *testing.T, workDir string) string {
 		os.RemoveAll(d)
 	}
 	os.MkdirAll(workDir, 0o700)
-	dir, err := os.MkdirTemp(workDir, "run-")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := must[string](t)(os.MkdirTemp(workDir, "run-"))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("state and component logs kept in %s", dir)
@@ -316,20 +301,23 @@ func (h *harness) cli(in, name string, args ...string) (string, error) {
 
 func (h *harness) kubectl(t *testing.T, in string, args ...string) string {
 	t.Helper()
-	out, err := h.cli(in, "kubectl", args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return must[string](t)(h.cli(in, "kubectl", args...))
 }
 
 func (h *harness) helm(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := h.cli("", "helm", args...)
-	if err != nil {
-		t.Fatal(err)
+	return must[string](t)(h.cli("", "helm", args...))
+}
+
+// must[V](t)(v, err) is v, failing t on err.
+func must[V any](t *testing.T) func(V, error) V {
+	return func(v V, err error) V {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	return out
 }
 
 // dryRun creates manifests in namespace with a server-side dry run and strict field validation.
@@ -352,16 +340,15 @@ func poll(t *testing.T, timeout time.Duration, what string, cond func() (bool, s
 	}
 }
 
-func (h *harness) pods(ctx context.Context) ([]*corev1.Pod, error) {
-	list, err := h.c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: podSelector})
-	if err != nil {
-		return nil, err
-	}
+// pods lists the release's pods (as pointers, like the informer's lister), failing t on error.
+func (h *harness) pods(t *testing.T) []*corev1.Pod {
+	t.Helper()
+	list := must[*corev1.PodList](t)(h.c.Client.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: podSelector}))
 	pods := make([]*corev1.Pod, len(list.Items))
 	for i := range list.Items {
 		pods[i] = &list.Items[i]
 	}
-	return pods, nil
+	return pods
 }
 
 // readyCount counts the pods that are Ready and not terminating, and all pods.
@@ -383,10 +370,7 @@ func (h *harness) waitRollout(t *testing.T, tag string) {
 	h.kubectl(t, "", "rollout", "status", "deployment/"+release, "-n", ns, "--timeout=3m")
 	image := imageRepo + ":" + tag
 	poll(t, 3*time.Minute, "rollout to "+image, func() (bool, string) {
-		pods, err := h.pods(t.Context())
-		if err != nil {
-			return false, err.Error()
-		}
+		pods := h.pods(t)
 		for _, p := range pods {
 			if p.Spec.Containers[0].Image != image {
 				return false, "pod " + p.Name + " runs " + p.Spec.Containers[0].Image
@@ -445,10 +429,7 @@ func (h *harness) watchReady(t *testing.T, f func()) dip {
 
 func (h *harness) zoneOf(t *testing.T) map[string]string {
 	t.Helper()
-	nodes, err := h.c.Client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nodes := must[*corev1.NodeList](t)(h.c.Client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{}))
 	zoneOf := map[string]string{}
 	for _, n := range nodes.Items {
 		zoneOf[n.Name] = n.Labels[zoneLabel]
@@ -466,11 +447,7 @@ func (h *harness) checkSpread(t *testing.T, lost string) {
 			perZone[z] = 0
 		}
 	}
-	pods, err := h.pods(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pods {
+	for _, p := range h.pods(t) {
 		if p.DeletionTimestamp == nil {
 			perZone[zoneOf[p.Spec.NodeName]]++
 			perNode[p.Spec.NodeName]++
@@ -493,17 +470,12 @@ func (h *harness) checkSpread(t *testing.T, lost string) {
 // and its pods are deleted (as the NoExecute taint does once the toleration runs out). The
 // replacements must be scheduled elsewhere, not stay Pending: with DoNotSchedule across zones
 // that needs the chart's nodeTaintsPolicy: Honor.
-func (h *harness) checkZoneOutage(t *testing.T, lost string) {
-	taint := "e2e.orderstack.dev/zone-down"
+func (h *harness) checkZoneOutage(t *testing.T) {
+	lost, taint := zones[0], "e2e.orderstack.dev/zone-down"
 	h.kubectl(t, "", "taint", "nodes", "-l", zoneLabel+"="+lost, taint+"="+lost+":NoSchedule")
 	defer h.kubectl(t, "", "taint", "nodes", "-l", zoneLabel+"="+lost, taint+"-")
-	zoneOf := h.zoneOf(t)
-	pods, err := h.pods(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	deleted := 0
-	for _, p := range pods {
+	zoneOf, deleted := h.zoneOf(t), 0
+	for _, p := range h.pods(t) {
 		if zoneOf[p.Spec.NodeName] == lost {
 			if err := h.c.Client.CoreV1().Pods(ns).Delete(t.Context(), p.Name, metav1.DeleteOptions{}); err != nil {
 				t.Fatal(err)
@@ -515,10 +487,7 @@ func (h *harness) checkZoneOutage(t *testing.T, lost string) {
 		t.Fatalf("no pod in zone %s to lose", lost)
 	}
 	poll(t, time.Minute, "back to the desired ready pods after losing "+lost, func() (bool, string) {
-		pods, err := h.pods(t.Context())
-		if err != nil {
-			return false, err.Error()
-		}
+		pods := h.pods(t)
 		var notes []string
 		live := 0
 		for _, p := range pods {
@@ -561,9 +530,9 @@ func (h *harness) checkPDB(t *testing.T) int {
 func (h *harness) checkDrain(t *testing.T) {
 	allowed := h.checkPDB(t)
 	h.kubectl(t, "", "cordon", "-l", "type=kwok")
-	pods, err := h.pods(t.Context())
-	if err != nil || len(pods) < allowed+1 {
-		t.Fatalf("%d pods (%v), need %d to test the budget", len(pods), err, allowed+1)
+	pods := h.pods(t)
+	if len(pods) < allowed+1 {
+		t.Fatalf("%d pods, need %d to test the budget", len(pods), allowed+1)
 	}
 	for i, p := range pods[:allowed+1] {
 		err := h.c.Client.PolicyV1().Evictions(ns).Evict(t.Context(), &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns}})
@@ -596,10 +565,7 @@ func (h *harness) checkEndpoints(t *testing.T) {
 // them for prod on mocked providers (tfrun, cached with the other checks' run).
 func (h *harness) terraformNamespace(t *testing.T, resource, name string) {
 	t.Helper()
-	envs, err := tfrun.Apply(h.root, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	envs := must[map[string]*tfrun.Env](t)(tfrun.Apply(h.root, nil))
 	args := []string{"label", "namespace", name, "--overwrite"}
 	for _, r := range envs["prod"].State.Resources {
 		if r.Address == "module.stack.module.addons.kubernetes_namespace_v1."+resource {
