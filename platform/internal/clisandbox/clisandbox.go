@@ -119,10 +119,7 @@ func (s *Sandbox) Calls(tb testing.TB) []string {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		tb.Fatal(err)
 	}
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.FieldsFunc(string(b), func(r rune) bool { return r == '\n' })
 }
 
 // Index returns the position of the first call at or after from that matches re, or -1.
