@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -152,14 +151,12 @@ func TestE2E(t *testing.T) {
 	// later). Pods that are not Ready at once are what makes a strategy allowing unavailability
 	// show a dip in the upgrade.
 	timing := filepath.Join(h.dir, "e2e-values.yaml")
-	if err := os.WriteFile(timing, []byte(`podAnnotations:
+	repo.Write(t, h.dir, "e2e-values.yaml", `podAnnotations:
   pod-create.stage.kwok.x-k8s.io/delay: 100ms
   pod-create.stage.kwok.x-k8s.io/jitter-delay: 500ms
   pod-ready.stage.kwok.x-k8s.io/delay: 1s
   pod-ready.stage.kwok.x-k8s.io/jitter-delay: 2s
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	helm := func(t *testing.T, verb, tag string) {
 		t.Log(h.helm(t, verb, release, chart, "-n", ns, "--wait", "--timeout=5m", "-f", filepath.Join(chart, "values-prod.yaml"),
 			"-f", timing, "--set", "image.repository="+imageRepo, "--set", "image.tag="+tag, "--set", "image.digest="))
@@ -168,11 +165,10 @@ func TestE2E(t *testing.T) {
 	phase("helm install (prod values, --wait), the HPA scales to minReplicas", func(t *testing.T) {
 		helm(t, "install", "1.0.0")
 		// The Deployment leaves replicas to the HPA, which scales to minReplicas even without metrics.
-		hpa, err := h.c.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, release, metav1.GetOptions{})
-		if err != nil {
-			t.Fatalf("the prod values enable the HPA, but: %v", err)
+		minReplicas := h.kubectl(t, "", "get", "hpa", release, "-n", ns, "-o", "jsonpath={.spec.minReplicas}")
+		if _, err := fmt.Sscan(minReplicas, &h.desired); err != nil {
+			t.Fatalf("the prod values enable the HPA with minReplicas, but: %q, %v", minReplicas, err)
 		}
-		h.desired = *hpa.Spec.MinReplicas
 		h.waitRollout(t, "1.0.0")
 	})
 
@@ -185,7 +181,15 @@ func TestE2E(t *testing.T) {
 		if want := fmt.Sprintf("Deployment/%s %d scaled:", release, h.desired); !strings.HasPrefix(hpa, want) || hpa == want {
 			t.Errorf("HPA %q, want %q and a time (scaled by the controller)", hpa, want)
 		}
-		h.checkEndpoints(t)
+		// The Service selects exactly the ready pods, on the http and metrics ports (the
+		// EndpointSlice controller is real; kwok gives pods IPs).
+		poll(t, time.Minute, "Service endpoints: desired ready pods on http:3000 and metrics:9090", func() (bool, string) {
+			out, err := h.cli("", "kubectl", "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name="+release, "-o",
+				"jsonpath={range .items[*]}{range .ports[*]}{.name}:{.port} {end}{range .endpoints[*]}ready={.conditions.ready} {end}{end}")
+			words := strings.Fields(out)
+			return err == nil && slices.Contains(words, "http:3000") && slices.Contains(words, "metrics:9090") &&
+				strings.Count(out, "ready=true") == int(h.desired), fmt.Sprint(out, err)
+		})
 		// Accepted under the CRDs' schemas, with the label the Prometheus operator selects.
 		got := h.kubectl(t, "", "get", "-n", ns, "servicemonitors/orders", "prometheusrules/orders",
 			"-o", `jsonpath={range .items[*]}{.kind}:{.metadata.labels.release} {end}`)
@@ -197,12 +201,12 @@ func TestE2E(t *testing.T) {
 	phase("drain: the PDB lets disruptionsAllowed evictions through and refuses the next", h.checkDrain)
 
 	phase("helm upgrade to a new image tag: never fewer ready pods, a surge, spread again", func(t *testing.T) {
-		d := h.watchReady(t, func() {
+		maxPods := h.watchReady(t, func() {
 			helm(t, "upgrade", "1.0.1")
 			h.waitRollout(t, "1.0.1")
 		})
-		if d.maxPods <= int(h.desired) {
-			t.Errorf("most pods during the upgrade = %d, want a surge above %d (a rollout happened)", d.maxPods, h.desired)
+		if maxPods <= int(h.desired) {
+			t.Errorf("most pods during the upgrade = %d, want a surge above %d (a rollout happened)", maxPods, h.desired)
 		}
 		h.checkSpread(t, "")
 	})
@@ -251,11 +255,7 @@ func TestE2E(t *testing.T) {
 		// What scripts/restore-drill.sh creates, from its --print-manifests.
 		drill := exec.CommandContext(ctx, "bash", filepath.Join(root, "scripts", "restore-drill.sh"), "--print-manifests")
 		drill.Env = append(os.Environ(), "DRILL_ID=e2e")
-		manifests, err := drill.Output()
-		if err != nil {
-			t.Fatalf("restore-drill.sh --print-manifests: %v", err)
-		}
-		out := h.dryRun(t, "mongodb", string(manifests))
+		out := h.dryRun(t, "mongodb", string(must[[]byte](t)(drill.Output())))
 		if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "perconaservermongodbbackup.") || !strings.Contains(out, "perconaservermongodbrestore.") {
 			t.Errorf("restore drill objects accepted: %q, want one backup and one restore", out)
 		}
@@ -290,11 +290,9 @@ func (h *harness) cli(in, name string, args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+h.c.Kubeconfig, "HOME="+home, "KUBECACHEDIR="+filepath.Join(home, "kube"),
 		"HELM_CACHE_HOME="+filepath.Join(home, "helm"), "HELM_CONFIG_HOME="+filepath.Join(home, "helm"), "HELM_DATA_HOME="+filepath.Join(home, "helm"))
 	cmd.Stdin = strings.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.String())
+	if ee, ok := err.(*exec.ExitError); ok { // Output keeps stderr there
+		err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, ee.Stderr)
 	}
 	return string(out), err
 }
@@ -320,7 +318,6 @@ func must[V any](t *testing.T) func(V, error) V {
 	}
 }
 
-// dryRun creates manifests in namespace with a server-side dry run and strict field validation.
 func (h *harness) dryRun(t *testing.T, namespace, manifests string) string {
 	t.Helper()
 	return h.kubectl(t, manifests, "create", "--dry-run=server", "--validate=strict", "-n", namespace, "-f", "-")
@@ -363,45 +360,49 @@ func readyCount(pods []*corev1.Pod) (ready, total int) {
 	return ready, len(pods)
 }
 
-// waitRollout waits until the Deployment's rollout is complete (kubectl rollout status) and only
-// the desired number of its pods are left, all Ready and running the image tag.
+// waitRollout waits until only the desired number of the release's pods are left, all Ready and
+// running the image tag (the last state names pods on another image and Pending pods with the
+// scheduler's reason), and the Deployment's rollout is complete (kubectl rollout status).
 func (h *harness) waitRollout(t *testing.T, tag string) {
 	t.Helper()
-	h.kubectl(t, "", "rollout", "status", "deployment/"+release, "-n", ns, "--timeout=3m")
 	image := imageRepo + ":" + tag
 	poll(t, 3*time.Minute, "rollout to "+image, func() (bool, string) {
-		pods := h.pods(t)
+		pods, notes := h.pods(t), []string{}
 		for _, p := range pods {
 			if p.Spec.Containers[0].Image != image {
-				return false, "pod " + p.Name + " runs " + p.Spec.Containers[0].Image
+				notes = append(notes, p.Name+" runs "+p.Spec.Containers[0].Image)
+			}
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+					notes = append(notes, p.Name+" Pending: "+c.Message)
+				}
 			}
 		}
 		ready, total := readyCount(pods)
-		return ready == int(h.desired) && total == ready, fmt.Sprintf("%d of %d pods ready, want %d", ready, total, h.desired)
+		return len(notes) == 0 && ready == int(h.desired) && total == ready, fmt.Sprintf("%d of %d pods ready, want %d; %v", ready, total, h.desired, notes)
 	})
+	h.kubectl(t, "", "rollout", "status", "deployment/"+release, "-n", ns, "--timeout=3m")
 }
-
-type dip struct{ minReady, maxPods int }
 
 // watchReady runs f while an informer watches the release's pods, and fails t if the Ready (and
 // not terminating) pods ever drop below desired after any pod event (maxUnavailable: 0).
-func (h *harness) watchReady(t *testing.T, f func()) dip {
+func (h *harness) watchReady(t *testing.T, f func()) int {
 	t.Helper()
 	factory := informers.NewSharedInformerFactoryWithOptions(h.c.Client, 0, informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = podSelector }))
 	informer := factory.Core().V1().Pods()
 	var mu sync.Mutex
-	d := dip{minReady: -1}
+	minReady, maxPods := -1, 0
 	var trace []string
 	observe := func() {
 		pods, _ := informer.Lister().List(labels.Everything())
 		ready, total := readyCount(pods)
 		mu.Lock()
 		defer mu.Unlock()
-		if d.minReady < 0 || ready < d.minReady {
-			d.minReady = ready
+		if minReady < 0 || ready < minReady {
+			minReady = ready
 		}
-		d.maxPods = max(d.maxPods, total)
+		maxPods = max(maxPods, total)
 		if step := fmt.Sprintf("%d/%d", ready, total); len(trace) == 0 || trace[len(trace)-1] != step {
 			trace = append(trace, step)
 		}
@@ -420,11 +421,11 @@ func (h *harness) watchReady(t *testing.T, f func()) dip {
 	observe()
 	mu.Lock()
 	defer mu.Unlock()
-	t.Logf("fewest ready pods %d (desired %d), most pods %d; ready/total: %s", d.minReady, h.desired, d.maxPods, strings.Join(trace, " "))
-	if d.minReady < int(h.desired) {
-		t.Errorf("only %d pods were ready at one point, want never below %d", d.minReady, h.desired)
+	t.Logf("fewest ready pods %d (desired %d), most pods %d; ready/total: %s", minReady, h.desired, maxPods, strings.Join(trace, " "))
+	if minReady < int(h.desired) {
+		t.Errorf("only %d pods were ready at one point, want never below %d", minReady, h.desired)
 	}
-	return d
+	return maxPods
 }
 
 func (h *harness) zoneOf(t *testing.T) map[string]string {
@@ -486,23 +487,7 @@ func (h *harness) checkZoneOutage(t *testing.T) {
 	if deleted == 0 {
 		t.Fatalf("no pod in zone %s to lose", lost)
 	}
-	poll(t, time.Minute, "back to the desired ready pods after losing "+lost, func() (bool, string) {
-		pods := h.pods(t)
-		var notes []string
-		live := 0
-		for _, p := range pods {
-			if p.DeletionTimestamp == nil {
-				live++
-			}
-			for _, c := range p.Status.Conditions {
-				if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-					notes = append(notes, p.Name+" Pending: "+c.Message)
-				}
-			}
-		}
-		ready, _ := readyCount(pods)
-		return ready == int(h.desired) && live == int(h.desired), fmt.Sprintf("%d of %d live pods ready; %v", ready, live, notes)
-	})
+	h.waitRollout(t, "1.0.0") // the replacements Ready, none Pending
 	h.checkSpread(t, lost)
 }
 
@@ -546,18 +531,6 @@ func (h *harness) checkDrain(t *testing.T) {
 	h.kubectl(t, "", "uncordon", "-l", "type=kwok")
 	h.waitRollout(t, "1.0.0")
 	h.checkPDB(t)
-}
-
-// checkEndpoints: the Service selects exactly the ready pods, on the http and metrics ports (the
-// EndpointSlice controller is real; kwok gives pods IPs).
-func (h *harness) checkEndpoints(t *testing.T) {
-	poll(t, time.Minute, "Service endpoints: desired ready pods on http:3000 and metrics:9090", func() (bool, string) {
-		out, err := h.cli("", "kubectl", "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name="+release, "-o",
-			"jsonpath={range .items[*]}{range .ports[*]}{.name}:{.port} {end}{range .endpoints[*]}ready={.conditions.ready} {end}{end}")
-		words := strings.Fields(out)
-		return err == nil && slices.Contains(words, "http:3000") && slices.Contains(words, "metrics:9090") &&
-			strings.Count(out, "ready=true") == int(h.desired), fmt.Sprint(out, err)
-	})
 }
 
 // terraformNamespace creates (or relabels) namespace name with the labels Terraform gives
@@ -606,16 +579,9 @@ func (h *harness) checkTeardown(t *testing.T) {
 	h.kubectl(t, backups.String(), "create", "--validate=strict", "-f", "-")
 	h.kubectl(t, "", "delete", "namespace", control, "--wait=false")
 	poll(t, time.Minute, "namespace "+control+" stuck on percona.com/delete-backup", func() (bool, string) {
-		got, err := h.c.Client.CoreV1().Namespaces().Get(t.Context(), control, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, c := range got.Status.Conditions {
-			if c.Type == corev1.NamespaceFinalizersRemaining && c.Status == corev1.ConditionTrue {
-				return strings.Contains(c.Message, "percona.com/delete-backup"), c.Message
-			}
-		}
-		return false, fmt.Sprintf("%+v", got.Status)
+		cond := `{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")]`
+		out, err := h.cli("", "kubectl", "get", "namespace", control, "-o", "jsonpath="+cond+".status} "+cond+".message}")
+		return err == nil && strings.HasPrefix(out, "True ") && strings.Contains(out, "percona.com/delete-backup"), fmt.Sprint(out, err)
 	})
 
 	// The fake aws answers like an account where the cluster left nothing behind; any other call
