@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -124,11 +125,8 @@ func (s *Sandbox) Calls(tb testing.TB) []string {
 
 // Index returns the position of the first call at or after from that matches re, or -1.
 func Index(calls []string, from int, re string) int {
-	r := regexp.MustCompile(re)
-	for i := from; i < len(calls); i++ {
-		if r.MatchString(calls[i]) {
-			return i
-		}
+	if i := slices.IndexFunc(calls[min(from, len(calls)):], regexp.MustCompile(re).MatchString); i >= 0 {
+		return from + i
 	}
 	return -1
 }

@@ -5,7 +5,9 @@ package helmrender
 
 import (
 	"cmp"
+	"errors"
 	"path/filepath"
+	"slices"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -39,11 +41,8 @@ type Options struct {
 // the rendered NOTES.txt.
 func Render(dir string, o Options) (*release.Release, error) {
 	chrt, err := loader.Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	vals, kv, err := o.values(dir)
-	if err != nil {
+	vals, kv, verr := o.values(dir)
+	if err = errors.Join(err, verr); err != nil {
 		return nil, err
 	}
 	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
@@ -61,13 +60,8 @@ func Lint(dir string, o Options) ([]support.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	var bad []support.Message
-	for _, m := range lint.AllWithKubeVersion(dir, vals, o.Namespace, kv).Messages {
-		if m.Severity >= support.WarningSev {
-			bad = append(bad, m)
-		}
-	}
-	return bad, nil
+	msgs := lint.AllWithKubeVersion(dir, vals, o.Namespace, kv).Messages
+	return slices.DeleteFunc(msgs, func(m support.Message) bool { return m.Severity < support.WarningSev }), nil
 }
 
 // values merges o's values in the CLI's order and parses KubeVersion.
