@@ -48,7 +48,6 @@ type Cluster struct {
 	Kubeconfig string
 	Client     kubernetes.Interface
 
-	dir   string
 	procs []*proc // in start order; stopped in reverse
 }
 
@@ -61,24 +60,18 @@ type proc struct {
 // Start brings the components up one after the other, each waiting for the one before it to be
 // healthy; on error it stops what it started.
 func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
-	c = &Cluster{dir: cfg.Dir, Kubeconfig: filepath.Join(cfg.Dir, "admin.kubeconfig")}
+	c = &Cluster{Kubeconfig: filepath.Join(cfg.Dir, "admin.kubeconfig")}
 	defer func() {
 		if err != nil {
 			err, c = errors.Join(err, c.Stop()), nil
 		}
 	}()
-	if err := os.MkdirAll(filepath.Join(cfg.Dir, "logs"), 0o700); err != nil {
-		return c, err
-	}
 	// Throw-away credentials, made per run: client-go's self-signed serving certificate (with
 	// its CA), a service-account signing key, and an admin bearer token in system:masters.
 	servingCert, servingKey, err := cert.GenerateSelfSignedCertKey("127.0.0.1", []net.IP{net.ParseIP(serviceIP)},
 		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
-	if err != nil {
-		return c, err
-	}
-	saKey, err := keyutil.MakeEllipticPrivateKeyPEM()
-	if err != nil {
+	saKey, keyErr := keyutil.MakeEllipticPrivateKeyPEM()
+	if err = errors.Join(err, keyErr, os.MkdirAll(filepath.Join(cfg.Dir, "logs"), 0o700)); err != nil {
 		return c, err
 	}
 	token := make([]byte, 16)
@@ -125,11 +118,8 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	kc.AuthInfos["e2e-admin"] = &clientcmdapi.AuthInfo{Token: hex.EncodeToString(token)}
 	kc.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-admin", Namespace: "default"}
 	kc.CurrentContext = "e2e"
-	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
-		return c, err
-	}
 	rc, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
-	if err != nil {
+	if err = errors.Join(err, clientcmd.WriteToFile(*kc, c.Kubeconfig)); err != nil {
 		return c, err
 	}
 	rc.QPS, rc.Burst = 100, 200
@@ -205,7 +195,7 @@ func (c *Cluster) start(ctx context.Context, cfg Config, name, bin string, check
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("%s binary: %w (run `make e2e-tools`)", name, err)
 	}
-	p := &proc{name: name, log: filepath.Join(c.dir, "logs", name+".log"), cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p := &proc{name: name, log: filepath.Join(cfg.Dir, "logs", name+".log"), cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	log, err := os.Create(p.log)
 	if err != nil {
 		return err
@@ -218,9 +208,7 @@ func (c *Cluster) start(ctx context.Context, cfg Config, name, bin string, check
 	}
 	go func() { p.cmd.Wait(); log.Close(); close(p.done) }()
 	c.procs = append(c.procs, p)
-	if cfg.Logf != nil {
-		cfg.Logf("started %s (pid %d), log %s", name, p.cmd.Process.Pid, p.log)
-	}
+	cfg.Logf("started %s (pid %d), log %s", name, p.cmd.Process.Pid, p.log)
 	last := errors.New("not checked")
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
 		select {

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -82,13 +81,9 @@ func TestE2E(t *testing.T) {
 			"pod/general/pod-ready", "pod/general/pod-complete", "pod/fast/pod-delete"} {
 			stages = append(stages, filepath.Join(env("E2E_KWOK_DIR"), "kustomize", "stage", f+".yaml"))
 		}
-		var err error
-		h.c, err = Start(ctx, Config{KubeBinDir: env("E2E_KUBE_BIN"), EtcdBin: filepath.Join(env("E2E_ETCD_BIN"), "etcd"),
-			KwokBin: filepath.Join(env("E2E_KWOK_BIN"), "kwok"), KwokConfigs: stages, Dir: h.dir, Logf: t.Logf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := h.c
+		c := must[*Cluster](t)(Start(ctx, Config{KubeBinDir: env("E2E_KUBE_BIN"), EtcdBin: filepath.Join(env("E2E_ETCD_BIN"), "etcd"),
+			KwokBin: filepath.Join(env("E2E_KWOK_BIN"), "kwok"), KwokConfigs: stages, Dir: h.dir, Logf: t.Logf}))
+		h.c = c
 		top.Cleanup(func() {
 			if err := c.Stop(); err != nil {
 				top.Errorf("stop control plane: %v", err)
@@ -118,10 +113,7 @@ func TestE2E(t *testing.T) {
 		if msg, err := gen.CombinedOutput(); err != nil {
 			t.Fatalf("controller-gen: %v\n%s", err, msg)
 		}
-		percona, err := mongodb.OperatorCRDPath(ctx) // checked against the pin platform/mongodb uses offline
-		if err != nil {
-			t.Fatal(err)
-		}
+		percona := must[string](t)(mongodb.OperatorCRDPath(ctx)) // checked against the pin platform/mongodb uses offline
 		args := []string{"apply", "--server-side", "-f", percona}
 		for _, r := range []string{"servicemonitors", "podmonitors", "prometheusrules"} {
 			args = append(args, "-f", filepath.Join(out, "monitoring.coreos.com_"+r+".yaml"))
@@ -140,10 +132,7 @@ func TestE2E(t *testing.T) {
 
 	phase("namespace with Terraform's labels (Pod Security, ALB readiness gate), placeholder Secret", func(t *testing.T) {
 		h.terraformNamespace(t, "app", ns)
-		got, err := h.c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := must[*corev1.Namespace](t)(h.c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}))
 		// The AWS Load Balancer Controller injects its target-health readiness gate only with this
 		// label; without it a rolling update can leave the target group with no healthy target.
 		if gate := got.Labels["elbv2.k8s.aws/pod-readiness-gate-inject"]; gate != "enabled" {
@@ -162,14 +151,12 @@ func TestE2E(t *testing.T) {
 	// later). Pods that are not Ready at once are what makes a strategy allowing unavailability
 	// show a dip in the upgrade.
 	timing := filepath.Join(h.dir, "e2e-values.yaml")
-	if err := os.WriteFile(timing, []byte(`podAnnotations:
+	repo.Write(t, h.dir, "e2e-values.yaml", `podAnnotations:
   pod-create.stage.kwok.x-k8s.io/delay: 100ms
   pod-create.stage.kwok.x-k8s.io/jitter-delay: 500ms
   pod-ready.stage.kwok.x-k8s.io/delay: 1s
   pod-ready.stage.kwok.x-k8s.io/jitter-delay: 2s
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	helm := func(t *testing.T, verb, tag string) {
 		t.Log(h.helm(t, verb, release, chart, "-n", ns, "--wait", "--timeout=5m", "-f", filepath.Join(chart, "values-prod.yaml"),
 			"-f", timing, "--set", "image.repository="+imageRepo, "--set", "image.tag="+tag, "--set", "image.digest="))
@@ -178,11 +165,10 @@ func TestE2E(t *testing.T) {
 	phase("helm install (prod values, --wait), the HPA scales to minReplicas", func(t *testing.T) {
 		helm(t, "install", "1.0.0")
 		// The Deployment leaves replicas to the HPA, which scales to minReplicas even without metrics.
-		hpa, err := h.c.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, release, metav1.GetOptions{})
-		if err != nil {
-			t.Fatalf("the prod values enable the HPA, but: %v", err)
+		minReplicas := h.kubectl(t, "", "get", "hpa", release, "-n", ns, "-o", "jsonpath={.spec.minReplicas}")
+		if _, err := fmt.Sscan(minReplicas, &h.desired); err != nil {
+			t.Fatalf("the prod values enable the HPA with minReplicas, but: %q, %v", minReplicas, err)
 		}
-		h.desired = *hpa.Spec.MinReplicas
 		h.waitRollout(t, "1.0.0")
 	})
 
@@ -195,7 +181,15 @@ func TestE2E(t *testing.T) {
 		if want := fmt.Sprintf("Deployment/%s %d scaled:", release, h.desired); !strings.HasPrefix(hpa, want) || hpa == want {
 			t.Errorf("HPA %q, want %q and a time (scaled by the controller)", hpa, want)
 		}
-		h.checkEndpoints(t)
+		// The Service selects exactly the ready pods, on the http and metrics ports (the
+		// EndpointSlice controller is real; kwok gives pods IPs).
+		poll(t, time.Minute, "Service endpoints: desired ready pods on http:3000 and metrics:9090", func() (bool, string) {
+			out, err := h.cli("", "kubectl", "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name="+release, "-o",
+				"jsonpath={range .items[*]}{range .ports[*]}{.name}:{.port} {end}{range .endpoints[*]}ready={.conditions.ready} {end}{end}")
+			words := strings.Fields(out)
+			return err == nil && slices.Contains(words, "http:3000") && slices.Contains(words, "metrics:9090") &&
+				strings.Count(out, "ready=true") == int(h.desired), fmt.Sprint(out, err)
+		})
 		// Accepted under the CRDs' schemas, with the label the Prometheus operator selects.
 		got := h.kubectl(t, "", "get", "-n", ns, "servicemonitors/orders", "prometheusrules/orders",
 			"-o", `jsonpath={range .items[*]}{.kind}:{.metadata.labels.release} {end}`)
@@ -207,12 +201,12 @@ func TestE2E(t *testing.T) {
 	phase("drain: the PDB lets disruptionsAllowed evictions through and refuses the next", h.checkDrain)
 
 	phase("helm upgrade to a new image tag: never fewer ready pods, a surge, spread again", func(t *testing.T) {
-		d := h.watchReady(t, func() {
+		maxPods := h.watchReady(t, func() {
 			helm(t, "upgrade", "1.0.1")
 			h.waitRollout(t, "1.0.1")
 		})
-		if d.maxPods <= int(h.desired) {
-			t.Errorf("most pods during the upgrade = %d, want a surge above %d (a rollout happened)", d.maxPods, h.desired)
+		if maxPods <= int(h.desired) {
+			t.Errorf("most pods during the upgrade = %d, want a surge above %d (a rollout happened)", maxPods, h.desired)
 		}
 		h.checkSpread(t, "")
 	})
@@ -232,9 +226,7 @@ func TestE2E(t *testing.T) {
 		h.checkSpread(t, "")
 	})
 
-	phase("zone outage: zone-a tainted, its pod deleted, the replacement lands in another zone", func(t *testing.T) {
-		h.checkZoneOutage(t, zones[0])
-	})
+	phase("zone outage: zone-a tainted, its pod deleted, the replacement lands in another zone", h.checkZoneOutage)
 
 	phase("server-side dry runs: hooks accepted, a misspelt field refused", func(t *testing.T) {
 		hooks := h.helm(t, "get", "hooks", release, "-n", ns)
@@ -263,11 +255,7 @@ func TestE2E(t *testing.T) {
 		// What scripts/restore-drill.sh creates, from its --print-manifests.
 		drill := exec.CommandContext(ctx, "bash", filepath.Join(root, "scripts", "restore-drill.sh"), "--print-manifests")
 		drill.Env = append(os.Environ(), "DRILL_ID=e2e")
-		manifests, err := drill.Output()
-		if err != nil {
-			t.Fatalf("restore-drill.sh --print-manifests: %v", err)
-		}
-		out := h.dryRun(t, "mongodb", string(manifests))
+		out := h.dryRun(t, "mongodb", string(must[[]byte](t)(drill.Output())))
 		if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "perconaservermongodbbackup.") || !strings.Contains(out, "perconaservermongodbrestore.") {
 			t.Errorf("restore drill objects accepted: %q, want one backup and one restore", out)
 		}
@@ -284,10 +272,7 @@ func newRunDir(t *testing.T, workDir string) string {
 		os.RemoveAll(d)
 	}
 	os.MkdirAll(workDir, 0o700)
-	dir, err := os.MkdirTemp(workDir, "run-")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := must[string](t)(os.MkdirTemp(workDir, "run-"))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("state and component logs kept in %s", dir)
@@ -305,34 +290,34 @@ func (h *harness) cli(in, name string, args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+h.c.Kubeconfig, "HOME="+home, "KUBECACHEDIR="+filepath.Join(home, "kube"),
 		"HELM_CACHE_HOME="+filepath.Join(home, "helm"), "HELM_CONFIG_HOME="+filepath.Join(home, "helm"), "HELM_DATA_HOME="+filepath.Join(home, "helm"))
 	cmd.Stdin = strings.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.String())
+	if ee, ok := err.(*exec.ExitError); ok { // Output keeps stderr there
+		err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, ee.Stderr)
 	}
 	return string(out), err
 }
 
 func (h *harness) kubectl(t *testing.T, in string, args ...string) string {
 	t.Helper()
-	out, err := h.cli(in, "kubectl", args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return must[string](t)(h.cli(in, "kubectl", args...))
 }
 
 func (h *harness) helm(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := h.cli("", "helm", args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return must[string](t)(h.cli("", "helm", args...))
 }
 
-// dryRun creates manifests in namespace with a server-side dry run and strict field validation.
+// must[V](t)(v, err) is v, failing t on err.
+func must[V any](t *testing.T) func(V, error) V {
+	return func(v V, err error) V {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
 func (h *harness) dryRun(t *testing.T, namespace, manifests string) string {
 	t.Helper()
 	return h.kubectl(t, manifests, "create", "--dry-run=server", "--validate=strict", "-n", namespace, "-f", "-")
@@ -352,16 +337,15 @@ func poll(t *testing.T, timeout time.Duration, what string, cond func() (bool, s
 	}
 }
 
-func (h *harness) pods(ctx context.Context) ([]*corev1.Pod, error) {
-	list, err := h.c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: podSelector})
-	if err != nil {
-		return nil, err
-	}
+// pods lists the release's pods (as pointers, like the informer's lister), failing t on error.
+func (h *harness) pods(t *testing.T) []*corev1.Pod {
+	t.Helper()
+	list := must[*corev1.PodList](t)(h.c.Client.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: podSelector}))
 	pods := make([]*corev1.Pod, len(list.Items))
 	for i := range list.Items {
 		pods[i] = &list.Items[i]
 	}
-	return pods, nil
+	return pods
 }
 
 // readyCount counts the pods that are Ready and not terminating, and all pods.
@@ -376,48 +360,49 @@ func readyCount(pods []*corev1.Pod) (ready, total int) {
 	return ready, len(pods)
 }
 
-// waitRollout waits until the Deployment's rollout is complete (kubectl rollout status) and only
-// the desired number of its pods are left, all Ready and running the image tag.
+// waitRollout waits until only the desired number of the release's pods are left, all Ready and
+// running the image tag (the last state names pods on another image and Pending pods with the
+// scheduler's reason), and the Deployment's rollout is complete (kubectl rollout status).
 func (h *harness) waitRollout(t *testing.T, tag string) {
 	t.Helper()
-	h.kubectl(t, "", "rollout", "status", "deployment/"+release, "-n", ns, "--timeout=3m")
 	image := imageRepo + ":" + tag
 	poll(t, 3*time.Minute, "rollout to "+image, func() (bool, string) {
-		pods, err := h.pods(t.Context())
-		if err != nil {
-			return false, err.Error()
-		}
+		pods, notes := h.pods(t), []string{}
 		for _, p := range pods {
 			if p.Spec.Containers[0].Image != image {
-				return false, "pod " + p.Name + " runs " + p.Spec.Containers[0].Image
+				notes = append(notes, p.Name+" runs "+p.Spec.Containers[0].Image)
+			}
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+					notes = append(notes, p.Name+" Pending: "+c.Message)
+				}
 			}
 		}
 		ready, total := readyCount(pods)
-		return ready == int(h.desired) && total == ready, fmt.Sprintf("%d of %d pods ready, want %d", ready, total, h.desired)
+		return len(notes) == 0 && ready == int(h.desired) && total == ready, fmt.Sprintf("%d of %d pods ready, want %d; %v", ready, total, h.desired, notes)
 	})
+	h.kubectl(t, "", "rollout", "status", "deployment/"+release, "-n", ns, "--timeout=3m")
 }
-
-type dip struct{ minReady, maxPods int }
 
 // watchReady runs f while an informer watches the release's pods, and fails t if the Ready (and
 // not terminating) pods ever drop below desired after any pod event (maxUnavailable: 0).
-func (h *harness) watchReady(t *testing.T, f func()) dip {
+func (h *harness) watchReady(t *testing.T, f func()) int {
 	t.Helper()
 	factory := informers.NewSharedInformerFactoryWithOptions(h.c.Client, 0, informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = podSelector }))
 	informer := factory.Core().V1().Pods()
 	var mu sync.Mutex
-	d := dip{minReady: -1}
+	minReady, maxPods := -1, 0
 	var trace []string
 	observe := func() {
 		pods, _ := informer.Lister().List(labels.Everything())
 		ready, total := readyCount(pods)
 		mu.Lock()
 		defer mu.Unlock()
-		if d.minReady < 0 || ready < d.minReady {
-			d.minReady = ready
+		if minReady < 0 || ready < minReady {
+			minReady = ready
 		}
-		d.maxPods = max(d.maxPods, total)
+		maxPods = max(maxPods, total)
 		if step := fmt.Sprintf("%d/%d", ready, total); len(trace) == 0 || trace[len(trace)-1] != step {
 			trace = append(trace, step)
 		}
@@ -436,19 +421,16 @@ func (h *harness) watchReady(t *testing.T, f func()) dip {
 	observe()
 	mu.Lock()
 	defer mu.Unlock()
-	t.Logf("fewest ready pods %d (desired %d), most pods %d; ready/total: %s", d.minReady, h.desired, d.maxPods, strings.Join(trace, " "))
-	if d.minReady < int(h.desired) {
-		t.Errorf("only %d pods were ready at one point, want never below %d", d.minReady, h.desired)
+	t.Logf("fewest ready pods %d (desired %d), most pods %d; ready/total: %s", minReady, h.desired, maxPods, strings.Join(trace, " "))
+	if minReady < int(h.desired) {
+		t.Errorf("only %d pods were ready at one point, want never below %d", minReady, h.desired)
 	}
-	return d
+	return maxPods
 }
 
 func (h *harness) zoneOf(t *testing.T) map[string]string {
 	t.Helper()
-	nodes, err := h.c.Client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nodes := must[*corev1.NodeList](t)(h.c.Client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{}))
 	zoneOf := map[string]string{}
 	for _, n := range nodes.Items {
 		zoneOf[n.Name] = n.Labels[zoneLabel]
@@ -466,11 +448,7 @@ func (h *harness) checkSpread(t *testing.T, lost string) {
 			perZone[z] = 0
 		}
 	}
-	pods, err := h.pods(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pods {
+	for _, p := range h.pods(t) {
 		if p.DeletionTimestamp == nil {
 			perZone[zoneOf[p.Spec.NodeName]]++
 			perNode[p.Spec.NodeName]++
@@ -493,17 +471,12 @@ func (h *harness) checkSpread(t *testing.T, lost string) {
 // and its pods are deleted (as the NoExecute taint does once the toleration runs out). The
 // replacements must be scheduled elsewhere, not stay Pending: with DoNotSchedule across zones
 // that needs the chart's nodeTaintsPolicy: Honor.
-func (h *harness) checkZoneOutage(t *testing.T, lost string) {
-	taint := "e2e.orderstack.dev/zone-down"
+func (h *harness) checkZoneOutage(t *testing.T) {
+	lost, taint := zones[0], "e2e.orderstack.dev/zone-down"
 	h.kubectl(t, "", "taint", "nodes", "-l", zoneLabel+"="+lost, taint+"="+lost+":NoSchedule")
 	defer h.kubectl(t, "", "taint", "nodes", "-l", zoneLabel+"="+lost, taint+"-")
-	zoneOf := h.zoneOf(t)
-	pods, err := h.pods(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	deleted := 0
-	for _, p := range pods {
+	zoneOf, deleted := h.zoneOf(t), 0
+	for _, p := range h.pods(t) {
 		if zoneOf[p.Spec.NodeName] == lost {
 			if err := h.c.Client.CoreV1().Pods(ns).Delete(t.Context(), p.Name, metav1.DeleteOptions{}); err != nil {
 				t.Fatal(err)
@@ -514,26 +487,7 @@ func (h *harness) checkZoneOutage(t *testing.T, lost string) {
 	if deleted == 0 {
 		t.Fatalf("no pod in zone %s to lose", lost)
 	}
-	poll(t, time.Minute, "back to the desired ready pods after losing "+lost, func() (bool, string) {
-		pods, err := h.pods(t.Context())
-		if err != nil {
-			return false, err.Error()
-		}
-		var notes []string
-		live := 0
-		for _, p := range pods {
-			if p.DeletionTimestamp == nil {
-				live++
-			}
-			for _, c := range p.Status.Conditions {
-				if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-					notes = append(notes, p.Name+" Pending: "+c.Message)
-				}
-			}
-		}
-		ready, _ := readyCount(pods)
-		return ready == int(h.desired) && live == int(h.desired), fmt.Sprintf("%d of %d live pods ready; %v", ready, live, notes)
-	})
+	h.waitRollout(t, "1.0.0") // the replacements Ready, none Pending
 	h.checkSpread(t, lost)
 }
 
@@ -561,9 +515,9 @@ func (h *harness) checkPDB(t *testing.T) int {
 func (h *harness) checkDrain(t *testing.T) {
 	allowed := h.checkPDB(t)
 	h.kubectl(t, "", "cordon", "-l", "type=kwok")
-	pods, err := h.pods(t.Context())
-	if err != nil || len(pods) < allowed+1 {
-		t.Fatalf("%d pods (%v), need %d to test the budget", len(pods), err, allowed+1)
+	pods := h.pods(t)
+	if len(pods) < allowed+1 {
+		t.Fatalf("%d pods, need %d to test the budget", len(pods), allowed+1)
 	}
 	for i, p := range pods[:allowed+1] {
 		err := h.c.Client.PolicyV1().Evictions(ns).Evict(t.Context(), &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns}})
@@ -579,27 +533,12 @@ func (h *harness) checkDrain(t *testing.T) {
 	h.checkPDB(t)
 }
 
-// checkEndpoints: the Service selects exactly the ready pods, on the http and metrics ports (the
-// EndpointSlice controller is real; kwok gives pods IPs).
-func (h *harness) checkEndpoints(t *testing.T) {
-	poll(t, time.Minute, "Service endpoints: desired ready pods on http:3000 and metrics:9090", func() (bool, string) {
-		out, err := h.cli("", "kubectl", "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name="+release, "-o",
-			"jsonpath={range .items[*]}{range .ports[*]}{.name}:{.port} {end}{range .endpoints[*]}ready={.conditions.ready} {end}{end}")
-		words := strings.Fields(out)
-		return err == nil && slices.Contains(words, "http:3000") && slices.Contains(words, "metrics:9090") &&
-			strings.Count(out, "ready=true") == int(h.desired), fmt.Sprint(out, err)
-	})
-}
-
 // terraformNamespace creates (or relabels) namespace name with the labels Terraform gives
 // kubernetes_namespace_v1.<resource> in infra/modules/addons, as the pinned terraform applies
 // them for prod on mocked providers (tfrun, cached with the other checks' run).
 func (h *harness) terraformNamespace(t *testing.T, resource, name string) {
 	t.Helper()
-	envs, err := tfrun.Apply(h.root, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	envs := must[map[string]*tfrun.Env](t)(tfrun.Apply(h.root, nil))
 	args := []string{"label", "namespace", name, "--overwrite"}
 	for _, r := range envs["prod"].State.Resources {
 		if r.Address == "module.stack.module.addons.kubernetes_namespace_v1."+resource {
@@ -640,16 +579,9 @@ func (h *harness) checkTeardown(t *testing.T) {
 	h.kubectl(t, backups.String(), "create", "--validate=strict", "-f", "-")
 	h.kubectl(t, "", "delete", "namespace", control, "--wait=false")
 	poll(t, time.Minute, "namespace "+control+" stuck on percona.com/delete-backup", func() (bool, string) {
-		got, err := h.c.Client.CoreV1().Namespaces().Get(t.Context(), control, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, c := range got.Status.Conditions {
-			if c.Type == corev1.NamespaceFinalizersRemaining && c.Status == corev1.ConditionTrue {
-				return strings.Contains(c.Message, "percona.com/delete-backup"), c.Message
-			}
-		}
-		return false, fmt.Sprintf("%+v", got.Status)
+		cond := `{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")]`
+		out, err := h.cli("", "kubectl", "get", "namespace", control, "-o", "jsonpath="+cond+".status} "+cond+".message}")
+		return err == nil && strings.HasPrefix(out, "True ") && strings.Contains(out, "percona.com/delete-backup"), fmt.Sprint(out, err)
 	})
 
 	// The fake aws answers like an account where the cluster left nothing behind; any other call

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -119,19 +120,13 @@ func (s *Sandbox) Calls(tb testing.TB) []string {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		tb.Fatal(err)
 	}
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.FieldsFunc(string(b), func(r rune) bool { return r == '\n' })
 }
 
 // Index returns the position of the first call at or after from that matches re, or -1.
 func Index(calls []string, from int, re string) int {
-	r := regexp.MustCompile(re)
-	for i := from; i < len(calls); i++ {
-		if r.MatchString(calls[i]) {
-			return i
-		}
+	if i := slices.IndexFunc(calls[min(from, len(calls)):], regexp.MustCompile(re).MatchString); i >= 0 {
+		return from + i
 	}
 	return -1
 }

@@ -1,10 +1,10 @@
-// Package repo answers the questions every check in platform/ asks about the
-// repository: where its root is, which targets `make` has, and which targets
-// a script or a document calls.
+// Package repo answers the questions every check in platform/ asks about the repository: where its
+// root is, which targets `make` has, and which targets a script or a document calls.
 package repo
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,28 +33,24 @@ func Root(tb testing.TB) string {
 	return ""
 }
 
-// Write writes content to root/rel (a slash path), making its folders: the
-// test helper for a made-up repository in a temporary folder.
+// Write writes content to root/rel (a slash path), making its folders: the test helper for a
+// made-up repository in a temporary folder.
 func Write(tb testing.TB, root, rel, content string) {
 	tb.Helper()
 	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+	if err := errors.Join(os.MkdirAll(filepath.Dir(p), 0o755), os.WriteFile(p, []byte(content), 0o644)); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-// MakeTargets asks GNU make which targets the Makefile in dir defines: it
-// prints make's database (make -pq, nothing is run) and keeps the named
-// targets of its "Files" section, leaving out what make marks "Not a
-// target", special targets (.PHONY), pattern rules and file targets (a
-// path with a slash, such as a built tool). Each target maps to its
-// prerequisites, as make merged them from every file that names it.
+// MakeTargets asks GNU make which targets the Makefile in dir defines: it prints make's database
+// (make -pq, nothing is run) and keeps the named targets of its "Files" section, leaving out what
+// make marks "Not a target", special targets (.PHONY), pattern rules and file targets (a path with
+// a slash, such as a built tool). Each target maps to its prerequisites, as make merged them from
+// every file that names it.
 func MakeTargets(dir string) (map[string][]string, error) {
-	// The goal is an added target with nothing to do, so make -q exits 0 unless it could not
-	// read the Makefile.
+	// The goal is an added target with nothing to do, so make -q exits 0 unless it could not read
+	// the Makefile.
 	cmd := exec.Command("make", "--no-print-directory", "-C", dir, "-pq", "--eval=.repo-db:", ".repo-db")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -98,13 +94,11 @@ var (
 	angled = regexp.MustCompile(`<[A-Za-z][A-Za-z0-9_. |-]*>`)
 )
 
-// MakeCalls returns the targets that the make commands in shell text call
-// (a script, a workflow's run:, a code block of a document). The text is
-// parsed with mvdan.cc/sh, so a make inside a comment, a string or another
-// word (cmake) is not a call; the targets are the literal words after make
-// that are not options, an option's argument or VAR=value. Text that is not
-// shell as a whole is parsed line by line, and lines that are not shell are
-// skipped.
+// MakeCalls returns the targets that the make commands in shell text call (a script, a workflow's
+// run:, a code block of a document). The text is parsed with mvdan.cc/sh, so a make inside a
+// comment, a string or another word (cmake) is not a call; the targets are the literal words after
+// make that are not options, an option's argument or VAR=value. Text that is not shell as a whole
+// is parsed line by line, and lines that are not shell are skipped.
 func MakeCalls(text string) []string {
 	text = ghExpression.ReplaceAllString(text, "X")
 	text = prompt.ReplaceAllString(text, "$1")
@@ -153,16 +147,7 @@ func makeCalls(text string) ([]string, error) {
 
 // isMake reports whether a command word is make or $(MAKE).
 func isMake(w *syntax.Word) bool {
-	if w.Lit() == "make" {
-		return true
-	}
-	if len(w.Parts) != 1 {
-		return false
-	}
-	cs, ok := w.Parts[0].(*syntax.CmdSubst)
-	if !ok || len(cs.Stmts) != 1 {
-		return false
-	}
-	inner, ok := cs.Stmts[0].Cmd.(*syntax.CallExpr)
-	return ok && len(inner.Args) == 1 && inner.Args[0].Lit() == "MAKE"
+	var b strings.Builder
+	syntax.NewPrinter().Print(&b, w)
+	return b.String() == "make" || b.String() == "$(MAKE)"
 }

@@ -7,9 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// TestMakeTargets: make's own view of a Makefile with includes, variables,
-// double-colon, multi-target, pattern, file and special rules, and a
-// recipe line that looks like a rule.
+// TestMakeTargets: make's own view of a Makefile with includes, variables, double-colon,
+// multi-target, pattern, file and special rules, and a recipe line that looks like a rule.
 func TestMakeTargets(t *testing.T) {
 	root := t.TempDir()
 	Write(t, root, "Makefile", "BIN := $(CURDIR)/bin\nX := 1\n.PHONY: help run\nhelp: ## h\n\t@echo $(X)\nrun test: dep\ndep:\n-include mk/*.mk\n")

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,6 @@ import (
 // Account is the account ID the mocked AWS provider answers.
 const Account = "123456789012"
 
-// ErrNoTerraform: TERRAFORM or TFSCHEMA is unset.
 var ErrNoTerraform = errors.New("TERRAFORM and TFSCHEMA unset: run the make target (it builds terraform and the schema stand-in)")
 
 // mocks answer like an account (Account) where modules read it; every provider is mocked.
@@ -79,15 +79,12 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	for _, d := range []string{"infra", "deploy"} {
-		if err := copyTree(filepath.Join(root, d), filepath.Join(work, d)); err != nil {
-			return nil, err
-		}
-	}
+	err = errors.Join(copyTree(filepath.Join(root, "infra"), filepath.Join(work, "infra")), copyTree(filepath.Join(root, "deploy"), filepath.Join(work, "deploy")))
 	for rel, content := range override {
-		if err := os.WriteFile(filepath.Join(work, filepath.FromSlash(rel)), []byte(content), 0o644); err != nil {
-			return nil, err
-		}
+		err = errors.Join(err, os.WriteFile(filepath.Join(work, filepath.FromSlash(rel)), []byte(content), 0o644))
+	}
+	if err != nil {
+		return nil, err
 	}
 	envsDir := filepath.Join(work, "infra", "envs")
 	tfvars, _ := filepath.Glob(filepath.Join(envsDir, "*.tfvars"))
@@ -98,13 +95,10 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 	for _, p := range tfvars {
 		e := &Env{Name: strings.TrimSuffix(filepath.Base(p), ".tfvars")}
 		src, err := os.ReadFile(p)
-		if err == nil {
-			e.TFVars, err = Literals(p)
-		}
-		if err == nil {
-			e.Backend, err = Literals(filepath.Join(envsDir, e.Name+".s3.tfbackend"))
-		}
-		if err != nil {
+		var errV, errB error
+		e.TFVars, errV = Literals(p)
+		e.Backend, errB = Literals(filepath.Join(envsDir, e.Name+".s3.tfbackend"))
+		if err = errors.Join(err, errV, errB); err != nil {
 			return nil, err
 		}
 		out[e.Name] = e
@@ -196,29 +190,21 @@ func workDir(prefix string) (tf, schema, work string, err error) {
 // and tools/tfschema's tests (a module of their own) for the stand-in they test.
 func Offline(dir, schema string) ([]string, error) {
 	providers := filepath.Join(dir, "providers")
-	if err := os.MkdirAll(providers, 0o755); err != nil {
-		return nil, err
-	}
+	err := os.MkdirAll(providers, 0o755)
 	rc := "provider_installation {\n  dev_overrides {\n"
 	for _, p := range []string{"aws", "helm", "kubernetes", "random"} {
-		if err := os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)); err != nil {
-			return nil, err
-		}
+		err = errors.Join(err, os.Symlink(schema, filepath.Join(providers, "terraform-provider-"+p)))
 		rc += fmt.Sprintf("    %q = %q\n", "hashicorp/"+p, providers)
 	}
 	rc += fmt.Sprintf("  }\n  filesystem_mirror {\n    path    = %q\n    include = [\"example.invalid/*/*\"]\n  }\n}\n", filepath.Join(dir, "no-mirror"))
 	cfg := filepath.Join(dir, "terraformrc")
-	if err := os.WriteFile(cfg, []byte(rc), 0o644); err != nil {
+	if err = errors.Join(err, os.WriteFile(cfg, []byte(rc), 0o644)); err != nil {
 		return nil, err
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_CONFIG_FILE", "TF_CLI_ARGS":
-		default:
-			env = append(env, kv)
-		}
-	}
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return slices.Contains([]string{"TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_CONFIG_FILE", "TF_CLI_ARGS"}, name)
+	})
 	return append(env, "TF_CLI_CONFIG_FILE="+cfg, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0"), nil
 }
 
@@ -276,11 +262,8 @@ type state struct {
 }
 
 type module struct {
-	Resources []struct {
-		Address, Mode, Type, Name string
-		Values                    map[string]any
-	} `json:"resources"`
-	Children []module `json:"child_modules"`
+	Resources []Resource `json:"resources"`
+	Children  []module   `json:"child_modules"`
 }
 
 func (s *state) flatten() State {
@@ -290,9 +273,7 @@ func (s *state) flatten() State {
 	}
 	var walk func(m module)
 	walk = func(m module) {
-		for _, r := range m.Resources {
-			out.Resources = append(out.Resources, Resource{r.Address, r.Mode, r.Type, r.Name, r.Values})
-		}
+		out.Resources = append(out.Resources, m.Resources...)
 		for _, c := range m.Children {
 			walk(c)
 		}
