@@ -62,7 +62,7 @@ func TestRepoMakeTargets(t *testing.T) {
 	}
 	n := 0
 	for _, f := range slices.Compact(slices.Sorted(slices.Values(strings.Fields(string(out))))) {
-		for _, code := range codeRe.FindAllString(readFile(t, filepath.Join(root, f)), -1) {
+		for _, code := range codeRe.FindAllString(repo.Read(t, filepath.Join(root, f)), -1) {
 			for _, target := range repo.MakeCalls(strings.Trim(code, "`")) {
 				n++
 				if _, ok := targets[target]; !ok {
@@ -74,15 +74,6 @@ func TestRepoMakeTargets(t *testing.T) {
 	if n < 20 {
 		t.Errorf("found %d make commands, want the docs' many: is the code extraction broken?", n)
 	}
-}
-
-func readFile(tb testing.TB, path string) string {
-	tb.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestMakeTestIsTheTestTargets: `make test` runs exactly the targets named test-<area> (each
@@ -125,7 +116,7 @@ func TestDocsIndexed(t *testing.T) {
 	root := repo.Root(t)
 	links := func(rel string) map[string]bool {
 		out := map[string]bool{}
-		for _, m := range linkRe.FindAllStringSubmatch(readFile(t, filepath.Join(root, rel)), -1) {
+		for _, m := range linkRe.FindAllStringSubmatch(repo.Read(t, filepath.Join(root, rel)), -1) {
 			out[filepath.ToSlash(filepath.Join(filepath.Dir(rel), m[1]))] = true
 		}
 		return out

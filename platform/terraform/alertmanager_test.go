@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orderstack/orderstack/platform/internal/repo"
 	"github.com/orderstack/orderstack/platform/internal/tfrun"
 )
 
@@ -22,7 +23,7 @@ const topicARN = "arn:aws:sns:eu-west-1:111122223333:orderstack-dev-alarms"
 // reads as YAML) to a file.
 func renderAlertmanagerConfig(t *testing.T, alerting string) (path string, config map[string]any) {
 	t.Helper()
-	vars := readFile(t, "testdata/addons.tfvars") + `alerting = { sns_topic_arn = "` + topicARN + `"` + alerting + " }\n"
+	vars := repo.Read(t, "testdata/addons.tfvars") + `alerting = { sns_topic_arn = "` + topicARN + `"` + alerting + " }\n"
 	out, err := tfrun.Console(filepath.Join(infraDir, "modules", "addons"), vars, "jsonencode(local.alertmanager_config)")
 	if errors.Is(err, tfrun.ErrNoTerraform) {
 		t.Skip("TERRAFORM and TFSCHEMA are not set: run make test-infra, which builds both")
@@ -63,7 +64,7 @@ func TestAlertmanagerRouting(t *testing.T) {
 		"CPUThrottlingHigh": "info", "KubeQuotaAlmostFull": "info", "AlertWithoutSeverity": "",
 	}
 	// The orders chart's alerts with their severities, from its PrometheusRule template.
-	rules := readFile(t, filepath.Join(infraDir, "..", "deploy", "helm", "orders", "templates", "prometheusrule.yaml"))
+	rules := repo.Read(t, filepath.Join(infraDir, "..", "deploy", "helm", "orders", "templates", "prometheusrule.yaml"))
 	for _, m := range regexp.MustCompile(`(?s)- alert: (\w+).*?severity: (\w+)`).FindAllStringSubmatch(rules, -1) {
 		alerts[m[1]] = m[2]
 	}

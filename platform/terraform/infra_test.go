@@ -2,12 +2,13 @@ package terraform
 
 import (
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 const infraDir = "../../infra"
@@ -33,7 +34,7 @@ func TestEnvOutputsContract(t *testing.T) {
 		readers = append(readers, m...)
 	}
 	for _, path := range readers {
-		for _, line := range strings.Split(readFile(t, path), "\n") {
+		for _, line := range strings.Split(repo.Read(t, path), "\n") {
 			// docs/resources.md is generated from infra/ itself; the bootstrap root's outputs are not an environment's.
 			if filepath.Base(path) != "resources.md" && !strings.Contains(line, "-chdir=infra/bootstrap") {
 				for _, m := range outputReaders.FindAllStringSubmatch(line, -1) {
@@ -48,7 +49,7 @@ func TestEnvOutputsContract(t *testing.T) {
 		}
 	}
 	have := map[string]bool{}
-	for _, m := range outputBlock.FindAllStringSubmatch(readFile(t, filepath.Join(infraDir, "envs", "outputs.tf")), -1) {
+	for _, m := range outputBlock.FindAllStringSubmatch(repo.Read(t, filepath.Join(infraDir, "envs", "outputs.tf")), -1) {
 		have[m[1]] = true
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
@@ -56,13 +57,4 @@ func TestEnvOutputsContract(t *testing.T) {
 			t.Errorf("infra/envs/outputs.tf: no output %q (read by %s)", name, want[name])
 		}
 	}
-}
-
-func readFile(tb testing.TB, path string) string {
-	tb.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/clisandbox"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // sandbox is a closed-PATH sandbox (platform/internal/clisandbox) with the fakes of
@@ -17,7 +18,7 @@ func sandbox(t *testing.T, fakes string, real ...string) *clisandbox.Sandbox {
 	sb := clisandbox.New(t)
 	files, _ := filepath.Glob(filepath.Join("testdata", fakes, "*"))
 	for _, f := range files {
-		sb.Fake(t, filepath.Base(f), readFile(t, f))
+		sb.Fake(t, filepath.Base(f), repo.Read(t, f))
 	}
 	sb.Real(t, append(clisandbox.Basics, real...)...)
 	return sb
@@ -146,22 +147,22 @@ func TestTfValidate(t *testing.T) {
 func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
 	t.Helper()
 	sb := sandbox(t, "preflight", "awk")
-	repo := filepath.Join(sb.Home, "repo")
+	repoDir := filepath.Join(sb.Home, "repoDir")
 	for _, d := range []string{"scripts", "infra/envs"} {
-		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(repoDir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for name, content := range map[string]string{
-		"scripts/preflight.sh":  readFile(t, filepath.Join(infraDir, "..", "scripts", "preflight.sh")),
-		"scripts/lib.sh":        readFile(t, filepath.Join(infraDir, "..", "scripts", "lib.sh")),
+		"scripts/preflight.sh":  repo.Read(t, filepath.Join(infraDir, "..", "scripts", "preflight.sh")),
+		"scripts/lib.sh":        repo.Read(t, filepath.Join(infraDir, "..", "scripts", "lib.sh")),
 		"infra/envs/dev.tfvars": tfvars,
 	} {
-		if err := os.WriteFile(filepath.Join(repo, name), []byte(content), 0o755); err != nil {
+		if err := os.WriteFile(filepath.Join(repoDir, name), []byte(content), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := sb.Run(t, filepath.Join(repo, "scripts", "preflight.sh"), nil, append([]string{"AWS_REGION=eu-west-1", "ENV=dev", "FAKE_DRIVER="}, env...)...)
+	r := sb.Run(t, filepath.Join(repoDir, "scripts", "preflight.sh"), nil, append([]string{"AWS_REGION=eu-west-1", "ENV=dev", "FAKE_DRIVER="}, env...)...)
 	return r.Output, r.Code
 }
 

@@ -43,6 +43,16 @@ func Write(tb testing.TB, root, rel, content string) {
 	}
 }
 
+// Read returns the file at path, failing the test if it cannot be read.
+func Read(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
 // MakeTargets asks GNU make which targets the Makefile in dir defines: it prints make's database
 // (make -pq, nothing is run) and keeps the named targets of its "Files" section, leaving out what
 // make marks "Not a target", special targets (.PHONY), pattern rules and file targets (a path with
