@@ -34,23 +34,23 @@ func encode[T any](w http.ResponseWriter, status int, v T) {
 	// interface (an allocation of the whole struct) on its way here; the
 	// fast encoders are called directly, so v stays on the stack.
 	var (
+		bp *[]byte // a pooled buffer, for the fast encoders only
 		b  []byte
 		ok bool
 	)
-	bp := bufPool.Get().(*[]byte)
 	switch p := any(&v).(type) {
 	case *productJSON:
+		bp = bufPool.Get().(*[]byte)
 		b, ok = appendProductJSON((*bp)[:0], p)
 	case *orderJSON:
+		bp = bufPool.Get().(*[]byte)
 		b, ok = appendOrderJSON((*bp)[:0], p)
 	}
 	if ok {
 		_, _ = w.Write(append(b, '\n'))
 	}
-	if cap(b) <= 16<<10 {
-		if b != nil {
-			*bp = b
-		}
+	if bp != nil && cap(b) <= 16<<10 {
+		*bp = b
 		bufPool.Put(bp)
 	}
 	if !ok {
@@ -58,7 +58,7 @@ func encode[T any](w http.ResponseWriter, status int, v T) {
 	}
 }
 
-// bufPool holds the buffers of writeFast.
+// bufPool holds the buffers of the fast encoders (encode).
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // jsonContentType is shared by every response: net/http only reads header

@@ -14,10 +14,10 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 		var c *lazyDeadline
 		if info := infoOf(w); info != nil && info.deadline.parent == nil {
 			c = &info.deadline // in the request's one allocation (observeMiddleware)
-			c.parent, c.deadline = r.Context(), time.Now().Add(d)
 		} else {
-			c = lazyTimeout(r.Context(), d)
+			c = new(lazyDeadline)
 		}
+		c.start(r.Context(), d)
 		defer c.cancel() // a method call: no CancelFunc value to allocate
 		next.ServeHTTP(w, r.WithContext(c))
 	})
@@ -31,10 +31,17 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // request that fails validation) nothing ever waits on Done. Here Deadline
 // and Err are answered from the clock and the parent, and the real
 // context.WithDeadline is created on the first call to Done or Value
-// (context.Cause and child contexts find their parent through Value). From then on it answers everything.
-// Its cancel method is the CancelFunc.
+// (context.Cause and child contexts find their parent through Value). From
+// then on it answers everything. Its cancel method is the CancelFunc.
 func lazyTimeout(parent context.Context, d time.Duration) *lazyDeadline {
-	return &lazyDeadline{parent: parent, deadline: time.Now().Add(d)}
+	c := new(lazyDeadline)
+	c.start(parent, d)
+	return c
+}
+
+// start makes a zero lazyDeadline the timeout d of parent from now.
+func (c *lazyDeadline) start(parent context.Context, d time.Duration) {
+	c.parent, c.deadline = parent, time.Now().Add(d)
 }
 
 type lazyDeadline struct {

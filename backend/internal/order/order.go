@@ -234,7 +234,7 @@ func StatusChoices() string {
 
 // Hash identifies the content of the request (not its key), so that a
 // retry can be told from a different request that reuses the key. It is
-// stored with the order, so its bytes never change: SHA-256 of each name
+// stored with a keyed order, so its bytes never change: SHA-256 of each name
 // and email Go-quoted and NUL-terminated, then "<product id>:<quantity>"
 // NUL-terminated per line (the fmt "%q" / "%s:%d" form of earlier
 // versions, appended without fmt: TestHashKeepsItsFormat).
