@@ -1,0 +1,122 @@
+package localstore
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/orderstack/orderstack/backend/internal/mongodb"
+	"github.com/orderstack/orderstack/backend/internal/order"
+	"github.com/orderstack/orderstack/backend/local/internal/faultproxy"
+	"github.com/orderstack/orderstack/backend/local/internal/mongodbtest"
+)
+
+// TestAbandonedWriteKeepsStock is TestModel's stock failure (one order's
+// stock too many) made deterministic. A client hangs up while the local
+// store's write of "pending → paid" is on its way to FerretDB; the driver
+// then closes the connection, but FerretDB still applies the write. A
+// cancel that follows must not run beside it: if it does, it reads the
+// order still pending, cancels it and puts its stock back, and the late
+// write then makes the order paid again, holding stock nobody reserved
+// (the read-then-write of SetOrderStatus checked a status the write no
+// longer requires). With the store one call at a time at the database too
+// (serial), the cancel waits for the write and cancels the paid order.
+//
+// The write is held in the fault proxy until the cancel has finished or,
+// when the cancel cannot start, for holdAbandoned.
+func TestAbandonedWriteKeepsStock(t *testing.T) {
+	const holdAbandoned = time.Second // the cancel takes milliseconds when it can run
+	u, err := url.Parse(serverURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := faultproxy.Start(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	db := mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
+	s, closeIdx, err := New(t.Context(), db, serverDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = closeIdx() })
+	svc := order.NewService(s)
+	t.Cleanup(svc.Wait)
+
+	ctx := t.Context()
+	p, err := svc.CreateProduct(ctx, order.Product{SKU: "ABANDONED-1", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _, err := svc.PlaceOrder(ctx, order.PlaceOrder{
+		Customer: order.Customer{Name: "Ada", Email: "ada@example.com"},
+		Lines:    []order.OrderLine{{ProductID: p.ID, Quantity: 2}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	held, release := make(chan struct{}), make(chan struct{})
+	proxy.OnHangUp = func() { close(held); <-release }
+	proxy.SetRule(func(c faultproxy.Command) faultproxy.Action {
+		if c.Name == "update" && c.Collection == ordersCollection && c.N == 0 {
+			return faultproxy.HangUp // SetOrderStatus's write
+		}
+		return faultproxy.Pass
+	})
+	payCtx, hangUp := context.WithCancel(ctx)
+	paid := make(chan error, 1)
+	go func() {
+		_, err := svc.SetStatus(payCtx, o.ID, order.StatusPaid)
+		paid <- err
+	}()
+	<-held
+	hangUp()
+	if err := <-paid; err == nil || !order.MaybeApplied(err) {
+		t.Fatalf("SetStatus(paid) hung up = %v, want an error that may have been applied", err)
+	}
+
+	type result struct {
+		o   order.Order
+		err error
+	}
+	cancelled := make(chan result, 1)
+	go func() {
+		got, err := svc.CancelOrder(ctx, o.ID)
+		cancelled <- result{got, err}
+	}()
+	var c result
+	select {
+	case c = <-cancelled: // ran beside the abandoned write
+		close(release)
+	case <-time.After(holdAbandoned):
+		close(release)
+		c = <-cancelled
+	}
+	if c.err != nil {
+		t.Fatalf("CancelOrder = %v", c.err)
+	}
+	svc.Wait()
+	proxy.Settle()
+
+	got, err := s.GetOrder(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != order.StatusCancelled {
+		t.Errorf("order after CancelOrder succeeded = %s, want %s", got.Status, order.StatusCancelled)
+	}
+	prod, err := s.GetProduct(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(10)
+	if got.Status != order.StatusCancelled {
+		want -= 2
+	}
+	if prod.Stock != want {
+		t.Errorf("stock = %d, want %d = 10 initial − the order's 2 if it is live (%s)", prod.Stock, want, got.Status)
+	}
+}
