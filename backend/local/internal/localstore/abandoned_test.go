@@ -23,9 +23,35 @@ import (
 // longer requires). With the store one call at a time at the database too
 // (serial), the cancel waits for the write and cancels the paid order.
 //
+// The same run on the MongoDB adapter as production uses it (no serial,
+// conditional writes; the proxy applies one command at a time, as MongoDB
+// applies a single-document update atomically): the cancel runs beside the
+// held write, and the write, landing late, no longer matches its
+// condition (status pending) and changes nothing.
+//
 // The write is held in the fault proxy until the cancel has finished or,
 // when the cancel cannot start, for holdAbandoned.
 func TestAbandonedWriteKeepsStock(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write string // the command of SetOrderStatus's write
+		open  func(*testing.T, *mongodb.DB) order.Store
+	}{
+		{"local store", "update", func(t *testing.T, db *mongodb.DB) order.Store {
+			s, closeIdx, err := New(t.Context(), db, serverDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = closeIdx() })
+			return s
+		}},
+		{"adapter", "findAndModify", func(_ *testing.T, db *mongodb.DB) order.Store { return db.Store() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { abandonedWrite(t, tc.write, tc.open) })
+	}
+}
+
+func abandonedWrite(t *testing.T, write string, open func(*testing.T, *mongodb.DB) order.Store) {
 	const holdAbandoned = time.Second // the cancel takes milliseconds when it can run
 	u, err := url.Parse(serverURI)
 	if err != nil {
@@ -37,16 +63,12 @@ func TestAbandonedWriteKeepsStock(t *testing.T) {
 	}
 	t.Cleanup(func() { proxy.Close() })
 	db := mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
-	s, closeIdx, err := New(t.Context(), db, serverDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = closeIdx() })
+	s := open(t, db)
 	svc := order.NewService(s)
 	t.Cleanup(svc.Wait)
 
 	ctx := t.Context()
-	p, err := svc.CreateProduct(ctx, order.Product{SKU: "ABANDONED-1", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
+	p, err := svc.CreateProduct(ctx, order.Product{SKU: "ABANDONED", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +83,7 @@ func TestAbandonedWriteKeepsStock(t *testing.T) {
 	held, release := make(chan struct{}), make(chan struct{})
 	proxy.OnHangUp = func() { close(held); <-release }
 	proxy.SetRule(func(c faultproxy.Command) faultproxy.Action {
-		if c.Name == "update" && c.Collection == ordersCollection && c.N == 0 {
+		if c.Name == write && c.Collection == ordersCollection && c.N == 0 {
 			return faultproxy.HangUp // SetOrderStatus's write
 		}
 		return faultproxy.Pass
