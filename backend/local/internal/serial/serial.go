@@ -41,10 +41,16 @@ func New(next order.Store) *Store {
 }
 
 // acquire waits for the turn or for ctx to end. A wait cut short is
-// order.ErrUnavailable (the API answers 503), wrapping the context's error.
+// order.ErrUnavailable (the API answers 503), wrapping the context's error;
+// so is a turn that came when ctx had ended already: no call starts for a
+// caller that has left.
 func (s *Store) acquire(ctx context.Context) (release func(), err error) {
 	select {
 	case s.turn <- struct{}{}:
+		if err := ctx.Err(); err != nil {
+			<-s.turn
+			return nil, fmt.Errorf("%w: waiting for the store: %w", order.ErrUnavailable, err)
+		}
 		return func() { <-s.turn }, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: waiting for the store: %w", order.ErrUnavailable, ctx.Err())

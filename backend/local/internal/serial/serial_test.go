@@ -165,3 +165,24 @@ func TestCallOutlivesCaller(t *testing.T) {
 			inner.ctxEnded.Load(), inner.deadlined.Load())
 	}
 }
+
+// TestNoCallForCallerGone: a caller whose context has ended by the time
+// the turn is free gets ErrUnavailable, and no call starts for it (it
+// would otherwise run to its end on the detached context).
+func TestNoCallForCallerGone(t *testing.T) {
+	inner := &stall{proceed: make(chan struct{}), started: make(chan struct{}, 20)}
+	close(inner.proceed)
+	s := New(inner)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for range 20 { // acquire's select picks at random when both cases are ready
+		if _, err := s.ApplyStock(ctx, "p", "m", -1); !errors.Is(err, order.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("ApplyStock with its context ended = %v, want ErrUnavailable wrapping Canceled", err)
+		}
+	}
+	s.turn <- struct{}{} // once any call that did start has returned
+	<-s.turn
+	if len(inner.started) != 0 {
+		t.Errorf("a call started for a caller that had left")
+	}
+}
