@@ -2,7 +2,9 @@ package localstore
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,5 +142,109 @@ func abandonedWrite(t *testing.T, write string, open func(*testing.T, *mongodb.D
 	}
 	if prod.Stock != want {
 		t.Errorf("stock = %d, want %d = 10 initial − the order's 2 if it is live (%s)", prod.Stock, want, got.Status)
+	}
+}
+
+// TestAbandonedConfirmKeepsStock is the same defect within one request:
+// the client hangs up while the confirmation (reserving → pending) is on
+// its way, and the request's own clean-up follows (claim the order, put
+// the stock back, delete it). If the clean-up runs beside the abandoned
+// confirmation, and it lands after the claim and before the delete, the
+// delete finds the order pending and leaves it: a live order whose stock
+// was put back. One call at a time at the database, the clean-up starts
+// only once the confirmation has landed, and finds the order placed.
+func TestAbandonedConfirmKeepsStock(t *testing.T) {
+	const holdAbandoned = time.Second // the clean-up takes milliseconds when it can run
+	u, err := url.Parse(serverURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := faultproxy.Start(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	db := mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
+	direct, err := mongodb.Open(t.Context(), serverURI+db.Name(), mongodb.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = direct.Close(context.Background()) })
+	s, closeIdx, err := New(t.Context(), db, serverDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = closeIdx() })
+	svc := order.NewService(s)
+	t.Cleanup(svc.Wait)
+
+	ctx := t.Context()
+	p, err := svc.CreateProduct(ctx, order.Product{SKU: "ABANDONED", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "abandoned-confirm"
+	// landed reports whether the held confirmation has been applied.
+	landed := func() bool {
+		o, err := direct.Store().GetOrderByIdempotencyKey(ctx, key)
+		return err == nil && o.Status == order.StatusPending
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	proxy.OnHangUp = func() {
+		close(held)
+		select {
+		case <-release:
+		case <-time.After(holdAbandoned):
+		}
+	}
+	proxy.SetRule(func(c faultproxy.Command) faultproxy.Action {
+		switch {
+		case c.Name == "update" && c.Collection == ordersCollection && c.N == 0:
+			return faultproxy.HangUp // ConfirmOrder's write
+		case c.Name == "find" && c.Collection == ordersCollection && c.N == 2:
+			// The clean-up's third read of the order (after the confirmation's
+			// and the claim's): DeleteOrder's, if the claim won. Let the held
+			// confirmation land first.
+			releaseOnce.Do(func() { close(release) })
+			for deadline := time.Now().Add(5 * time.Second); !landed() && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return faultproxy.Pass
+	})
+	placeCtx, hangUp := context.WithCancel(ctx)
+	placed := make(chan error, 1)
+	go func() {
+		_, _, err := svc.PlaceOrder(placeCtx, order.PlaceOrder{
+			Customer:       order.Customer{Name: "Ada", Email: "ada@example.com"},
+			Lines:          []order.OrderLine{{ProductID: p.ID, Quantity: 2}},
+			IdempotencyKey: key,
+		})
+		placed <- err
+	}()
+	<-held
+	hangUp()
+	if err := <-placed; err == nil || !order.MaybeApplied(err) {
+		t.Fatalf("PlaceOrder hung up = %v, want an error that may have been applied", err)
+	}
+	svc.Wait()
+	proxy.SetRule(nil)
+	proxy.Settle()
+
+	want := int64(10)
+	o, orderErr := s.GetOrderByIdempotencyKey(ctx, key)
+	switch {
+	case orderErr == nil && o.Status != order.StatusCancelled:
+		want -= 2 // live
+	case orderErr != nil && !errors.Is(orderErr, order.ErrNotFound):
+		t.Fatal(orderErr)
+	}
+	prod, err := s.GetProduct(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prod.Stock != want {
+		t.Errorf("stock = %d, want %d = 10 initial − the order's 2 if it is live (order: %q, %v)", prod.Stock, want, o.Status, orderErr)
 	}
 }
