@@ -34,6 +34,7 @@ import (
 // The write is held in the fault proxy until the cancel has finished or,
 // when the cancel cannot start, for holdAbandoned.
 func TestAbandonedWriteKeepsStock(t *testing.T) {
+	t.Parallel() // with TestAbandonedConfirmKeepsStock: both mostly wait for holdAbandoned
 	for _, tc := range []struct {
 		name  string
 		write string // the command of SetOrderStatus's write
@@ -154,6 +155,7 @@ func abandonedWrite(t *testing.T, write string, open func(*testing.T, *mongodb.D
 // was put back. One call at a time at the database, the clean-up starts
 // only once the confirmation has landed, and finds the order placed.
 func TestAbandonedConfirmKeepsStock(t *testing.T) {
+	t.Parallel()
 	const holdAbandoned = time.Second // the clean-up takes milliseconds when it can run
 	u, err := url.Parse(serverURI)
 	if err != nil {
