@@ -19,6 +19,7 @@ package serial
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/order"
@@ -68,7 +69,8 @@ func do(ctx context.Context, s *Store, f func(context.Context) error) error {
 // ends first, get returns at once with order.ErrUnavailable wrapping the
 // context's error, like a database that did not answer in time: the call
 // may yet be applied (order.MaybeApplied), but before any later call of
-// this Store starts.
+// this Store starts. A panic in f is raised in the caller, as if f had run
+// there; once the caller has gone, in f's own goroutine.
 func get[T any](ctx context.Context, s *Store, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	release, err := s.acquire(ctx)
@@ -80,22 +82,46 @@ func get[T any](ctx context.Context, s *Store, f func(context.Context) (T, error
 		return f(ctx)
 	}
 	type result struct {
-		v   T
-		err error
+		v      T
+		err    error
+		panicV any
 	}
-	done := make(chan result, 1)
+	var (
+		mu      sync.Mutex
+		waiting = true
+		done    = make(chan result, 1)
+	)
 	go func() {
 		defer release()
-		v, err := f(context.WithoutCancel(ctx))
-		done <- result{v, err}
+		var r result
+		func() {
+			defer func() { r.panicV = recover() }()
+			r.v, r.err = f(context.WithoutCancel(ctx))
+		}()
+		mu.Lock()
+		defer mu.Unlock()
+		if waiting {
+			done <- r // buffered
+		} else if r.panicV != nil {
+			panic(r.panicV)
+		}
 	}()
+	answer := func(r result) (T, error) {
+		if r.panicV != nil {
+			panic(r.panicV)
+		}
+		return r.v, r.err
+	}
 	select {
 	case r := <-done:
-		return r.v, r.err
+		return answer(r)
 	case <-ctx.Done():
+		mu.Lock()
+		waiting = false
+		mu.Unlock()
 		select {
 		case r := <-done: // finished meanwhile: its answer is the truth
-			return r.v, r.err
+			return answer(r)
 		default:
 		}
 		return zero, fmt.Errorf("%w: the store is still at work on the call: %w", order.ErrUnavailable, ctx.Err())

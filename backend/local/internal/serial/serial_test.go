@@ -186,3 +186,29 @@ func TestNoCallForCallerGone(t *testing.T) {
 		t.Errorf("a call started for a caller that had left")
 	}
 }
+
+// boom panics in ApplyStock.
+type boom struct{ order.Store }
+
+func (boom) ApplyStock(context.Context, string, string, int64) (order.Product, error) {
+	panic("boom")
+}
+
+// TestPanicReachesCaller: a panic in the wrapped call is raised in the
+// caller that waits for it (where the HTTP layer's recover answers 500),
+// not in the goroutine the call runs in, and the turn is free again.
+func TestPanicReachesCaller(t *testing.T) {
+	s := New(boom{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	func() {
+		defer func() {
+			if got := recover(); got != "boom" {
+				t.Errorf("recover() in the caller = %v, want boom", got)
+			}
+		}()
+		_, _ = s.ApplyStock(ctx, "p", "m", -1)
+	}()
+	s.turn <- struct{}{} // free once the call has returned
+	<-s.turn
+}
