@@ -56,25 +56,10 @@ func TestAbandonedWriteKeepsStock(t *testing.T) {
 
 func abandonedWrite(t *testing.T, write string, open func(*testing.T, *mongodb.DB) order.Store) {
 	const holdAbandoned = time.Second // the cancel takes milliseconds when it can run
-	u, err := url.Parse(serverURI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	db := mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
+	proxy, db := proxiedDB(t)
 	s := open(t, db)
-	svc := order.NewService(s)
-	t.Cleanup(svc.Wait)
-
+	svc, p := serviceWithProduct(t, s)
 	ctx := t.Context()
-	p, err := svc.CreateProduct(ctx, order.Product{SKU: "ABANDONED", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
 	o, _, err := svc.PlaceOrder(ctx, order.PlaceOrder{
 		Customer: order.Customer{Name: "Ada", Email: "ada@example.com"},
 		Lines:    []order.OrderLine{{ProductID: p.ID, Quantity: 2}},
@@ -157,16 +142,7 @@ func abandonedWrite(t *testing.T, write string, open func(*testing.T, *mongodb.D
 func TestAbandonedConfirmKeepsStock(t *testing.T) {
 	t.Parallel()
 	const holdAbandoned = time.Second // the clean-up takes milliseconds when it can run
-	u, err := url.Parse(serverURI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	db := mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
+	proxy, db := proxiedDB(t)
 	direct, err := mongodb.Open(t.Context(), serverURI+db.Name(), mongodb.Options{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -177,14 +153,8 @@ func TestAbandonedConfirmKeepsStock(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = closeIdx() })
-	svc := order.NewService(s)
-	t.Cleanup(svc.Wait)
-
+	svc, p := serviceWithProduct(t, s)
 	ctx := t.Context()
-	p, err := svc.CreateProduct(ctx, order.Product{SKU: "ABANDONED", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const key = "abandoned-confirm"
 	// landed reports whether the held confirmation has been applied.
 	landed := func() bool {
@@ -249,4 +219,30 @@ func TestAbandonedConfirmKeepsStock(t *testing.T) {
 	if prod.Stock != want {
 		t.Errorf("stock = %d, want %d = 10 initial − the order's 2 if it is live (order: %q, %v)", prod.Stock, want, o.Status, orderErr)
 	}
+}
+
+// proxiedDB is a database of its own on the test server, reached through a
+// fault proxy over one connection.
+func proxiedDB(t *testing.T) (*faultproxy.Proxy, *mongodb.DB) {
+	u, err := url.Parse(serverURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := faultproxy.Start(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	return proxy, mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
+}
+
+// serviceWithProduct is a Service on s with one product of 10 in stock.
+func serviceWithProduct(t *testing.T, s order.Store) (*order.Service, order.Product) {
+	svc := order.NewService(s)
+	t.Cleanup(svc.Wait)
+	p, err := svc.CreateProduct(t.Context(), order.Product{SKU: "ABANDONED", Name: "Mug", PriceCents: 100, Currency: "EUR", Stock: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, p
 }
