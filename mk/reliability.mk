@@ -20,7 +20,7 @@ bench: ## load the service with vegeta (memory store at 500 and 1000 req/s, embe
 bench-quick: ## a 1-minute smoke run of the load command (short runs, prints only, writes nothing)
 	cd $(ROOT)/backend/local && go run ./cmd/loadtest -rates 200 -duration 2s -max-duration 2s -driver-duration 1s -products 10
 
-test-reliability: ## crash (kill -9), zero-downtime restart and database-outage tests of the service as processes (~1 min)
+test-reliability: ## crash (kill -9), zero-downtime restart and database-outage tests of the service as processes (~20 s; its five tests run side by side)
 	cd $(ROOT)/backend/local && go test -count=1 ./reliability/
 
 reliability-heavy: ## the same, harder: 5 kills at random moments with 8 clients, two rolling restarts at 100 req/s, a 6 s outage at 50 req/s (~3 min)

@@ -28,7 +28,7 @@ test-store: ## store tests: contract suite, adapter and cmd/orders e2e (on TEST_
 	cd $(ROOT)/backend/local && go vet ./... && go test $(GOTEST_CACHE) $$(go list ./internal/... ./cmd/... | grep -v $(foreach p,$(STORE_ALWAYS_RUN),-e '/$(p)$$')) && \
 		go test -count=1 $(addprefix ./,$(addsuffix /,$(STORE_ALWAYS_RUN)))
 
-store-protocol: ## the stock protocol under faults: each store call × each fault (memstore and, through a fault proxy, FerretDB), and the randomised model (~1 min; also in make test)
+store-protocol: ## the stock protocol under faults: each store call × each fault (memstore and, through a fault proxy, FerretDB), and the randomised model (~30 s; also in make test)
 	cd $(ROOT)/backend && go test -count=1 -run 'TestProtocolFaults|TestModel' ./internal/order/
 	cd $(ROOT)/backend/local && go test -count=1 -run 'TestProxyFaults|TestModel' ./internal/mongodbtest/
 

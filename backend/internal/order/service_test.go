@@ -697,7 +697,9 @@ func TestRecoverMakesProgress(t *testing.T) {
 			t.Errorf("pass %d: stuck = %v, want the order %s", passes, rep.Stuck, o.ID)
 		}
 	}
-	if passes > 5 {
+	// 3-4 passes on an idle machine. The bound leaves room for a loaded one: a rollback that
+	// starts over each pass never ends (a third of the reverts per pass), so it fails any bound.
+	if passes > 8 {
 		t.Fatalf("not rolled back after %d passes of 1 s (3 s of work): progress is not kept", passes-1)
 	}
 	t.Logf("rolled back in %d passes", passes)
