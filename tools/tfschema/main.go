@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -46,10 +47,14 @@ func run(argv0 string) error {
 		return err
 	}
 	addr := "registry.terraform.io/hashicorp/" + name
-	schema, err := loadProvider(bytes.NewReader(schemasXZ), addr)
-	if err != nil {
-		return err
-	}
+	// The schema is read when terraform first asks for it, not at start: the schema declares
+	// GetProviderSchemaOptional, so terraform keeps it in its process-wide cache
+	// (internal/providers/schema_cache.go) and does not ask the second process it starts per
+	// provider and command (internal/plugin6/grpc_provider.go, GetProviderSchema); that one only
+	// validates, which needs no schema here.
+	schema := sync.OnceValues(func() (*tfprotov6.GetProviderSchemaResponse, error) {
+		return loadProvider(bytes.NewReader(schemasXZ), addr)
+	})
 	return tf6server.Serve(addr, func() tfprotov6.ProviderServer { return &server{schema: schema} })
 }
 
@@ -59,11 +64,11 @@ func run(argv0 string) error {
 // Terraform 1.13 takes the metadata and functions from GetProviderSchema.
 type server struct {
 	tfprotov6.ProviderServer
-	schema *tfprotov6.GetProviderSchemaResponse
+	schema func() (*tfprotov6.GetProviderSchemaResponse, error)
 }
 
 func (s *server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
-	return s.schema, nil
+	return s.schema()
 }
 
 func (s *server) GetResourceIdentitySchemas(context.Context, *tfprotov6.GetResourceIdentitySchemasRequest) (*tfprotov6.GetResourceIdentitySchemasResponse, error) {

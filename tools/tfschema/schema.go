@@ -77,7 +77,7 @@ func loadProvider(r io.Reader, addr string) (*tfprotov6.GetProviderSchemaRespons
 	}
 	c := &converter{}
 	out := &tfprotov6.GetProviderSchemaResponse{
-		ServerCapabilities:       &tfprotov6.ServerCapabilities{PlanDestroy: true},
+		ServerCapabilities:       &tfprotov6.ServerCapabilities{PlanDestroy: true, GetProviderSchemaOptional: true},
 		Provider:                 c.schema(p.Provider),
 		ResourceSchemas:          c.schemas(p.Resources),
 		DataSourceSchemas:        c.schemas(p.DataSources),
