@@ -48,6 +48,10 @@ $overrides  }
 }
 CFG
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
+# terraform (and the other tools, all Go) live seconds and collect garbage for some 15 % of their
+# CPU at the default GOGC=100: at 400, edge's validate + test takes 15 % less CPU for 250 -> 450 MB
+# at most. tfrun.Offline sets the same.
+export GOGC="${GOGC:-400}"
 unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS
 
 # run NAME CMD...: runs CMD with its output in a log, printed only when it fails; prints ok/FAIL.
