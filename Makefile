@@ -13,6 +13,39 @@ BIN  := $(ROOT)/bin
 # (test-docs in a second fresh clone: 30 s instead of 55 s; docs/development.md).
 export GOFLAGS := -buildvcs=false -trimpath
 
+# go test keeps a package's result while nothing it reads changes (its sources and dependencies, the
+# files it opens, the environment variables it reads), so a second `make test` re-runs only what a
+# change can affect. The test-* targets pass $(GOTEST_CACHE) for such packages, and -count=1 (always
+# run) for those whose tests run built binaries, other tools or a database given by URL: go test
+# cannot see what those read. CI=true (every CI service sets it) re-runs every test.
+GOTEST_CACHE := $(if $(filter true 1,$(CI)),-count=1)
+
+# The tools the checks run (terraform, conftest, helm-unittest, ..., built from the pinned wrapper
+# modules under tools/; remark from npm) and cached results live in the user's cache folder, beside
+# Go's own build cache (os.UserCacheDir: $XDG_CACHE_HOME, else ~/.cache): every clone and worktree
+# of the machine shares one build per version, as `go install` would. ORDERSTACK_CACHE=<dir> moves it.
+export ORDERSTACK_CACHE ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(if $(HOME),$(HOME)/.cache,$(ROOT)/.cache))/orderstack
+TOOL_CACHE := $(ORDERSTACK_CACHE)/bin
+
+# $(call mod_version,TOOL,MODULE): MODULE's version in tools/TOOL/go.mod (the pin).
+mod_version = $(shell awk '{for (i = 1; i < NF; i++) if ($$i == "$(2)" && $$(i+1) ~ /^v/) {print $$(i+1); exit}}' $(ROOT)/tools/$(1)/go.mod)
+# $(call mod_hash,TOOL[,MORE FILES]): a hash of tools/TOOL's go.mod and go.sum (and MORE FILES).
+mod_hash = $(shell cat $(ROOT)/tools/$(1)/go.mod $(ROOT)/tools/$(1)/go.sum $(2) | sha256sum | cut -c1-12)
+# $(call tool_dir,NAME,TOOL,MODULE): $(TOOL_CACHE)/NAME-<version>-<hash>. Named by version and the
+# wrapper module's hash, never by file times: a change of the wrapper (a go.sum bump) rebuilds, a
+# fresh checkout's newer go.mod does not, and no checkout deletes a binary another one runs.
+tool_dir = $(TOOL_CACHE)/$(1)-$(call mod_version,$(2),$(3))-$(call mod_hash,$(2))
+# $(call install,DIR,COMMANDS): runs COMMANDS with $$out a new temporary folder beside DIR, and renames
+# it to DIR with a .done mark when they succeed, so an interrupted build is never taken for a
+# finished one, and two checkouts building the same tool at once both end with one complete copy.
+define install
+	@mkdir -p $(TOOL_CACHE) $(dir $(1))
+	out=$$(mktemp -d $(1).tmp.XXXXXX) && trap 'rm -rf "$$out"' EXIT && chmod 755 $$out && \
+		$(2) && touch $$out/.done && { mv -T $$out $(1) 2>/dev/null || test -e $(1)/.done; }
+endef
+# $(call go_install,DIR,TOOL,PACKAGE[,LDFLAGS]): go build PACKAGE of the wrapper module tools/TOOL into DIR.
+go_install = $(call install,$(1),cd $(ROOT)/tools/$(2) && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(4)" -o $$out/ $(3))
+
 .PHONY: help run test
 
 help: ## list the targets, grouped by the file that defines them (its first line says what it holds)

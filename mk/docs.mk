@@ -1,9 +1,9 @@
 # Documentation: the generated parts of docs/ (see docs/README.md).
 # The D2 CLI (pinned in tools/d2/go.mod; SVG output is pure Go: no browser, no network) is built
-# with GOWORK=off once per version and wrapper-module hash into the git-ignored .cache/bin.
+# with GOWORK=off once per version and wrapper-module hash into the tool cache (TOOL_CACHE, Makefile).
 
-D2_VERSION := $(shell sed -n 's|^require oss.terrastruct.com/d2 \(v[^ ]*\)$$|\1|p' $(ROOT)/tools/d2/go.mod)
-D2_DIR := $(ROOT)/.cache/bin/d2-$(D2_VERSION)-$(shell cat $(ROOT)/tools/d2/go.mod $(ROOT)/tools/d2/go.sum | sha256sum | cut -c1-12)
+D2_VERSION := $(call mod_version,d2,oss.terrastruct.com/d2)
+D2_DIR := $(call tool_dir,d2,d2,oss.terrastruct.com/d2)
 D2 := $(D2_DIR)/d2
 
 # d2_render DIR: each docs/diagrams/NAME.d2 to DIR/NAME.svg, the same bytes for the same source
@@ -16,9 +16,9 @@ d2_render = for f in $(ROOT)/docs/diagrams/*.d2; do n=$$(basename $$f .d2); \
 
 # remark-cli + remark-validate-links (links and #anchors of every Markdown file, GitHub's heading
 # slugs), exact versions from tools/remark/package-lock.json, installed with `npm ci` once per
-# change of the lock into .cache/node/remark-<hash>/ (a temporary folder renamed when complete).
+# change of the lock into $(ORDERSTACK_CACHE)/node/remark-<hash>/ (install, Makefile).
 # repository:false: links are checked inside the work tree only (no git remote, no network).
-REMARK_DIR := $(ROOT)/.cache/node/remark-$(shell cat $(ROOT)/tools/remark/package.json $(ROOT)/tools/remark/package-lock.json | sha256sum | cut -c1-12)
+REMARK_DIR := $(ORDERSTACK_CACHE)/node/remark-$(shell cat $(ROOT)/tools/remark/package.json $(ROOT)/tools/remark/package-lock.json | sha256sum | cut -c1-12)
 REMARK := $(REMARK_DIR)/node_modules/.bin/remark --use $(REMARK_DIR)/node_modules/remark-validate-links/index.js=repository:false --frail --quiet --no-stdout
 
 .PHONY: docs test-docs diagrams-check
@@ -36,12 +36,8 @@ diagrams-check: $(D2) ## a fresh render of docs/diagrams with the pinned D2 equa
 	tmp=$$(mktemp -d) && $(call d2_render,$$tmp) && diff -r -x '*.d2' $$tmp $(ROOT)/docs/diagrams && rm -r $$tmp
 
 $(D2):
-	rm -rf $(D2_DIR) $(D2_DIR).tmp && mkdir -p $(D2_DIR).tmp
-	cd $(ROOT)/tools/d2 && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $(D2_DIR).tmp/d2 oss.terrastruct.com/d2
-	mv $(D2_DIR).tmp $(D2_DIR)
+	$(call go_install,$(D2_DIR),d2,oss.terrastruct.com/d2)
 
 $(REMARK_DIR)/.done:
-	rm -rf $(REMARK_DIR) $(REMARK_DIR).tmp && mkdir -p $(REMARK_DIR).tmp
-	cp $(ROOT)/tools/remark/package.json $(ROOT)/tools/remark/package-lock.json $(REMARK_DIR).tmp/
-	cd $(REMARK_DIR).tmp && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	touch $(REMARK_DIR).tmp/.done && mv $(REMARK_DIR).tmp $(REMARK_DIR)
+	$(call install,$(REMARK_DIR),cp $(ROOT)/tools/remark/package.json $(ROOT)/tools/remark/package-lock.json $$out/ && \
+		cd $$out && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)

@@ -18,5 +18,5 @@ mongodb-secret: ## create/update Secret orders-secrets from the operator's crede
 
 .PHONY: mongodb-e2e
 mongodb-e2e: e2e-tools ## scripts/mongodb-secret.sh with a real kubectl against a local control plane holding the Percona CRDs and the chart
-	cd $(ROOT)/platform && E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_VERSION=$(KWOK_VERSION) \
+	cd $(ROOT)/platform && E2E_KUBE_BIN=$(K8S_BIN) E2E_ETCD_BIN=$(ETCD_BIN) E2E_KWOK_BIN=$(KWOK_BIN) E2E_KWOK_DIR=$(E2E_KWOK_DIR) E2E_CLIENTS=$(E2E_CLIENTS) \
 		go test -tags e2e -run '^TestMongoDBE2E$$' -v -count=1 -timeout 20m ./mongodb/

@@ -1,37 +1,31 @@
 # Security scans with Trivy: misconfigurations and secrets.
 # docs/reliability.md#scanning; not part of `make test`: Trivy is built
 # once from the pinned wrapper module tools/trivy (GOWORK=off, GOEXPERIMENT=jsonv2: ~15 min and
-# ~3.3 GB RAM cold) into .cache/bin; .ci/run runs `make scan` after `make test`.
+# ~3.3 GB RAM cold) into the tool cache; .ci/run runs `make scan` after `make test`.
 
-TRIVY_VERSION := $(shell awk '$$1 == "github.com/aquasecurity/trivy" && $$2 ~ /^v/ {print $$2; exit}' $(ROOT)/tools/trivy/go.mod)
-# Named by version and a hash of the wrapper module, and built with no file prerequisites: a fresh
-# checkout's newer go.mod (CI restoring .cache/bin, a new worktree sharing .cache) must not rebuild it.
-TRIVY_DIR := $(ROOT)/.cache/bin/trivy-$(TRIVY_VERSION)-$(shell cat $(ROOT)/tools/trivy/go.mod $(ROOT)/tools/trivy/go.sum | sha256sum | cut -c1-12)
+TRIVY_VERSION := $(call mod_version,trivy,github.com/aquasecurity/trivy)
+TRIVY_DIR := $(call tool_dir,trivy,trivy,github.com/aquasecurity/trivy)
 TRIVY := $(TRIVY_DIR)/trivy
 
 .PHONY: scan trivy
 
-trivy: $(TRIVY) ## build (once per version) the pinned Trivy into .cache/bin (cold: ~15 min, 3.3 GB RAM)
+trivy: $(TRIVY) ## build (once per version) the pinned Trivy into the tool cache (cold: ~15 min, 3.3 GB RAM)
 
-# Built into a temporary directory renamed only when complete, so an interrupted build is never reused.
 $(TRIVY):
 	@echo "building Trivy $(TRIVY_VERSION) (cold: ~15 min, 3.3 GB RAM)"
-	rm -rf $(TRIVY_DIR) $(TRIVY_DIR).tmp && mkdir -p $(TRIVY_DIR).tmp
-	cd $(ROOT)/tools/trivy && GOWORK=off GOEXPERIMENT=jsonv2 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
-		-o $(TRIVY_DIR).tmp/trivy github.com/aquasecurity/trivy/cmd/trivy
-	mv $(TRIVY_DIR).tmp $(TRIVY_DIR)
+	$(call install,$(TRIVY_DIR),cd $(ROOT)/tools/trivy && GOWORK=off GOEXPERIMENT=jsonv2 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $$out/ github.com/aquasecurity/trivy/cmd/trivy)
 
 # Trivy's misconfiguration checks are embedded in the binary: --skip-check-update keeps it offline,
 # --skip-version-check/--disable-telemetry stop its only other calls out, and config scanning needs no
 # vulnerability DB (so `trivy config` has no --skip-db-update/--offline-scan). MEDIUM is included because
 # KMS key rotation (AWS-0065), EKS control-plane logs (AWS-0038) and S3 versioning (AWS-0090) are MEDIUM
 # checks. Each MEDIUM/HIGH/CRITICAL finding is either fixed or justified (inline #trivy:ignore with a reason, or tools/trivy/trivyignore.yaml with a statement).
-TRIVY_FLAGS := --cache-dir $(ROOT)/.cache/trivy --skip-check-update --skip-version-check --disable-telemetry \
+TRIVY_FLAGS := --cache-dir $(ORDERSTACK_CACHE)/trivy --skip-check-update --skip-version-check --disable-telemetry \
 	--severity MEDIUM,HIGH,CRITICAL --exit-code 1 --ignorefile $(ROOT)/tools/trivy/trivyignore.yaml
 SCAN_TARGETS := backend deploy/helm infra
 # Secret scanning: Trivy's built-in rules plus the project's (tools/trivy/trivy-secret.yaml: passwords
 # in connection URIs, literal password/token settings) over the whole working tree, every severity.
-TRIVY_SECRET_FLAGS := --cache-dir $(ROOT)/.cache/trivy --skip-version-check --disable-telemetry \
+TRIVY_SECRET_FLAGS := --cache-dir $(ORDERSTACK_CACHE)/trivy --skip-version-check --disable-telemetry \
 	--scanners secret --secret-config $(ROOT)/tools/trivy/trivy-secret.yaml --exit-code 1 \
 	--skip-dirs .git --skip-dirs .cache --skip-dirs .data --skip-dirs .e2e --skip-dirs bin
 

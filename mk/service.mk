@@ -6,7 +6,7 @@
 test: test-service
 
 test-service: ## service tests: domain, memstore, HTTP handlers, config and lifecycle, smoke command (go vet on backend/; RACE=1 for -race)
-	cd $(ROOT)/backend && go vet ./... && go test $(if $(RACE),-race) -count=1 ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./internal/app/ ./cmd/smoke/
+	cd $(ROOT)/backend && go vet ./... && go test $(if $(RACE),-race) $(GOTEST_CACHE) ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./internal/app/ ./cmd/smoke/
 
 bench-service: ## benchmark the HTTP hot paths on the in-memory store (decode+validate, order create, product get, writeError)
 	cd $(ROOT)/backend && go test -run '^$$' -bench . -benchmem ./internal/httpapi/

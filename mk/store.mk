@@ -11,6 +11,10 @@ FERRETDB_BUILD_NOTE = if [ "$$(cd $(ROOT)/backend/local && go list -f '{{.Stale}
 # Measured with an empty build cache: 155 s of CPU time (see README.md).
 FERRETDB_BUILD_TIME := about 2 min on an idle 2-core machine, much longer on a busy one
 
+# Always run (-count=1, Makefile's GOTEST_CACHE): they start `go test` on backend/ against FerretDB,
+# or build and run the binary.
+STORE_ALWAYS_RUN := internal/mongodbtest cmd/orders-local
+
 .PHONY: run-memory test-store store-protocol store-model-heavy bench-store clean-data
 
 test: test-store
@@ -21,7 +25,8 @@ run-memory: ## run the service with the in-memory store (no files; data lost on 
 
 test-store: ## store tests: contract suite, adapter and cmd/orders e2e (on TEST_MONGODB_URL=mongodb://... if set), and on the embedded FerretDB: adapter, embedded DB, make-run e2e, load command (go vet on backend/local/)
 	cd $(ROOT)/backend && go test -count=1 ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/
-	cd $(ROOT)/backend/local && go vet ./... && go test -count=1 ./internal/... ./cmd/...
+	cd $(ROOT)/backend/local && go vet ./... && go test $(GOTEST_CACHE) $$(go list ./internal/... ./cmd/... | grep -v $(foreach p,$(STORE_ALWAYS_RUN),-e '/$(p)$$')) && \
+		go test -count=1 $(addprefix ./,$(addsuffix /,$(STORE_ALWAYS_RUN)))
 
 store-protocol: ## the stock protocol under faults: each store call × each fault (memstore and, through a fault proxy, FerretDB), and the randomised model (~1 min; also in make test)
 	cd $(ROOT)/backend && go test -count=1 -run 'TestProtocolFaults|TestModel' ./internal/order/

@@ -2,7 +2,7 @@
 # .github/workflows and scripts/, checked offline: actionlint (the version of platform/go.mod; its
 # shellcheck integration checks run: scripts when shellcheck is installed); the repository's
 # workflow rules, the make targets every pull request runs and the OIDC provider's place as Rego
-# (platform/workflows/policy, run by conftest, built pinned from tools/conftest into .cache/bin);
+# (platform/workflows/policy, run by conftest, built pinned from tools/conftest into the tool cache);
 # IAM trust; the scripts in a closed-PATH sandbox of fake CLIs (platform/workflows,
 # docs/cicd.md). The CI roles come from the pinned terraform run on infra/ with the schema
 # stand-in (tf-tools in mk/infra.mk).
@@ -23,4 +23,4 @@ test-workflows: tf-tools $(CONFTEST_DIR)/.done ## workflows and deploy scripts o
 	cd $(ROOT)/platform && go vet ./workflows/... ./internal/clisandbox/... && \
 		TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test -count=1 ./workflows/... ./internal/clisandbox/...
 
-conftest: $(CONFTEST_DIR)/.done ## build (once per version) conftest into .cache/bin
+conftest: $(CONFTEST_DIR)/.done ## build (once per version) conftest into the tool cache

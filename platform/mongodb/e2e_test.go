@@ -35,13 +35,8 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 	kubeBin, etcdBin, kwokBin := get("E2E_KUBE_BIN"), get("E2E_ETCD_BIN"), get("E2E_KWOK_BIN")
 	// kwok refuses to start without stages; its own, from the module it was built from.
-	stages := filepath.Join(must[string](t)(downloadModule(ctx, "sigs.k8s.io/kwok", get("E2E_KWOK_VERSION"), "")), "kustomize", "stage")
-
-	bin := filepath.Join(dir, "bin")
-	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, "kubectl"), "./testdata/kubectlmain")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build kubectl: %v\n%s", err, out)
-	}
+	stages := filepath.Join(get("E2E_KWOK_DIR"), "kustomize", "stage")
+	bin := get("E2E_CLIENTS") // kubectl, built from platform/go.mod (mk/e2e.mk)
 
 	c, err := e2e.Start(ctx, e2e.Config{
 		KubeBinDir: kubeBin,

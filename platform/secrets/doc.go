@@ -2,5 +2,5 @@
 // the project rules of tools/trivy/trivy-secret.yaml. It needs the Trivy binary that
 // `make trivy` builds, so it runs under the build tag trivy, from `make scan`:
 //
-//	TRIVY=../.cache/bin/trivy-<version>-<hash>/trivy go test -tags trivy ./secrets/
+//	TRIVY=~/.cache/orderstack/bin/trivy-<version>-<hash>/trivy go test -tags trivy ./secrets/
 package secrets

@@ -4,8 +4,9 @@
 // the schema stand-in (tools/tfschema: no registry, no account), targeted at what the checks of
 // platform/ read (Targets), and returns the state terraform prints for each environment.
 // TERRAFORM and TFSCHEMA name the binaries (mk/infra.mk builds them). Results are cached in
-// .cache/tfrun by the hash of everything terraform reads, so the chart's and the workflows'
-// checks share one run, and a second `make test` with infra/ unchanged runs none.
+// $ORDERSTACK_CACHE/tfrun (the repository's .cache without it) by the hash of everything
+// terraform reads, so the chart's and the workflows' checks share one run, and a second `make test`
+// with infra/ unchanged (in any clone of the machine) runs none.
 package tfrun
 
 import (
@@ -112,12 +113,16 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 		return nil, err
 	}
 	// The binaries by their versioned directory (terraform-v1.13.5-<hash>, tfschema-<hash>), so
-	// checkouts sharing .cache share results.
+	// checkouts sharing the cache (ORDERSTACK_CACHE, set by the Makefile) share results.
 	key, err := hashTree(work, filepath.Base(filepath.Dir(tf)), filepath.Base(filepath.Dir(schema)))
 	if err != nil {
 		return nil, err
 	}
-	cache := filepath.Join(root, ".cache", "tfrun", key+".json")
+	dir := os.Getenv("ORDERSTACK_CACHE")
+	if dir == "" {
+		dir = filepath.Join(root, ".cache")
+	}
+	cache := filepath.Join(dir, "tfrun", key+".json")
 	if b, err := os.ReadFile(cache); err == nil && json.Unmarshal(b, &out) == nil {
 		return out, nil
 	}
@@ -186,8 +191,9 @@ func workDir(prefix string) (tf, schema, work string, err error) {
 // dev_overrides point there and whose only mirror matches nothing, so any other provider fails
 // instead of being downloaded. It returns the environment for terraform: this process's, without
 // the settings that would send terraform elsewhere, with the configuration, no prompts or update
-// checks, and GOGC=400 unless GOGC is set. The one Go copy of this setup; tools/terraform/check.sh does the same in bash,
-// and tools/tfschema's tests (a module of their own) for the stand-in they test.
+// checks, and GOGC=400 unless GOGC is set. The one Go copy of this setup;
+// tools/terraform/check.sh does the same in bash, and tools/tfschema's tests (a module of their
+// own) for the stand-in they test.
 func Offline(dir, schema string) ([]string, error) {
 	providers := filepath.Join(dir, "providers")
 	err := os.MkdirAll(providers, 0o755)

@@ -15,8 +15,10 @@
 //     by _id, the condition checked here, and a write by _id. Two commands
 //     instead of one, each a primary-key lookup instead of a scan. This is
 //     atomic only because nothing else runs in between: New returns the
-//     store behind serial, which runs one store call at a time, and the
-//     embedded FerretDB has no other writer (see docs/local-store.md);
+//     store behind serial, which runs one store call at a time, to its
+//     end even when its caller gives up (a write abandoned mid-way would
+//     otherwise land after the next call's read), and the embedded
+//     FerretDB has no other writer (see docs/local-store.md);
 //   - the lists (ListOrders, ListStaleOrders, ListProducts,
 //     GetOrderByIdempotencyKey) ask SQLite, read only, through the indexes
 //     the adapter declares (status_id, customerEmail_id,

@@ -215,10 +215,13 @@ func TestListMatchesStoredStrings(t *testing.T) {
 // localdb does); New opens FerretDB's file from it.
 func TestNewRelativeDir(t *testing.T) {
 	db := openDB(t)
-	t.Chdir(filepath.Dir(serverDir))
-	s, closeIdx, err := New(t.Context(), db, filepath.Base(serverDir))
+	// Into serverDir itself, not its parent: go test's result cache records the directory a test
+	// changes into, and the parent is the shared temporary folder, which changes all the time.
+	t.Chdir(serverDir)
+	rel := filepath.Join("..", filepath.Base(serverDir))
+	s, closeIdx, err := New(t.Context(), db, rel)
 	if err != nil {
-		t.Fatalf("New(relative %q) = %v", filepath.Base(serverDir), err)
+		t.Fatalf("New(relative %q) = %v", rel, err)
 	}
 	defer closeIdx()
 	if _, err := s.ListOrders(t.Context(), order.OrderFilter{}); err != nil {

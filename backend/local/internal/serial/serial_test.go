@@ -86,3 +86,129 @@ func TestWaitHonoursContext(t *testing.T) {
 		t.Errorf("GetProduct while the turn is taken = %v, want ErrUnavailable", err)
 	}
 }
+
+// stall is an order.Store whose ApplyStock works like a database command
+// that takes until proceed is closed: it reports when it starts, how many
+// ran at once, and whether its context ended or carried a deadline (a
+// driver abandons the command then, while the server carries on with it).
+type stall struct {
+	order.Store
+	proceed chan struct{}
+	started chan struct{} // one value per call
+
+	now, max  atomic.Int32
+	ctxEnded  atomic.Bool
+	deadlined atomic.Bool
+}
+
+func (s *stall) ApplyStock(ctx context.Context, _, _ string, _ int64) (order.Product, error) {
+	n := s.now.Add(1)
+	if n > s.max.Load() {
+		s.max.Store(n)
+	}
+	if _, ok := ctx.Deadline(); ok {
+		s.deadlined.Store(true)
+	}
+	s.started <- struct{}{}
+	select {
+	case <-s.proceed:
+		s.now.Add(-1)
+		return order.Product{}, nil
+	case <-ctx.Done():
+		// The driver gives up; the server goes on with the command.
+		s.ctxEnded.Store(true)
+		go func() { <-s.proceed; s.now.Add(-1) }()
+		return order.Product{}, ctx.Err()
+	}
+}
+
+// TestCallOutlivesCaller: a caller that stops waiting gets ErrUnavailable
+// at once, but its call goes on, on a context the caller's cancellation
+// and deadline do not reach, and keeps the turn until it returns, so the
+// next call never runs beside it. (Before, the wrapped call got the
+// caller's context: the driver abandoned the command mid-way, the turn was
+// free, and the local store's next read-then-write ran beside the write
+// FerretDB was still applying: TestModel's stock one order too high.)
+func TestCallOutlivesCaller(t *testing.T) {
+	inner := &stall{proceed: make(chan struct{}), started: make(chan struct{}, 2)}
+	s := New(inner)
+	ctx, hangUp := context.WithTimeout(t.Context(), time.Hour)
+	defer hangUp()
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.ApplyStock(ctx, "p", "m", -1)
+		first <- err
+	}()
+	<-inner.started
+	hangUp()
+	err := <-first
+	if !errors.Is(err, order.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("ApplyStock after its caller hung up = %v, want ErrUnavailable wrapping Canceled", err)
+	}
+	if len(s.turn) != 1 {
+		t.Errorf("the turn is free while the abandoned call still runs; want it held until the call returns")
+	}
+	second := make(chan error, 1)
+	go func() {
+		_, err := s.ApplyStock(t.Context(), "p", "m2", -1)
+		second <- err
+	}()
+	close(inner.proceed)
+	if err := <-second; err != nil {
+		t.Errorf("the next ApplyStock = %v", err)
+	}
+	if got := inner.max.Load(); got != 1 {
+		t.Errorf("%d calls ran at once in the wrapped store, want 1", got)
+	}
+	if inner.ctxEnded.Load() || inner.deadlined.Load() {
+		t.Errorf("the wrapped call's context ended (%v) or had a deadline (%v); want neither: only the wrapped store's own timeout bounds a call",
+			inner.ctxEnded.Load(), inner.deadlined.Load())
+	}
+}
+
+// TestNoCallForCallerGone: a caller whose context has ended by the time
+// the turn is free gets ErrUnavailable, and no call starts for it (it
+// would otherwise run to its end on the detached context).
+func TestNoCallForCallerGone(t *testing.T) {
+	inner := &stall{proceed: make(chan struct{}), started: make(chan struct{}, 20)}
+	close(inner.proceed)
+	s := New(inner)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for range 20 { // acquire's select picks at random when both cases are ready
+		if _, err := s.ApplyStock(ctx, "p", "m", -1); !errors.Is(err, order.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("ApplyStock with its context ended = %v, want ErrUnavailable wrapping Canceled", err)
+		}
+	}
+	s.turn <- struct{}{} // once any call that did start has returned
+	<-s.turn
+	if len(inner.started) != 0 {
+		t.Errorf("a call started for a caller that had left")
+	}
+}
+
+// boom panics in ApplyStock.
+type boom struct{ order.Store }
+
+func (boom) ApplyStock(context.Context, string, string, int64) (order.Product, error) {
+	panic("boom")
+}
+
+// TestPanicReachesCaller: a panic in the wrapped call is raised in the
+// caller that waits for it (where the HTTP layer's recover answers 500),
+// not in the goroutine the call runs in, and the turn is free again.
+func TestPanicReachesCaller(t *testing.T) {
+	s := New(boom{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	func() {
+		defer func() {
+			if got := recover(); got != "boom" {
+				t.Errorf("recover() in the caller = %v, want boom", got)
+			}
+		}()
+		_, _ = s.ApplyStock(ctx, "p", "m", -1)
+	}()
+	s.turn <- struct{}{} // free once the call has returned
+	<-s.turn
+}
