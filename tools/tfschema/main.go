@@ -2,11 +2,11 @@
 // terraform-provider-<name> (a link named so), it serves the schema of
 // registry.terraform.io/hashicorp/<name> from schemas/<name>.json.xz, the output of `terraform
 // providers schema -json` for a configuration that uses only that provider, one file per provider
-// orderstack uses (embedded; docs/infra.md), and accepts every
-// configuration. That is all `terraform validate` needs from a provider, and all `terraform test`
-// needs under a mock_provider block (Terraform's providers.Mock plans, applies and reads itself):
-// name, type, required-argument and reference errors are Terraform's own checks against the
-// schema. Planning, applying, importing and reading real objects are refused.
+// orderstack uses (embedded; docs/infra.md), and accepts every configuration. That is all
+// `terraform validate` needs from a provider, and all `terraform test` needs under a
+// mock_provider block (Terraform's providers.Mock plans, applies and reads itself): name, type,
+// required-argument and reference errors are Terraform's own checks against the schema.
+// Planning, applying, importing and reading real objects are refused.
 package main
 
 import (
@@ -62,7 +62,7 @@ func run(argv0 string) error {
 	// provider and command (internal/plugin6/grpc_provider.go, GetProviderSchema); that one only
 	// validates, which needs no schema here.
 	schema := sync.OnceValues(func() (*tfprotov6.GetProviderSchemaResponse, error) {
-		// Loading is one burst of allocation (aws: 220 MB, of which 40 MB stay), so the
+		// Loading is one burst of allocation (aws: 213 MB, of which 24 MB stay), so the
 		// collector is off meanwhile, with a 1 GiB ceiling, and on again once the schema stands.
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
