@@ -227,6 +227,7 @@ func TestSmokeWrongAdminTokenFailsAtOnce(t *testing.T) {
 // TestSmokeWaitsForWarmUp puts a "load balancer" in front of the service
 // that answers 502 and 404 while it warms up.
 func TestSmokeWaitsForWarmUp(t *testing.T) {
+	t.Parallel() // it waits for the smoke test's timeout or backoff
 	var calls atomic.Int32
 	s := startService(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -254,6 +255,7 @@ func TestSmokeWaitsForWarmUp(t *testing.T) {
 // store down answers 503 unavailable forever; the smoke test must give up
 // after its timeout with a clear error, not hang.
 func TestSmokeFailsWithinTimeoutWhenDatabaseDown(t *testing.T) {
+	t.Parallel() // it waits for the smoke test's timeout or backoff
 	s := startService(t, nil)
 	s.store.SetDown(true)
 	const timeout = 2 * time.Second
@@ -277,6 +279,7 @@ func TestSmokeFailsWithinTimeoutWhenDatabaseDown(t *testing.T) {
 }
 
 func TestSmokeFailsWhenUnreachable(t *testing.T) {
+	t.Parallel() // it waits for the smoke test's timeout or backoff
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there any more
@@ -290,6 +293,7 @@ func TestSmokeFailsWhenUnreachable(t *testing.T) {
 // the wait at the deadline with the same not-ready error, not a bare
 // context error from the attempt the deadline cut short.
 func TestSmokeFailsWhenHanging(t *testing.T) {
+	t.Parallel() // it waits for the smoke test's timeout or backoff
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

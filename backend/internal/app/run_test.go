@@ -82,6 +82,7 @@ func (g *gateStore) GetProduct(ctx context.Context, id string) (order.Product, e
 // then new connections are refused, and a request in flight all along
 // still completes with 200 before Run returns nil.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel() // it waits out the drain delay
 	mem := memstore.New()
 	p := order.Product{ID: order.NewID(time.Now()), SKU: "S", Name: "S", PriceCents: 1, Currency: "EUR", Stock: 1}
 	if err := mem.CreateProduct(context.Background(), p); err != nil {

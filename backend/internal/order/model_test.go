@@ -1,6 +1,7 @@
 package order_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -9,23 +10,39 @@ import (
 	"github.com/orderstack/orderstack/backend/internal/order/storetest"
 )
 
+// modelWorkers: model rounds run this many at a time, each on its own
+// memstore: a round mostly waits (call timeouts, late writes, the clients'
+// hang-ups), so each does as much work side by side as alone.
+const modelWorkers = 4
+
 // TestModelMemstore runs the randomised model (storetest.Model) on the
 // in-memory store, atomic like MongoDB, behind a Faulty wrapper that
 // refuses calls, loses replies, applies writes late and black-holes calls
-// at random. MODEL_SEED replays a seed; MODEL_DURATION runs longer
-// (make store-model-heavy).
+// at random: rounds of 2 s, one seed each, for 8 s of model time in all,
+// modelWorkers rounds at a time. MODEL_SEED replays a seed; MODEL_DURATION
+// sets the model time (make store-model-heavy). After a failed round no
+// new round starts.
 func TestModelMemstore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("randomised model: not in -short")
 	}
+	t.Parallel()
 	seed := storetest.SeedFromEnv(t)
 	total := storetest.DurationFromEnv(t, 8*time.Second)
 	const round = 2 * time.Second
+	sem := make(chan struct{}, modelWorkers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i := 0; time.Duration(i)*round < total; i++ {
-		s := seed + uint64(i)
-		if !t.Run("seed", func(t *testing.T) { runMemModel(t, s, round) }) {
+		sem <- struct{}{}
+		if t.Failed() {
 			break
 		}
+		s := seed + uint64(i)
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t.Run("seed", func(t *testing.T) { runMemModel(t, s, round) })
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,11 @@ func newProtoEnv(tb testing.TB) (*storetest.ProtocolEnv, *storetest.Faulty) {
 	return storetest.NewProtocolEnv(tb, mem, svc), faulty
 }
 
+// protoWorkers: protocol cases run this many at a time, each on its own
+// memstore and Service. They mostly wait (the marker sweep, call timeouts
+// of black-holed calls), so they overlap well beyond the cores.
+const protoWorkers = 16
+
 // TestProtocolFaults runs every use case (storetest.ProtocolCases) on the
 // in-memory store with each fault on each of its store calls, one at a
 // time, then heals (faults off, late writes landed, Recover) and checks the
@@ -32,7 +38,17 @@ func newProtoEnv(tb testing.TB) (*storetest.ProtocolEnv, *storetest.Faulty) {
 // fault-injecting TCP proxy to FerretDB, is
 // backend/local/internal/mongodbtest.TestProxyFaults.
 func TestProtocolFaults(t *testing.T) {
+	t.Parallel()
 	faults := append([]storetest.Fault{hangUp}, storetest.Faults...)
+	sem := make(chan struct{}, protoWorkers)
+	var tables []func()
+	defer func() { // after wg.Wait below, in the order of the cases
+		for _, logTable := range tables {
+			logTable()
+		}
+	}()
+	var wg sync.WaitGroup
+	defer wg.Wait() // also when a Fatal ends this goroutine early
 	for _, pc := range storetest.ProtocolCases {
 		// A clean run tells which calls the use case makes.
 		env, faulty := newProtoEnv(t)
@@ -41,24 +57,39 @@ func TestProtocolFaults(t *testing.T) {
 		if _, err := pc.Run(context.Background(), env, id); !storetest.Expected(err) {
 			t.Fatalf("%s without faults = %v", pc.Name, err)
 		}
-		var table []string
-		for _, call := range faulty.Calls() {
-			row := fmt.Sprintf("%-28s", fmt.Sprintf("%s #%d", call.Op, call.N))
-			for _, flt := range faults {
-				var got string
-				t.Run(fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
-					got = runProtocolCase(t, pc, call, flt)
-					// The fault must bite: an order whose journal insert
-					// failed is never placed.
-					if pc.Name == "place" && call.Op == "CreateOrder" && got == "201" {
-						t.Errorf("%s on CreateOrder: 201, want a failure (was it injected?)", faultName(flt))
-					}
+		calls := faulty.Calls()
+		table := make([][]string, len(calls))
+		for i, call := range calls {
+			table[i] = make([]string, len(faults))
+			for j, flt := range faults {
+				// Subtests started from goroutines run side by side,
+				// protoWorkers at a time (not bounded by -parallel).
+				wg.Go(func() {
+					sem <- struct{}{}
+					defer func() { <-sem }()
+					t.Run(fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
+						got := runProtocolCase(t, pc, call, flt)
+						table[i][j] = got
+						// The fault must bite: an order whose journal insert
+						// failed is never placed.
+						if pc.Name == "place" && call.Op == "CreateOrder" && got == "201" {
+							t.Errorf("%s on CreateOrder: 201, want a failure (was it injected?)", faultName(flt))
+						}
+					})
 				})
-				row += fmt.Sprintf(" | %-28s", got)
 			}
-			table = append(table, row)
 		}
-		t.Logf("%s: call × (%s)\n%s", pc.Name, strings.Join(faultNames(faults), ", "), strings.Join(table, "\n"))
+		tables = append(tables, func() {
+			var rows []string
+			for i, call := range calls {
+				row := fmt.Sprintf("%-28s", fmt.Sprintf("%s #%d", call.Op, call.N))
+				for _, got := range table[i] {
+					row += fmt.Sprintf(" | %-28s", got)
+				}
+				rows = append(rows, row)
+			}
+			t.Logf("%s: call × (%s)\n%s", pc.Name, strings.Join(faultNames(faults), ", "), strings.Join(rows, "\n"))
+		})
 	}
 }
 

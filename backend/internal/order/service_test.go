@@ -263,6 +263,7 @@ func requestCalls(f *storetest.Faulty) []storetest.Call {
 // TestMarkerSweep: the markers of the orders placed within the sweep delay
 // are cleared together, one update per product, after the requests.
 func TestMarkerSweep(t *testing.T) {
+	t.Parallel() // it waits a second for the sweep
 	f := newFixture(t)
 	faulty := storetest.NewFaulty(f.store)
 	svc := order.NewService(faulty, order.WithMarkerSweep(time.Second))
@@ -663,6 +664,7 @@ func (s slowReverts) RevertStock(ctx context.Context, productID, marker string, 
 // 3 s the whole rollback takes): each pass goes on where the last one
 // stopped, reports the order stuck meanwhile, and it is rolled back.
 func TestRecoverMakesProgress(t *testing.T) {
+	t.Parallel() // it waits for slow reverts
 	ctx := context.Background()
 	mem := memstore.New()
 	old := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)

@@ -26,6 +26,7 @@ var recoveryEnv = []string{"REQUEST_TIMEOUT=1s", "RECOVERY_GRACE=2s", "RECOVERY_
 // five times, at random moments, with more clients.
 func TestCrashSafety(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	bin := binary(t, "orders-local")
 	dir := t.TempDir()
 	args := []string{"-store", "ferretdb", "-data", dir}

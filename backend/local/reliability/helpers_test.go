@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -61,7 +62,19 @@ func binary(t *testing.T, name string) string {
 	return filepath.Join(binDir, name)
 }
 
+// parallelTests is how many of the tests run at once unless -test.parallel
+// says otherwise: all five. They spend most of their time waiting (fixed
+// phases of load, outage and restart, Recover's interval), not on the CPU,
+// so the default of GOMAXPROCS (2 here) would only queue them.
+const parallelTests = 5
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		_ = flag.Set("test.parallel", strconv.Itoa(parallelTests))
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)

@@ -40,6 +40,7 @@ type answer struct {
 // Recover has finished what the outage interrupted.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	bin := binary(t, "orders")
 	proxy, dbURL := startProxiedDB(t)
 	// MONGODB_TIMEOUT bounds how long a call waits for the missing

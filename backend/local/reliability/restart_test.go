@@ -118,6 +118,7 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // under twice the rate for longer.
 func TestZeroDowntimeRestart(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	bin := binary(t, "orders")
 	db, err := localdb.Start(t.Context(), localdb.Config{Dir: t.TempDir()})
 	if err != nil {

@@ -68,6 +68,7 @@ func waitStock(t *testing.T, c *apiClient, base string, products []product, init
 // fix, the product ended at 0 with no order holding the units).
 func TestHangUpsKeepStock(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	proxy, url := startProxiedDB(t)
 	srv := start(t, "orders", binary(t, "orders"), nil, append([]string{"MONGODB_URL=" + url, "MONGODB_TIMEOUT=2s"}, recoveryEnv...)...)
 	c := newClient()
@@ -117,6 +118,7 @@ func TestHangUpsKeepStock(t *testing.T) {
 // MODEL_SEED replays a seed (the faults; scheduling varies).
 func TestStockModelProcess(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	seed := rand.Uint64()
 	if s := os.Getenv("MODEL_SEED"); s != "" {
 		var err error

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,17 +50,23 @@ func TestScenariosAreValidRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Paced by time, a second each: side by side (subtests started from
+	// goroutines, not bounded by -parallel).
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			m := attack(sc.targeter(base, ids), 50, 1, time.Second)
-			r := toResult("memory", sc.name, 50, m)
-			// vegeta paces by elapsed time: a hit more or less at the edges.
-			if r.Requests < 45 || r.Requests > 51 || r.Errors != 0 {
-				t.Errorf("%s at 50/s for 1s: %d requests, %d errors (%s), want about 50 and 0", sc.name, r.Requests, r.Errors, codesString(r.Codes))
-			}
-			if r.P50 <= 0 || r.P99 < r.P50 {
-				t.Errorf("%s: p50 %v, p99 %v: want 0 < p50 <= p99", sc.name, r.P50, r.P99)
-			}
+		wg.Go(func() {
+			t.Run(sc.name, func(t *testing.T) {
+				m := attack(sc.targeter(base, ids), 50, 1, time.Second)
+				r := toResult("memory", sc.name, 50, m)
+				// vegeta paces by elapsed time: a hit more or less at the edges.
+				if r.Requests < 45 || r.Requests > 51 || r.Errors != 0 {
+					t.Errorf("%s at 50/s for 1s: %d requests, %d errors (%s), want about 50 and 0", sc.name, r.Requests, r.Errors, codesString(r.Codes))
+				}
+				if r.P50 <= 0 || r.P99 < r.P50 {
+					t.Errorf("%s: p50 %v, p99 %v: want 0 < p50 <= p99", sc.name, r.P50, r.P99)
+				}
+			})
 		})
 	}
 }

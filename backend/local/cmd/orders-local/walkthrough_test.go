@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,27 +25,28 @@ import (
 // banner prints and the README's walk-through into sh, and check what they
 // did through the API.
 
-// buildBinary builds this command once per test run.
-var builtBinary = struct {
+// builtBinary is this command, built once per test run (parallel tests
+// wait for the one build).
+var builtBinary struct {
+	once sync.Once
 	path string
 	err  error
-	done bool
-}{}
+}
 
 func binaryPath(t *testing.T) string {
 	t.Helper()
-	if !builtBinary.done {
-		builtBinary.done = true
+	builtBinary.once.Do(func() {
 		dir, err := os.MkdirTemp("", "orders-local-bin-")
 		if err != nil {
-			t.Fatal(err)
+			builtBinary.err = err
+			return
 		}
 		builtBinary.path = filepath.Join(dir, "orders-local")
 		cmd := exec.Command("go", "build", "-o", builtBinary.path, ".")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			builtBinary.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
-	}
+	})
 	if builtBinary.err != nil {
 		t.Fatal(builtBinary.err)
 	}
@@ -182,6 +184,7 @@ func TestBannerCommandsWork(t *testing.T) {
 		t.Skip("builds and runs orders-local")
 	}
 	t.Run("generated token", func(t *testing.T) {
+		t.Parallel() // two processes, each on its own data directory and ports
 		p := startBinary(t)
 		banner := p.banner()
 		cmds := commands(t, banner)
@@ -198,6 +201,7 @@ func TestBannerCommandsWork(t *testing.T) {
 		}
 	})
 	t.Run("token from ADMIN_TOKEN", func(t *testing.T) {
+		t.Parallel() // two processes, each on its own data directory and ports
 		const token = "walkthrough-token-0123456789"
 		p := startBinary(t, "ADMIN_TOKEN="+token)
 		banner := p.banner()

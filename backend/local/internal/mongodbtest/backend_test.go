@@ -33,6 +33,7 @@ func TestBackendTestsOnFerretDB(t *testing.T) {
 		{"./cmd/orders/", []string{"-run", "^TestRunEndToEnd$"}, []string{"TestRunEndToEnd"}},
 	} {
 		t.Run(c.pkg, func(t *testing.T) {
+			t.Parallel() // two go test processes side by side
 			args := append([]string{"test", "-count=1", "-v"}, c.args...)
 			cmd := exec.CommandContext(t.Context(), "go", append(args, c.pkg)...)
 			cmd.Dir = backend

@@ -24,13 +24,25 @@ func OpenDB(tb testing.TB, uri string, o mongodb.Options) *mongodb.DB {
 	if err != nil {
 		tb.Fatalf("Open = %v", err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = db.Close(ctx)
-	})
+	tb.Cleanup(func() { Close(db) })
 	if err := db.EnsureIndexes(tb.Context()); err != nil {
 		tb.Fatalf("EnsureIndexes = %v", err)
 	}
 	return db
+}
+
+// Close disconnects db, bounded to 10 s by a cancel, not a deadline.
+// Given a context with a deadline, the driver first waits for every
+// connection to be checked in, polling in a loop that never sleeps
+// (mongo-driver v2.10, x/mongo/driver/topology pool.close: a select with
+// a default case): a connection a fault left checked out kept a core busy
+// until it came back or the deadline passed (5.4 s of TestProxyFaults'
+// 14 s of CPU). Without a deadline it closes the pool's connections, in
+// use or not, at once; the cancel still bounds the endSessions command
+// Disconnect sends first.
+func Close(db *mongodb.DB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(10*time.Second, cancel).Stop()
+	defer cancel()
+	_ = db.Close(ctx)
 }

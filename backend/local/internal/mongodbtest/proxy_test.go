@@ -61,11 +61,7 @@ func proxyEnv(tb testing.TB, p *faultproxy.Proxy, patient bool) *storetest.Proto
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = proxied.Close(ctx)
-	})
+	tb.Cleanup(func() { Close(proxied) })
 	checkFeatures(tb, proxied)
 	svc := order.NewService(proxied.Store(), order.WithLease(time.Minute), order.WithCallTimeout(callTimeout),
 		order.WithIdempotencyWait(50*time.Millisecond))
@@ -194,6 +190,10 @@ func TestModelProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("randomised model: not in -short")
 	}
+	// Parallel only with TestUnavailable, which waits and uses no CPU; the
+	// package's busy tests (TestProxyFaults, ...) are sequential and
+	// done before, so the model does as much work in its 10 s as alone.
+	t.Parallel()
 	seed := storetest.SeedFromEnv(t)
 	p := startProxy(t)
 	p.Delay = 300 * time.Millisecond
@@ -205,11 +205,7 @@ func TestModelProxy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = db.Close(ctx)
-		})
+		t.Cleanup(func() { Close(db) })
 		checkFeatures(t, db)
 		svcs = append(svcs, order.NewService(db.Store(), order.WithLease(lease),
 			order.WithCallTimeout(300*time.Millisecond), order.WithIdempotencyWait(200*time.Millisecond)))

@@ -16,6 +16,9 @@ import (
 // timeout, and work again once the server is back on the same address,
 // without reopening.
 func TestUnavailable(t *testing.T) {
+	// It only waits (timeouts, a restart): beside TestModelProxy, the one
+	// other parallel test, it takes nothing from the model's work.
+	t.Parallel()
 	dir := t.TempDir()
 	srv, err := localdb.Start(t.Context(), localdb.Config{Dir: dir})
 	if err != nil {
