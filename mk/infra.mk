@@ -18,7 +18,7 @@ TFDOCS            := $(TFDOCS_DIR)/terraform-docs
 CONFTEST_DIR      := $(call tool_dir,conftest,conftest,github.com/open-policy-agent/conftest)
 CONFTEST          := $(CONFTEST_DIR)/conftest
 # The stand-in has no upstream version: its folder is named by a hash of its sources.
-TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(filter-out %_test.go,$(wildcard $(ROOT)/tools/tfschema/*.go)) $(ROOT)/tools/tfschema/schemas.json.xz | sha256sum | cut -c1-12)
+TFSCHEMA_HASH     := $(shell cat $(ROOT)/tools/tfschema/go.mod $(ROOT)/tools/tfschema/go.sum $(filter-out %_test.go,$(wildcard $(ROOT)/tools/tfschema/*.go)) $(sort $(wildcard $(ROOT)/tools/tfschema/schemas/*.json.xz)) | sha256sum | cut -c1-12)
 TFSCHEMA_DIR      := $(TOOL_CACHE)/tfschema-$(TFSCHEMA_HASH)
 TFSCHEMA          := $(TFSCHEMA_DIR)/tfschema
 TF_TOOLS := $(TERRAFORM_DIR)/.done $(TFLINT_DIR)/.done $(TFLINT_PLUGIN_DIR)/.done $(TFDOCS_DIR)/.done $(TFSCHEMA_DIR)/.done $(CONFTEST_DIR)/.done

@@ -1,28 +1,34 @@
 // Command tfschema is a Terraform provider that knows only its schema. Started as
 // terraform-provider-<name> (a link named so), it serves the schema of
-// registry.terraform.io/hashicorp/<name> from schemas.json.xz, the output of `terraform providers
-// schema -json` for the providers orderstack uses (embedded; docs/infra.md), and accepts every
-// configuration. That is all `terraform validate` needs from a provider, and all `terraform test`
-// needs under a mock_provider block (Terraform's providers.Mock plans, applies and reads itself):
-// name, type, required-argument and reference errors are Terraform's own checks against the
-// schema. Planning, applying, importing and reading real objects are refused.
+// registry.terraform.io/hashicorp/<name> from schemas/<name>.json.xz, the output of `terraform
+// providers schema -json` for a configuration that uses only that provider, one file per provider
+// orderstack uses (embedded; docs/infra.md), and accepts every configuration. That is all
+// `terraform validate` needs from a provider, and all `terraform test` needs under a
+// mock_provider block (Terraform's providers.Mock plans, applies and reads itself): name, type,
+// required-argument and reference errors are Terraform's own checks against the schema.
+// Planning, applying, importing and reading real objects are refused.
 package main
 
 import (
-	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
-//go:embed schemas.json.xz
-var schemasXZ []byte
+// schemaFiles holds schemas/<name>.json.xz per provider: a provider process decompresses and
+// decodes only its own (helm's is 24 KB of JSON, aws's 14 MB).
+//
+//go:embed schemas/*.json.xz
+var schemaFiles embed.FS
 
 func main() {
 	if err := run(os.Args[0]); err != nil {
@@ -45,11 +51,28 @@ func run(argv0 string) error {
 	if err != nil {
 		return err
 	}
-	addr := "registry.terraform.io/hashicorp/" + name
-	schema, err := loadProvider(bytes.NewReader(schemasXZ), addr)
-	if err != nil {
-		return err
+	addr, file := "registry.terraform.io/hashicorp/"+name, "schemas/"+name+".json.xz"
+	if _, err := fs.Stat(schemaFiles, file); err != nil {
+		have, _ := fs.Glob(schemaFiles, "schemas/*.json.xz")
+		return fmt.Errorf("no schema for provider %s (%v; have %v)", addr, err, have)
 	}
+	// The schema is read when terraform first asks for it, not at start: the schema declares
+	// GetProviderSchemaOptional, so terraform keeps it in its process-wide cache
+	// (internal/providers/schema_cache.go) and does not ask the second process it starts per
+	// provider and command (internal/plugin6/grpc_provider.go, GetProviderSchema); that one only
+	// validates, which needs no schema here.
+	schema := sync.OnceValues(func() (*tfprotov6.GetProviderSchemaResponse, error) {
+		// Loading is one burst of allocation (aws: 213 MB, of which 24 MB stay), so the
+		// collector is off meanwhile, with a 1 GiB ceiling, and on again once the schema stands.
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+		f, err := schemaFiles.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return loadProvider(f, addr)
+	})
 	return tf6server.Serve(addr, func() tfprotov6.ProviderServer { return &server{schema: schema} })
 }
 
@@ -59,11 +82,11 @@ func run(argv0 string) error {
 // Terraform 1.13 takes the metadata and functions from GetProviderSchema.
 type server struct {
 	tfprotov6.ProviderServer
-	schema *tfprotov6.GetProviderSchemaResponse
+	schema func() (*tfprotov6.GetProviderSchemaResponse, error)
 }
 
 func (s *server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
-	return s.schema, nil
+	return s.schema()
 }
 
 func (s *server) GetResourceIdentitySchemas(context.Context, *tfprotov6.GetResourceIdentitySchemasRequest) (*tfprotov6.GetResourceIdentitySchemasResponse, error) {

@@ -1,11 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
+	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ulikunitz/xz"
@@ -44,6 +49,25 @@ func terraform(t *testing.T, mainTF string, args ...string) (string, error) {
 		out = append(out, ee.Stderr...)
 	}
 	return string(out), err
+}
+
+// unxz returns the decompressed content of an embedded file.
+func unxz(t *testing.T, name string) []byte {
+	t.Helper()
+	f, err := schemaFiles.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	xr, err := xz.NewReader(f)
+	var b []byte
+	if err == nil {
+		b, err = io.ReadAll(xr)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return b
 }
 
 // schemas decodes a `terraform providers schema -json` document without descriptions (which the
@@ -107,15 +131,20 @@ func TestServesTheSchemaOfTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("terraform providers schema -json: %v\n%s", err, out)
 	}
-	xr, err := xz.NewReader(bytes.NewReader(schemasXZ))
-	var file bytes.Buffer
-	if err == nil {
-		_, err = file.ReadFrom(xr)
+	want, got := map[string]map[string]string{}, schemas(t, []byte(out))
+	files, _ := fs.Glob(schemaFiles, "schemas/*.json.xz")
+	for _, file := range files {
+		// Each file holds the one provider it is named after: the stand-in picks it by name.
+		name := strings.TrimSuffix(path.Base(file), ".json.xz")
+		s := schemas(t, unxz(t, file))
+		if len(s) != 1 || s["registry.terraform.io/hashicorp/"+name] == nil {
+			t.Errorf("%s holds providers %v, want only hashicorp/%s", file, slices.Sorted(maps.Keys(s)), name)
+		}
+		maps.Copy(want, s)
 	}
-	if err != nil {
-		t.Fatal(err)
+	if len(got) != len(want) {
+		t.Errorf("terraform sees providers %v, the files have %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
-	want, got := schemas(t, file.Bytes()), schemas(t, []byte(out))
 	if n := len(want["registry.terraform.io/hashicorp/aws"]); n < 2000 {
 		t.Fatalf("the schema file has %d aws schemas; is it the right file?", n)
 	}
@@ -124,7 +153,7 @@ func TestServesTheSchemaOfTheFile(t *testing.T) {
 		for name, w := range entries {
 			if g := got[p][name]; g != w && differ < 5 {
 				differ++
-				t.Errorf("%s %s served through terraform differs from schemas.json.xz:\nfile:   %.600s\nserved: %.600s", p, name, w, g)
+				t.Errorf("%s %s served through terraform differs from schemas/*.json.xz:\nfile:   %.600s\nserved: %.600s", p, name, w, g)
 			}
 		}
 		if len(got[p]) != len(entries) {

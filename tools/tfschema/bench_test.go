@@ -1,0 +1,26 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"testing"
+)
+
+// BenchmarkLoadProvider: the start-up cost of the stand-in per provider (what each terraform
+// validate/test pays per provider process that is asked for its schema).
+func BenchmarkLoadProvider(b *testing.B) {
+	for _, name := range []string{"aws", "helm", "kubernetes", "random"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				file, err := fs.ReadFile(schemaFiles, "schemas/"+name+".json.xz")
+				if err == nil {
+					_, err = loadProvider(bytes.NewReader(file), "registry.terraform.io/hashicorp/"+name)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
