@@ -30,6 +30,10 @@ TF_ROOTS ?=
 
 test: test-infra
 
+# What check.sh reads: the copies of infra/ and deploy/ it checks, docs/resources.md and the
+# generator (platform/cmd/resourcesgen, run in the workspace) it compares it with, and itself.
+TF_CHECK_INPUTS := infra deploy docs/resources.md tools/terraform platform go.work go.work.sum
+
 # tools/tfschema's own test runs terraform on configurations it writes from its source, with the
 # schemas the test binary embeds; the binaries' paths name their version and source hash, so go
 # test's result cache (GOTEST_CACHE, Makefile) sees every input.
@@ -40,7 +44,7 @@ TF_POLICY_FILES = $(shell cd $(ROOT) && find infra -name .terraform -prune -o \(
 test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs, orderstack's rules (conftest, infra/policy); the Alertmanager routing (amtool)
 	cd $(ROOT) && $(CONFTEST) verify --no-color --policy infra/policy && $(CONFTEST) test --no-color --combine --parser hcl2 --policy infra/policy $(TF_POLICY_FILES)
 	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test $(GOTEST_CACHE) ./...
-	$(TF_ENV) $(ROOT)/tools/terraform/check.sh
+	$(call unless_passed,terraform-checks,$(TF_CHECK_INPUTS),$(TF_ENV) $(ROOT)/tools/terraform/check.sh)
 	@test -x $(AMTOOL) || $(MAKE) --no-print-directory amtool # mk/monitoring.mk (included after this file)
 	cd $(ROOT)/platform && go vet ./terraform/... ./internal/tfrun/... && $(TF_ENV) AMTOOL=$(AMTOOL) go test -count=1 ./terraform/... ./internal/tfrun/...
 

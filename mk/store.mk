@@ -11,9 +11,9 @@ FERRETDB_BUILD_NOTE = if [ "$$(cd $(ROOT)/backend/local && go list -f '{{.Stale}
 # Measured with an empty build cache: 155 s of CPU time (see README.md).
 FERRETDB_BUILD_TIME := about 2 min on an idle 2-core machine, much longer on a busy one
 
-# Always run (-count=1, Makefile's GOTEST_CACHE): they start `go test` on backend/ against FerretDB,
-# or build and run the binary.
-STORE_ALWAYS_RUN := internal/mongodbtest cmd/orders-local
+# Always run (-count=1, Makefile's GOTEST_CACHE): onbackend starts `go test` on backend/ against
+# FerretDB; orders-local builds and runs the binary and reads README.md, outside its module.
+STORE_ALWAYS_RUN := internal/mongodbtest/onbackend cmd/orders-local
 
 .PHONY: run-memory test-store store-protocol store-model-heavy bench-store clean-data
 

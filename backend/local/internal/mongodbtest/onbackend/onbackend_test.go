@@ -1,4 +1,9 @@
-package mongodbtest
+// Package onbackend runs the backend module's tests that need a MongoDB
+// server on the embedded FerretDB. It is a package of its own because it
+// runs other packages' tests (go test in backend/), whose inputs go test's
+// result cache cannot see from here: it always runs (mk/store.mk), while
+// mongodbtest's own tests may be cached.
+package onbackend
 
 import (
 	"os"
@@ -7,7 +12,16 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+
+	"github.com/orderstack/orderstack/backend/local/internal/localdb"
 )
+
+// serverURI is the embedded FerretDB that TestMain starts for the package.
+var serverURI string
+
+func TestMain(m *testing.M) {
+	os.Exit(localdb.RunWithTemp("onbackend-", func(uri, _ string) { serverURI = uri }, m.Run))
+}
 
 // TestBackendTestsOnFerretDB runs the backend module's tests that need a
 // MongoDB server (they skip without TEST_MONGODB_URL; CI's mongodb job
@@ -19,7 +33,7 @@ func TestBackendTestsOnFerretDB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two test binaries of the backend module")
 	}
-	backend, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	backend, err := filepath.Abs(filepath.Join("..", "..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
