@@ -22,11 +22,11 @@ GOTEST_CACHE := $(if $(filter true 1,$(CI)),-count=1)
 
 # $(call unless_passed,NAME,PATHS,COMMAND): COMMAND, unless it passed before on the same inputs, as
 # go test's result cache does for Go tests (for a tool run it cannot see): the key is COMMAND's text
-# (its tool paths name their version and wrapper hash), `go version`, ONLY and GOGC, and the content
-# of every file under PATHS (git-ignored ones too: a stray file re-runs, never hides a change). A
+# (its tool paths name their version and wrapper hash; the clone's own path left out, so every
+# clone of the machine shares passes), `go version`, ONLY and GOGC, and the content of every file under PATHS (git-ignored ones too: a stray file re-runs, never hides a change). A
 # pass is remembered in $(ORDERSTACK_CACHE)/passed/NAME-<key>; CI=true (GOTEST_CACHE) always runs.
 define unless_passed
-	@key=$$( { echo '$(subst ','\'',$(3))' "ONLY=$${ONLY-} GOGC=$${GOGC-}"; go version; cd $(ROOT) && \
+	@key=$$( { echo '$(subst ','\'',$(subst $(ROOT),<clone>,$(3)))' "ONLY=$${ONLY-} GOGC=$${GOGC-}"; go version; cd $(ROOT) && \
 		find $(2) -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16) && \
 	if [ -z "$(GOTEST_CACHE)" ] && [ -e $(ORDERSTACK_CACHE)/passed/$(1)-$$key ]; then \
 		echo "$(1): passed before on these inputs ($(ORDERSTACK_CACHE)/passed/$(1)-$$key; CI=true runs it again)"; \
