@@ -3,7 +3,6 @@ package localstore
 import (
 	"context"
 	"errors"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -224,15 +223,7 @@ func TestAbandonedConfirmKeepsStock(t *testing.T) {
 // proxiedDB is a database of its own on the test server, reached through a
 // fault proxy over one connection.
 func proxiedDB(t *testing.T) (*faultproxy.Proxy, *mongodb.DB) {
-	u, err := url.Parse(serverURI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
+	proxy := mongodbtest.StartProxy(t, serverURI)
 	return proxy, mongodbtest.OpenDB(t, "mongodb://"+proxy.Addr()+"/", mongodb.Options{MaxPoolSize: 1})
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/orderstack/orderstack/backend/internal/mongodb"
+	"github.com/orderstack/orderstack/backend/local/internal/faultproxy"
 )
 
 // OpenDB opens a fresh database (random name) on the server at uri, a
@@ -29,6 +31,22 @@ func OpenDB(tb testing.TB, uri string, o mongodb.Options) *mongodb.DB {
 		tb.Fatalf("EnsureIndexes = %v", err)
 	}
 	return db
+}
+
+// StartProxy starts a fault proxy in front of the server at uri (a
+// mongodb://host:port/ URI as localdb gives), closed at the end.
+func StartProxy(tb testing.TB, uri string) *faultproxy.Proxy {
+	tb.Helper()
+	u, err := url.Parse(uri)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := faultproxy.Start(u.Host)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
 }
 
 // Close disconnects db, bounded to 10 s by a cancel, not a deadline.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -32,16 +31,8 @@ const (
 // startProxy starts a fault proxy in front of the test server.
 func startProxy(tb testing.TB) *faultproxy.Proxy {
 	tb.Helper()
-	u, err := url.Parse(serverURI)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := faultproxy.Start(u.Host)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	p := StartProxy(tb, serverURI)
 	p.Delay = proxyDelay
-	tb.Cleanup(func() { p.Close() })
 	return p
 }
 
