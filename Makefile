@@ -23,8 +23,9 @@ GOTEST_CACHE := $(if $(filter true 1,$(CI)),-count=1)
 # $(call unless_passed,NAME,PATHS,COMMAND): COMMAND, unless it passed before on the same inputs, as
 # go test's result cache does for Go tests (for a tool run it cannot see): the key is COMMAND's text
 # (its tool paths name their version and wrapper hash; the clone's own path left out, so every
-# clone of the machine shares passes), `go version`, ONLY and GOGC, and the content of every file under PATHS (git-ignored ones too: a stray file re-runs, never hides a change). A
-# pass is remembered in $(ORDERSTACK_CACHE)/passed/NAME-<key>; CI=true (GOTEST_CACHE) always runs.
+# clone of the machine shares passes), `go version`, ONLY and GOGC, and the content of every file
+# under PATHS (git-ignored ones too: a stray file re-runs, never hides a change). A pass is
+# remembered in $(ORDERSTACK_CACHE)/passed/NAME-<key>; CI=true (GOTEST_CACHE) always runs.
 define unless_passed
 	@key=$$( { echo '$(subst ','\'',$(subst $(ROOT),<clone>,$(3)))' "ONLY=$${ONLY-} GOGC=$${GOGC-}"; go version; cd $(ROOT) && \
 		find $(2) -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16) && \
@@ -52,12 +53,13 @@ tool_dir = $(TOOL_CACHE)/$(1)-$(call mod_version,$(2),$(3))-$(call mod_hash,$(2)
 # it to DIR with a .done mark when they succeed, so an interrupted build is never taken for a
 # finished one, and two checkouts building the same tool at once both end with one complete copy.
 define install
-	@mkdir -p $(TOOL_CACHE) $(dir $(1))
+	@mkdir -p $(dir $(1))
 	out=$$(mktemp -d $(1).tmp.XXXXXX) && trap 'rm -rf "$$out"' EXIT && chmod 755 $$out && \
 		$(2) && touch $$out/.done && { mv -T $$out $(1) 2>/dev/null || test -e $(1)/.done; }
 endef
-# $(call go_install,DIR,TOOL,PACKAGE[,LDFLAGS]): go build PACKAGE of the wrapper module tools/TOOL into DIR.
-go_install = $(call install,$(1),cd $(ROOT)/tools/$(2) && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(4)" -o $$out/ $(3))
+# $(call go_install,DIR,TOOL,PACKAGE[,LDFLAGS[,PREFIX]]): go build PACKAGE of the wrapper module
+# tools/TOOL into DIR; PREFIX goes before `go build` (an environment setting, nice).
+go_install = $(call install,$(1),cd $(ROOT)/tools/$(2) && GOWORK=off CGO_ENABLED=0 $(5) go build -trimpath -ldflags "-s -w $(4)" -o $$out/ $(3))
 
 .PHONY: help run test
 

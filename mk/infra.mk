@@ -34,13 +34,13 @@ test: test-infra
 # generator (platform/cmd/resourcesgen, run in the workspace) it compares it with, and itself.
 TF_CHECK_INPUTS := infra deploy docs/resources.md tools/terraform platform go.work go.work.sum
 
-# tools/tfschema's own test runs terraform on configurations it writes from its source, with the
-# schemas the test binary embeds; the binaries' paths name their version and source hash, so go
-# test's result cache (GOTEST_CACHE, Makefile) sees every input.
 # conftest parses every .tf, .tfvars and .tfbackend file as HCL and hands them to infra/policy
 # as one input (--combine); `conftest verify` runs the policy's own tests first.
 TF_POLICY_FILES = $(shell cd $(ROOT) && find infra -name .terraform -prune -o \( -name '*.tf' -o -name '*.tfvars' -o -name '*.tfbackend' \) -print | sort)
 
+# tools/tfschema's own test runs terraform on configurations it writes from its source, with the
+# schemas the test binary embeds; the binaries' paths name their version and source hash, so go
+# test's result cache (GOTEST_CACHE, Makefile) sees every input.
 test-infra: $(TF_TOOLS) ## Terraform, offline: fmt -check, validate (every root and module), terraform test, tflint, terraform-docs READMEs, orderstack's rules (conftest, infra/policy); the Alertmanager routing (amtool)
 	cd $(ROOT) && $(CONFTEST) verify --no-color --policy infra/policy && $(CONFTEST) test --no-color --combine --parser hcl2 --policy infra/policy $(TF_POLICY_FILES)
 	cd $(ROOT)/tools/tfschema && GOWORK=off TERRAFORM=$(TERRAFORM) TFSCHEMA=$(TFSCHEMA) go test $(GOTEST_CACHE) ./...

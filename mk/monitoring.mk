@@ -30,7 +30,7 @@ promtool: $(PROMTOOL) ## build (once per version) the pinned promtool into the t
 
 $(PROMTOOL):
 	@echo "building promtool $(PROMTOOL_VERSION) (cold: several minutes)"
-	$(call go_install,$(PROMTOOL_DIR),promtool,github.com/prometheus/prometheus/cmd/promtool)
+	$(call go_install,$(PROMTOOL_DIR),promtool,github.com/prometheus/prometheus/cmd/promtool,,nice)
 
 promtool-check: $(PROMTOOL) ## promtool check rules on every rendered PrometheusRule and every Grafana dashboard query + promtool test rules on the MongoDB alerts
 	cd $(ROOT)/platform && PROMTOOL=$(PROMTOOL) go test -count=1 ./promrules/...

@@ -13,7 +13,7 @@ trivy: $(TRIVY) ## build (once per version) the pinned Trivy into the tool cache
 
 $(TRIVY):
 	@echo "building Trivy $(TRIVY_VERSION) (cold: ~15 min, 3.3 GB RAM)"
-	$(call install,$(TRIVY_DIR),cd $(ROOT)/tools/trivy && GOWORK=off GOEXPERIMENT=jsonv2 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $$out/ github.com/aquasecurity/trivy/cmd/trivy)
+	$(call go_install,$(TRIVY_DIR),trivy,github.com/aquasecurity/trivy/cmd/trivy,,GOEXPERIMENT=jsonv2)
 
 # Trivy's misconfiguration checks are embedded in the binary: --skip-check-update keeps it offline,
 # --skip-version-check/--disable-telemetry stop its only other calls out, and config scanning needs no
