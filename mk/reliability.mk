@@ -21,7 +21,7 @@ bench-quick: ## a 1-minute smoke run of the load command (short runs, prints onl
 	cd $(ROOT)/backend/local && go run ./cmd/loadtest -rates 200 -duration 2s -max-duration 2s -driver-duration 1s -products 10
 
 test-reliability: ## crash (kill -9), zero-downtime restart and database-outage tests of the service as processes (~20 s; its five tests run side by side)
-	cd $(ROOT)/backend/local && go test -count=1 ./reliability/
+	cd $(ROOT)/backend/local && $(GO_VET) ./reliability/ && go test -vet=off -count=1 ./reliability/
 
 reliability-heavy: ## the same, harder: 5 kills at random moments with 8 clients, two rolling restarts at 100 req/s, a 6 s outage at 50 req/s (~3 min)
 	cd $(ROOT)/backend/local && RELIABILITY_HEAVY=1 go test -count=1 -v -timeout 20m ./reliability/

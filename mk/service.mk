@@ -5,11 +5,14 @@
 
 test: test-service
 
+# go test after $(GO_VET) (Makefile); RACE=1 needs cgo.
+GO_TEST_RACE = $(if $(RACE),CGO_ENABLED=1 go test -vet=off -race,go test -vet=off)
+
 # app always runs (-count=1): TestConfigDocIsGenerated reads docs/config.md, outside the backend
 # module, where go test's result cache does not look (it rechecks only files inside the module).
 test-service: ## service tests: domain, memstore, HTTP handlers, config and lifecycle, smoke command (go vet on backend/; RACE=1 for -race)
-	cd $(ROOT)/backend && go vet ./... && go test $(if $(RACE),-race) $(GOTEST_CACHE) ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./cmd/smoke/ && \
-		go test $(if $(RACE),-race) -count=1 ./internal/app/
+	cd $(ROOT)/backend && $(GO_VET) ./... && $(GO_TEST_RACE) $(GOTEST_CACHE) ./internal/order/ ./internal/memstore/ ./internal/httpapi/ ./cmd/smoke/ && \
+		$(GO_TEST_RACE) -count=1 ./internal/app/
 
 bench-service: ## benchmark the HTTP hot paths on the in-memory store (decode+validate, order create, product get, writeError)
 	cd $(ROOT)/backend && go test -run '^$$' -bench . -benchmem ./internal/httpapi/

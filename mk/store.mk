@@ -24,16 +24,16 @@ run-memory: ## run the service with the in-memory store (no files; data lost on 
 	cd $(ROOT)/backend/local && go run ./cmd/orders-local -store=memory $(if $(SEED),-seed,)
 
 test-store: ## store tests: contract suite, adapter and cmd/orders e2e (on TEST_MONGODB_URL=mongodb://... if set), and on the embedded FerretDB: adapter, embedded DB, make-run e2e, load command (go vet on backend/local/)
-	cd $(ROOT)/backend && go test -count=1 ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/
-	cd $(ROOT)/backend/local && go vet ./... && go test $(GOTEST_CACHE) $$(go list ./internal/... ./cmd/... | grep -v $(foreach p,$(STORE_ALWAYS_RUN),-e '/$(p)$$')) && \
-		go test -count=1 $(addprefix ./,$(addsuffix /,$(STORE_ALWAYS_RUN)))
+	cd $(ROOT)/backend && $(GO_VET) ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/ && go test -vet=off -count=1 ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/
+	cd $(ROOT)/backend/local && $(GO_VET) ./... && go test -vet=off $(GOTEST_CACHE) $$(go list ./internal/... ./cmd/... | grep -v $(foreach p,$(STORE_ALWAYS_RUN),-e '/$(p)$$')) && \
+		go test -vet=off -count=1 $(addprefix ./,$(addsuffix /,$(STORE_ALWAYS_RUN)))
 
 store-protocol: ## the stock protocol under faults: each store call × each fault (memstore and, through a fault proxy, FerretDB), and the randomised model (~30 s; also in make test)
 	cd $(ROOT)/backend && go test -count=1 -run 'TestProtocolFaults|TestModel' ./internal/order/
 	cd $(ROOT)/backend/local && go test -count=1 -run 'TestProxyFaults|TestModel' ./internal/mongodbtest/
 
 store-model-heavy: ## the randomised stock model for MODEL_DURATION (default 5m) on each store; MODEL_SEED=n replays a seed
-	cd $(ROOT)/backend && MODEL_DURATION=$(or $(MODEL_DURATION),5m) go test -count=1 -race -timeout 60m -run TestModel -v ./internal/order/
+	cd $(ROOT)/backend && MODEL_DURATION=$(or $(MODEL_DURATION),5m) CGO_ENABLED=1 go test -count=1 -race -timeout 60m -run TestModel -v ./internal/order/
 	cd $(ROOT)/backend/local && MODEL_DURATION=$(or $(MODEL_DURATION),5m) go test -count=1 -timeout 60m -run TestModel -v ./internal/mongodbtest/
 
 bench-store: ## benchmark store operations on the embedded FerretDB: the serialised adapter's single operations, and placing orders and ListOrders at 1,600 orders on the adapter against the local store (localstore)
