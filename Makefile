@@ -89,7 +89,7 @@ run: ## run the service on 127.0.0.1:3000 (HOST, PORT) with the embedded FerretD
 # `make test` is exactly the test-<area> targets: each mk/<area>.mk adds its own with a line
 # `test: test-<area>`, and only those targets are named test-* (platform/docs checks both).
 # The test-* targets are independent: `make test` runs as many at once as there are cores, each
-# one's output printed together when it ends (warm, on 2 cores: 178 s instead of 285 s one by one).
+# one's output printed together when it ends (every test re-run, on 2 cores: 90 s instead of 120 s one by one).
 ifeq ($(MAKECMDGOALS),test)
 MAKEFLAGS += --jobs=$(shell nproc) --output-sync=target
 endif
