@@ -644,27 +644,32 @@ func must(tb testing.TB, err error) {
 	}
 }
 
-// slowReverts answers RevertStock d late (a slow database).
-type slowReverts struct {
+// passOfN lets a Recover pass get through n reverts; the next one ends the
+// pass (cancels its context), as a pass runs out of time on a slow
+// database. Counting reverts instead of timing them keeps the test's
+// outcome off the machine's load.
+type passOfN struct {
 	order.Store
-	d time.Duration
+	n, done    int
+	cancelPass context.CancelFunc
 }
 
-func (s slowReverts) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
-	select {
-	case <-time.After(s.d):
-	case <-ctx.Done():
+func (s *passOfN) RevertStock(ctx context.Context, productID, marker string, delta int64) error {
+	if s.done == s.n {
+		s.cancelPass()
+		<-ctx.Done()
 		return fmt.Errorf("%w: %w", order.ErrUnavailable, ctx.Err())
 	}
+	s.done++
 	return s.Store.RevertStock(ctx, productID, marker, delta)
 }
 
-// TestRecoverMakesProgress: a 50-line order left reserving, on a database
-// that answers each revert 60 ms late, with passes of 1 s (less than the
-// 3 s the whole rollback takes): each pass goes on where the last one
-// stopped, reports the order stuck meanwhile, and it is rolled back.
+// TestRecoverMakesProgress: a 50-line order left reserving, and Recover
+// passes that each get through 16 reverts before their time runs out:
+// each pass goes on where the last one stopped, reports the order stuck
+// meanwhile, and the fourth rolls it back. A rollback that starts over
+// each pass never ends.
 func TestRecoverMakesProgress(t *testing.T) {
-	t.Parallel() // it waits for slow reverts
 	ctx := context.Background()
 	mem := memstore.New()
 	old := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
@@ -681,10 +686,14 @@ func TestRecoverMakesProgress(t *testing.T) {
 		_, err := mem.ApplyStock(ctx, it.ProductID, order.ReservationMarker(o.ID, 1), -1)
 		must(t, err)
 	}
-	svc := order.NewService(slowReverts{mem, 60 * time.Millisecond}, order.WithCallTimeout(200*time.Millisecond))
+	const perPass = 16
+	store := &passOfN{Store: mem, n: perPass}
+	svc := order.NewService(store)
+	want := (order.MaxLines + perPass - 1) / perPass // 4
 	var passes int
-	for passes = 1; passes <= 10; passes++ {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
+	for passes = 1; passes <= 2*want; passes++ {
+		pctx, cancel := context.WithCancel(ctx)
+		store.done, store.cancelPass = 0, cancel
 		rep, _ := svc.Recover(pctx, time.Now().Add(time.Hour))
 		cancel()
 		if rep.RolledBack == 1 {
@@ -697,12 +706,12 @@ func TestRecoverMakesProgress(t *testing.T) {
 			t.Errorf("pass %d: stuck = %v, want the order %s", passes, rep.Stuck, o.ID)
 		}
 	}
-	// 3-4 passes on an idle machine. The bound leaves room for a loaded one: a rollback that
-	// starts over each pass never ends (a third of the reverts per pass), so it fails any bound.
-	if passes > 8 {
-		t.Fatalf("not rolled back after %d passes of 1 s (3 s of work): progress is not kept", passes-1)
+	if passes > 2*want {
+		t.Fatalf("not rolled back after %d passes of %d reverts (%d lines): progress is not kept", passes-1, perPass, order.MaxLines)
 	}
-	t.Logf("rolled back in %d passes", passes)
+	if passes != want {
+		t.Errorf("rolled back in pass %d, want %d (%d lines, %d reverts a pass)", passes, want, order.MaxLines, perPass)
+	}
 	if _, err := mem.GetOrder(ctx, o.ID); !errors.Is(err, order.ErrNotFound) {
 		t.Errorf("order after Recover: %v, want deleted", err)
 	}
