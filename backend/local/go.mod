@@ -14,7 +14,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tsenart/vegeta/v12 v12.13.0
 	go.mongodb.org/mongo-driver/v2 v2.10.0
-	modernc.org/sqlite v1.62.0
+	modernc.org/sqlite v1.62.0 // not FerretDB's v1.32.0, which leaks a cancelled query's read transaction: docs/local-store.md
 )
 
 require (
