@@ -77,11 +77,12 @@ func Open(ctx context.Context, uri string, o Options) (*DB, error) {
 	if err := co.Validate(); err != nil {
 		return nil, fmt.Errorf("mongodb: invalid connection string %s: %s", mongouri.Redact(uri), mongouri.Scrub(err.Error(), uri))
 	}
-	// No client-wide timeout (CSOT): with it the driver sends maxTimeMS on
-	// writes (GODRIVER-3172/3217), but on a saturated machine with a pool of
+	// No client-wide timeout (CSOT): on a saturated machine with a pool of
 	// one connection the outage test then stopped recovering (requests
 	// still timing out 8 s after the database came back). Each operation's
-	// context deadline (do) bounds it instead.
+	// context deadline (do) bounds it instead, and the driver sends what is
+	// left of it as maxTimeMS on every command, writes included, CSOT or
+	// not (v2.10 internal/driverutil CalculateMaxTimeMS reads ctx.Deadline).
 	co.SetServerSelectionTimeout(o.Timeout).SetConnectTimeout(o.Timeout)
 	if o.MaxPoolSize > 0 {
 		co.SetMaxPoolSize(o.MaxPoolSize)
