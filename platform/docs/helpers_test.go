@@ -1,6 +1,8 @@
 package docs
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,7 +12,7 @@ import (
 func TestCheckDiagrams(t *testing.T) {
 	dir := t.TempDir()
 	src := "a -> b\n"
-	stamped := "<?xml version=\"1.0\"?>\n" + SourceHashPrefix + sha256Hex([]byte(src)) + " d2 v0.7.2 -->\n<svg/>"
+	stamped := "<?xml version=\"1.0\"?>\n" + SourceHashPrefix + fmt.Sprintf("%x", sha256.Sum256([]byte(src))) + " d2 v0.7.2 -->\n<svg/>"
 	for name, content := range map[string]string{
 		"fresh.d2": src, "fresh.svg": stamped, "stale.d2": "a -> c\n", "stale.svg": stamped,
 		"unstamped.d2": src, "unstamped.svg": "<svg/>", "norender.d2": src, "orphan.svg": stamped,
