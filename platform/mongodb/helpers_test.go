@@ -100,7 +100,7 @@ var validators = sync.OnceValues(func() (map[string]*Validator, error) {
 // crds returns the pinned operator's CRD validators by kind, downloading the operator module on
 // first use if the module cache lacks it.
 func crds(tb testing.TB) map[string]*Validator {
-	return must[map[string]*Validator](tb)(validators())
+	return repo.Must[map[string]*Validator](tb)(validators())
 }
 
 // mustValidate fails the test with every reason the API server would refuse obj.
@@ -115,24 +115,13 @@ func mustValidate(tb testing.TB, obj map[string]any) {
 	}
 }
 
-// must is v, failing the test on err.
-func must[T any](tb testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		tb.Helper()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return v
-	}
-}
-
 // repoFile reads a file of the repository (slash path).
 func repoFile(tb testing.TB, rel string) []byte {
-	return must[[]byte](tb)(os.ReadFile(filepath.Join(repo.Root(tb), filepath.FromSlash(rel))))
+	return repo.Must[[]byte](tb)(os.ReadFile(filepath.Join(repo.Root(tb), filepath.FromSlash(rel))))
 }
 
 // operatorFile reads a file of the pinned operator module's source.
 func operatorFile(tb testing.TB, rel string) []byte {
-	crd := must[string](tb)(OperatorCRDPath(context.Background()))
-	return must[[]byte](tb)(os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(crd)), filepath.FromSlash(rel))))
+	crd := repo.Must[string](tb)(OperatorCRDPath(context.Background()))
+	return repo.Must[[]byte](tb)(os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(crd)), filepath.FromSlash(rel))))
 }
