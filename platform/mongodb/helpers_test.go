@@ -1,7 +1,6 @@
 package mongodb
 
 import (
-	"cmp"
 	"context"
 	"maps"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"helm.sh/helm/v3/pkg/releaseutil"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
 	"github.com/orderstack/orderstack/platform/internal/repo"
@@ -45,16 +46,11 @@ func render(tb testing.TB, values map[string]any) string {
 // renderObjects renders the chart with the required values plus extra and decodes every object.
 func renderObjects(tb testing.TB, extra map[string]any) []map[string]any {
 	tb.Helper()
-	docs, err := splitYAML([]byte(render(tb, requiredValues(extra))))
 	var objs []map[string]any
-	for _, doc := range docs {
-		obj, derr := DecodeObject(doc)
-		if err = cmp.Or(err, derr); len(obj) > 0 {
+	for _, doc := range releaseutil.SplitManifests(render(tb, requiredValues(extra))) {
+		if obj := repo.Must[map[string]any](tb)(DecodeObject([]byte(doc))); len(obj) > 0 {
 			objs = append(objs, obj)
 		}
-	}
-	if err != nil {
-		tb.Fatalf("decode rendered manifest: %v", err)
 	}
 	return objs
 }
