@@ -29,11 +29,7 @@ import (
 // Dockerfile's layout (pins, stage order, exec forms, non-root) is platform/chart/policy (conftest).
 func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repo.Root(tb), "backend", "Dockerfile"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	res, err := parser.Parse(bytes.NewReader(b))
+	res, err := parser.Parse(strings.NewReader(repo.Read(tb, filepath.Join(repo.Root(tb), "backend", "Dockerfile"))))
 	if err != nil {
 		tb.Fatalf("parse Dockerfile: %v", err)
 	}
@@ -138,12 +134,7 @@ func TestBuildScriptBinary(t *testing.T) {
 }
 
 func TestDockerignore(t *testing.T) {
-	f, err := os.Open(filepath.Join(repo.Root(t), "backend", ".dockerignore"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	patterns, err := ignorefile.ReadAll(f)
+	patterns, err := ignorefile.ReadAll(strings.NewReader(repo.Read(t, filepath.Join(repo.Root(t), "backend", ".dockerignore"))))
 	if err != nil {
 		t.Fatal(err)
 	}

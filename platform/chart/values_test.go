@@ -1,24 +1,21 @@
 package chart
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	yamlv3 "go.yaml.in/yaml/v3"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // valueKeys returns every key path (dotted) of a values file, with whether the key carries a
 // comment (above it or at the end of its line): helm-docs documents only commented keys.
 func valueKeys(tb testing.TB, file string) map[string]bool {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(chartDir(tb), file))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var doc yamlv3.Node
-	if err := yamlv3.Unmarshal(b, &doc); err != nil || len(doc.Content) == 0 {
+	if err := yamlv3.Unmarshal([]byte(repo.Read(tb, filepath.Join(chartDir(tb), file))), &doc); err != nil || len(doc.Content) == 0 {
 		tb.Fatalf("%s: %v", file, err)
 	}
 	out := map[string]bool{}
