@@ -82,14 +82,11 @@ func TestTrivyCatchesMutations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyInfra(t)
 			path := filepath.Join(dir, tc.path)
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(b), tc.old) {
+			src := repo.Read(t, path)
+			if !strings.Contains(src, tc.old) {
 				t.Fatalf("%s does not contain %q; update the mutation", tc.path, tc.old)
 			}
-			if err := os.WriteFile(path, []byte(strings.Replace(string(b), tc.old, tc.new, 1)), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(strings.Replace(src, tc.old, tc.new, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			id, file, ok := strings.Cut(tc.want, " ")
