@@ -19,10 +19,7 @@ func TestCheckDiagrams(t *testing.T) {
 	} {
 		repo.Write(t, dir, name, content)
 	}
-	got, err := CheckDiagrams(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := repo.Must[[]string](t)(CheckDiagrams(dir))
 	want := []string{
 		"orphan.svg has no D2 source beside it",
 		"norender.d2 has no rendered norender.svg",
@@ -44,10 +41,7 @@ func TestRunbookURLs(t *testing.T) {
 			"{{- $rb := printf \"%s/docs/operations.md\" .Values.base }}\n"+
 			"annotations:\n  runbook_url: {{ $rb }}#ordershigherrorrate\n{{- end }}\n")
 	repo.Write(t, root, "deploy/other/rules.yaml", "x:\n  runbook_url: \"docs/operations.md#x\"\n  runbook_url: https://wiki.example/page\n")
-	got, err := RunbookURLs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := repo.Must[[]RunbookURL](t)(RunbookURLs(root))
 	want := []RunbookURL{
 		{File: "deploy/helm/c (rendered c/templates/rule.yaml)", Line: 2, Value: "https://github.com/o/r/blob/main/docs/operations.md#ordershigherrorrate", Link: "docs/operations.md#ordershigherrorrate"},
 		{File: "deploy/other/rules.yaml", Line: 2, Value: "docs/operations.md#x", Link: "docs/operations.md#x"},
