@@ -29,11 +29,7 @@ import (
 // Dockerfile's layout (pins, stage order, exec forms, non-root) is platform/chart/policy (conftest).
 func parseDockerfile(tb testing.TB) ([]instructions.Stage, *parser.Result) {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repo.Root(tb), "backend", "Dockerfile"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	res, err := parser.Parse(bytes.NewReader(b))
+	res, err := parser.Parse(strings.NewReader(repo.Read(tb, filepath.Join(repo.Root(tb), "backend", "Dockerfile"))))
 	if err != nil {
 		tb.Fatalf("parse Dockerfile: %v", err)
 	}
@@ -71,10 +67,7 @@ func TestBuildScriptBinary(t *testing.T) {
 	if b, err := exec.Command("make", "-C", root, "build", "BIN="+filepath.Dir(out), "VERSION=chart-test-1.2.3").CombinedOutput(); err != nil {
 		t.Fatalf("make build: %v\n%s", err, b)
 	}
-	info, err := buildinfo.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := repo.Must[*buildinfo.BuildInfo](t)(buildinfo.ReadFile(out))
 	settings := map[string]string{}
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
@@ -86,10 +79,7 @@ func TestBuildScriptBinary(t *testing.T) {
 	if v, err := exec.Command(out, "-version").Output(); err != nil || strings.TrimSpace(string(v)) != "orders chart-test-1.2.3" {
 		t.Errorf("orders -version = %q, %v; want orders chart-test-1.2.3", v, err)
 	}
-	ef, err := elf.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ef := repo.Must[*elf.File](t)(elf.Open(out))
 	defer ef.Close()
 	for _, sec := range ef.Sections {
 		if sec.Name == ".symtab" || strings.HasPrefix(sec.Name, ".debug_") || strings.HasPrefix(sec.Name, ".zdebug_") {
@@ -138,19 +128,8 @@ func TestBuildScriptBinary(t *testing.T) {
 }
 
 func TestDockerignore(t *testing.T) {
-	f, err := os.Open(filepath.Join(repo.Root(t), "backend", ".dockerignore"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	patterns, err := ignorefile.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		t.Fatal(err)
-	}
+	patterns := repo.Must[[]string](t)(ignorefile.ReadAll(strings.NewReader(repo.Read(t, filepath.Join(repo.Root(t), "backend", ".dockerignore")))))
+	pm := repo.Must[*patternmatcher.PatternMatcher](t)(patternmatcher.New(patterns))
 	for path, wantExcluded := range map[string]bool{
 		"go.mod": false, "go.sum": false, "scripts/build.sh": false, "cmd/orders/main.go": false,
 		"internal/httpapi/openapi.yaml": false, "internal/order/order.go": false,

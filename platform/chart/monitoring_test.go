@@ -2,7 +2,6 @@ package chart
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -15,12 +14,9 @@ import (
 // (the metrics table of docs/development.md).
 func TestDashboards(t *testing.T) {
 	root := repo.Root(t)
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "development.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	exported := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `(orders_[a-z_]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
+	doc := repo.Read(t, filepath.Join(root, "docs", "development.md"))
+	for _, m := range regexp.MustCompile("(?m)^\\| `(orders_[a-z_]+)` \\|").FindAllStringSubmatch(doc, -1) {
 		exported[m[1]] = true
 	}
 	if len(exported) < 5 {
@@ -29,10 +25,6 @@ func TestDashboards(t *testing.T) {
 	series := regexp.MustCompile(`\b(orders_[a-z_]+?)(_bucket|_sum|_count)?\{`)
 	uids, used := map[string]string{}, map[string]bool{}
 	for _, file := range []string{"deploy/helm/orders/dashboards/orders.json", "deploy/mongodb/cluster/dashboards/mongodb.json"} {
-		b, err := os.ReadFile(filepath.Join(root, file))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var dash struct {
 			UID    string
 			Panels []struct {
@@ -40,7 +32,7 @@ func TestDashboards(t *testing.T) {
 				Targets []struct{ Expr string }
 			}
 		}
-		if err := json.Unmarshal(b, &dash); err != nil {
+		if err := json.Unmarshal([]byte(repo.Read(t, filepath.Join(root, file))), &dash); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		if dash.UID == "" || uids[dash.UID] != "" || len(dash.Panels) == 0 {

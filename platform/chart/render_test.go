@@ -1,7 +1,9 @@
 package chart
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -55,10 +57,7 @@ func render(tb testing.TB, files, set []string, apis ...string) *rendered {
 func decodeAll(tb testing.TB, manifest string) []any {
 	tb.Helper()
 	docs := releaseutil.SplitManifests(manifest)
-	keys := make([]string, 0, len(docs))
-	for k := range docs {
-		keys = append(keys, k)
-	}
+	keys := slices.Collect(maps.Keys(docs))
 	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
 	var objs []any
 	for _, k := range keys {

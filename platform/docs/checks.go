@@ -2,7 +2,6 @@ package docs
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -113,14 +112,9 @@ func CheckDiagrams(dir string) ([]string, error) {
 			problems = append(problems, d2+" has no rendered "+name)
 		case m == nil:
 			problems = append(problems, name+" carries no source hash: not rendered by d2render")
-		case string(m[1]) != sha256Hex(src):
+		case string(m[1]) != fmt.Sprintf("%x", sha256.Sum256(src)):
 			problems = append(problems, name+" was rendered from another version of "+d2)
 		}
 	}
 	return problems, err
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }

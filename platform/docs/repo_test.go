@@ -3,6 +3,7 @@ package docs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,10 +28,7 @@ func TestRepoRunbookURLs(t *testing.T) {
 		t.Skip("REMARK is not set: run make test-docs, which installs remark-cli and remark-validate-links")
 	}
 	root := repo.Root(t)
-	urls, err := RunbookURLs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	urls := repo.Must[[]RunbookURL](t)(RunbookURLs(root))
 	var md strings.Builder
 	for _, u := range urls {
 		if u.Link == "" {
@@ -79,17 +77,8 @@ func TestRepoMakeTargets(t *testing.T) {
 // TestMakeTestIsTheTestTargets: `make test` runs exactly the targets named test-<area> (each
 // mk/<area>.mk adds its own), so a suite named like one is in CI, and nothing else hides in it.
 func TestMakeTestIsTheTestTargets(t *testing.T) {
-	targets, err := repo.MakeTargets(repo.Root(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var named []string
-	for name := range targets {
-		if strings.HasPrefix(name, "test-") {
-			named = append(named, name)
-		}
-	}
-	slices.Sort(named)
+	targets := repo.Must[map[string][]string](t)(repo.MakeTargets(repo.Root(t)))
+	named := slices.DeleteFunc(slices.Sorted(maps.Keys(targets)), func(name string) bool { return !strings.HasPrefix(name, "test-") })
 	got := slices.Sorted(slices.Values(targets["test"]))
 	if diff := cmp.Diff(named, got); diff != "" {
 		t.Errorf("make test's prerequisites (+) are not the test-* targets (-): add `test: test-<area>` to the mk file, or rename the target\n%s", diff)
@@ -99,10 +88,7 @@ func TestMakeTestIsTheTestTargets(t *testing.T) {
 // TestDiagramsUpToDate: each SVG under docs/diagrams records the SHA-256 of its D2 source as it is
 // now (d2render writes it; `make docs` re-renders).
 func TestDiagramsUpToDate(t *testing.T) {
-	problems, err := CheckDiagrams(filepath.Join(repo.Root(t), "docs", "diagrams"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	problems := repo.Must[[]string](t)(CheckDiagrams(filepath.Join(repo.Root(t), "docs", "diagrams")))
 	for _, p := range problems {
 		t.Errorf("%s: run `make docs`", p)
 	}

@@ -2,6 +2,7 @@ package docs
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -88,10 +89,7 @@ func GenerateResources(root string, tfdocs func(dir string) ([]byte, error)) ([]
 		var rows []string
 		for _, r := range f.docs.Resources {
 			if typ := r.Provider + "_" + r.Type; r.Mode == "managed" {
-				cost := costDrivers[typ]
-				if cost == "" {
-					cost = "no direct charge"
-				}
+				cost := cmp.Or(costDrivers[typ], "no direct charge")
 				rows = append(rows, fmt.Sprintf("| `%s.%s` | %s | %s |\n", typ, r.Name, cell(strings.Join(strings.Fields(r.Description), " ")), cell(cost)))
 			}
 		}

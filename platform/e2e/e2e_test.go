@@ -81,7 +81,7 @@ func TestE2E(t *testing.T) {
 			"pod/general/pod-ready", "pod/general/pod-complete", "pod/fast/pod-delete"} {
 			stages = append(stages, filepath.Join(env("E2E_KWOK_DIR"), "kustomize", "stage", f+".yaml"))
 		}
-		c := must[*Cluster](t)(Start(ctx, Config{KubeBinDir: env("E2E_KUBE_BIN"), EtcdBin: filepath.Join(env("E2E_ETCD_BIN"), "etcd"),
+		c := repo.Must[*Cluster](t)(Start(ctx, Config{KubeBinDir: env("E2E_KUBE_BIN"), EtcdBin: filepath.Join(env("E2E_ETCD_BIN"), "etcd"),
 			KwokBin: filepath.Join(env("E2E_KWOK_BIN"), "kwok"), KwokConfigs: stages, Dir: h.dir, Logf: t.Logf}))
 		h.c = c
 		top.Cleanup(func() {
@@ -113,7 +113,7 @@ func TestE2E(t *testing.T) {
 		if msg, err := gen.CombinedOutput(); err != nil {
 			t.Fatalf("controller-gen: %v\n%s", err, msg)
 		}
-		percona := must[string](t)(mongodb.OperatorCRDPath(ctx)) // checked against the pin platform/mongodb uses offline
+		percona := repo.Must[string](t)(mongodb.OperatorCRDPath(ctx)) // checked against the pin platform/mongodb uses offline
 		args := []string{"apply", "--server-side", "-f", percona}
 		for _, r := range []string{"servicemonitors", "podmonitors", "prometheusrules"} {
 			args = append(args, "-f", filepath.Join(out, "monitoring.coreos.com_"+r+".yaml"))
@@ -132,7 +132,7 @@ func TestE2E(t *testing.T) {
 
 	phase("namespace with Terraform's labels (Pod Security, ALB readiness gate), placeholder Secret", func(t *testing.T) {
 		h.terraformNamespace(t, "app", ns)
-		got := must[*corev1.Namespace](t)(h.c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}))
+		got := repo.Must[*corev1.Namespace](t)(h.c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}))
 		// The AWS Load Balancer Controller injects its target-health readiness gate only with this
 		// label; without it a rolling update can leave the target group with no healthy target.
 		if gate := got.Labels["elbv2.k8s.aws/pod-readiness-gate-inject"]; gate != "enabled" {
@@ -255,7 +255,7 @@ func TestE2E(t *testing.T) {
 		// What scripts/restore-drill.sh creates, from its --print-manifests.
 		drill := exec.CommandContext(ctx, "bash", filepath.Join(root, "scripts", "restore-drill.sh"), "--print-manifests")
 		drill.Env = append(os.Environ(), "DRILL_ID=e2e")
-		out := h.dryRun(t, "mongodb", string(must[[]byte](t)(drill.Output())))
+		out := h.dryRun(t, "mongodb", string(repo.Must[[]byte](t)(drill.Output())))
 		if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "perconaservermongodbbackup.") || !strings.Contains(out, "perconaservermongodbrestore.") {
 			t.Errorf("restore drill objects accepted: %q, want one backup and one restore", out)
 		}
@@ -272,7 +272,7 @@ func newRunDir(t *testing.T, workDir string) string {
 		os.RemoveAll(d)
 	}
 	os.MkdirAll(workDir, 0o700)
-	dir := must[string](t)(os.MkdirTemp(workDir, "run-"))
+	dir := repo.Must[string](t)(os.MkdirTemp(workDir, "run-"))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("state and component logs kept in %s", dir)
@@ -299,23 +299,12 @@ func (h *harness) cli(in, name string, args ...string) (string, error) {
 
 func (h *harness) kubectl(t *testing.T, in string, args ...string) string {
 	t.Helper()
-	return must[string](t)(h.cli(in, "kubectl", args...))
+	return repo.Must[string](t)(h.cli(in, "kubectl", args...))
 }
 
 func (h *harness) helm(t *testing.T, args ...string) string {
 	t.Helper()
-	return must[string](t)(h.cli("", "helm", args...))
-}
-
-// must[V](t)(v, err) is v, failing t on err.
-func must[V any](t *testing.T) func(V, error) V {
-	return func(v V, err error) V {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	return repo.Must[string](t)(h.cli("", "helm", args...))
 }
 
 func (h *harness) dryRun(t *testing.T, namespace, manifests string) string {
@@ -340,7 +329,7 @@ func poll(t *testing.T, timeout time.Duration, what string, cond func() (bool, s
 // pods lists the release's pods (as pointers, like the informer's lister), failing t on error.
 func (h *harness) pods(t *testing.T) []*corev1.Pod {
 	t.Helper()
-	list := must[*corev1.PodList](t)(h.c.Client.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: podSelector}))
+	list := repo.Must[*corev1.PodList](t)(h.c.Client.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: podSelector}))
 	pods := make([]*corev1.Pod, len(list.Items))
 	for i := range list.Items {
 		pods[i] = &list.Items[i]
@@ -430,7 +419,7 @@ func (h *harness) watchReady(t *testing.T, f func()) int {
 
 func (h *harness) zoneOf(t *testing.T) map[string]string {
 	t.Helper()
-	nodes := must[*corev1.NodeList](t)(h.c.Client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{}))
+	nodes := repo.Must[*corev1.NodeList](t)(h.c.Client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{}))
 	zoneOf := map[string]string{}
 	for _, n := range nodes.Items {
 		zoneOf[n.Name] = n.Labels[zoneLabel]
@@ -538,7 +527,7 @@ func (h *harness) checkDrain(t *testing.T) {
 // them for prod on mocked providers (tfrun, cached with the other checks' run).
 func (h *harness) terraformNamespace(t *testing.T, resource, name string) {
 	t.Helper()
-	envs := must[map[string]*tfrun.Env](t)(tfrun.Apply(h.root, nil))
+	envs := repo.Must[map[string]*tfrun.Env](t)(tfrun.Apply(h.root, nil))
 	args := []string{"label", "namespace", name, "--overwrite"}
 	for _, r := range envs["prod"].State.Resources {
 		if r.Address == "module.stack.module.addons.kubernetes_namespace_v1."+resource {

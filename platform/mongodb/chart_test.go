@@ -7,6 +7,7 @@ import (
 	"helm.sh/helm/v3/pkg/lint/support"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestClusterChartMatchesCRDs renders the chart with the value sets of its helm-unittest suites
@@ -34,7 +35,7 @@ func TestClusterChartMatchesCRDs(t *testing.T) {
 			}
 		})
 	}
-	for _, m := range must[[]support.Message](t)(helmrender.Lint(clusterChartDir(t), helmrender.Options{Namespace: "mongodb", Values: requiredValues(nil)})) {
+	for _, m := range repo.Must[[]support.Message](t)(helmrender.Lint(clusterChartDir(t), helmrender.Options{Namespace: "mongodb", Values: requiredValues(nil)})) {
 		t.Errorf("helm lint: %s", m)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"helm.sh/helm/v3/pkg/releaseutil"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
@@ -97,14 +98,10 @@ func LoadCRDs(path string) (map[string]*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs, err := splitYAML(data)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
 	out := map[string]*Validator{}
-	for _, doc := range docs {
+	for _, doc := range releaseutil.SplitManifests(string(data)) {
 		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.Unmarshal(doc, &crd); err != nil {
+		if err := yaml.Unmarshal([]byte(doc), &crd); err != nil {
 			return nil, fmt.Errorf("decode CRD in %s: %w", path, err)
 		}
 		if crd.Kind != "CustomResourceDefinition" {

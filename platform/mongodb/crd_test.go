@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 const validCluster = `
@@ -44,7 +46,7 @@ func TestValidatorRefusesWhatTheAPIServerRefuses(t *testing.T) {
 		{"CEL rule: PITR date format", pitrRestore, "2026-11-25 14:29:00", "2026-11-25T14:29:00Z", "YYYY-MM-DD HH:MM:SS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			obj := must[map[string]any](t)(DecodeObject([]byte(strings.Replace(tt.doc, tt.old, tt.new, 1))))
+			obj := repo.Must[map[string]any](t)(DecodeObject([]byte(strings.Replace(tt.doc, tt.old, tt.new, 1))))
 			kind := "PerconaServerMongoDB"
 			if tt.doc == pitrRestore {
 				kind = "PerconaServerMongoDBRestore"

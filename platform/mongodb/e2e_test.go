@@ -75,7 +75,7 @@ func TestMongoDBE2E(t *testing.T) {
 	}
 
 	// The CRDs, the namespaces and the chart's objects, created for real (strict validation).
-	kubectl(nil, "apply", "--server-side", "-f", must[string](t)(OperatorCRDPath(ctx)))
+	kubectl(nil, "apply", "--server-side", "-f", repo.Must[string](t)(OperatorCRDPath(ctx)))
 	// `kubectl wait` fails at once while a CRD has no status yet: poll the condition instead.
 	for _, crd := range []string{"perconaservermongodbs", "perconaservermongodbbackups", "perconaservermongodbrestores"} {
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {

@@ -17,7 +17,7 @@ func TestExamplesAreValidAndPointAtTheCluster(t *testing.T) {
 	kinds := map[any]int{}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			ex := must[map[string]any](t)(DecodeObject(must[[]byte](t)(os.ReadFile(file))))
+			ex := repo.Must[map[string]any](t)(DecodeObject(repo.Must[[]byte](t)(os.ReadFile(file))))
 			mustValidate(t, ex)
 			kinds[ex["kind"]]++
 			if at(ex, "metadata.namespace") != "mongodb" || at(ex, "spec.clusterName") != at(c, "metadata.name") {

@@ -1,7 +1,6 @@
 package mongodb
 
 import (
-	"cmp"
 	"context"
 	"maps"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"helm.sh/helm/v3/pkg/releaseutil"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
 	"github.com/orderstack/orderstack/platform/internal/repo"
@@ -45,16 +46,11 @@ func render(tb testing.TB, values map[string]any) string {
 // renderObjects renders the chart with the required values plus extra and decodes every object.
 func renderObjects(tb testing.TB, extra map[string]any) []map[string]any {
 	tb.Helper()
-	docs, err := splitYAML([]byte(render(tb, requiredValues(extra))))
 	var objs []map[string]any
-	for _, doc := range docs {
-		obj, derr := DecodeObject(doc)
-		if err = cmp.Or(err, derr); len(obj) > 0 {
+	for _, doc := range releaseutil.SplitManifests(render(tb, requiredValues(extra))) {
+		if obj := repo.Must[map[string]any](tb)(DecodeObject([]byte(doc))); len(obj) > 0 {
 			objs = append(objs, obj)
 		}
-	}
-	if err != nil {
-		tb.Fatalf("decode rendered manifest: %v", err)
 	}
 	return objs
 }
@@ -100,7 +96,7 @@ var validators = sync.OnceValues(func() (map[string]*Validator, error) {
 // crds returns the pinned operator's CRD validators by kind, downloading the operator module on
 // first use if the module cache lacks it.
 func crds(tb testing.TB) map[string]*Validator {
-	return must[map[string]*Validator](tb)(validators())
+	return repo.Must[map[string]*Validator](tb)(validators())
 }
 
 // mustValidate fails the test with every reason the API server would refuse obj.
@@ -115,24 +111,13 @@ func mustValidate(tb testing.TB, obj map[string]any) {
 	}
 }
 
-// must is v, failing the test on err.
-func must[T any](tb testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		tb.Helper()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return v
-	}
-}
-
 // repoFile reads a file of the repository (slash path).
 func repoFile(tb testing.TB, rel string) []byte {
-	return must[[]byte](tb)(os.ReadFile(filepath.Join(repo.Root(tb), filepath.FromSlash(rel))))
+	return repo.Must[[]byte](tb)(os.ReadFile(filepath.Join(repo.Root(tb), filepath.FromSlash(rel))))
 }
 
 // operatorFile reads a file of the pinned operator module's source.
 func operatorFile(tb testing.TB, rel string) []byte {
-	crd := must[string](tb)(OperatorCRDPath(context.Background()))
-	return must[[]byte](tb)(os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(crd)), filepath.FromSlash(rel))))
+	crd := repo.Must[string](tb)(OperatorCRDPath(context.Background()))
+	return repo.Must[[]byte](tb)(os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(crd)), filepath.FromSlash(rel))))
 }

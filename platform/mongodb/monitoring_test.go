@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestExporterUsesOperatorMonitorUser: the exporter sidecar reads the monitor user from the
@@ -150,7 +152,7 @@ func TestKubeStateMetricsConfigMatchesCRDsAndRules(t *testing.T) {
 	}
 
 	// Every kube_psmdb_* series read by the rules and the dashboard is one defined above.
-	text := must[[]byte](t)(json.Marshal(ofKind(t, renderObjects(t, nil), "PrometheusRule")))
+	text := repo.Must[[]byte](t)(json.Marshal(ofKind(t, renderObjects(t, nil), "PrometheusRule")))
 	dash := repoFile(t, "deploy/mongodb/cluster/dashboards/mongodb.json")
 	missing := map[string]bool{}
 	for _, m := range regexp.MustCompile(`kube_psmdb_[a-z_]+`).FindAll(append(text, dash...), -1) {

@@ -45,7 +45,7 @@ func runSecretScript(t *testing.T, secrets map[string]string, env ...string) scr
 		repo.Write(t, state, "secrets/"+path, value)
 	}
 	sb := clisandbox.New(t)
-	sb.Fake(t, "kubectl", string(must[[]byte](t)(os.ReadFile(filepath.Join("testdata", "kubectl")))))
+	sb.Fake(t, "kubectl", string(repo.Must[[]byte](t)(os.ReadFile(filepath.Join("testdata", "kubectl")))))
 	sb.Real(t, append(clisandbox.Basics, "od")...)
 	cmd := exec.Command("bash", filepath.Join(repo.Root(t), "scripts", "mongodb-secret.sh"))
 	cmd.Env = sb.Env(append([]string{"FAKE_KUBE_DIR=" + state, "WAIT_SECONDS=0", "SECRET_WAIT_SECONDS=0"}, env...)...)

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/orderstack/orderstack/platform/internal/helmrender"
+	"github.com/orderstack/orderstack/platform/internal/repo"
 )
 
 // TestImagesAndKubernetesCertifiedByOperatorRelease: every image the operator runs for us is one
@@ -35,7 +36,7 @@ func TestImagesAndKubernetesCertifiedByOperatorRelease(t *testing.T) {
 		}
 	}
 
-	chrt := must[*chart.Chart](t)(loader.Load(clusterChartDir(t)))
+	chrt := repo.Must[*chart.Chart](t)(loader.Load(clusterChartDir(t)))
 	if want := ">=" + rv["EKS_MIN"] + ".0-0"; !strings.HasPrefix(chrt.Metadata.KubeVersion, want) {
 		t.Errorf("Chart.yaml kubeVersion = %q, want %s (EKS_MIN)", chrt.Metadata.KubeVersion, want)
 	}

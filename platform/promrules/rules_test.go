@@ -2,7 +2,6 @@ package promrules
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -71,8 +70,7 @@ func TestPromtool(t *testing.T) {
 		var dash struct {
 			Panels []struct{ Targets []struct{ Expr string } }
 		}
-		b, err := os.ReadFile(p)
-		if err = errors.Join(err, json.Unmarshal(b, &dash)); err != nil {
+		if err := json.Unmarshal([]byte(repo.Read(t, p)), &dash); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
 		for _, panel := range dash.Panels {
@@ -115,8 +113,7 @@ func TestPromtool(t *testing.T) {
 			} `json:"alert_rule_test"`
 		}
 	}
-	data, err := os.ReadFile(filepath.Join("testdata", "mongodb.test.yaml"))
-	if err != nil || yaml.Unmarshal(data, &unit) != nil {
+	if err := yaml.Unmarshal([]byte(repo.Read(t, filepath.Join("testdata", "mongodb.test.yaml"))), &unit); err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]bool{} // "<alert> fires", "<alert> stays quiet"

@@ -1,7 +1,6 @@
 package restoredrill
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,11 +19,7 @@ func drill(t *testing.T, args []string, env ...string) (*clisandbox.Sandbox, cli
 	t.Helper()
 	s := clisandbox.New(t)
 	s.Real(t, append(clisandbox.Basics, "awk", "date")...)
-	body, err := os.ReadFile(filepath.Join("testdata", "kubectl.bash"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Fake(t, "kubectl", string(body))
+	s.Fake(t, "kubectl", repo.Read(t, filepath.Join("testdata", "kubectl.bash")))
 	s.Setenv("FAKE_PASSWORD="+password, "POLL_SECONDS=0", "WAIT_SECONDS=5", "DRILL_ID=t1")
 	r := s.Run(t, filepath.Join(repo.Root(t), "scripts", "restore-drill.sh"), args, env...)
 	if strings.Contains(r.Output, password) {

@@ -88,9 +88,7 @@ func TestTrivyFindsPlantedSecrets(t *testing.T) {
 	dir := t.TempDir()
 	want := map[string]string{}
 	for _, c := range cases {
-		if err := os.WriteFile(filepath.Join(dir, c.file), []byte("before: 1\n"+c.line+"\nafter: 2\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		repo.Write(t, dir, c.file, "before: 1\n"+c.line+"\nafter: 2\n")
 		if rule, line, ok := strings.Cut(c.wantRule, "@"); ok {
 			want[c.file+":"+line] = rule
 		} else if c.wantRule != "" {

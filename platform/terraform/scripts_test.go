@@ -148,20 +148,10 @@ func runPreflight(t *testing.T, tfvars string, env ...string) (string, int) {
 	t.Helper()
 	sb := sandbox(t, "preflight", "awk")
 	repoDir := filepath.Join(sb.Home, "repoDir")
-	for _, d := range []string{"scripts", "infra/envs"} {
-		if err := os.MkdirAll(filepath.Join(repoDir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(filepath.Join(repoDir, "scripts"), os.DirFS(filepath.Join(infraDir, "..", "scripts"))); err != nil { // with their modes
+		t.Fatal(err)
 	}
-	for name, content := range map[string]string{
-		"scripts/preflight.sh":  repo.Read(t, filepath.Join(infraDir, "..", "scripts", "preflight.sh")),
-		"scripts/lib.sh":        repo.Read(t, filepath.Join(infraDir, "..", "scripts", "lib.sh")),
-		"infra/envs/dev.tfvars": tfvars,
-	} {
-		if err := os.WriteFile(filepath.Join(repoDir, name), []byte(content), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repo.Write(t, repoDir, "infra/envs/dev.tfvars", tfvars)
 	r := sb.Run(t, filepath.Join(repoDir, "scripts", "preflight.sh"), nil, append([]string{"AWS_REGION=eu-west-1", "ENV=dev", "FAKE_DRIVER="}, env...)...)
 	return r.Output, r.Code
 }

@@ -3,7 +3,6 @@
 package terraform
 
 import (
-	"cmp"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/orderstack/orderstack/platform/internal/repo"
+	"github.com/orderstack/orderstack/platform/internal/tfrun"
 )
 
 // trivyFindings runs `trivy config` with the flags of `make scan` (TRIVY_FLAGS) on dir and returns
@@ -46,24 +46,11 @@ func trivyFindings(t *testing.T, dir string) ([]string, bool) {
 	return got, failed
 }
 
-// copyInfra copies the .tf and .tfvars files of infra/ (without .terraform) to a temporary folder.
+// copyInfra copies infra/ without terraform's working files to a temporary folder.
 func copyInfra(t *testing.T) string {
 	t.Helper()
-	src, dst := filepath.Join(repo.Root(t), "infra"), t.TempDir()
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		rel, _ := filepath.Rel(src, path)
-		switch {
-		case err != nil || d.Name() == ".terraform":
-			return cmp.Or(err, filepath.SkipDir)
-		case d.IsDir():
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		case strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tfvars"):
-			b, err := os.ReadFile(path)
-			return cmp.Or(err, os.WriteFile(filepath.Join(dst, rel), b, 0o644))
-		}
-		return nil
-	})
-	if err != nil {
+	dst := t.TempDir()
+	if err := tfrun.CopyTree(filepath.Join(repo.Root(t), "infra"), dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -95,14 +82,11 @@ func TestTrivyCatchesMutations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyInfra(t)
 			path := filepath.Join(dir, tc.path)
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(b), tc.old) {
+			src := repo.Read(t, path)
+			if !strings.Contains(src, tc.old) {
 				t.Fatalf("%s does not contain %q; update the mutation", tc.path, tc.old)
 			}
-			if err := os.WriteFile(path, []byte(strings.Replace(string(b), tc.old, tc.new, 1)), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(strings.Replace(src, tc.old, tc.new, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			id, file, ok := strings.Cut(tc.want, " ")

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -69,10 +70,7 @@ func must[T any](v T, err error) T {
 
 func write(tb testing.TB, path, content string, mode os.FileMode) {
 	tb.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+	if err := errors.Join(os.MkdirAll(filepath.Dir(path), 0o755), os.WriteFile(path, []byte(content), mode)); err != nil {
 		tb.Fatal(err)
 	}
 }

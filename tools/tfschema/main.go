@@ -66,12 +66,11 @@ func run(argv0 string) error {
 		// collector is off meanwhile, with a 1 GiB ceiling, and on again once the schema stands.
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
-		f, err := schemaFiles.Open(file)
+		b, err := readSchema(name)
 		if err != nil {
 			return nil, err
 		}
-		defer f.Close()
-		return loadProvider(f, addr)
+		return loadProvider(b, addr)
 	})
 	return tf6server.Serve(addr, func() tfprotov6.ProviderServer { return &server{schema: schema} })
 }

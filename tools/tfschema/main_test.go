@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/ulikunitz/xz"
 )
 
 // These tests run the real terraform (TERRAFORM) against the stand-in make test-infra built from
@@ -49,25 +46,6 @@ func terraform(t *testing.T, mainTF string, args ...string) (string, error) {
 		out = append(out, ee.Stderr...)
 	}
 	return string(out), err
-}
-
-// unxz returns the decompressed content of an embedded file.
-func unxz(t *testing.T, name string) []byte {
-	t.Helper()
-	f, err := schemaFiles.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	xr, err := xz.NewReader(f)
-	var b []byte
-	if err == nil {
-		b, err = io.ReadAll(xr)
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return b
 }
 
 // schemas decodes a `terraform providers schema -json` document without descriptions (which the
@@ -136,7 +114,11 @@ func TestServesTheSchemaOfTheFile(t *testing.T) {
 	for _, file := range files {
 		// Each file holds the one provider it is named after: the stand-in picks it by name.
 		name := strings.TrimSuffix(path.Base(file), ".json.xz")
-		s := schemas(t, unxz(t, file))
+		b, err := readSchema(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := schemas(t, b)
 		if len(s) != 1 || s["registry.terraform.io/hashicorp/"+name] == nil {
 			t.Errorf("%s holds providers %v, want only hashicorp/%s", file, slices.Sorted(maps.Keys(s)), name)
 		}

@@ -59,17 +59,23 @@ type providerDoc struct {
 	} `json:"functions"`
 }
 
-// loadProvider reads an xz-compressed schemas document that holds the provider at addr
-// (registry.terraform.io/hashicorp/aws) and converts its schemas into the protocol's response.
-func loadProvider(r io.Reader, addr string) (*tfprotov6.GetProviderSchemaResponse, error) {
-	xr, err := xz.NewReader(r)
-	var b []byte
-	if err == nil {
-		b, err = io.ReadAll(xr)
+// readSchema returns the decompressed schemas/<name>.json.xz.
+func readSchema(name string) ([]byte, error) {
+	f, err := schemaFiles.Open("schemas/" + name + ".json.xz")
+	if err != nil {
+		return nil, err
 	}
+	defer f.Close()
+	xr, err := xz.NewReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("read xz: %w", err)
 	}
+	return io.ReadAll(xr)
+}
+
+// loadProvider reads a schemas document that holds the provider at addr
+// (registry.terraform.io/hashicorp/aws) and converts its schemas into the protocol's response.
+func loadProvider(b []byte, addr string) (*tfprotov6.GetProviderSchemaResponse, error) {
 	var doc struct {
 		FormatVersion   string                  `json:"format_version"`
 		ProviderSchemas map[string]*providerDoc `json:"provider_schemas"`

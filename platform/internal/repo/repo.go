@@ -53,6 +53,17 @@ func Read(tb testing.TB, path string) string {
 	return string(b)
 }
 
+// Must[T](tb)(v, err) is v, failing tb on err.
+func Must[T any](tb testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v
+	}
+}
+
 // MakeTargets asks GNU make which targets the Makefile in dir defines: it prints make's database
 // (make -pq, nothing is run) and keeps the named targets of its "Files" section, leaving out what
 // make marks "Not a target", special targets (.PHONY), pattern rules and file targets (a path with

@@ -13,10 +13,7 @@ func TestMakeTargets(t *testing.T) {
 	root := t.TempDir()
 	Write(t, root, "Makefile", "BIN := $(CURDIR)/bin\nX := 1\n.PHONY: help run\nhelp: ## h\n\t@echo $(X)\nrun test: dep\ndep:\n-include mk/*.mk\n")
 	Write(t, root, "mk/a.mk", "A ?= b\ntest: deploy\n$(BIN)/tool: go.mod\n\tgo build\ndeploy: ## d\n\techo deploy: no\nfoo::\n%.o: %.c\nifeq ($(A),c)\nhidden:\nendif\n")
-	got, err := MakeTargets(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := Must[map[string][]string](t)(MakeTargets(root))
 	want := map[string][]string{"help": nil, "run": {"dep"}, "test": {"dep", "deploy"}, "dep": nil, "deploy": nil, "foo": nil}
 	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("MakeTargets (-want +got):\n%s", diff)

@@ -80,7 +80,7 @@ func Apply(root string, override map[string]string) (map[string]*Env, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	err = errors.Join(copyTree(filepath.Join(root, "infra"), filepath.Join(work, "infra")), copyTree(filepath.Join(root, "deploy"), filepath.Join(work, "deploy")))
+	err = errors.Join(CopyTree(filepath.Join(root, "infra"), filepath.Join(work, "infra")), CopyTree(filepath.Join(root, "deploy"), filepath.Join(work, "deploy")))
 	for rel, content := range override {
 		err = errors.Join(err, os.WriteFile(filepath.Join(work, filepath.FromSlash(rel)), []byte(content), 0o644))
 	}
@@ -230,7 +230,7 @@ func Console(dir, tfvars, expr string) ([]byte, error) {
 	}
 	defer os.RemoveAll(work)
 	mod, vars := filepath.Join(work, "module"), filepath.Join(work, "vars.tfvars")
-	err = errors.Join(copyTree(dir, mod), os.WriteFile(vars, []byte(tfvars), 0o644))
+	err = errors.Join(CopyTree(dir, mod), os.WriteFile(vars, []byte(tfvars), 0o644))
 	env, offErr := Offline(work, schema)
 	if err = errors.Join(err, offErr); err != nil {
 		return nil, err
@@ -312,8 +312,8 @@ func Literals(path string) (map[string]string, error) {
 	return out, nil
 }
 
-// copyTree copies src to dst without terraform's working files.
-func copyTree(src, dst string) error {
+// CopyTree copies src to dst without terraform's working files (.terraform, the lock file, state).
+func CopyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
