@@ -53,8 +53,10 @@ TOOL_CACHE := $(ORDERSTACK_CACHE)/bin
 # CPU each, side by side. Queued, the first compiles and the next finds it in the cache. (flock is
 # util-linux's; without it, vets run side by side as before.) The go test after it runs with -vet=off:
 # go test's own vet is a subset of go vet's analyzers, which would compute its facts for every
-# dependency again.
-GO_VET := mkdir -p $(ORDERSTACK_CACHE) && $(if $(shell command -v flock),flock $(ORDERSTACK_CACHE)/go-vet.lock )go vet
+# dependency again. GOGC=400 for the compiler and vet processes (not for the tests, which go test
+# runs after it): they allocate in bursts, and with an empty build cache test-chart's vet takes 10%
+# less CPU (221 -> 200 s; the outputs are the same, so the build cache is too).
+GO_VET := mkdir -p $(ORDERSTACK_CACHE) && GOGC=$(or $(GOGC),400) $(if $(shell command -v flock),flock $(ORDERSTACK_CACHE)/go-vet.lock )go vet
 
 # $(call mod_version,TOOL,MODULE): MODULE's version in tools/TOOL/go.mod (the pin).
 mod_version = $(shell awk '{for (i = 1; i < NF; i++) if ($$i == "$(2)" && $$(i+1) ~ /^v/) {print $$(i+1); exit}}' $(ROOT)/tools/$(1)/go.mod)
