@@ -11,7 +11,11 @@ BIN  := $(ROOT)/bin
 # -trimpath keeps the checkout's path out of every compiled package, so the Go build cache is shared
 # by every clone and worktree: a fresh clone compiles nothing the machine has compiled before
 # (test-docs in a second fresh clone: 30 s instead of 55 s; docs/development.md).
-export GOFLAGS := -buildvcs=false -trimpath
+# -gcflags=all=-dwarf=false -ldflags=-w: no DWARF debug information in what make compiles and links
+# (the tests, make run): no check runs a debugger, and without it compiling the Helm and Kubernetes
+# graph takes 7% less CPU and linking a platform test binary a quarter less (4.4 -> 3.4 s of CPU).
+# `dlv test` outside make is unaffected. backend/scripts/build.sh (make build, the image) compiles the same way.
+export GOFLAGS := -buildvcs=false -trimpath -gcflags=all=-dwarf=false -ldflags=-w
 # One build configuration for every go command: without cgo, as the production image is built
 # (backend/scripts/build.sh). The tests compile each package once, and the binaries they build
 # (reliability, loadtest, make build; CGO_ENABLED=0 there too) reuse those compiles instead of

@@ -27,6 +27,8 @@ fi
 cd "$backend"
 # Static binary without cgo; no local paths in it; no symbol table or DWARF.
 # GOWORK=off: the binary is built from backend/go.mod alone, exactly as in the
-# image, whose build context holds no go.work.
+# image, whose build context holds no go.work. -dwarf=false: the compiler skips
+# the debug information -w would strip anyway, and the packages are compiled
+# as make's tests compile them (Makefile GOFLAGS), so make build reuses them.
 export CGO_ENABLED=0 GOWORK=off
-exec go build -trimpath -ldflags "-s -w -X main.version=${version}" -o "$out" ./cmd/orders
+exec go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w -X main.version=${version}" -o "$out" ./cmd/orders
