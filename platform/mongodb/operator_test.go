@@ -1,29 +1,47 @@
 package mongodb
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
-// operatorValues is the part of the psmdb-operator chart's values this project sets (field names
-// match the file's keys case-insensitively).
+// operatorValues is the part of the psmdb-operator chart's values this project sets, under the
+// keys the chart's templates read (Helm matches them case-sensitively).
 type operatorValues struct {
-	ReplicaCount                                        int
-	Image                                               struct{ Repository, Tag, PullPolicy string }
-	WatchAllNamespaces, DisableTelemetry, LogStructured bool
-	WatchNamespace, LogLevel                            string
-	Resources                                           corev1.ResourceRequirements
-	PodSecurityContext                                  corev1.PodSecurityContext
-	SecurityContext                                     corev1.SecurityContext
+	ReplicaCount int `json:"replicaCount"`
+	Image        struct {
+		Repository string `json:"repository"`
+		Tag        string `json:"tag"`
+		PullPolicy string `json:"pullPolicy"`
+	} `json:"image"`
+	WatchAllNamespaces bool                        `json:"watchAllNamespaces"`
+	DisableTelemetry   bool                        `json:"disableTelemetry"`
+	LogStructured      bool                        `json:"logStructured"`
+	WatchNamespace     string                      `json:"watchNamespace"`
+	LogLevel           string                      `json:"logLevel"`
+	Resources          corev1.ResourceRequirements `json:"resources"`
+	PodSecurityContext corev1.PodSecurityContext   `json:"podSecurityContext"`
+	SecurityContext    corev1.SecurityContext      `json:"securityContext"`
 }
 
-// readOperatorValues decodes deploy/mongodb/operator-values.yaml strictly.
+// readOperatorValues decodes deploy/mongodb/operator-values.yaml strictly and case-sensitively
+// (sigs.k8s.io/json, as the API server decodes): a key this struct doesn't know, in any spelling
+// (DisableTelemetry for disableTelemetry, which the chart would ignore), is an error.
 func readOperatorValues(t *testing.T) (v operatorValues) {
-	if err := yaml.UnmarshalStrict(repoFile(t, "deploy/mongodb/operator-values.yaml"), &v); err != nil {
+	js, err := yaml.YAMLToJSON(repoFile(t, "deploy/mongodb/operator-values.yaml"))
+	if err == nil {
+		var strict []error
+		if strict, err = sigsjson.UnmarshalStrict(js, &v); err == nil {
+			err = errors.Join(strict...)
+		}
+	}
+	if err != nil {
 		t.Fatalf("operator-values.yaml: %v", err)
 	}
 	return v
