@@ -77,6 +77,10 @@ func TestDrillFails(t *testing.T) {
 			if r.Code == 0 || !strings.Contains(r.Output, tc.want) {
 				t.Errorf("exit %d, output lacks %q:\n%s", r.Code, tc.want, r.Output)
 			}
+			// Every failure here is final: the drill stops at it, never waits out WAIT_SECONDS.
+			if strings.Contains(r.Output, "not ready after") {
+				t.Errorf("the drill kept waiting after the failure:\n%s", r.Output)
+			}
 			if tc.never != "" && clisandbox.Index(s.Calls(t), 0, tc.never) >= 0 {
 				t.Errorf("a call matched %q after the failure", tc.never)
 			}
