@@ -48,14 +48,13 @@ func New(next order.Store) *Store {
 func (s *Store) acquire(ctx context.Context) (release func(), err error) {
 	select {
 	case s.turn <- struct{}{}:
-		if err := ctx.Err(); err != nil {
-			<-s.turn
-			return nil, fmt.Errorf("%w: waiting for the store: %w", order.ErrUnavailable, err)
+		if ctx.Err() == nil {
+			return func() { <-s.turn }, nil
 		}
-		return func() { <-s.turn }, nil
+		<-s.turn
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: waiting for the store: %w", order.ErrUnavailable, ctx.Err())
 	}
+	return nil, fmt.Errorf("%w: waiting for the store: %w", order.ErrUnavailable, ctx.Err())
 }
 
 // do runs f alone (see get).
