@@ -39,14 +39,7 @@ func TestAbandonedWriteKeepsStock(t *testing.T) {
 		write string // the command of SetOrderStatus's write
 		open  func(*testing.T, *mongodb.DB) order.Store
 	}{
-		{"local store", "update", func(t *testing.T, db *mongodb.DB) order.Store {
-			s, closeIdx, err := New(t.Context(), db, serverDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = closeIdx() })
-			return s
-		}},
+		{"local store", "update", func(t *testing.T, db *mongodb.DB) order.Store { return newOn(t, db) }},
 		{"adapter", "findAndModify", func(_ *testing.T, db *mongodb.DB) order.Store { return db.Store() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) { abandonedWrite(t, tc.write, tc.open) })
@@ -147,11 +140,7 @@ func TestAbandonedConfirmKeepsStock(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = direct.Close(context.Background()) })
-	s, closeIdx, err := New(t.Context(), db, serverDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = closeIdx() })
+	s := newOn(t, db)
 	svc, p := serviceWithProduct(t, s)
 	ctx := t.Context()
 	const key = "abandoned-confirm"

@@ -35,7 +35,12 @@ func openDB(tb testing.TB) *mongodb.DB {
 // open returns the local store on a fresh database.
 func open(tb testing.TB) order.Store {
 	tb.Helper()
-	db := openDB(tb)
+	return newOn(tb, openDB(tb))
+}
+
+// newOn returns the local store on db, its index closed at the end.
+func newOn(tb testing.TB, db *mongodb.DB) order.Store {
+	tb.Helper()
 	s, closeIdx, err := New(tb.Context(), db, serverDir)
 	if err != nil {
 		tb.Fatalf("New = %v", err)

@@ -52,12 +52,7 @@ func countCommands(t *testing.T, lines int) map[string]int {
 	if err := db.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s, closeIdx, err := New(ctx, db, serverDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = closeIdx() })
-	svc := order.NewService(s)
+	svc := order.NewService(newOn(t, db))
 	t.Cleanup(svc.Wait)
 	req := order.PlaceOrder{Customer: order.Customer{Name: "Round Trip", Email: "rt@example.com"}}
 	for i := range lines {
