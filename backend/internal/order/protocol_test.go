@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,15 +39,14 @@ const protoWorkers = 16
 func TestProtocolFaults(t *testing.T) {
 	t.Parallel()
 	faults := append([]storetest.Fault{hangUp}, storetest.Faults...)
-	sem := make(chan struct{}, protoWorkers)
+	workers := storetest.NewWorkers(protoWorkers)
 	var tables []func()
-	defer func() { // after wg.Wait below, in the order of the cases
+	defer func() { // after workers.Wait below, in the order of the cases
 		for _, logTable := range tables {
 			logTable()
 		}
 	}()
-	var wg sync.WaitGroup
-	defer wg.Wait() // also when a Fatal ends this goroutine early
+	defer workers.Wait() // also when a Fatal ends this goroutine early
 	for _, pc := range storetest.ProtocolCases {
 		// A clean run tells which calls the use case makes.
 		env, faulty := newProtoEnv(t)
@@ -62,20 +60,14 @@ func TestProtocolFaults(t *testing.T) {
 		for i, call := range calls {
 			table[i] = make([]string, len(faults))
 			for j, flt := range faults {
-				// Subtests started from goroutines run side by side,
-				// protoWorkers at a time (not bounded by -parallel).
-				wg.Go(func() {
-					sem <- struct{}{}
-					defer func() { <-sem }()
-					t.Run(fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
-						got := runProtocolCase(t, pc, call, flt)
-						table[i][j] = got
-						// The fault must bite: an order whose journal insert
-						// failed is never placed.
-						if pc.Name == "place" && call.Op == "CreateOrder" && got == "201" {
-							t.Errorf("%s on CreateOrder: 201, want a failure (was it injected?)", faultName(flt))
-						}
-					})
+				workers.Run(t, fmt.Sprintf("%s/%s#%d/%s", pc.Name, call.Op, call.N, faultName(flt)), func(t *testing.T) {
+					got := runProtocolCase(t, pc, call, flt)
+					table[i][j] = got
+					// The fault must bite: an order whose journal insert
+					// failed is never placed.
+					if pc.Name == "place" && call.Op == "CreateOrder" && got == "201" {
+						t.Errorf("%s on CreateOrder: 201, want a failure (was it injected?)", faultName(flt))
+					}
 				})
 			}
 		}

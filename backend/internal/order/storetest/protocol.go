@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -337,3 +338,27 @@ func (e *ProtocolEnv) CheckInvariant(t *testing.T) {
 		t.Errorf("half-done orders after Recover: %v", ids)
 	}
 }
+
+// Workers runs subtests from goroutines, at most n at a time: the protocol
+// table's cases mostly wait (timeouts, late writes, a fault's delay), so
+// they overlap well beyond the cores that bound t.Parallel subtests
+// (-parallel).
+type Workers struct {
+	slots chan struct{}
+	wg    sync.WaitGroup
+}
+
+// NewWorkers returns Workers with n slots.
+func NewWorkers(n int) *Workers { return &Workers{slots: make(chan struct{}, n)} }
+
+// Run starts t.Run(name, f) in a goroutine once a slot is free.
+func (w *Workers) Run(t *testing.T, name string, f func(*testing.T)) {
+	w.wg.Go(func() {
+		w.slots <- struct{}{}
+		defer func() { <-w.slots }()
+		t.Run(name, f)
+	})
+}
+
+// Wait returns once every subtest Run started has ended.
+func (w *Workers) Wait() { w.wg.Wait() }

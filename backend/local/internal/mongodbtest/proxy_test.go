@@ -87,9 +87,14 @@ func checkFeatures(tb testing.TB, db *mongodb.DB) {
 // invariant holds and the client's answer matches what is stored. -short
 // runs the placing case only.
 func TestProxyFaults(t *testing.T) {
-	sem := make(chan struct{}, proxyWorkers)
-	var wg sync.WaitGroup
-	defer wg.Wait() // also when a Fatal ends this goroutine early
+	workers := storetest.NewWorkers(proxyWorkers)
+	var tables []func()
+	defer func() { // after workers.Wait below, in the order of the cases
+		for _, logTable := range tables {
+			logTable()
+		}
+	}()
+	defer workers.Wait() // also when a Fatal ends this goroutine early
 	for _, pc := range storetest.ProtocolCases {
 		if testing.Short() && pc.Name != "place" {
 			continue
@@ -99,21 +104,17 @@ func TestProxyFaults(t *testing.T) {
 		for i, cmd := range cmds {
 			table[i] = make([]string, len(faultproxy.Faults))
 			for j, flt := range faultproxy.Faults {
-				wg.Go(func() {
-					sem <- struct{}{}
-					defer func() { <-sem }()
-					t.Run(fmt.Sprintf("%s/%s_%s#%d/%s", pc.Name, cmd.Name, cmd.Collection, cmd.N, flt), func(t *testing.T) {
-						table[i][j] = runProxyCase(t, pc, cmd, flt)
-						// The fault must bite: an order whose journal insert
-						// failed is never placed.
-						if pc.Name == "place" && cmd.Name == "insert" && table[i][j] == "201" {
-							t.Errorf("%s on the journal insert: 201, want a failure (did the proxy inject it?)", flt)
-						}
-					})
+				workers.Run(t, fmt.Sprintf("%s/%s_%s#%d/%s", pc.Name, cmd.Name, cmd.Collection, cmd.N, flt), func(t *testing.T) {
+					table[i][j] = runProxyCase(t, pc, cmd, flt)
+					// The fault must bite: an order whose journal insert
+					// failed is never placed.
+					if pc.Name == "place" && cmd.Name == "insert" && table[i][j] == "201" {
+						t.Errorf("%s on the journal insert: 201, want a failure (did the proxy inject it?)", flt)
+					}
 				})
 			}
 		}
-		defer func() { // after wg.Wait below
+		tables = append(tables, func() {
 			var names, rows []string
 			for _, f := range faultproxy.Faults {
 				names = append(names, f.String())
@@ -126,9 +127,8 @@ func TestProxyFaults(t *testing.T) {
 				rows = append(rows, row)
 			}
 			t.Logf("%s: command × (%s)\n%s", pc.Name, strings.Join(names, ", "), strings.Join(rows, "\n"))
-		}()
+		})
 	}
-	wg.Wait() // before the deferred tables are logged
 }
 
 // cleanRun runs pc without faults and returns the commands it sent. A
