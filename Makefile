@@ -66,10 +66,11 @@ GO_VET := mkdir -p $(ORDERSTACK_CACHE) && GOGC=$(or $(GOGC),400) $(if $(shell co
 mod_version = $(shell awk '{for (i = 1; i < NF; i++) if ($$i == "$(2)" && $$(i+1) ~ /^v/) {print $$(i+1); exit}}' $(ROOT)/tools/$(1)/go.mod)
 # $(call mod_hash,TOOL[,MORE FILES]): a hash of tools/TOOL's go.mod and go.sum (and MORE FILES).
 mod_hash = $(shell cat $(ROOT)/tools/$(1)/go.mod $(ROOT)/tools/$(1)/go.sum $(2) | sha256sum | cut -c1-12)
-# $(call tool_dir,NAME,TOOL,MODULE): $(TOOL_CACHE)/NAME-<version>-<hash>. Named by version and the
-# wrapper module's hash, never by file times: a change of the wrapper (a go.sum bump) rebuilds, a
-# fresh checkout's newer go.mod does not, and no checkout deletes a binary another one runs.
-tool_dir = $(TOOL_CACHE)/$(1)-$(call mod_version,$(2),$(3))-$(call mod_hash,$(2))
+# $(call tool_dir,NAME,TOOL,MODULE[,MORE FILES]): $(TOOL_CACHE)/NAME-<version>-<hash>. Named by version
+# and the wrapper module's hash (and MORE FILES'), never by file times: a change of the wrapper (a
+# go.sum bump) rebuilds, a fresh checkout's newer go.mod does not, and no checkout deletes a binary
+# another one runs.
+tool_dir = $(TOOL_CACHE)/$(1)-$(call mod_version,$(2),$(3))-$(call mod_hash,$(2),$(4))
 # $(call install,DIR,COMMANDS): runs COMMANDS with $$out a new temporary folder beside DIR, and renames
 # it to DIR with a .done mark when they succeed, so an interrupted build is never taken for a
 # finished one, and two checkouts building the same tool at once both end with one complete copy.

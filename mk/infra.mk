@@ -8,7 +8,7 @@
 # Each binary: $(TOOL_CACHE)/<tool>-<version>-<hash of the wrapper module> (tool_dir, Makefile); for
 # terraform the hash also covers the local ocistub module it replaces a backend with.
 TERRAFORM_VERSION := $(call mod_version,terraform,github.com/hashicorp/terraform)
-TERRAFORM_DIR     := $(TOOL_CACHE)/terraform-$(TERRAFORM_VERSION)-$(call mod_hash,terraform,$(sort $(wildcard $(ROOT)/tools/terraform/ocistub/*)))
+TERRAFORM_DIR     := $(call tool_dir,terraform,terraform,github.com/hashicorp/terraform,$(sort $(wildcard $(ROOT)/tools/terraform/ocistub/*)))
 TERRAFORM         := $(TERRAFORM_DIR)/terraform
 TFLINT_DIR        := $(call tool_dir,tflint,tflint,github.com/terraform-linters/tflint)
 TFLINT            := $(TFLINT_DIR)/tflint

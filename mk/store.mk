@@ -14,6 +14,9 @@ FERRETDB_BUILD_TIME := about 2 min on an idle 2-core machine, much longer on a b
 # Always run (-count=1, Makefile's GOTEST_CACHE): onbackend starts `go test` on backend/ against
 # FerretDB; orders-local builds and runs the binary and reads README.md, outside its module.
 STORE_ALWAYS_RUN := internal/mongodbtest/onbackend cmd/orders-local
+# test-store's packages in backend/ (the contract suite, the adapter, cmd/orders' e2e): always run,
+# as they use a database named by TEST_MONGODB_URL when it is set.
+STORE_BACKEND_PKGS := ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/
 
 .PHONY: run-memory test-store store-protocol store-model-heavy bench-store clean-data
 
@@ -24,7 +27,7 @@ run-memory: ## run the service with the in-memory store (no files; data lost on 
 	cd $(ROOT)/backend/local && go run ./cmd/orders-local -store=memory $(if $(SEED),-seed,)
 
 test-store: ## store tests: contract suite, adapter and cmd/orders e2e (on TEST_MONGODB_URL=mongodb://... if set), and on the embedded FerretDB: adapter, embedded DB, make-run e2e, load command (go vet on backend/local/)
-	cd $(ROOT)/backend && $(GO_VET) ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/ && go test -vet=off -count=1 ./internal/order/storetest/... ./internal/mongodb/... ./cmd/orders/
+	cd $(ROOT)/backend && $(GO_VET) $(STORE_BACKEND_PKGS) && go test -vet=off -count=1 $(STORE_BACKEND_PKGS)
 	cd $(ROOT)/backend/local && $(GO_VET) ./... && go test -vet=off $(GOTEST_CACHE) $$(go list ./internal/... ./cmd/... | grep -v $(foreach p,$(STORE_ALWAYS_RUN),-e '/$(p)$$')) && \
 		go test -vet=off -count=1 $(addprefix ./,$(addsuffix /,$(STORE_ALWAYS_RUN)))
 
