@@ -40,13 +40,7 @@ func TestProtocolFaults(t *testing.T) {
 	t.Parallel()
 	faults := append([]storetest.Fault{hangUp}, storetest.Faults...)
 	workers := storetest.NewWorkers(protoWorkers)
-	var tables []func()
-	defer func() { // after workers.Wait below, in the order of the cases
-		for _, logTable := range tables {
-			logTable()
-		}
-	}()
-	defer workers.Wait() // also when a Fatal ends this goroutine early
+	defer workers.Wait() // then the tables, in the order of the cases
 	for _, pc := range storetest.ProtocolCases {
 		// A clean run tells which calls the use case makes.
 		env, faulty := newProtoEnv(t)
@@ -71,7 +65,7 @@ func TestProtocolFaults(t *testing.T) {
 				})
 			}
 		}
-		tables = append(tables, func() {
+		workers.Then(func() {
 			var rows []string
 			for i, call := range calls {
 				row := fmt.Sprintf("%-28s", fmt.Sprintf("%s #%d", call.Op, call.N))

@@ -346,6 +346,7 @@ func (e *ProtocolEnv) CheckInvariant(t *testing.T) {
 type Workers struct {
 	slots chan struct{}
 	wg    sync.WaitGroup
+	then  []func()
 }
 
 // NewWorkers returns Workers with n slots.
@@ -360,5 +361,16 @@ func (w *Workers) Run(t *testing.T, name string, f func(*testing.T)) {
 	})
 }
 
-// Wait returns once every subtest Run started has ended.
-func (w *Workers) Wait() { w.wg.Wait() }
+// Then has Wait call f once every subtest has ended (a table of their
+// results, say), in the order of the Then calls.
+func (w *Workers) Then(f func()) { w.then = append(w.then, f) }
+
+// Wait returns once every subtest Run started has ended, and each Then
+// function has run. Deferred, it also waits when a Fatal ends the test
+// early.
+func (w *Workers) Wait() {
+	w.wg.Wait()
+	for _, f := range w.then {
+		f()
+	}
+}

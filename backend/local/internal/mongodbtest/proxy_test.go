@@ -88,13 +88,7 @@ func checkFeatures(tb testing.TB, db *mongodb.DB) {
 // runs the placing case only.
 func TestProxyFaults(t *testing.T) {
 	workers := storetest.NewWorkers(proxyWorkers)
-	var tables []func()
-	defer func() { // after workers.Wait below, in the order of the cases
-		for _, logTable := range tables {
-			logTable()
-		}
-	}()
-	defer workers.Wait() // also when a Fatal ends this goroutine early
+	defer workers.Wait() // then the tables, in the order of the cases
 	for _, pc := range storetest.ProtocolCases {
 		if testing.Short() && pc.Name != "place" {
 			continue
@@ -114,7 +108,7 @@ func TestProxyFaults(t *testing.T) {
 				})
 			}
 		}
-		tables = append(tables, func() {
+		workers.Then(func() {
 			var names, rows []string
 			for _, f := range faultproxy.Faults {
 				names = append(names, f.String())
